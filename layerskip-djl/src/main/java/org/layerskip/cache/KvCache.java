@@ -1,0 +1,102 @@
+package org.layerskip.cache;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+/**
+ * The keys and values of one attention layer, preallocated for {@code C} positions and written by
+ * slot, so rolling back rejected tokens is free: the next write overwrites them and readers only see
+ * the first {@code length} slots (the length is owned by {@link DecoderState}).
+ *
+ * <ul>
+ *   <li>keys, values: {@code (B, K, C, Dh)}
+ * </ul>
+ */
+public final class KvCache {
+
+    private final NDArray keys;
+    private final NDArray values;
+    private final int capacity;
+
+    /**
+     * Allocates an empty cache.
+     *
+     * @param manager the owner of the buffers (closed with the request)
+     * @param batch B
+     * @param kvHeads K
+     * @param capacity C
+     * @param headDim Dh
+     * @param dataType the model's data type
+     */
+    public KvCache(
+            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
+        Shape shape = new Shape(batch, kvHeads, capacity, headDim);
+        this.keys = manager.zeros(shape, dataType);
+        this.values = manager.zeros(shape, dataType);
+        this.capacity = capacity;
+    }
+
+    /**
+     * Writes the keys and values of a pass at slots {@code [start, start + T)}.
+     *
+     * @param k new keys {@code (B, K, T, Dh)}
+     * @param v new values {@code (B, K, T, Dh)}
+     * @param start first slot
+     */
+    public void write(NDArray k, NDArray v, int start) {
+        long t = k.getShape().get(2);
+        if (start < 0 || start + t > capacity) {
+            throw new IllegalStateException(
+                    "KV cache overflow: writing slots ["
+                            + start
+                            + ", "
+                            + (start + t)
+                            + ") into a cache of "
+                            + capacity);
+        }
+        NDIndex index = new NDIndex(":, :, {}:{}", start, start + t);
+        keys.set(index, k);
+        values.set(index, v);
+    }
+
+    /**
+     * Returns the keys of the first {@code length} slots.
+     *
+     * @param length S
+     * @return a view {@code (B, K, S, Dh)}
+     */
+    public NDArray keys(int length) {
+        return length == capacity ? keys : keys.get(new NDIndex(":, :, :{}", length));
+    }
+
+    /**
+     * Returns the values of the first {@code length} slots.
+     *
+     * @param length S
+     * @return a view {@code (B, K, S, Dh)}
+     */
+    public NDArray values(int length) {
+        return length == capacity ? values : values.get(new NDIndex(":, :, :{}", length));
+    }
+
+    /**
+     * Returns C.
+     *
+     * @return the number of slots
+     */
+    public int capacity() {
+        return capacity;
+    }
+
+    /**
+     * Returns the bytes held by this cache.
+     *
+     * @return keys and values bytes
+     */
+    public long bytes() {
+        return 2 * keys.getShape().size() * keys.getDataType().getNumOfBytes();
+    }
+}

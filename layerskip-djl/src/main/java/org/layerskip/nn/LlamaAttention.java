@@ -1,0 +1,173 @@
+package org.layerskip.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import org.layerskip.cache.KvCache;
+import org.layerskip.config.LlamaConfig;
+
+/**
+ * Grouped-query self-attention with rotary embeddings and a KV cache, as in Llama 2/3.
+ *
+ * <ul>
+ *   <li>input: hidden {@code (B, T, D)} plus an {@link AttentionContext}
+ *   <li>parameter {@code qkv}: {@code ((H + 2K) * Dh, D)}, the Hugging Face q, k and v projections
+ *       stacked row-wise (one matrix product instead of three)
+ *   <li>parameter {@code o}: {@code (D, H * Dh)}, Hugging Face {@code o_proj}
+ *   <li>output: {@code (B, T, D)}
+ * </ul>
+ *
+ * Query head {@code h} reads key/value head {@code h / G}, as Hugging Face's {@code repeat_kv}. The
+ * group is folded into the query length ({@code (B, K, G * T, Dh)}) so cached keys are never copied.
+ */
+public final class LlamaAttention extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final int numHeads;
+    private final int numKvHeads;
+    private final int headDim;
+    private final Parameter qkv;
+    private final Parameter o;
+
+    LlamaAttention(LlamaConfig config) {
+        super(VERSION);
+        this.numHeads = config.numHeads();
+        this.numKvHeads = config.numKvHeads();
+        this.headDim = config.headDim();
+        int d = config.hiddenSize();
+        qkv =
+                addParameter(
+                        Parameter.builder()
+                                .setName("qkv")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape((long) (numHeads + 2 * numKvHeads) * headDim, d))
+                                .build());
+        o =
+                addParameter(
+                        Parameter.builder()
+                                .setName("o")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(d, (long) numHeads * headDim))
+                                .build());
+    }
+
+    /**
+     * Returns the stacked q/k/v projection {@code ((H + 2K) * Dh, D)}.
+     *
+     * @return the parameter
+     */
+    public Parameter getQkv() {
+        return qkv;
+    }
+
+    /**
+     * Returns the output projection {@code (D, H * Dh)}.
+     *
+     * @return the parameter
+     */
+    public Parameter getO() {
+        return o;
+    }
+
+    /**
+     * Runs attention for the new tokens of a pass; writes their keys and values into {@code cache}
+     * (mutated) when one is given.
+     *
+     * @param ps the parameter store
+     * @param x hidden states {@code (B, T, D)} (already normalised)
+     * @param ctx the pass context
+     * @param cache this layer's cache, or null to attend over the new tokens only
+     * @param training whether gradients are recorded
+     * @return {@code (B, T, D)}
+     */
+    @SuppressWarnings("LocalVariableName")
+    public NDArray forward(
+            ParameterStore ps, NDArray x, AttentionContext ctx, KvCache cache, boolean training) {
+        Shape xs = x.getShape();
+        long B = xs.get(0);
+        long T = xs.get(1);
+        int H = numHeads;
+        int K = numKvHeads;
+        int G = H / K;
+        NDArray wQkv = ps.getValue(qkv, x.getDevice(), training);
+        NDArray wO = ps.getValue(o, x.getDevice(), training);
+
+        NDArray proj = linear(x, wQkv).reshape(B, T, H + 2L * K, headDim); // (B, T, H+2K, Dh)
+        NDList qkAndV = proj.split(new long[] {H + K}, 2);
+        NDArray qk = Rope.apply(qkAndV.get(0), ctx.cos(), ctx.sin(), ctx.rotateHalf());
+        NDList qAndK = qk.split(new long[] {H}, 2);
+        NDArray q = qAndK.get(0); // (B, T, H, Dh), pre-scaled by 1/sqrt(Dh)
+        NDArray k = qAndK.get(1).swapAxes(1, 2); // (B, K, T, Dh)
+        NDArray v = qkAndV.get(1).swapAxes(1, 2); // (B, K, T, Dh)
+
+        NDArray keys;
+        NDArray values;
+        if (cache == null) {
+            keys = k;
+            values = v;
+        } else {
+            cache.write(k, v, ctx.start());
+            keys = cache.keys(ctx.keyLength()); // (B, K, S, Dh)
+            values = cache.values(ctx.keyLength());
+        }
+        NDArray qg;
+        if (T == 1) {
+            qg = q.reshape(B, K, G, headDim); // (B, K, G*T, Dh) since T = 1
+        } else {
+            qg = q.reshape(B, T, K, G, headDim)
+                    .transpose(0, 2, 3, 1, 4)
+                    .reshape(B, K, G * T, headDim); // (B, K, G*T, Dh)
+        }
+        NDArray scores = qg.matMul(keys.swapAxes(2, 3)); // (B, K, G*T, S)
+        if (ctx.bias() != null) {
+            scores = scores.add(ctx.bias());
+        }
+        NDArray out = scores.softmax(-1).matMul(values); // (B, K, G*T, Dh)
+        if (T == 1) {
+            out = out.reshape(B, 1, (long) H * headDim);
+        } else {
+            out = out.reshape(B, K, G, T, headDim)
+                    .transpose(0, 3, 1, 2, 4)
+                    .reshape(B, T, (long) H * headDim); // (B, T, H*Dh)
+        }
+        return linear(out, wO); // (B, T, D)
+    }
+
+    /**
+     * {@code x @ w^T} with a Hugging Face {@code (out, in)} weight, in one native call.
+     *
+     * @param x {@code (..., in)}
+     * @param w {@code (out, in)}
+     * @return {@code (..., out)}
+     */
+    static NDArray linear(NDArray x, NDArray w) {
+        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(
+                "LlamaAttention needs an AttentionContext; run it through LlamaModel");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes, DataType[] dataTypes) {
+        return getOutputShapes(inputShapes);
+    }
+}

@@ -1,0 +1,124 @@
+package org.layerskip.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import org.layerskip.cache.KvCache;
+import org.layerskip.config.LlamaConfig;
+
+/**
+ * One pre-norm Llama decoder layer: {@code h = x + attn(norm1(x)); out = h + mlp(norm2(h))}.
+ *
+ * <ul>
+ *   <li>input: {@code (B, T, D)} plus an {@link AttentionContext}
+ *   <li>output: {@code (B, T, D)}
+ * </ul>
+ */
+public final class LlamaDecoderLayer extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final RmsNorm inputNorm;
+    private final LlamaAttention attention;
+    private final RmsNorm postAttentionNorm;
+    private final LlamaMlp mlp;
+    private final int hiddenSize;
+
+    LlamaDecoderLayer(LlamaConfig config) {
+        super(VERSION);
+        float eps = (float) config.rmsNormEps();
+        hiddenSize = config.hiddenSize();
+        inputNorm = addChildBlock("inputNorm", new RmsNorm(hiddenSize, eps));
+        attention = addChildBlock("attention", new LlamaAttention(config));
+        postAttentionNorm = addChildBlock("postAttentionNorm", new RmsNorm(hiddenSize, eps));
+        mlp = addChildBlock("mlp", new LlamaMlp(config));
+    }
+
+    /**
+     * Runs the layer on the new tokens of a pass; writes their keys/values into {@code cache}.
+     *
+     * @param ps the parameter store
+     * @param x {@code (B, T, D)}
+     * @param ctx the pass context
+     * @param cache this layer's KV cache (mutated), or null
+     * @param training whether gradients are recorded
+     * @return {@code (B, T, D)}
+     */
+    public NDArray forward(
+            ParameterStore ps, NDArray x, AttentionContext ctx, KvCache cache, boolean training) {
+        NDArray h = x.add(attention.forward(ps, inputNorm.forward(ps, x, training), ctx, cache, training));
+        return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
+    }
+
+    /**
+     * Returns the attention block.
+     *
+     * @return attention
+     */
+    public LlamaAttention getAttention() {
+        return attention;
+    }
+
+    /**
+     * Returns the MLP block.
+     *
+     * @return the MLP
+     */
+    public LlamaMlp getMlp() {
+        return mlp;
+    }
+
+    /**
+     * Returns the norm before attention ({@code input_layernorm}).
+     *
+     * @return the norm
+     */
+    public RmsNorm getInputNorm() {
+        return inputNorm;
+    }
+
+    /**
+     * Returns the norm before the MLP ({@code post_attention_layernorm}).
+     *
+     * @return the norm
+     */
+    public RmsNorm getPostAttentionNorm() {
+        return postAttentionNorm;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        throw new UnsupportedOperationException(
+                "LlamaDecoderLayer needs an AttentionContext; run it through LlamaModel");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(
+            ai.djl.ndarray.NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(-1, hiddenSize);
+        inputNorm.initialize(manager, dataType, hidden);
+        attention.initialize(manager, dataType, hidden);
+        postAttentionNorm.initialize(manager, dataType, hidden);
+        mlp.initialize(manager, dataType, hidden);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        return new Shape[] {inputShapes[0]};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes, DataType[] dataTypes) {
+        return getOutputShapes(inputShapes);
+    }
+}

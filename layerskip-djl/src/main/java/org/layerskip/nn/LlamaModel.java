@@ -1,0 +1,416 @@
+package org.layerskip.nn;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.ndarray.types.SparseFormat;
+import ai.djl.nn.AbstractBlock;
+import ai.djl.nn.Parameter;
+import ai.djl.training.ParameterStore;
+import ai.djl.util.PairList;
+
+import org.layerskip.cache.DecoderState;
+import org.layerskip.config.LlamaConfig;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it can
+ * stop after any layer E and decode from there (LayerSkip, Elhoushi et al. 2024, §4.2).
+ *
+ * <ul>
+ *   <li>input: token ids {@code (B, T)} int64
+ *   <li>parameter {@code embedding}: {@code (V, D)}; {@code lmHead}: {@code (V, D)} unless tied
+ *   <li>children: {@code L} {@link LlamaDecoderLayer}s and the final {@link RmsNorm}
+ *   <li>output: logits {@code (B, T, V)}
+ * </ul>
+ *
+ * <p>Entry points: {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} runs the first
+ * E layers over new tokens with a KV cache; {@link #embed}, {@link #runLayers} and {@link #head} are
+ * the pieces self-speculative decoding composes; the DJL {@code forward} runs the whole sequence without
+ * a cache (training), with optional parameter {@code "exitLayer"}.
+ */
+public final class LlamaModel extends AbstractBlock {
+
+    private static final byte VERSION = 1;
+
+    private final LlamaConfig config;
+    private final Parameter embedding;
+    private final Parameter lmHead;
+    private final List<LlamaDecoderLayer> layers;
+    private final RmsNorm norm;
+    private final Rope rope;
+
+    private LlamaModel(Builder builder) {
+        super(VERSION);
+        this.config = builder.config;
+        int v = config.vocabSize();
+        int d = config.hiddenSize();
+        embedding =
+                addParameter(
+                        Parameter.builder()
+                                .setName("embedding")
+                                .setType(Parameter.Type.WEIGHT)
+                                .optShape(new Shape(v, d))
+                                .build());
+        List<LlamaDecoderLayer> list = new ArrayList<>();
+        for (int i = 0; i < config.numLayers(); i++) {
+            list.add(addChildBlock("layer" + i, new LlamaDecoderLayer(config)));
+        }
+        layers = Collections.unmodifiableList(list);
+        norm = addChildBlock("norm", new RmsNorm(d, (float) config.rmsNormEps()));
+        lmHead =
+                config.tieWordEmbeddings()
+                        ? null
+                        : addParameter(
+                                Parameter.builder()
+                                        .setName("lmHead")
+                                        .setType(Parameter.Type.WEIGHT)
+                                        .optShape(new Shape(v, d))
+                                        .build());
+        rope = new Rope(config);
+    }
+
+    /**
+     * Creates a builder.
+     *
+     * @return a new builder
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /**
+     * Returns the architecture.
+     *
+     * @return the configuration
+     */
+    public LlamaConfig getConfig() {
+        return config;
+    }
+
+    /**
+     * Returns L.
+     *
+     * @return the number of layers
+     */
+    public int numLayers() {
+        return layers.size();
+    }
+
+    /**
+     * Returns one decoder layer.
+     *
+     * @param i index in {@code [0, L)}
+     * @return the layer
+     */
+    public LlamaDecoderLayer getLayer(int i) {
+        return layers.get(i);
+    }
+
+    /**
+     * Returns the token embedding {@code (V, D)}.
+     *
+     * @return the parameter
+     */
+    public Parameter getEmbedding() {
+        return embedding;
+    }
+
+    /**
+     * Returns the LM head {@code (V, D)}; the embedding when the head is tied.
+     *
+     * @return the parameter
+     */
+    public Parameter getLmHead() {
+        return lmHead == null ? embedding : lmHead;
+    }
+
+    /**
+     * Returns the final (exit) norm.
+     *
+     * @return the norm
+     */
+    public RmsNorm getNorm() {
+        return norm;
+    }
+
+    /**
+     * Returns the rotary embedding.
+     *
+     * @return rope
+     */
+    public Rope getRope() {
+        return rope;
+    }
+
+    /**
+     * Allocates the per-request state (KV caches) for this model.
+     *
+     * @param manager the manager to allocate under
+     * @param batch B
+     * @param capacity C, slots per row
+     * @return a new state; close it when the request ends
+     */
+    public DecoderState newState(NDManager manager, int batch, int capacity) {
+        return new DecoderState(manager, config, batch, capacity, dataType());
+    }
+
+    /**
+     * Returns the data type of the weights.
+     *
+     * @return the dtype
+     */
+    public DataType dataType() {
+        NDArray e = embedding.getArray();
+        return e == null ? DataType.FLOAT32 : e.getDataType();
+    }
+
+    /**
+     * Runs new tokens through the first {@code exitLayer} layers and the shared exit head, writing
+     * their keys and values into the state at the next free slots (mutates {@code state}).
+     *
+     * @param ps the parameter store
+     * @param ids new token ids {@code (B, T)} int64
+     * @param state the request state
+     * @param exitLayer E in {@code [1, L]}
+     * @param lastOnly compute logits for the last position only
+     * @return logits {@code (B, T or 1, V)} and the exit-layer hidden states {@code (B, T, D)}
+     */
+    public DecoderOutput forward(
+            ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, boolean lastOnly) {
+        checkExit(exitLayer);
+        int start = state.length(0);
+        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, start);
+        return new DecoderOutput(head(ps, lastOnly ? lastPosition(h) : h), h);
+    }
+
+    /**
+     * Looks up token embeddings.
+     *
+     * @param ps the parameter store
+     * @param ids {@code (B, T)} int64
+     * @return {@code (B, T, D)}
+     */
+    public NDArray embed(ParameterStore ps, NDArray ids) {
+        NDArray w = ps.getValue(embedding, ids.getDevice(), false);
+        return ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
+    }
+
+    /**
+     * Runs layers {@code [from, to)} over hidden states of tokens at slots {@code [start, start + T)}
+     * with the KV cache of {@code state}; each layer's filled length becomes {@code start + T}.
+     *
+     * @param ps the parameter store
+     * @param h {@code (B, T, D)}
+     * @param state the request state (mutated)
+     * @param from first layer
+     * @param to layer after the last
+     * @param start slot of the first token
+     * @return {@code (B, T, D)}
+     */
+    public NDArray runLayers(
+            ParameterStore ps, NDArray h, DecoderState state, int from, int to, int start) {
+        if (from >= to) {
+            return h;
+        }
+        int t = (int) h.getShape().get(1);
+        if (start + t > state.capacity()) {
+            throw new IllegalStateException(
+                    "request needs "
+                            + (start + t)
+                            + " cache slots but was allocated "
+                            + state.capacity());
+        }
+        AttentionContext ctx = context(h.getManager(), state, start, t);
+        for (int l = from; l < to; l++) {
+            h = layers.get(l).forward(ps, h, ctx, state.layer(l), false);
+            state.setLength(l, start + t);
+        }
+        return h;
+    }
+
+    /**
+     * The shared exit head: final norm and LM head.
+     *
+     * @param ps the parameter store
+     * @param h hidden states {@code (B, T, D)} from any layer
+     * @return logits {@code (B, T, V)}
+     */
+    public NDArray head(ParameterStore ps, NDArray h) {
+        NDArray w = ps.getValue(getLmHead(), h.getDevice(), false);
+        return LlamaAttention.linear(norm.forward(ps, h, false), w);
+    }
+
+    /**
+     * Runs a whole sequence without a cache, for training and evaluation, and returns the exit
+     * head's logits at each requested exit layer.
+     *
+     * @param ps the parameter store
+     * @param ids {@code (B, T)} int64
+     * @param exits exit layers in {@code [1, L]}, ascending
+     * @param training whether gradients are recorded
+     * @return one logits array {@code (B, T, V)} per exit, in order
+     */
+    public NDList forwardExits(ParameterStore ps, NDArray ids, int[] exits, boolean training) {
+        int last = exits[exits.length - 1];
+        checkExit(last);
+        NDArray w = ps.getValue(embedding, ids.getDevice(), training);
+        NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
+        long b = ids.getShape().get(0);
+        int t = (int) ids.getShape().get(1);
+        AttentionContext ctx = trainingContext(h.getManager(), (int) b, t);
+        NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
+        NDList out = new NDList();
+        int next = 0;
+        for (int l = 0; l < last; l++) {
+            h = layers.get(l).forward(ps, h, ctx, null, training);
+            if (exits[next] == l + 1) {
+                out.add(LlamaAttention.linear(norm.forward(ps, h, training), headW));
+                next++;
+            }
+        }
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected NDList forwardInternal(
+            ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
+        int exit = config.numLayers();
+        if (params != null && params.contains("exitLayer")) {
+            exit = ((Number) params.get("exitLayer")).intValue();
+        }
+        return forwardExits(ps, inputs.head(), new int[] {exit}, training);
+    }
+
+    private void checkExit(int exitLayer) {
+        if (exitLayer < 1 || exitLayer > layers.size()) {
+            throw new IllegalArgumentException(
+                    "exit layer must be in [1, " + layers.size() + "], got " + exitLayer);
+        }
+    }
+
+    private static NDArray lastPosition(NDArray h) {
+        long t = h.getShape().get(1);
+        return t == 1 ? h : h.get(":, {}:", t - 1);
+    }
+
+    /** Context for a cached pass of T tokens at slots [start, start + T). */
+    private AttentionContext context(NDManager manager, DecoderState state, int start, int t) {
+        int b = state.batchSize();
+        int[] pad = state.padding();
+        long[][] positions = new long[b][t];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                positions[r][j] = Math.max(0, start + j - pad[r]);
+            }
+        }
+        NDArray[] cs = rope.tables(manager, positions, dataType());
+        NDArray bias = null;
+        if (t > 1 || state.hasPadding()) {
+            bias = causalBias(manager, pad, start, t, start + t);
+        }
+        return new AttentionContext(cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, start, t);
+    }
+
+    private AttentionContext trainingContext(NDManager manager, int b, int t) {
+        long[][] positions = new long[b][t];
+        for (int r = 0; r < b; r++) {
+            for (int j = 0; j < t; j++) {
+                positions[r][j] = j;
+            }
+        }
+        NDArray[] cs = rope.tables(manager, positions, dataType());
+        NDArray bias = t > 1 ? causalBias(manager, new int[b], 0, t, t) : null;
+        return new AttentionContext(cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, 0, t);
+    }
+
+    /**
+     * Additive bias {@code (B, 1, G * T, S)}: query at slot {@code q} sees key slot {@code k} iff
+     * {@code k <= q} and {@code k} is not padding (a padding query sees itself, so no row is empty).
+     */
+    private NDArray causalBias(NDManager manager, int[] pad, int start, int t, int s) {
+        int b = pad.length;
+        int g = config.groupSize();
+        int n = b * g * t * s;
+        FloatBuffer buf = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        float[] row = new float[s];
+        for (int r = 0; r < b; r++) {
+            for (int gi = 0; gi < g; gi++) {
+                for (int j = 0; j < t; j++) {
+                    int q = start + j;
+                    for (int k = 0; k < s; k++) {
+                        boolean visible = k <= q && (k >= pad[r] || k == q);
+                        row[k] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                    }
+                    buf.put(row);
+                }
+            }
+        }
+        buf.rewind();
+        NDArray bias = manager.create(buf, new Shape(b, 1, (long) g * t, s));
+        return dataType() == DataType.FLOAT32 ? bias : bias.toType(dataType(), false);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+        Shape hidden = new Shape(-1, config.hiddenSize());
+        for (LlamaDecoderLayer layer : layers) {
+            layer.initialize(manager, dataType, hidden);
+        }
+        norm.initialize(manager, dataType, hidden);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes) {
+        Shape in = inputShapes[0];
+        return new Shape[] {new Shape(in.get(0), in.get(1), config.vocabSize())};
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Shape[] getOutputShapes(Shape[] inputShapes, DataType[] dataTypes) {
+        return getOutputShapes(inputShapes);
+    }
+
+    /** Builds a {@link LlamaModel}. */
+    public static final class Builder {
+
+        private LlamaConfig config;
+
+        Builder() {}
+
+        /**
+         * Sets the architecture (required).
+         *
+         * @param config the configuration
+         * @return this builder
+         */
+        public Builder setConfig(LlamaConfig config) {
+            this.config = config;
+            return this;
+        }
+
+        /**
+         * Builds the (uninitialised) model.
+         *
+         * @return the model
+         */
+        public LlamaModel build() {
+            if (config == null) {
+                throw new IllegalArgumentException("LlamaModel.builder(): setConfig is required");
+            }
+            return new LlamaModel(this);
+        }
+    }
+}
