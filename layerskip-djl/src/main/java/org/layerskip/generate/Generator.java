@@ -1,0 +1,267 @@
+package org.layerskip.generate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.ParameterStore;
+
+import org.layerskip.cache.DecoderState;
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.nn.LlamaModel;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Generates tokens with a {@link LlamaModel}: autoregressive, early exit, or self-speculative.
+ *
+ * <p>A generator holds no per-request state, so one instance (and one model) can serve many threads;
+ * each call allocates its own KV cache under a sub-manager that is closed before the call returns,
+ * and every decoding step runs in its own {@link NDScope}, so native memory stays flat over any number
+ * of calls.
+ */
+public final class Generator {
+
+    private final LlamaModel model;
+    private final LlamaConfig config;
+    private final int defaultExitLayer;
+    private final int defaultNumSpeculations;
+
+    /**
+     * Creates a generator with default self-speculation settings (E = L/4, at least 1; d = 4).
+     *
+     * @param model an initialised model
+     */
+    public Generator(LlamaModel model) {
+        this(model, Math.max(1, model.numLayers() / 4), 4);
+    }
+
+    /**
+     * Creates a generator with the given defaults for options that leave E and d unset.
+     *
+     * @param model an initialised model
+     * @param defaultExitLayer E used when options say 0
+     * @param defaultNumSpeculations d used when options say 0
+     */
+    public Generator(LlamaModel model, int defaultExitLayer, int defaultNumSpeculations) {
+        this.model = model;
+        this.config = model.getConfig();
+        this.defaultExitLayer = defaultExitLayer;
+        this.defaultNumSpeculations = defaultNumSpeculations;
+    }
+
+    /**
+     * Returns the model.
+     *
+     * @return the model
+     */
+    public LlamaModel getModel() {
+        return model;
+    }
+
+    /**
+     * Generates for one prompt.
+     *
+     * @param prompt prompt ids (used as given: add BOS yourself or through the tokenizer)
+     * @param options what to do
+     * @param listener receives tokens as they are produced
+     * @return the result
+     * @throws IllegalArgumentException for invalid ids, lengths or an exit layer out of range
+     */
+    public GenerationResult generate(
+            long[] prompt, GenerationOptions options, TokenListener listener) {
+        return generateBatch(new long[][] {prompt}, options, listener).get(0);
+    }
+
+    /**
+     * Generates for several prompts in one batch (left-padded to a common length).
+     *
+     * @param prompts prompt ids per row
+     * @param options what to do
+     * @param listener receives tokens as they are produced, with their row
+     * @return one result per row
+     */
+    public List<GenerationResult> generateBatch(
+            long[][] prompts, GenerationOptions options, TokenListener listener) {
+        if (prompts.length == 0) {
+            throw new IllegalArgumentException("no prompt given");
+        }
+        int maxPrompt = 0;
+        for (long[] p : prompts) {
+            validatePrompt(p, options.maxNewTokens());
+            maxPrompt = Math.max(maxPrompt, p.length);
+        }
+        int exit = resolveExit(options);
+        List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : modelEos();
+        if (listener == null) {
+            listener = TokenListener.NONE;
+        }
+        NDManager parent = model.getEmbedding().getArray().getManager();
+        try (NDManager request = parent.newSubManager()) {
+            if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
+                int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
+                SelfSpeculativeDecoder dec =
+                        new SelfSpeculativeDecoder(model, request, options, exit, d, eos, listener);
+                List<GenerationResult> out = new ArrayList<>();
+                for (int r = 0; r < prompts.length; r++) {
+                    out.add(dec.generate(prompts[r], r));
+                }
+                return out;
+            }
+            return autoregressive(request, prompts, maxPrompt, options, exit, eos, listener);
+        }
+    }
+
+    private List<GenerationResult> autoregressive(
+            NDManager request,
+            long[][] prompts,
+            int maxPrompt,
+            GenerationOptions options,
+            int exit,
+            List<Long> eos,
+            TokenListener listener) {
+        int b = prompts.length;
+        int maxNew = options.maxNewTokens();
+        long start = System.nanoTime();
+        long prefillNanos = 0;
+        Picker picker = new Picker(options);
+        ParameterStore ps = new ParameterStore(request, false);
+        long[][] out = new long[b][maxNew];
+        int[] produced = new int[b];
+        boolean[] done = new boolean[b];
+        FinishReason[] reasons = new FinishReason[b];
+        try (DecoderState state = model.newState(request, b, maxPrompt + maxNew)) {
+            long[] flat = new long[b * maxPrompt];
+            int[] pad = new int[b];
+            for (int r = 0; r < b; r++) {
+                pad[r] = maxPrompt - prompts[r].length;
+                Arrays.fill(flat, r * maxPrompt, r * maxPrompt + pad[r], prompts[r][0]);
+                System.arraycopy(prompts[r], 0, flat, r * maxPrompt + pad[r], prompts[r].length);
+            }
+            state.setPadding(pad);
+            long[] next;
+            try (NDScope scope = new NDScope()) {
+                NDArray ids = request.create(flat, new Shape(b, maxPrompt));
+                next = picker.pick(model.forward(ps, ids, state, exit, true).logits());
+            }
+            prefillNanos = System.nanoTime() - start;
+            int step = 0;
+            while (true) {
+                int active = 0;
+                for (int r = 0; r < b; r++) {
+                    if (done[r]) {
+                        continue;
+                    }
+                    out[r][produced[r]++] = next[r];
+                    listener.onToken(r, next[r], TokenKind.PLAIN);
+                    if (eos.contains(next[r])) {
+                        done[r] = true;
+                        reasons[r] = FinishReason.EOS;
+                    } else if (produced[r] == maxNew) {
+                        done[r] = true;
+                        reasons[r] = FinishReason.LENGTH;
+                    } else {
+                        active++;
+                    }
+                }
+                if (active == 0) {
+                    break;
+                }
+                try (NDScope scope = new NDScope()) {
+                    NDArray ids = request.create(next, new Shape(b, 1));
+                    next = picker.pick(model.forward(ps, ids, state, exit, true).logits());
+                }
+                step++;
+            }
+        }
+        long decodeNanos = System.nanoTime() - start - prefillNanos;
+        DecodingStrategy s =
+                exit == config.numLayers() ? DecodingStrategy.AUTOREGRESSIVE : options.strategy();
+        List<GenerationResult> results = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            results.add(
+                    new GenerationResult(
+                            Arrays.copyOf(out[r], produced[r]),
+                            reasons[r],
+                            s,
+                            exit,
+                            0,
+                            prompts[r].length,
+                            prefillNanos,
+                            decodeNanos,
+                            null));
+        }
+        return results;
+    }
+
+    private int resolveExit(GenerationOptions options) {
+        int l = config.numLayers();
+        switch (options.strategy()) {
+            case AUTOREGRESSIVE:
+                return l;
+            case EARLY_EXIT:
+                {
+                    int e = options.exitLayer() > 0 ? options.exitLayer() : defaultExitLayer;
+                    if (e < 1 || e > l) {
+                        throw new IllegalArgumentException(
+                                "exit-layer must be in [1, " + l + "], got " + e);
+                    }
+                    return e;
+                }
+            case SELF_SPECULATIVE:
+                {
+                    int e = options.exitLayer() > 0 ? options.exitLayer() : defaultExitLayer;
+                    if (e < 1 || e >= l) {
+                        throw new IllegalArgumentException(
+                                "exit-layer for self-speculation must be in [1, "
+                                        + (l - 1)
+                                        + "], got "
+                                        + e);
+                    }
+                    return e;
+                }
+            default:
+                throw new IllegalStateException();
+        }
+    }
+
+    private void validatePrompt(long[] prompt, int maxNew) {
+        if (prompt == null || prompt.length == 0) {
+            throw new IllegalArgumentException("the prompt is empty (give at least one token id)");
+        }
+        int v = config.vocabSize();
+        for (int i = 0; i < prompt.length; i++) {
+            if (prompt[i] < 0 || prompt[i] >= v) {
+                throw new IllegalArgumentException(
+                        "token id "
+                                + prompt[i]
+                                + " at prompt position "
+                                + i
+                                + " is outside the vocabulary [0, "
+                                + v
+                                + ")");
+            }
+        }
+        long total = (long) prompt.length + maxNew;
+        if (total > config.maxPositionEmbeddings()) {
+            throw new IllegalArgumentException(
+                    "prompt ("
+                            + prompt.length
+                            + " tokens) + max-new-tokens ("
+                            + maxNew
+                            + ") exceeds the model's context of "
+                            + config.maxPositionEmbeddings()
+                            + " tokens");
+        }
+    }
+
+    private List<Long> modelEos() {
+        List<Long> eos = new ArrayList<>();
+        for (int id : config.eosTokenIds()) {
+            eos.add((long) id);
+        }
+        return eos;
+    }
+}
