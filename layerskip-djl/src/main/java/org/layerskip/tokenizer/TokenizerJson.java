@@ -1,0 +1,201 @@
+package org.layerskip.tokenizer;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParseException;
+import com.google.gson.JsonParser;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What this package needs from a Hugging Face {@code tokenizer.json}, read with Gson before the
+ * text is handed to the native library: the id-to-token table ({@code model.vocab} plus {@code
+ * added_tokens}) and the special tokens that the {@code TemplateProcessing} post-processor (alone or
+ * inside a {@code Sequence}) puts before and after a single sequence.
+ */
+final class TokenizerJson {
+
+    /** Largest accepted vocabulary; guards the id table from hostile files. */
+    static final int MAX_VOCAB = 1 << 24;
+
+    final Path file;
+    final String text;
+    final String[] idToToken;
+    final Map<String, Long> tokenToId;
+    final List<Long> templatePrefix;
+    final List<Long> templateSuffix;
+
+    private TokenizerJson(
+            Path file,
+            String text,
+            String[] idToToken,
+            Map<String, Long> tokenToId,
+            List<Long> templatePrefix,
+            List<Long> templateSuffix) {
+        this.file = file;
+        this.text = text;
+        this.idToToken = idToToken;
+        this.tokenToId = tokenToId;
+        this.templatePrefix = templatePrefix;
+        this.templateSuffix = templateSuffix;
+    }
+
+    /**
+     * Reads and validates a {@code tokenizer.json}.
+     *
+     * @param file the file
+     * @return its parsed contents
+     * @throws TokenizerException naming the file if it is missing, unreadable or malformed
+     */
+    static TokenizerJson read(Path file) {
+        String text = readText(file);
+        try {
+            JsonObject root = parseObject(file, text);
+            JsonElement model = root.get("model");
+            if (model == null || !model.isJsonObject()) {
+                throw new TokenizerException(file + ": missing \"model\" object");
+            }
+            Map<String, Long> tokenToId = new HashMap<>();
+            long maxId = readVocab(file, model.getAsJsonObject().get("vocab"), tokenToId);
+            JsonElement added = root.get("added_tokens");
+            if (added != null && added.isJsonArray()) {
+                for (JsonElement e : added.getAsJsonArray()) {
+                    JsonObject t = e.getAsJsonObject();
+                    long id = checkId(file, t.get("id").getAsLong());
+                    tokenToId.put(t.get("content").getAsString(), id);
+                    maxId = Math.max(maxId, id);
+                }
+            }
+            String[] idToToken = new String[(int) (maxId + 1)];
+            for (Map.Entry<String, Long> e : tokenToId.entrySet()) {
+                idToToken[e.getValue().intValue()] = e.getKey();
+            }
+            List<Long> prefix = new ArrayList<>();
+            List<Long> suffix = new ArrayList<>();
+            JsonObject template = findTemplate(root.get("post_processor"));
+            if (template != null) {
+                readTemplate(template, prefix, suffix);
+            }
+            return new TokenizerJson(
+                    file,
+                    text,
+                    idToToken,
+                    tokenToId,
+                    Collections.unmodifiableList(prefix),
+                    Collections.unmodifiableList(suffix));
+        } catch (IllegalStateException | ClassCastException | NullPointerException
+                | UnsupportedOperationException | NumberFormatException e) {
+            throw new TokenizerException(file + ": malformed tokenizer.json (" + e + ")", e);
+        }
+    }
+
+    static String readText(Path file) {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new TokenizerException(file + ": file not found");
+        } catch (IOException e) {
+            throw new TokenizerException(file + ": cannot read (" + e.getMessage() + ")", e);
+        }
+    }
+
+    static JsonObject parseObject(Path file, String text) {
+        try {
+            JsonElement root = JsonParser.parseString(text);
+            if (!root.isJsonObject()) {
+                throw new TokenizerException(file + ": not a JSON object");
+            }
+            return root.getAsJsonObject();
+        } catch (JsonParseException e) {
+            throw new TokenizerException(file + ": invalid JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Fills {@code tokenToId} from a WordLevel/BPE/WordPiece map or a Unigram list. */
+    private static long readVocab(Path file, JsonElement vocab, Map<String, Long> tokenToId) {
+        long maxId = -1;
+        if (vocab != null && vocab.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> e : vocab.getAsJsonObject().entrySet()) {
+                long id = checkId(file, e.getValue().getAsLong());
+                tokenToId.put(e.getKey(), id);
+                maxId = Math.max(maxId, id);
+            }
+        } else if (vocab != null && vocab.isJsonArray()) {
+            JsonArray pieces = vocab.getAsJsonArray();
+            for (int i = 0; i < pieces.size(); i++) {
+                tokenToId.put(pieces.get(i).getAsJsonArray().get(0).getAsString(), (long) i);
+            }
+            maxId = checkId(file, pieces.size() - 1L);
+        } else {
+            throw new TokenizerException(file + ": missing \"model.vocab\"");
+        }
+        if (maxId < 0) {
+            throw new TokenizerException(file + ": empty vocabulary");
+        }
+        return maxId;
+    }
+
+    private static long checkId(Path file, long id) {
+        if (id < 0 || id >= MAX_VOCAB) {
+            throw new TokenizerException(file + ": token id " + id + " out of range");
+        }
+        return id;
+    }
+
+    private static JsonObject findTemplate(JsonElement processor) {
+        if (processor == null || !processor.isJsonObject()) {
+            return null;
+        }
+        JsonObject p = processor.getAsJsonObject();
+        String type = p.has("type") ? p.get("type").getAsString() : "";
+        if ("TemplateProcessing".equals(type)) {
+            return p;
+        }
+        if ("Sequence".equals(type) && p.has("processors")) {
+            for (JsonElement child : p.getAsJsonArray("processors")) {
+                JsonObject found = findTemplate(child);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Splits the template's {@code single} pieces into the special ids before and after "A". */
+    private static void readTemplate(JsonObject template, List<Long> prefix, List<Long> suffix) {
+        JsonObject specials =
+                template.has("special_tokens")
+                        ? template.getAsJsonObject("special_tokens")
+                        : new JsonObject();
+        boolean seenSequence = false;
+        for (JsonElement piece : template.getAsJsonArray("single")) {
+            JsonObject p = piece.getAsJsonObject();
+            if (p.has("Sequence")) {
+                seenSequence = true;
+                continue;
+            }
+            if (!p.has("SpecialToken")) {
+                continue;
+            }
+            String name = p.getAsJsonObject("SpecialToken").get("id").getAsString();
+            JsonObject special = specials.getAsJsonObject(name);
+            if (special == null) {
+                continue;
+            }
+            for (JsonElement id : special.getAsJsonArray("ids")) {
+                (seenSequence ? suffix : prefix).add(id.getAsLong());
+            }
+        }
+    }
+}
