@@ -2,6 +2,7 @@ package org.layerskip.cache;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -187,6 +188,7 @@ public final class DecoderState implements AutoCloseable {
         int t = (int) hidden.getShape().get(1);
         if (exitHidden == null) {
             exitHidden = manager.zeros(new Shape(batch, capacity, hiddenSize), dataType);
+            NDScope.unregister(exitHidden); // lives as long as the state, not the caller's scope
         }
         if (start + t > capacity) {
             throw new IllegalStateException("exit-state cache overflow at slot " + (start + t));
