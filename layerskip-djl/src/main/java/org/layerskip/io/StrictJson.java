@@ -134,7 +134,15 @@ final class StrictJson {
      * @return the shortened message
      */
     static String oneLine(String message) {
-        return message == null ? "" : shorten(message.replaceAll("\\s+", " ").trim());
+        if (message == null) {
+            return "";
+        }
+        String line =
+                message.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept ", "")
+                        .replaceAll(" See https?://\\S+", "")
+                        .replaceAll("\\s+", " ")
+                        .trim();
+        return shorten(line);
     }
 
     private static String shorten(String text) {
