@@ -11,8 +11,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Replaces a file atomically: the content goes to a hidden temporary file in the same directory,
- * which is fsynced and then renamed over the target, so readers see the old file or the complete new
- * one, never a partial write.
+ * which is fsynced and then renamed over the target, so readers see the old file or the complete
+ * new one, never a partial write.
  */
 final class AtomicFiles {
 

@@ -100,8 +100,13 @@ public final class Checkpoint implements AutoCloseable {
             if (shard == null) {
                 if (!Files.isRegularFile(shardPath)) {
                     throw new CheckpointException(
-                            index + ": shard " + shardPath.getFileName() + " (for tensor '"
-                                    + entry.getKey() + "') is missing from " + directory);
+                            index
+                                    + ": shard "
+                                    + shardPath.getFileName()
+                                    + " (for tensor '"
+                                    + entry.getKey()
+                                    + "') is missing from "
+                                    + directory);
                 }
                 shard = SafetensorsFile.open(shardPath);
                 opened.add(shard);
@@ -109,7 +114,10 @@ public final class Checkpoint implements AutoCloseable {
             }
             if (!shard.tensors().containsKey(entry.getKey())) {
                 throw new CheckpointException(
-                        index + ": tensor '" + entry.getKey() + "' is not in shard "
+                        index
+                                + ": tensor '"
+                                + entry.getKey()
+                                + "' is not in shard "
                                 + shardPath.getFileName());
             }
             owners.put(entry.getKey(), shard);
@@ -118,7 +126,10 @@ public final class Checkpoint implements AutoCloseable {
             for (String name : shard.tensors().keySet()) {
                 if (owners.get(name) != shard) {
                     throw new CheckpointException(
-                            shard.path() + ": tensor '" + name + "' is not assigned to this shard by "
+                            shard.path()
+                                    + ": tensor '"
+                                    + name
+                                    + "' is not assigned to this shard by "
                                     + INDEX_FILE);
                 }
             }
@@ -216,7 +227,12 @@ public final class Checkpoint implements AutoCloseable {
     /** {@inheritDoc} */
     @Override
     public String toString() {
-        return "Checkpoint[" + directory + ", " + owners.size() + " tensors in " + files.size()
+        return "Checkpoint["
+                + directory
+                + ", "
+                + owners.size()
+                + " tensors in "
+                + files.size()
                 + " files]";
     }
 

@@ -3,8 +3,8 @@ package org.layerskip.io;
 import java.io.IOException;
 
 /**
- * A checkpoint file or folder is missing, malformed, inconsistent or hostile. The message is one line
- * and names the file and, where there is one, the tensor at fault.
+ * A checkpoint file or folder is missing, malformed, inconsistent or hostile. The message is one
+ * line and names the file and, where there is one, the tensor at fault.
  *
  * <p>This is a checked {@link IOException} on purpose: a corrupt checkpoint is an input/output
  * failure of the same kind as a missing or unreadable file, callers that read checkpoints already

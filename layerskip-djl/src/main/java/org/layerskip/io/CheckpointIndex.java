@@ -5,9 +5,9 @@ import com.google.gson.stream.JsonToken;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.InvalidPathException;
 import java.nio.file.Path;
-import java.nio.file.Files;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -23,8 +23,8 @@ record CheckpointIndex(Map<String, Path> weightMap) {
     static final long MAX_INDEX_BYTES = 64L << 20;
 
     /**
-     * Reads and validates an index file: a JSON object whose {@code weight_map} maps each tensor name
-     * to a shard file name that stays inside the folder.
+     * Reads and validates an index file: a JSON object whose {@code weight_map} maps each tensor
+     * name to a shard file name that stays inside the folder.
      *
      * @param directory the checkpoint folder
      * @param indexFile the index file inside it
@@ -58,10 +58,10 @@ record CheckpointIndex(Map<String, Path> weightMap) {
      * @param shard the name from the index
      * @param what the index file, for messages
      * @return the shard path inside {@code directory}
-     * @throws CheckpointException if the name is empty, absolute, contains {@code ..} or a backslash
+     * @throws CheckpointException if the name is empty, absolute, contains {@code ..} or a
+     *     backslash
      */
-    static Path resolveShard(Path directory, String shard, String what)
-            throws CheckpointException {
+    static Path resolveShard(Path directory, String shard, String what) throws CheckpointException {
         String bad = what + ": shard file name '" + StrictJson.oneLine(shard) + "'";
         if (shard.isEmpty() || shard.indexOf('\\') >= 0 || shard.indexOf('\0') >= 0) {
             throw new CheckpointException(bad + " is not a plain relative file name");
@@ -77,7 +77,8 @@ record CheckpointIndex(Map<String, Path> weightMap) {
         }
         for (Path part : relative) {
             if ("..".equals(part.toString())) {
-                throw new CheckpointException(bad + " contains '..'; it must stay inside the folder");
+                throw new CheckpointException(
+                        bad + " contains '..'; it must stay inside the folder");
             }
         }
         Path base = directory.toAbsolutePath().normalize();
@@ -88,8 +89,7 @@ record CheckpointIndex(Map<String, Path> weightMap) {
         return resolved;
     }
 
-    private static Map<String, String> readRoot(JsonReader reader, String what)
-            throws IOException {
+    private static Map<String, String> readRoot(JsonReader reader, String what) throws IOException {
         StrictJson.expect(reader, JsonToken.BEGIN_OBJECT, what);
         Map<String, String> weightMap = null;
         reader.beginObject();

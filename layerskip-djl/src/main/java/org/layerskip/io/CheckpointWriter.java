@@ -21,11 +21,11 @@ import java.util.Map;
  * metadata.total_size}), or a single {@value Checkpoint#SINGLE_FILE} when one shard suffices.
  *
  * <p>Tensors are assigned to shards in map order; a shard is closed when the next tensor would push
- * it past the limit, and a tensor larger than the limit gets a shard of its own. Each file is written
- * atomically, the index last, so a folder never points at a missing shard. The counterpart layout
- * left by an earlier write ({@value Checkpoint#SINGLE_FILE} when writing shards, the index when
- * writing one file) is deleted, since {@link Checkpoint#open} would otherwise pick the stale one;
- * unreferenced old shard files are left alone.
+ * it past the limit, and a tensor larger than the limit gets a shard of its own. Each file is
+ * written atomically, the index last, so a folder never points at a missing shard. The counterpart
+ * layout left by an earlier write ({@value Checkpoint#SINGLE_FILE} when writing shards, the index
+ * when writing one file) is deleted, since {@link Checkpoint#open} would otherwise pick the stale
+ * one; unreferenced old shard files are left alone.
  */
 public final class CheckpointWriter {
 
@@ -42,11 +42,15 @@ public final class CheckpointWriter {
      * @param dtype F32, F16 or BF16
      * @param maxShardBytes the largest data size of one shard, in bytes
      * @return the files written, shards first, index last
-     * @throws IllegalArgumentException if the dtype is not a float type or the limit is not positive
+     * @throws IllegalArgumentException if the dtype is not a float type or the limit is not
+     *     positive
      * @throws IOException if writing fails
      */
     public static List<Path> writeSharded(
-            Path directory, Map<String, TensorData> tensors, SafetensorsDtype dtype, long maxShardBytes)
+            Path directory,
+            Map<String, TensorData> tensors,
+            SafetensorsDtype dtype,
+            long maxShardBytes)
             throws IOException {
         return writeSharded(directory, WritableTensor.fromData(tensors), dtype, maxShardBytes);
     }
@@ -59,18 +63,24 @@ public final class CheckpointWriter {
      * @param dtype F32, F16 or BF16
      * @param maxShardBytes the largest data size of one shard, in bytes
      * @return the files written, shards first, index last
-     * @throws IllegalArgumentException if the dtype is not a float type, the limit is not positive or
-     *     an array is not a float array
+     * @throws IllegalArgumentException if the dtype is not a float type, the limit is not positive
+     *     or an array is not a float array
      * @throws IOException if writing fails
      */
     public static List<Path> writeShardedArrays(
-            Path directory, Map<String, NDArray> tensors, SafetensorsDtype dtype, long maxShardBytes)
+            Path directory,
+            Map<String, NDArray> tensors,
+            SafetensorsDtype dtype,
+            long maxShardBytes)
             throws IOException {
         return writeSharded(directory, WritableTensor.fromArrays(tensors), dtype, maxShardBytes);
     }
 
     private static List<Path> writeSharded(
-            Path directory, List<WritableTensor> tensors, SafetensorsDtype dtype, long maxShardBytes)
+            Path directory,
+            List<WritableTensor> tensors,
+            SafetensorsDtype dtype,
+            long maxShardBytes)
             throws IOException {
         if (maxShardBytes <= 0) {
             throw new IllegalArgumentException("maxShardBytes must be positive: " + maxShardBytes);
@@ -106,7 +116,8 @@ public final class CheckpointWriter {
         index.add("weight_map", weightMap);
         byte[] json = (GSON.toJson(index) + "\n").getBytes(StandardCharsets.UTF_8);
         Path indexFile = directory.resolve(Checkpoint.INDEX_FILE);
-        AtomicFiles.write(indexFile, channel -> AtomicFiles.writeFully(channel, ByteBuffer.wrap(json)));
+        AtomicFiles.write(
+                indexFile, channel -> AtomicFiles.writeFully(channel, ByteBuffer.wrap(json)));
         written.add(indexFile);
         Files.deleteIfExists(directory.resolve(Checkpoint.SINGLE_FILE));
         return written;

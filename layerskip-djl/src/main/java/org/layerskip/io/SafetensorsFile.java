@@ -15,8 +15,8 @@ import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
- * One open {@code .safetensors} file: an 8-byte little-endian header length, a JSON header, then the
- * data section. The header is validated completely by {@link #open} (see {@link
+ * One open {@code .safetensors} file: an 8-byte little-endian header length, a JSON header, then
+ * the data section. The header is validated completely by {@link #open} (see {@link
  * CheckpointException} for what is rejected); tensor data is read on demand, one tensor at a time,
  * with positional reads at {@code long} offsets, so files larger than 2 GiB work and the file is
  * never held on the heap.
@@ -44,7 +44,8 @@ public final class SafetensorsFile implements AutoCloseable {
     private final long dataStart;
     private final SafetensorsHeader header;
 
-    private SafetensorsFile(Path path, FileChannel channel, long dataStart, SafetensorsHeader header) {
+    private SafetensorsFile(
+            Path path, FileChannel channel, long dataStart, SafetensorsHeader header) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
@@ -80,12 +81,19 @@ public final class SafetensorsFile implements AutoCloseable {
             long headerLength = lengthBytes.getLong(0);
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw new CheckpointException(
-                        file + ": header length " + Long.toUnsignedString(headerLength)
-                                + " exceeds the limit of " + MAX_HEADER_BYTES + " bytes");
+                        file
+                                + ": header length "
+                                + Long.toUnsignedString(headerLength)
+                                + " exceeds the limit of "
+                                + MAX_HEADER_BYTES
+                                + " bytes");
             }
             if (headerLength > size - Long.BYTES) {
                 throw new CheckpointException(
-                        file + ": header length " + headerLength + " exceeds the file size "
+                        file
+                                + ": header length "
+                                + headerLength
+                                + " exceeds the file size "
                                 + size);
             }
             ByteBuffer json = ByteBuffer.allocate((int) headerLength);
@@ -174,14 +182,16 @@ public final class SafetensorsFile implements AutoCloseable {
         checkFits(info, info.numel(), "elements");
         float[] values = new float[(int) info.numel()];
         int[] index = {0};
-        readChunks(info, chunk -> index[0] = TensorConversion.toFloats(chunk, from, values, index[0]));
+        readChunks(
+                info, chunk -> index[0] = TensorConversion.toFloats(chunk, from, values, index[0]));
         return values;
     }
 
     /**
-     * Loads one F32, F16 or BF16 tensor as an NDArray of the target type. Conversion happens in Java,
-     * chunk by chunk, into a single direct buffer handed to {@link NDManager#create(java.nio.Buffer,
-     * ai.djl.ndarray.types.Shape, DataType)}; BF16 never reaches the engine.
+     * Loads one F32, F16 or BF16 tensor as an NDArray of the target type. Conversion happens in
+     * Java, chunk by chunk, into a single direct buffer handed to {@link
+     * NDManager#create(java.nio.Buffer, ai.djl.ndarray.types.Shape, DataType)}; BF16 never reaches
+     * the engine.
      *
      * @param name the tensor name
      * @param manager the manager that will own the array
@@ -230,7 +240,11 @@ public final class SafetensorsFile implements AutoCloseable {
         SafetensorsDtype type = info.type();
         if (type == null || !type.isLoadable()) {
             throw new CheckpointException(
-                    path + ": tensor '" + info.name() + "' has dtype " + info.dtype()
+                    path
+                            + ": tensor '"
+                            + info.name()
+                            + "' has dtype "
+                            + info.dtype()
                             + "; only F32, F16 and BF16 can be loaded as weights");
         }
         return type;
@@ -239,7 +253,13 @@ public final class SafetensorsFile implements AutoCloseable {
     private void checkFits(TensorInfo info, long size, String unit) throws CheckpointException {
         if (size > MAX_ARRAY) {
             throw new CheckpointException(
-                    path + ": tensor '" + info.name() + "' is " + size + " " + unit
+                    path
+                            + ": tensor '"
+                            + info.name()
+                            + "' is "
+                            + size
+                            + " "
+                            + unit
                             + ", more than one array can hold");
         }
     }

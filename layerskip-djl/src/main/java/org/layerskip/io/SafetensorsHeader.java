@@ -155,7 +155,9 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         for (long dim : info.shape()) {
             if (dim < 0) {
                 throw new CheckpointException(
-                        what + " has a negative dimension in shape " + Arrays.toString(info.shape()));
+                        what
+                                + " has a negative dimension in shape "
+                                + Arrays.toString(info.shape()));
             }
             try {
                 numel = Math.multiplyExact(numel, dim);
@@ -176,13 +178,25 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
         }
         if (info.end() > dataSize) {
             throw new CheckpointException(
-                    what + " data_offsets [" + info.begin() + ", " + info.end()
-                            + "] exceed the data section of " + dataSize + " bytes");
+                    what
+                            + " data_offsets ["
+                            + info.begin()
+                            + ", "
+                            + info.end()
+                            + "] exceed the data section of "
+                            + dataSize
+                            + " bytes");
         }
         if (info.byteLength() != bytes) {
             throw new CheckpointException(
-                    what + " shape " + Arrays.toString(info.shape()) + " x " + info.dtype()
-                            + " needs " + bytes + " bytes but data_offsets span "
+                    what
+                            + " shape "
+                            + Arrays.toString(info.shape())
+                            + " x "
+                            + info.dtype()
+                            + " needs "
+                            + bytes
+                            + " bytes but data_offsets span "
                             + info.byteLength());
         }
     }
@@ -201,7 +215,11 @@ record SafetensorsHeader(Map<String, TensorInfo> tensors, Map<String, String> me
             TensorInfo current = sorted.get(i);
             if (current.begin() < previous.end()) {
                 throw new CheckpointException(
-                        file + ": tensors '" + previous.name() + "' and '" + current.name()
+                        file
+                                + ": tensors '"
+                                + previous.name()
+                                + "' and '"
+                                + current.name()
                                 + "' overlap");
             }
         }

@@ -46,8 +46,8 @@ public final class SafetensorsWriter {
     }
 
     /**
-     * Writes NDArrays of type FLOAT32, FLOAT16 (widened in Java) or FLOAT64. Each array is read back
-     * to the heap only while it is written.
+     * Writes NDArrays of type FLOAT32, FLOAT16 (widened in Java) or FLOAT64. Each array is read
+     * back to the heap only while it is written.
      *
      * @param file the file to create or replace
      * @param tensors name to array, in the order to write
@@ -137,8 +137,14 @@ public final class SafetensorsWriter {
         float[] values = tensor.values().get();
         if (values.length != tensor.numel()) {
             throw new IllegalArgumentException(
-                    "tensor '" + tensor.name() + "' has " + values.length + " values, shape "
-                            + Arrays.toString(tensor.shape()) + " needs " + tensor.numel());
+                    "tensor '"
+                            + tensor.name()
+                            + "' has "
+                            + values.length
+                            + " values, shape "
+                            + Arrays.toString(tensor.shape())
+                            + " needs "
+                            + tensor.numel());
         }
         for (int start = 0; start < values.length; start += CHUNK_ELEMENTS) {
             int count = Math.min(CHUNK_ELEMENTS, values.length - start);

@@ -71,7 +71,8 @@ final class StrictJson {
             throw e;
         } catch (IOException | RuntimeException e) {
             // MalformedJsonException, IllegalStateException ("Expected X but was Y"), ...
-            throw new CheckpointException(what + " is not valid JSON: " + oneLine(e.getMessage()), e);
+            throw new CheckpointException(
+                    what + " is not valid JSON: " + oneLine(e.getMessage()), e);
         }
     }
 
@@ -124,7 +125,8 @@ final class StrictJson {
                 // fall through
             }
         }
-        throw new CheckpointException(what + " must be an integer in long range, found " + shorten(literal));
+        throw new CheckpointException(
+                what + " must be an integer in long range, found " + shorten(literal));
     }
 
     /**

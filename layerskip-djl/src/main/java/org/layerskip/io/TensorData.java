@@ -19,13 +19,18 @@ public record TensorData(float[] data, long[] shape) {
         long count = 1;
         for (long dim : shape) {
             if (dim < 0) {
-                throw new IllegalArgumentException("negative dimension in " + Arrays.toString(shape));
+                throw new IllegalArgumentException(
+                        "negative dimension in " + Arrays.toString(shape));
             }
             count = Math.multiplyExact(count, dim);
         }
         if (count != data.length) {
             throw new IllegalArgumentException(
-                    "shape " + Arrays.toString(shape) + " has " + count + " elements, data has "
+                    "shape "
+                            + Arrays.toString(shape)
+                            + " has "
+                            + count
+                            + " elements, data has "
                             + data.length);
         }
     }

@@ -100,7 +100,10 @@ record WritableTensor(String name, long[] shape, Values values) {
                 }
             default:
                 throw new IllegalArgumentException(
-                        "cannot write " + array.getDataType() + " array '" + array.getName()
+                        "cannot write "
+                                + array.getDataType()
+                                + " array '"
+                                + array.getName()
                                 + "' as float weights");
         }
     }

@@ -5,7 +5,7 @@
  * {@link org.layerskip.io.CheckpointWriter}).
  *
  * <p>Files are treated as untrusted: every header field is checked before anything is allocated,
- * offsets are {@code long} so files and shards larger than 2 GiB work, tensors are read one at a time,
- * and BF16 is converted to FLOAT32 in Java because the PyTorch engine cannot hold BF16.
+ * offsets are {@code long} so files and shards larger than 2 GiB work, tensors are read one at a
+ * time, and BF16 is converted to FLOAT32 in Java because the PyTorch engine cannot hold BF16.
  */
 package org.layerskip.io;

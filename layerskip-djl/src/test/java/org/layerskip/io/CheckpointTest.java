@@ -3,6 +3,11 @@ package org.layerskip.io;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+
+import org.testng.Assert;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -11,10 +16,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import org.testng.Assert;
-import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
 
 public class CheckpointTest {
 
@@ -58,9 +59,11 @@ public class CheckpointTest {
     @Test
     public void shardedRoundTrip() throws IOException {
         Path dir = root.resolve("sharded");
-        List<Path> written = CheckpointWriter.writeSharded(dir, tensors(), SafetensorsDtype.F32, 130);
+        List<Path> written =
+                CheckpointWriter.writeSharded(dir, tensors(), SafetensorsDtype.F32, 130);
         Assert.assertEquals(written.size(), 4, "two tensors per 130-byte shard: 3 shards + index");
-        Assert.assertEquals(written.get(0).getFileName().toString(), "model-00001-of-00003.safetensors");
+        Assert.assertEquals(
+                written.get(0).getFileName().toString(), "model-00001-of-00003.safetensors");
         Assert.assertEquals(written.get(3).getFileName().toString(), Checkpoint.INDEX_FILE);
         String index = Files.readString(written.get(3));
         Assert.assertTrue(index.contains("\"total_size\": 320"), index);
@@ -78,7 +81,8 @@ public class CheckpointTest {
             }
             CheckpointException e =
                     Assert.expectThrows(
-                            CheckpointException.class, () -> checkpoint.readFloats("lm_head.weight"));
+                            CheckpointException.class,
+                            () -> checkpoint.readFloats("lm_head.weight"));
             TestFiles.assertMessage(e, "'lm_head.weight'", dir.toString());
         }
     }
@@ -102,9 +106,11 @@ public class CheckpointTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Map<String, NDArray> arrays = new LinkedHashMap<>();
             for (Map.Entry<String, TensorData> e : tensors().entrySet()) {
-                arrays.put(e.getKey(), manager.create(e.getValue().data(), new ai.djl.ndarray.types.Shape(4, 4)));
+                arrays.put(e.getKey(), manager.create(e.getValue().data(), new Shape(4, 4)));
             }
-            arrays.put("half", manager.create(new float[] {1.5f, -2f}).toType(DataType.FLOAT16, false));
+            arrays.put(
+                    "half",
+                    manager.create(new float[] {1.5f, -2f}).toType(DataType.FLOAT16, false));
             CheckpointWriter.writeShardedArrays(dir, arrays, SafetensorsDtype.F16, 64);
         }
         try (Checkpoint checkpoint = Checkpoint.open(dir)) {
@@ -125,17 +131,20 @@ public class CheckpointTest {
     public void missingShard() throws IOException {
         Path dir = sharded("missing");
         Files.delete(dir.resolve("model-00002-of-00003.safetensors"));
-        assertOpenFails(dir, "model-00002-of-00003.safetensors", "missing", "model.layers.2.weight");
+        assertOpenFails(
+                dir, "model-00002-of-00003.safetensors", "missing", "model.layers.2.weight");
     }
 
     @Test
     public void indexNamesTensorNotInShard() throws IOException {
         Path dir = sharded("wrongshard");
         String index = Files.readString(dir.resolve(Checkpoint.INDEX_FILE));
-        writeIndex(dir, index.replace(
-                "\"model.layers.0.weight\": \"model-00001-of-00003.safetensors\"",
-                "\"model.layers.0.weight\": \"model-00001-of-00003.safetensors\",\n"
-                        + "\"ghost.weight\": \"model-00001-of-00003.safetensors\""));
+        writeIndex(
+                dir,
+                index.replace(
+                        "\"model.layers.0.weight\": \"model-00001-of-00003.safetensors\"",
+                        "\"model.layers.0.weight\": \"model-00001-of-00003.safetensors\",\n"
+                                + "\"ghost.weight\": \"model-00001-of-00003.safetensors\""));
         assertOpenFails(dir, "'ghost.weight'", "not in shard model-00001-of-00003.safetensors");
     }
 
@@ -143,22 +152,27 @@ public class CheckpointTest {
     public void shardHoldsTensorNotInIndex() throws IOException {
         Path dir = sharded("extra");
         String index = Files.readString(dir.resolve(Checkpoint.INDEX_FILE));
-        writeIndex(dir, index.replace(
-                ",\n    \"model.layers.1.weight\": \"model-00001-of-00003.safetensors\"", ""));
-        assertOpenFails(dir, "model-00001-of-00003.safetensors", "'model.layers.1.weight'", "not assigned");
+        writeIndex(
+                dir,
+                index.replace(
+                        ",\n    \"model.layers.1.weight\": \"model-00001-of-00003.safetensors\"",
+                        ""));
+        assertOpenFails(
+                dir, "model-00001-of-00003.safetensors", "'model.layers.1.weight'", "not assigned");
     }
 
     @Test
     public void pathTraversalInIndex() throws IOException {
         Path dir = sharded("traversal");
-        for (String shard : new String[] {
-            "../traversal/model-00001-of-00003.safetensors",
-            "sub/../../etc/passwd",
-            "/etc/passwd",
-            root.resolve("traversal/model-00001-of-00003.safetensors").toString(),
-            "..\\\\evil.safetensors",
-            ""
-        }) {
+        for (String shard :
+                new String[] {
+                    "../traversal/model-00001-of-00003.safetensors",
+                    "sub/../../etc/passwd",
+                    "/etc/passwd",
+                    root.resolve("traversal/model-00001-of-00003.safetensors").toString(),
+                    "..\\\\evil.safetensors",
+                    ""
+                }) {
             writeIndex(dir, "{\"weight_map\":{\"model.layers.0.weight\":\"" + shard + "\"}}");
             assertOpenFails(dir, Checkpoint.INDEX_FILE, "shard file name");
         }

@@ -1,9 +1,9 @@
 package org.layerskip.io;
 
-import java.util.Random;
-
 import org.testng.Assert;
 import org.testng.annotations.Test;
+
+import java.util.Random;
 
 public class FloatFormatsTest {
 
@@ -40,7 +40,8 @@ public class FloatFormatsTest {
                 Assert.assertEquals(back & 0xFFFF, bits, "half bits " + Integer.toHexString(bits));
             }
         }
-        Assert.assertEquals(FloatFormats.halfToFloat((short) 0x0001), 0x1p-24f, "smallest subnormal");
+        Assert.assertEquals(
+                FloatFormats.halfToFloat((short) 0x0001), 0x1p-24f, "smallest subnormal");
         Assert.assertEquals(FloatFormats.halfToFloat((short) 0x7BFF), 65504f, "largest half");
     }
 
@@ -55,7 +56,8 @@ public class FloatFormatsTest {
         Assert.assertEquals(half(3 * 0x1p-25f), 2 * 0x1p-24f, "subnormal tie to even");
         Random random = new Random(7);
         for (int i = 0; i < 200_000; i++) {
-            float value = (float) ((random.nextDouble() * 2 - 1) * Math.pow(2, random.nextInt(40) - 25));
+            float value =
+                    (float) ((random.nextDouble() * 2 - 1) * Math.pow(2, random.nextInt(40) - 25));
             short bits = FloatFormats.floatToHalf(value);
             double got = FloatFormats.halfToFloat(bits);
             double errorGot = Math.abs(value - got);

@@ -4,18 +4,19 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Random;
-
-import org.testng.Assert;
-import org.testng.annotations.Test;
 
 /** Seeded mutations of a valid file: every case must load or throw CheckpointException. */
 public class FuzzTest {
@@ -47,7 +48,8 @@ public class FuzzTest {
                     for (String name : st.tensors().keySet()) {
                         st.readFloats(name);
                         NDArray array = st.load(name, sub, DataType.FLOAT32);
-                        Assert.assertEquals(array.getShape().size(), st.tensors().get(name).numel());
+                        Assert.assertEquals(
+                                array.getShape().size(), st.tensors().get(name).numel());
                     }
                     loaded++;
                 } catch (CheckpointException e) {
@@ -55,9 +57,16 @@ public class FuzzTest {
                     rejected++;
                 } catch (Throwable t) {
                     throw new AssertionError(
-                            "case " + i + " threw " + t + " for header "
-                                    + new String(mutant, 8, Math.max(0, Math.min(mutant.length, headerEnd) - 8),
-                                            java.nio.charset.StandardCharsets.ISO_8859_1),
+                            "case "
+                                    + i
+                                    + " threw "
+                                    + t
+                                    + " for header "
+                                    + new String(
+                                            mutant,
+                                            8,
+                                            Math.max(0, Math.min(mutant.length, headerEnd) - 8),
+                                            StandardCharsets.ISO_8859_1),
                             t);
                 }
             }
@@ -79,8 +88,9 @@ public class FuzzTest {
                 return bytes;
             case 1: // replace a header byte with a JSON-significant character
                 {
-                    byte[] symbols = "{}[],:\"0123456789-e.  ".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-                    bytes[8 + random.nextInt(headerEnd - 8)] = symbols[random.nextInt(symbols.length)];
+                    byte[] symbols = "{}[],:\"0123456789-e.  ".getBytes(StandardCharsets.US_ASCII);
+                    bytes[8 + random.nextInt(headerEnd - 8)] =
+                            symbols[random.nextInt(symbols.length)];
                     return bytes;
                 }
             case 2: // truncate anywhere

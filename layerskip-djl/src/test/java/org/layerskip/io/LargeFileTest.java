@@ -4,14 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
 import java.io.IOException;
 import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import org.testng.Assert;
-import org.testng.annotations.Test;
 
 /** Offsets beyond 2 GiB, using a sparse file so no gigabytes are written. */
 public class LargeFileTest {
@@ -23,10 +23,16 @@ public class LargeFileTest {
         Path dir = Files.createTempDirectory("safetensors-large");
         Path file = dir.resolve("model.safetensors");
         String json =
-                "{\"filler\":{\"dtype\":\"U8\",\"shape\":[" + FILLER + "],\"data_offsets\":[0,"
-                        + FILLER + "]},"
+                "{\"filler\":{\"dtype\":\"U8\",\"shape\":["
+                        + FILLER
+                        + "],\"data_offsets\":[0,"
+                        + FILLER
+                        + "]},"
                         + "\"far\":{\"dtype\":\"BF16\",\"shape\":[2,2],\"data_offsets\":["
-                        + FILLER + "," + (FILLER + 8) + "]}}";
+                        + FILLER
+                        + ","
+                        + (FILLER + 8)
+                        + "]}}";
         byte[] header = json.getBytes(StandardCharsets.UTF_8);
         long dataStart = 8 + header.length;
         short[] bf16 = {

@@ -5,6 +5,11 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.testng.Assert;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.Test;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -18,16 +23,23 @@ import java.util.Random;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
-import org.testng.Assert;
-import org.testng.annotations.AfterClass;
-import org.testng.annotations.BeforeClass;
-import org.testng.annotations.Test;
-
 public class SafetensorsRoundTripTest {
 
     private static final float[] SPECIALS = {
-        0f, -0f, 1f, -2.5f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-        1f + 0x1p-8f, 1f + 3 * 0x1p-8f, 65504f, 1e-7f, Float.MIN_VALUE, 3.14159265f, -1e30f
+        0f,
+        -0f,
+        1f,
+        -2.5f,
+        Float.NaN,
+        Float.POSITIVE_INFINITY,
+        Float.NEGATIVE_INFINITY,
+        1f + 0x1p-8f,
+        1f + 3 * 0x1p-8f,
+        65504f,
+        1e-7f,
+        Float.MIN_VALUE,
+        3.14159265f,
+        -1e30f
     };
 
     private Path dir;
@@ -132,7 +144,8 @@ public class SafetensorsRoundTripTest {
             Assert.assertTrue(Float.isNaN(specials[4]));
             SafetensorsWriter.writeArrays(copy, arrays, SafetensorsDtype.F16);
         }
-        Assert.assertEquals(Files.readAllBytes(copy), Files.readAllBytes(file), "F16 bytes identical");
+        Assert.assertEquals(
+                Files.readAllBytes(copy), Files.readAllBytes(file), "F16 bytes identical");
     }
 
     @Test
@@ -144,8 +157,7 @@ public class SafetensorsRoundTripTest {
         long headerLength = head.getLong(0);
         Assert.assertEquals(headerLength % 8, 0);
         String header =
-                new String(
-                        Files.readAllBytes(file), 8, (int) headerLength, StandardCharsets.UTF_8);
+                new String(Files.readAllBytes(file), 8, (int) headerLength, StandardCharsets.UTF_8);
         Assert.assertTrue(header.startsWith("{\"__metadata__\":{\"format\":\"pt\"}"), header);
         Assert.assertTrue(header.stripTrailing().endsWith("}"), "padding is spaces only");
         Assert.assertTrue(header.length() - header.stripTrailing().length() < 8);
@@ -153,8 +165,11 @@ public class SafetensorsRoundTripTest {
         for (int extra = 0; extra < 8; extra++) {
             Path other = dir.resolve("aligned" + extra + ".safetensors");
             SafetensorsWriter.write(
-                    other, Map.of("x".repeat(extra + 1), TensorData.of(new float[1], 1)), SafetensorsDtype.F32);
-            ByteBuffer bytes = ByteBuffer.wrap(Files.readAllBytes(other)).order(ByteOrder.LITTLE_ENDIAN);
+                    other,
+                    Map.of("x".repeat(extra + 1), TensorData.of(new float[1], 1)),
+                    SafetensorsDtype.F32);
+            ByteBuffer bytes =
+                    ByteBuffer.wrap(Files.readAllBytes(other)).order(ByteOrder.LITTLE_ENDIAN);
             Assert.assertEquals(bytes.getLong(0) % 8, 0);
             try (SafetensorsFile st = SafetensorsFile.open(other)) {
                 Assert.assertEquals(st.readFloats("x".repeat(extra + 1)), new float[1]);
@@ -173,13 +188,16 @@ public class SafetensorsRoundTripTest {
     public void writerRejectsNonFloatDtype() {
         Assert.expectThrows(
                 IllegalArgumentException.class,
-                () -> SafetensorsWriter.write(dir.resolve("x.safetensors"), sample(), SafetensorsDtype.I32));
+                () ->
+                        SafetensorsWriter.write(
+                                dir.resolve("x.safetensors"), sample(), SafetensorsDtype.I32));
         Assert.expectThrows(
                 IllegalArgumentException.class,
-                () -> SafetensorsWriter.write(
-                        dir.resolve("y.safetensors"),
-                        Map.of("__metadata__", TensorData.of(new float[1], 1)),
-                        SafetensorsDtype.F32));
+                () ->
+                        SafetensorsWriter.write(
+                                dir.resolve("y.safetensors"),
+                                Map.of("__metadata__", TensorData.of(new float[1], 1)),
+                                SafetensorsDtype.F32));
     }
 
     @Test
@@ -200,7 +218,9 @@ public class SafetensorsRoundTripTest {
         Assert.assertEquals(actual.length, expected.length);
         for (int i = 0; i < actual.length; i++) {
             Assert.assertEquals(
-                    Float.floatToIntBits(actual[i]), Float.floatToIntBits(expected[i]), "index " + i);
+                    Float.floatToIntBits(actual[i]),
+                    Float.floatToIntBits(expected[i]),
+                    "index " + i);
         }
     }
 }

@@ -1,13 +1,13 @@
 package org.layerskip.io;
 
+import org.testng.Assert;
+
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-
-import org.testng.Assert;
 
 /** Builds hand-crafted safetensors bytes for tests. */
 final class TestFiles {
@@ -43,7 +43,8 @@ final class TestFiles {
     /** Asserts that opening fails with a CheckpointException whose message contains every part. */
     static CheckpointException assertRejected(Path file, String... parts) {
         CheckpointException e =
-                Assert.expectThrows(CheckpointException.class, () -> SafetensorsFile.open(file).close());
+                Assert.expectThrows(
+                        CheckpointException.class, () -> SafetensorsFile.open(file).close());
         assertMessage(e, parts);
         return e;
     }
@@ -52,7 +53,8 @@ final class TestFiles {
         String message = e.getMessage();
         Assert.assertFalse(message.contains("\n"), "one-line message: " + message);
         for (String part : parts) {
-            Assert.assertTrue(message.contains(part), "'" + message + "' should contain '" + part + "'");
+            Assert.assertTrue(
+                    message.contains(part), "'" + message + "' should contain '" + part + "'");
         }
     }
 }
