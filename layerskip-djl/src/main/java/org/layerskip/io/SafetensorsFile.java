@@ -193,6 +193,11 @@ public final class SafetensorsFile implements AutoCloseable {
      * NDManager#create(java.nio.Buffer, ai.djl.ndarray.types.Shape, DataType)}; BF16 never reaches
      * the engine.
      *
+     * <p>On CPU the PyTorch engine wraps that direct buffer without copying, so loaded weights
+     * count against the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, by default
+     * {@code -Xmx}); to load a model larger than that, copy each array into its parameter and close
+     * it.
+     *
      * @param name the tensor name
      * @param manager the manager that will own the array
      * @param target {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
