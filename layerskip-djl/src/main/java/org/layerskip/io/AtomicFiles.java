@@ -1,0 +1,89 @@
+package org.layerskip.io;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.ThreadLocalRandom;
+
+/**
+ * Replaces a file atomically: the content goes to a hidden temporary file in the same directory,
+ * which is fsynced and then renamed over the target, so readers see the old file or the complete
+ * new one, never a partial write.
+ */
+final class AtomicFiles {
+
+    /** Writes the whole content of the temporary file. */
+    interface Content {
+
+        /**
+         * Writes the content.
+         *
+         * @param channel the temporary file, empty and open for writing
+         * @throws IOException if writing fails
+         */
+        void writeTo(FileChannel channel) throws IOException;
+    }
+
+    private AtomicFiles() {}
+
+    /**
+     * Writes {@code target} atomically, creating its directory if needed.
+     *
+     * @param target the file to create or replace
+     * @param content writes the bytes
+     * @throws IOException if writing, syncing or renaming fails; the target is then unchanged
+     */
+    static void write(Path target, Content content) throws IOException {
+        Path absolute = target.toAbsolutePath();
+        Path directory = absolute.getParent();
+        Files.createDirectories(directory);
+        String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
+        Path temporary = directory.resolve("." + absolute.getFileName() + "." + suffix + ".tmp");
+        boolean moved = false;
+        try {
+            try (FileChannel channel =
+                    FileChannel.open(
+                            temporary, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                content.writeTo(channel);
+                channel.force(true);
+            }
+            Files.move(
+                    temporary,
+                    absolute,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            moved = true;
+            syncDirectory(directory);
+        } finally {
+            if (!moved) {
+                Files.deleteIfExists(temporary);
+            }
+        }
+    }
+
+    /**
+     * Writes a buffer completely.
+     *
+     * @param channel the destination
+     * @param buffer the bytes from position to limit
+     * @throws IOException if writing fails
+     */
+    static void writeFully(FileChannel channel, ByteBuffer buffer) throws IOException {
+        while (buffer.hasRemaining()) {
+            channel.write(buffer);
+        }
+    }
+
+    /** Makes the rename durable where the platform allows syncing a directory (Linux, macOS). */
+    private static void syncDirectory(Path directory) {
+        try (FileChannel channel = FileChannel.open(directory, StandardOpenOption.READ)) {
+            channel.force(true);
+        } catch (IOException e) {
+            // Not supported on this platform (e.g. Windows); the rename itself is still atomic.
+        }
+    }
+}
