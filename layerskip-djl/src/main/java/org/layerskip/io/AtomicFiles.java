@@ -66,6 +66,18 @@ final class AtomicFiles {
     }
 
     /**
+     * Writes a UTF-8 text file atomically.
+     *
+     * @param target the file to create or replace
+     * @param text the content
+     * @throws IOException if writing fails; the target is then unchanged
+     */
+    static void writeString(Path target, String text) throws IOException {
+        byte[] bytes = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        write(target, channel -> writeFully(channel, ByteBuffer.wrap(bytes)));
+    }
+
+    /**
      * Writes a buffer completely.
      *
      * @param channel the destination

@@ -264,9 +264,8 @@ public final class LlamaModel extends AbstractBlock {
         checkExit(last);
         NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
-        long b = ids.getShape().get(0);
         int t = (int) ids.getShape().get(1);
-        AttentionContext ctx = trainingContext(h.getManager(), (int) b, t);
+        AttentionContext ctx = trainingContext(h.getManager(), t);
         NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
         NDList out = new NDList();
         int next = 0;
@@ -321,16 +320,24 @@ public final class LlamaModel extends AbstractBlock {
         return new AttentionContext(cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, start, t);
     }
 
-    private AttentionContext trainingContext(NDManager manager, int b, int t) {
-        long[][] positions = new long[b][t];
-        for (int r = 0; r < b; r++) {
-            for (int j = 0; j < t; j++) {
-                positions[r][j] = j;
-            }
+    /**
+     * Builds the attention context of a cache-free pass over whole sequences (training and
+     * evaluation): positions {@code 0..T-1} and a causal mask, shared by every row (tables have batch
+     * 1 and broadcast), so any subset of rows can use it.
+     *
+     * @param manager where to create the tables
+     * @param t T, the sequence length
+     * @return the context
+     */
+    public AttentionContext trainingContext(NDManager manager, int t) {
+        long[][] positions = new long[1][t];
+        for (int j = 0; j < t; j++) {
+            positions[0][j] = j;
         }
         NDArray[] cs = rope.tables(manager, positions, dataType());
-        NDArray bias = t > 1 ? causalBias(manager, new int[b], 0, t, t) : null;
-        return new AttentionContext(cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, 0, t);
+        NDArray bias = t > 1 ? causalBias(manager, new int[1], 0, t, t) : null;
+        return new AttentionContext(
+                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, 0, t);
     }
 
     /**
