@@ -18,6 +18,7 @@ public final class GenerationOptions {
     private final double topP;
     private final long seed;
     private final List<Long> eosTokenIds;
+    private final boolean reuseExitStates;
 
     private GenerationOptions(Builder b) {
         strategy = b.strategy;
@@ -30,6 +31,7 @@ public final class GenerationOptions {
         topP = b.topP;
         seed = b.seed;
         eosTokenIds = b.eosTokenIds;
+        reuseExitStates = b.reuseExitStates;
     }
 
     /**
@@ -58,6 +60,7 @@ public final class GenerationOptions {
         b.topP = topP;
         b.seed = seed;
         b.eosTokenIds = eosTokenIds;
+        b.reuseExitStates = reuseExitStates;
         return b;
     }
 
@@ -154,6 +157,16 @@ public final class GenerationOptions {
     }
 
     /**
+     * Returns whether self-speculative verification resumes from the cached exit-layer hidden states
+     * (the KVQ cache, default) instead of recomputing layers {@code 0..E-1} for every draft token.
+     *
+     * @return true to reuse (the LayerSkip way); false only to measure what reuse buys
+     */
+    public boolean reuseExitStates() {
+        return reuseExitStates;
+    }
+
+    /**
      * Returns whether decoding is greedy.
      *
      * @return temperature == 0
@@ -175,8 +188,20 @@ public final class GenerationOptions {
         private double topP = 1.0;
         private long seed = 42;
         private List<Long> eosTokenIds;
+        private boolean reuseExitStates = true;
 
         Builder() {}
+
+        /**
+         * Chooses whether verification reuses the draft's exit-layer hidden states (default true).
+         *
+         * @param reuse false recomputes the early layers for all drafts during verification
+         * @return this
+         */
+        public Builder optReuseExitStates(boolean reuse) {
+            this.reuseExitStates = reuse;
+            return this;
+        }
 
         /**
          * Sets the strategy.

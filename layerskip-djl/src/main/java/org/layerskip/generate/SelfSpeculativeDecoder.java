@@ -125,10 +125,23 @@ final class SelfSpeculativeDecoder {
                 long[] produced;
                 int matches;
                 try (NDScope scope = new NDScope()) {
-                    long last = k == 0 ? x : draft.get(k - 1);
-                    lower(ps, last, state, n + k);
-                    NDArray exitStates = state.exitHidden(n, n + k + 1); // (1, k+1, D)
-                    NDArray h = model.runLayers(ps, exitStates, state, exit, layers, n);
+                    NDArray h;
+                    if (options.reuseExitStates()) {
+                        long last = k == 0 ? x : draft.get(k - 1);
+                        lower(ps, last, state, n + k);
+                        NDArray exitStates = state.exitHidden(n, n + k + 1); // (1, k+1, D)
+                        h = model.runLayers(ps, exitStates, state, exit, layers, n);
+                    } else {
+                        // Ablation: recompute all layers for x and every draft (the KV slots are
+                        // overwritten with identical values).
+                        long[] all = new long[k + 1];
+                        all[0] = x;
+                        for (int i = 0; i < k; i++) {
+                            all[i + 1] = draft.get(i);
+                        }
+                        NDArray ids = request.create(all, new Shape(1, k + 1));
+                        h = model.runLayers(ps, model.embed(ps, ids), state, 0, layers, n);
+                    }
                     NDArray logits = model.head(ps, h); // (1, k+1, V)
                     if (picker.greedy()) {
                         long[] verified = logits.argMax(2).toLongArray(); // k+1

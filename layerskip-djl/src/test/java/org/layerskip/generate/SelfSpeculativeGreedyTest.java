@@ -134,6 +134,24 @@ public class SelfSpeculativeGreedyTest {
     }
 
     @Test
+    public void recomputeAblationGivesSameTokens() {
+        long[] prompt = {1, 5, 9, 4};
+        GenerationOptions o =
+                GenerationOptions.builder()
+                        .optMaxNewTokens(18)
+                        .optEosTokenIds(List.of())
+                        .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                        .optExitLayer(2)
+                        .optNumSpeculations(3)
+                        .build();
+        GenerationResult reuse = generator.generate(prompt, o, null);
+        GenerationResult recompute =
+                generator.generate(prompt, o.toBuilder().optReuseExitStates(false).build(), null);
+        Assert.assertEquals(recompute.tokenIds(), reuse.tokenIds());
+        Assert.assertEquals(recompute.speculation().accepted(), reuse.speculation().accepted());
+    }
+
+    @Test
     public void rejectsBadArguments() {
         long[] prompt = {1, 2};
         GenerationOptions.Builder b =
