@@ -1,6 +1,8 @@
 package org.layerskip.cache;
 
 import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDArrays;
+import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
 import ai.djl.ndarray.index.NDIndex;
@@ -9,16 +11,16 @@ import ai.djl.ndarray.types.Shape;
 
 import org.layerskip.config.LlamaConfig;
 
-import java.util.Arrays;
-
 /**
- * Everything one generation request mutates: one {@link KvCache} per layer, how many slots each layer
- * has filled, the left padding of each batch row, and the exit-layer hidden states that
- * self-speculative verification resumes from (the "Q" of the paper's KVQ cache).
+ * Everything one generation request mutates: one {@link KvCache} per layer, how many slots of each
+ * layer every batch row has filled, and the exit-layer hidden states that self-speculative
+ * verification resumes from (the "Q" of the paper's KVQ cache).
  *
- * <p>Slots are shared by all rows; row {@code r}'s token at slot {@code s} has position {@code s -
- * padding[r]}, and slots below {@code padding[r]} are masked. Layers may be filled to different
- * lengths: while drafting, layers {@code 0..E-1} run ahead of layers {@code E..L-1}.
+ * <p>Slot {@code s} of a row holds the token at position {@code s}. Each row has its own fill
+ * length, so rows of a batch may accept different numbers of draft tokens; rolling a row back is
+ * {@link #truncate(int, int)}: its later slots are simply overwritten by the next pass (attention is
+ * causal on slots, so stale slots are never read). Layers may be filled to different lengths: while
+ * drafting, layers {@code 0..E-1} run ahead of layers {@code E..L-1}.
  *
  * <p>Not thread-safe: one state per request. Closing it frees all its native memory.
  */
@@ -26,15 +28,12 @@ public final class DecoderState implements AutoCloseable {
 
     private final NDManager manager;
     private final KvCache[] layers;
-    private final int[] layerLength;
-    private final int[] padding;
+    private final int[][] length; // [layer][row]
     private final int capacity;
     private final int batch;
     private final int hiddenSize;
     private final DataType dataType;
     private NDArray exitHidden; // (B, C, D), allocated on first use
-    private int exitHiddenStart;
-    private int exitHiddenEnd;
 
     /**
      * Allocates the state of one request.
@@ -59,18 +58,20 @@ public final class DecoderState implements AutoCloseable {
         this.hiddenSize = config.hiddenSize();
         this.dataType = dataType;
         this.layers = new KvCache[config.numLayers()];
-        for (int i = 0; i < layers.length; i++) {
-            layers[i] =
-                    new KvCache(
-                            manager,
-                            batch,
-                            config.numKvHeads(),
-                            capacity,
-                            config.headDim(),
-                            dataType);
+        try (NDScope ignored = new NDScope()) {
+            for (int i = 0; i < layers.length; i++) {
+                layers[i] =
+                        new KvCache(
+                                manager,
+                                batch,
+                                config.numKvHeads(),
+                                capacity,
+                                config.headDim(),
+                                dataType);
+                layers[i].detachFromScope();
+            }
         }
-        this.layerLength = new int[layers.length];
-        this.padding = new int[batch];
+        this.length = new int[layers.length][batch];
     }
 
     /**
@@ -93,70 +94,64 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Returns how many slots of a layer are filled.
+     * Returns how many slots of a layer each row has filled.
      *
      * @param layer index
+     * @return a copy, one length per row
+     */
+    public int[] lengths(int layer) {
+        return length[layer].clone();
+    }
+
+    /**
+     * Returns how many slots of a layer a row has filled.
+     *
+     * @param layer index
+     * @param row batch row
      * @return the filled length
      */
-    public int length(int layer) {
-        return layerLength[layer];
+    public int length(int layer, int row) {
+        return length[layer][row];
     }
 
     /**
-     * Records that a layer has filled slots up to {@code length}; mutates this state.
+     * Records the fill length of every row of a layer; mutates this state.
      *
      * @param layer index
-     * @param length the new filled length
+     * @param lengths one length per row, each in {@code [0, C]}
      */
-    public void setLength(int layer, int length) {
-        if (length < 0 || length > capacity) {
-            throw new IllegalArgumentException("length " + length + " outside [0, " + capacity + "]");
+    public void setLengths(int layer, int[] lengths) {
+        for (int r = 0; r < batch; r++) {
+            if (lengths[r] < 0 || lengths[r] > capacity) {
+                throw new IllegalArgumentException(
+                        "length " + lengths[r] + " outside [0, " + capacity + "]");
+            }
+            length[layer][r] = lengths[r];
         }
-        layerLength[layer] = length;
     }
 
     /**
-     * Rolls every layer back to at most {@code length} slots (rejected speculative tokens are
-     * forgotten); mutates this state.
+     * Rolls one row of every layer back to at most {@code keep} slots (rejected speculative tokens
+     * are forgotten); mutates this state.
      *
-     * @param length slots to keep
+     * @param row batch row
+     * @param keep slots to keep
      */
-    public void truncate(int length) {
-        for (int i = 0; i < layerLength.length; i++) {
-            layerLength[i] = Math.min(layerLength[i], length);
+    public void truncate(int row, int keep) {
+        for (int[] l : length) {
+            l[row] = Math.min(l[row], keep);
         }
-        exitHiddenEnd = Math.min(exitHiddenEnd, length);
-        exitHiddenStart = Math.min(exitHiddenStart, exitHiddenEnd);
     }
 
     /**
-     * Sets the left padding of each row (for batches of prompts with different lengths).
+     * Rolls every row back to at most {@code keep} slots; mutates this state.
      *
-     * @param pad leading pad slots per row
+     * @param keep slots to keep
      */
-    public void setPadding(int[] pad) {
-        if (pad.length != batch) {
-            throw new IllegalArgumentException("padding must have one entry per row");
+    public void truncate(int keep) {
+        for (int r = 0; r < batch; r++) {
+            truncate(r, keep);
         }
-        System.arraycopy(pad, 0, padding, 0, batch);
-    }
-
-    /**
-     * Returns the left padding of each row.
-     *
-     * @return a copy
-     */
-    public int[] padding() {
-        return padding.clone();
-    }
-
-    /**
-     * Returns whether any row is padded.
-     *
-     * @return true if a mask is needed for padding
-     */
-    public boolean hasPadding() {
-        return Arrays.stream(padding).anyMatch(p -> p > 0);
     }
 
     /**
@@ -178,49 +173,51 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Stores exit-layer hidden states of slots {@code [start, start + T)} that the upper layers have
-     * not processed yet; mutates this state.
+     * Stores exit-layer hidden states of the tokens at slots {@code [start[r], start[r] + T)} that
+     * the upper layers have not processed yet; mutates this state.
      *
      * @param hidden {@code (B, T, D)}
-     * @param start first slot
+     * @param start first slot per row
      */
-    public void putExitHidden(NDArray hidden, int start) {
+    public void putExitHidden(NDArray hidden, int[] start) {
         int t = (int) hidden.getShape().get(1);
         if (exitHidden == null) {
             exitHidden = manager.zeros(new Shape(batch, capacity, hiddenSize), dataType);
             NDScope.unregister(exitHidden); // lives as long as the state, not the caller's scope
         }
-        if (start + t > capacity) {
-            throw new IllegalStateException("exit-state cache overflow at slot " + (start + t));
+        for (int s : start) {
+            if (s < 0 || s + t > capacity) {
+                throw new IllegalStateException("exit-state cache overflow at slot " + (s + t));
+            }
         }
-        exitHidden.set(new NDIndex(":, {}:{}", start, start + t), hidden);
-        if (exitHiddenEnd <= exitHiddenStart || start > exitHiddenEnd || start < exitHiddenStart) {
-            exitHiddenStart = start;
+        if (allEqual(start)) {
+            exitHidden.set(new NDIndex(":, {}:{}", start[0], start[0] + t), hidden);
+            return;
         }
-        exitHiddenEnd = start + t;
+        for (int r = 0; r < batch; r++) {
+            exitHidden.set(new NDIndex("{}, {}:{}", r, start[r], start[r] + t), hidden.get(r));
+        }
     }
 
     /**
-     * Returns the stored exit-layer hidden states of slots {@code [start, end)}.
+     * Returns the stored exit-layer hidden states of slots {@code [start[r], start[r] + t)}.
      *
-     * @param start first slot
-     * @param end slot after the last
-     * @return a view {@code (B, end - start, D)}
+     * @param start first slot per row
+     * @param t number of slots
+     * @return {@code (B, t, D)}
      */
-    public NDArray exitHidden(int start, int end) {
-        if (exitHidden == null || start < exitHiddenStart || end > exitHiddenEnd || start > end) {
-            throw new IllegalStateException(
-                    "exit-state cache holds slots ["
-                            + exitHiddenStart
-                            + ", "
-                            + exitHiddenEnd
-                            + "), asked for ["
-                            + start
-                            + ", "
-                            + end
-                            + ")");
+    public NDArray exitHidden(int[] start, int t) {
+        if (exitHidden == null) {
+            throw new IllegalStateException("no exit-layer states were stored");
         }
-        return exitHidden.get(new NDIndex(":, {}:{}", start, end));
+        if (allEqual(start)) {
+            return exitHidden.get(new NDIndex(":, {}:{}", start[0], start[0] + t));
+        }
+        NDList rows = new NDList(batch);
+        for (int r = 0; r < batch; r++) {
+            rows.add(exitHidden.get(new NDIndex("{}:{}, {}:{}", r, r + 1, start[r], start[r] + t)));
+        }
+        return NDArrays.concat(rows, 0);
     }
 
     /**
@@ -234,6 +231,15 @@ public final class DecoderState implements AutoCloseable {
             sum += c.bytes();
         }
         return sum;
+    }
+
+    static boolean allEqual(int[] a) {
+        for (int x : a) {
+            if (x != a[0]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** Frees all native memory of this state. */

@@ -40,26 +40,39 @@ public final class KvCache {
     }
 
     /**
-     * Writes the keys and values of a pass at slots {@code [start, start + T)}.
+     * Writes the keys and values of a pass: row {@code r}'s tokens go to slots {@code [start[r],
+     * start[r] + T)}. One native write when all rows start at the same slot, else one per row.
      *
      * @param k new keys {@code (B, K, T, Dh)}
      * @param v new values {@code (B, K, T, Dh)}
-     * @param start first slot
+     * @param start first slot per row
      */
-    public void write(NDArray k, NDArray v, int start) {
+    public void write(NDArray k, NDArray v, int[] start) {
         long t = k.getShape().get(2);
-        if (start < 0 || start + t > capacity) {
-            throw new IllegalStateException(
-                    "KV cache overflow: writing slots ["
-                            + start
-                            + ", "
-                            + (start + t)
-                            + ") into a cache of "
-                            + capacity);
+        boolean same = true;
+        for (int s : start) {
+            if (s < 0 || s + t > capacity) {
+                throw new IllegalStateException(
+                        "KV cache overflow: writing slots ["
+                                + s
+                                + ", "
+                                + (s + t)
+                                + ") into a cache of "
+                                + capacity);
+            }
+            same &= s == start[0];
         }
-        NDIndex index = new NDIndex(":, :, {}:{}", start, start + t);
-        keys.set(index, k);
-        values.set(index, v);
+        if (same) {
+            NDIndex index = new NDIndex(":, :, {}:{}", start[0], start[0] + t);
+            keys.set(index, k);
+            values.set(index, v);
+            return;
+        }
+        for (int r = 0; r < start.length; r++) {
+            NDIndex index = new NDIndex("{}, :, {}:{}", r, start[r], start[r] + t);
+            keys.set(index, k.get(r));
+            values.set(index, v.get(r));
+        }
     }
 
     /**
@@ -80,6 +93,11 @@ public final class KvCache {
      */
     public NDArray values(int length) {
         return length == capacity ? values : values.get(new NDIndex(":, :, :{}", length));
+    }
+
+    /** Keeps the buffers alive past the {@link ai.djl.ndarray.NDScope} they were created in. */
+    void detachFromScope() {
+        ai.djl.ndarray.NDScope.unregister(keys, values);
     }
 
     /**

@@ -102,13 +102,8 @@ public final class Generator {
         try (NDManager request = parent.newSubManager()) {
             if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
                 int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
-                SelfSpeculativeDecoder dec =
-                        new SelfSpeculativeDecoder(model, request, options, exit, d, eos, listener);
-                List<GenerationResult> out = new ArrayList<>();
-                for (int r = 0; r < prompts.length; r++) {
-                    out.add(dec.generate(prompts[r], r));
-                }
-                return out;
+                return new SelfSpeculativeDecoder(model, request, options, exit, d, eos, listener)
+                        .generate(prompts);
             }
             return autoregressive(request, prompts, maxPrompt, options, exit, eos, listener);
         }
@@ -125,55 +120,47 @@ public final class Generator {
         int b = prompts.length;
         int maxNew = options.maxNewTokens();
         long start = System.nanoTime();
-        long prefillNanos = 0;
-        Picker picker = new Picker(options);
+        Picker picker = new Picker(options, b);
         ParameterStore ps = new ParameterStore(request, false);
         long[][] out = new long[b][maxNew];
         int[] produced = new int[b];
-        boolean[] done = new boolean[b];
+        boolean[] active = new boolean[b];
+        Arrays.fill(active, true);
         FinishReason[] reasons = new FinishReason[b];
+        long prefillNanos;
         try (DecoderState state = model.newState(request, b, maxPrompt + maxNew)) {
-            long[] flat = new long[b * maxPrompt];
-            int[] pad = new int[b];
-            for (int r = 0; r < b; r++) {
-                pad[r] = maxPrompt - prompts[r].length;
-                Arrays.fill(flat, r * maxPrompt, r * maxPrompt + pad[r], prompts[r][0]);
-                System.arraycopy(prompts[r], 0, flat, r * maxPrompt + pad[r], prompts[r].length);
-            }
-            state.setPadding(pad);
-            long[] next;
-            try (NDScope scope = new NDScope()) {
-                NDArray ids = request.create(flat, new Shape(b, maxPrompt));
-                next = picker.pick(model.forward(ps, ids, state, exit, true).logits());
-            }
+            long[] next = BatchPrefill.run(model, ps, request, state, prompts, exit, picker);
             prefillNanos = System.nanoTime() - start;
-            int step = 0;
             while (true) {
-                int active = 0;
+                int running = 0;
                 for (int r = 0; r < b; r++) {
-                    if (done[r]) {
+                    if (!active[r]) {
                         continue;
                     }
                     out[r][produced[r]++] = next[r];
                     listener.onToken(r, next[r], TokenKind.PLAIN);
                     if (eos.contains(next[r])) {
-                        done[r] = true;
+                        active[r] = false;
                         reasons[r] = FinishReason.EOS;
                     } else if (produced[r] == maxNew) {
-                        done[r] = true;
+                        active[r] = false;
                         reasons[r] = FinishReason.LENGTH;
                     } else {
-                        active++;
+                        running++;
                     }
                 }
-                if (active == 0) {
+                if (running == 0) {
                     break;
                 }
-                try (NDScope scope = new NDScope()) {
-                    NDArray ids = request.create(next, new Shape(b, 1));
-                    next = picker.pick(model.forward(ps, ids, state, exit, true).logits());
+                long[] feed = new long[b];
+                for (int r = 0; r < b; r++) {
+                    // finished rows keep decoding their last token (ignored) so the batch stays whole
+                    feed[r] = out[r][produced[r] - 1];
                 }
-                step++;
+                try (NDScope scope = new NDScope()) {
+                    NDArray ids = request.create(feed, new Shape(b, 1));
+                    next = picker.pick(model.forward(ps, ids, state, exit, true).logits(), active);
+                }
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;

@@ -63,172 +63,282 @@ final class SelfSpeculativeDecoder {
         this.layers = model.numLayers();
     }
 
-    GenerationResult generate(long[] prompt, int row) {
+    List<GenerationResult> generate(long[][] prompts) {
+        int b = prompts.length;
         int maxNew = options.maxNewTokens();
-        Picker picker = new Picker(options);
+        int maxPrompt = 0;
+        for (long[] p : prompts) {
+            maxPrompt = Math.max(maxPrompt, p.length);
+        }
+        Picker picker = new Picker(options, b);
         ParameterStore ps = new ParameterStore(request, false);
         long start = System.nanoTime();
-        List<Long> out = new ArrayList<>();
-        FinishReason reason = FinishReason.LENGTH;
-        long drafted = 0;
-        long accepted = 0;
-        long verifications = 0;
+        List<List<Long>> out = new ArrayList<>();
+        FinishReason[] reason = new FinishReason[b];
+        boolean[] active = new boolean[b];
+        long[] drafted = new long[b];
+        long[] accepted = new long[b];
+        long[] verifications = new long[b];
         long draftNanos = 0;
         long verifyNanos = 0;
         long prefillNanos;
-        int p = prompt.length;
-        try (DecoderState state = model.newState(request, 1, p + maxNew + numSpeculations + 1)) {
-            long first;
-            try (NDScope scope = new NDScope()) {
-                NDArray ids = request.create(prompt, new Shape(1, p));
-                first = picker.pick(model.forward(ps, ids, state, layers, true).logits())[0];
-            }
+        try (DecoderState state =
+                model.newState(request, b, maxPrompt + maxNew + numSpeculations + 1)) {
+            long[] first = BatchPrefill.run(model, ps, request, state, prompts, layers, picker);
             prefillNanos = System.nanoTime() - start;
-            out.add(first);
-            listener.onToken(row, first, TokenKind.PLAIN);
-            boolean stop = eos.contains(first);
-            if (stop) {
-                reason = FinishReason.EOS;
+            for (int r = 0; r < b; r++) {
+                out.add(new ArrayList<>());
+                active[r] = true;
+                emit(r, first[r], TokenKind.PLAIN, out, active, reason);
             }
-            while (!stop && out.size() < maxNew) {
-                int n = p + out.size() - 1; // committed slots; out's last token sits at slot n
-                long x = out.get(out.size() - 1);
-                int budget = Math.min(numSpeculations, maxNew - out.size() - 1);
+            while (anyTrue(active)) {
+                int[] n = state.lengths(0); // committed slots; the row's last token goes to slot n
+                long[] cur = new long[b];
+                int[] budget = new int[b];
+                boolean[] drafting = new boolean[b];
+                List<List<Long>> draft = new ArrayList<>();
+                List<List<double[]>> draftDists = new ArrayList<>();
+                for (int r = 0; r < b; r++) {
+                    List<Long> o = out.get(r);
+                    cur[r] = o.get(o.size() - 1);
+                    budget[r] = active[r] ? Math.min(numSpeculations, maxNew - o.size() - 1) : 0;
+                    drafting[r] = budget[r] > 0;
+                    draft.add(new ArrayList<>());
+                    draftDists.add(new ArrayList<>());
+                }
+                long[] x = cur.clone();
                 long t0 = System.nanoTime();
-                List<Long> draft = new ArrayList<>();
-                List<double[]> draftDists = new ArrayList<>();
+                int steps = 0;
                 try (NDScope scope = new NDScope()) {
-                    long cur = x;
-                    for (int i = 0; i < budget; i++) {
-                        NDArray h = lower(ps, cur, state, n + i);
-                        NDArray logits = model.head(ps, h); // (1, 1, V)
-                        long d;
+                    while (anyTrue(drafting)) {
+                        NDArray h = lower(ps, cur, state, offset(n, steps));
+                        NDArray logits = model.head(ps, h); // (B, 1, V)
+                        long[] ids = null;
+                        double[][][] dists = null;
                         if (picker.greedy()) {
-                            d = logits.argMax(2).getLong();
+                            ids = logits.argMax(2).toLongArray();
                         } else {
-                            double[] q = picker.distributions(logits)[0];
-                            d = TokenSampler.sample(q, picker.rng());
-                            draftDists.add(q);
+                            dists = picker.distributions(logits);
                         }
-                        draft.add(d);
-                        cur = d;
-                        if (eos.contains(d) || lowConfidence(logits)) {
-                            break;
+                        float[] confidence = confidence(logits);
+                        for (int r = 0; r < b; r++) {
+                            if (!drafting[r]) {
+                                continue; // keeps feeding its last token; ignored
+                            }
+                            long d;
+                            if (ids != null) {
+                                d = ids[r];
+                            } else {
+                                d = picker.sample(dists[r][0], r);
+                                draftDists.get(r).add(dists[r][0]);
+                            }
+                            draft.get(r).add(d);
+                            cur[r] = d;
+                            if (eos.contains(d)
+                                    || draft.get(r).size() >= budget[r]
+                                    || (confidence != null
+                                            && confidence[r] < options.confidenceThreshold())) {
+                                drafting[r] = false;
+                            }
                         }
+                        steps++;
                     }
                 }
                 long t1 = System.nanoTime();
-                int k = draft.size();
-                if (k > 0) {
-                    listener.onDraft(row, draft.stream().mapToLong(Long::longValue).toArray());
-                }
-                long[] produced;
-                int matches;
-                try (NDScope scope = new NDScope()) {
-                    NDArray h;
-                    if (options.reuseExitStates()) {
-                        long last = k == 0 ? x : draft.get(k - 1);
-                        lower(ps, last, state, n + k);
-                        NDArray exitStates = state.exitHidden(n, n + k + 1); // (1, k+1, D)
-                        h = model.runLayers(ps, exitStates, state, exit, layers, n);
-                    } else {
-                        // Ablation: recompute all layers for x and every draft (the KV slots are
-                        // overwritten with identical values).
-                        long[] all = new long[k + 1];
-                        all[0] = x;
-                        for (int i = 0; i < k; i++) {
-                            all[i + 1] = draft.get(i);
-                        }
-                        NDArray ids = request.create(all, new Shape(1, k + 1));
-                        h = model.runLayers(ps, model.embed(ps, ids), state, 0, layers, n);
+                for (int r = 0; r < b; r++) {
+                    if (!draft.get(r).isEmpty()) {
+                        listener.onDraft(r, toArray(draft.get(r)));
                     }
-                    NDArray logits = model.head(ps, h); // (1, k+1, V)
-                    if (picker.greedy()) {
-                        long[] verified = logits.argMax(2).toLongArray(); // k+1
-                        matches = 0;
-                        while (matches < k && draft.get(matches) == verified[matches]) {
-                            matches++;
+                }
+                long[][] produced = new long[b][];
+                int[] matches = new int[b];
+                try (NDScope scope = new NDScope()) {
+                    NDArray logits = verify(ps, state, n, steps, x, cur, draft); // (B, steps+1, V)
+                    long[][] verified = picker.greedy() ? picker.argmax(logits) : null;
+                    double[][][] target = picker.greedy() ? null : picker.distributions(logits);
+                    for (int r = 0; r < b; r++) {
+                        if (!active[r]) {
+                            continue;
                         }
-                        produced = new long[matches + 1];
-                        for (int i = 0; i < matches; i++) {
-                            produced[i] = draft.get(i);
-                        }
-                        produced[matches] = verified[matches];
-                    } else {
-                        double[][] target = picker.distributions(logits);
-                        matches = 0;
-                        long next = -1;
-                        while (matches < k) {
-                            int d = draft.get(matches).intValue();
-                            double pt = target[matches][d];
-                            double pd = draftDists.get(matches)[d];
-                            if (picker.rng().nextDouble() < Math.min(1.0, pt / pd)) {
-                                matches++;
-                            } else {
-                                next = TokenSampler.sample(
-                                        residual(target[matches], draftDists.get(matches)),
-                                        picker.rng());
-                                break;
+                        List<Long> dr = draft.get(r);
+                        int k = dr.size();
+                        int m = 0;
+                        long next;
+                        if (verified != null) {
+                            while (m < k && dr.get(m) == verified[r][m]) {
+                                m++;
+                            }
+                            next = verified[r][m];
+                        } else {
+                            next = -1;
+                            while (m < k) {
+                                int d = dr.get(m).intValue();
+                                double pt = target[r][m][d];
+                                double pd = draftDists.get(r).get(m)[d];
+                                if (picker.uniform(r) < Math.min(1.0, pt / pd)) {
+                                    m++;
+                                } else {
+                                    next =
+                                            picker.sample(
+                                                    residual(target[r][m], draftDists.get(r).get(m)),
+                                                    r);
+                                    break;
+                                }
+                            }
+                            if (m == k) {
+                                next = picker.sample(target[r][k], r);
                             }
                         }
-                        if (matches == k) {
-                            next = TokenSampler.sample(target[k], picker.rng());
+                        matches[r] = m;
+                        produced[r] = new long[m + 1];
+                        for (int i = 0; i < m; i++) {
+                            produced[r][i] = dr.get(i);
                         }
-                        produced = new long[matches + 1];
-                        for (int i = 0; i < matches; i++) {
-                            produced[i] = draft.get(i);
-                        }
-                        produced[matches] = next;
+                        produced[r][m] = next;
                     }
                 }
                 long t2 = System.nanoTime();
                 draftNanos += t1 - t0;
                 verifyNanos += t2 - t1;
-                drafted += k;
-                accepted += matches;
-                verifications++;
-                // Slots n .. n+matches hold x and the accepted drafts in every layer.
-                state.truncate(n + matches + 1);
-                for (int i = 0; i < produced.length && !stop; i++) {
-                    out.add(produced[i]);
-                    listener.onToken(
-                            row, produced[i], i < matches ? TokenKind.ACCEPTED : TokenKind.VERIFIED);
-                    if (eos.contains(produced[i])) {
-                        stop = true;
-                        reason = FinishReason.EOS;
-                    } else if (out.size() >= maxNew) {
-                        stop = true;
+                for (int r = 0; r < b; r++) {
+                    if (!active[r]) {
+                        state.truncate(r, n[r]); // finished rows only computed ignored slots
+                        continue;
+                    }
+                    drafted[r] += draft.get(r).size();
+                    accepted[r] += matches[r];
+                    verifications[r]++;
+                    // Slots n .. n+m hold x and the accepted drafts in every layer.
+                    state.truncate(r, n[r] + matches[r] + 1);
+                    for (int i = 0; i < produced[r].length && active[r]; i++) {
+                        emit(
+                                r,
+                                produced[r][i],
+                                i < matches[r] ? TokenKind.ACCEPTED : TokenKind.VERIFIED,
+                                out,
+                                active,
+                                reason);
                     }
                 }
             }
         }
         long decodeNanos = System.nanoTime() - start - prefillNanos;
-        return new GenerationResult(
-                out.stream().mapToLong(Long::longValue).toArray(),
-                reason,
-                DecodingStrategy.SELF_SPECULATIVE,
-                exit,
-                numSpeculations,
-                prompt.length,
-                prefillNanos,
-                decodeNanos,
-                new SpeculationStats(drafted, accepted, verifications, draftNanos, verifyNanos));
+        List<GenerationResult> results = new ArrayList<>();
+        for (int r = 0; r < b; r++) {
+            results.add(
+                    new GenerationResult(
+                            toArray(out.get(r)),
+                            reason[r],
+                            DecodingStrategy.SELF_SPECULATIVE,
+                            exit,
+                            numSpeculations,
+                            prompts[r].length,
+                            prefillNanos,
+                            decodeNanos,
+                            new SpeculationStats(
+                                    drafted[r],
+                                    accepted[r],
+                                    verifications[r],
+                                    draftNanos,
+                                    verifyNanos)));
+        }
+        return results;
     }
 
-    /** Runs one token through layers 0..E-1 at a slot and stores its exit-layer hidden state. */
-    private NDArray lower(ParameterStore ps, long token, DecoderState state, int slot) {
-        NDArray ids = request.create(new long[] {token}, new Shape(1, 1));
-        NDArray h = model.runLayers(ps, model.embed(ps, ids), state, 0, exit, slot);
-        state.putExitHidden(h, slot);
+    /** Appends a token to a row's output and decides whether the row is finished. */
+    private void emit(
+            int r,
+            long token,
+            TokenKind kind,
+            List<List<Long>> out,
+            boolean[] active,
+            FinishReason[] reason) {
+        out.get(r).add(token);
+        listener.onToken(r, token, kind);
+        if (eos.contains(token)) {
+            active[r] = false;
+            reason[r] = FinishReason.EOS;
+        } else if (out.get(r).size() >= options.maxNewTokens()) {
+            active[r] = false;
+            reason[r] = FinishReason.LENGTH;
+        }
+    }
+
+    /**
+     * Verification: returns the full model's logits after each of {@code x, d1..d_steps} of every
+     * row, computed from slot {@code n[r]}.
+     */
+    private NDArray verify(
+            ParameterStore ps,
+            DecoderState state,
+            int[] n,
+            int steps,
+            long[] x,
+            long[] last,
+            List<List<Long>> draft) {
+        int b = n.length;
+        NDArray h;
+        if (options.reuseExitStates()) {
+            // Only the last draft token still needs layers 0..E-1; the upper layers resume from the
+            // exit-layer states the draft stored (the KVQ cache).
+            lower(ps, last, state, offset(n, steps));
+            NDArray exitStates = state.exitHidden(n, steps + 1); // (B, steps+1, D)
+            h = model.runLayers(ps, exitStates, state, exit, layers, n);
+        } else {
+            // Ablation: recompute every layer for x and all drafts (same KV slots, same values).
+            long[] ids = new long[b * (steps + 1)];
+            for (int r = 0; r < b; r++) {
+                ids[r * (steps + 1)] = x[r];
+                List<Long> dr = draft.get(r);
+                for (int i = 1; i <= steps; i++) {
+                    ids[r * (steps + 1) + i] = i <= dr.size() ? dr.get(i - 1) : last[r];
+                }
+            }
+            NDArray in = request.create(ids, new Shape(b, steps + 1));
+            h = model.runLayers(ps, model.embed(ps, in), state, 0, layers, n);
+        }
+        return model.head(ps, h);
+    }
+
+    /** Runs one token per row through layers 0..E-1 at the given slots; stores exit states. */
+    private NDArray lower(ParameterStore ps, long[] tokens, DecoderState state, int[] slots) {
+        NDArray ids = request.create(tokens, new Shape(tokens.length, 1));
+        NDArray h = model.runLayers(ps, model.embed(ps, ids), state, 0, exit, slots);
+        state.putExitHidden(h, slots);
         return h;
     }
 
-    private boolean lowConfidence(NDArray logits) {
-        double threshold = options.confidenceThreshold();
-        if (threshold <= 0) {
-            return false;
+    /** Top probability of each row's draft distribution, or null when adaptive drafting is off. */
+    private float[] confidence(NDArray logits) {
+        if (options.confidenceThreshold() <= 0) {
+            return null;
         }
-        return logits.softmax(2).max().getFloat() < threshold;
+        return logits.softmax(2).max(new int[] {2}).toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    }
+
+    private static int[] offset(int[] n, int by) {
+        int[] o = new int[n.length];
+        for (int i = 0; i < n.length; i++) {
+            o[i] = n[i] + by;
+        }
+        return o;
+    }
+
+    private static boolean anyTrue(boolean[] a) {
+        for (boolean x : a) {
+            if (x) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long[] toArray(List<Long> l) {
+        long[] a = new long[l.size()];
+        for (int i = 0; i < a.length; i++) {
+            a[i] = l.get(i);
+        }
+        return a;
     }
 
     /** norm(max(0, p - q)); falls back to p if the difference vanishes numerically. */

@@ -11,19 +11,23 @@ import ai.djl.ndarray.NDArray;
  * @param rotateHalf the rotate-half matrix {@code (Dh, Dh)}
  * @param bias additive attention bias {@code (B, 1, G * T, S)} (0 or -inf), or null when every key is
  *     visible to every query (single-token decoding without padding)
- * @param start the cache slot of the first new token
+ * @param starts the cache slot of the first new token, per row
  * @param tokens T, the number of new tokens
  */
 public record AttentionContext(
-        NDArray cos, NDArray sin, NDArray rotateHalf, NDArray bias, int start, int tokens) {
+        NDArray cos, NDArray sin, NDArray rotateHalf, NDArray bias, int[] starts, int tokens) {
 
     /**
-     * Returns S, the number of keys visible after this pass's tokens are written.
+     * Returns S, the number of key slots read after this pass's tokens are written.
      *
-     * @return {@code start + T}
+     * @return {@code max(starts) + T}
      */
     public int keyLength() {
-        return start + tokens;
+        int max = 0;
+        for (int s : starts) {
+            max = Math.max(max, s);
+        }
+        return max + tokens;
     }
 
 }

@@ -113,7 +113,7 @@ public final class LlamaAttention extends AbstractBlock {
             keys = k;
             values = v;
         } else {
-            cache.write(k, v, ctx.start());
+            cache.write(k, v, ctx.starts());
             keys = cache.keys(ctx.keyLength()); // (B, K, S, Dh)
             values = cache.values(ctx.keyLength());
         }

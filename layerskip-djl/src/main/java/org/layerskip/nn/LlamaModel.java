@@ -3,6 +3,7 @@ package org.layerskip.nn;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
@@ -175,7 +176,7 @@ public final class LlamaModel extends AbstractBlock {
 
     /**
      * Runs new tokens through the first {@code exitLayer} layers and the shared exit head, writing
-     * their keys and values into the state at the next free slots (mutates {@code state}).
+     * their keys and values into the state at each row's next free slots (mutates {@code state}).
      *
      * @param ps the parameter store
      * @param ids new token ids {@code (B, T)} int64
@@ -187,9 +188,35 @@ public final class LlamaModel extends AbstractBlock {
     public DecoderOutput forward(
             ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, boolean lastOnly) {
         checkExit(exitLayer);
-        int start = state.length(0);
-        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, start);
+        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
         return new DecoderOutput(head(ps, lastOnly ? lastPosition(h) : h), h);
+    }
+
+    /**
+     * Like {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} but computes logits
+     * only at one position per row (for prompts of different lengths, right-padded in one batch).
+     *
+     * @param ps the parameter store
+     * @param ids new token ids {@code (B, T)} int64
+     * @param state the request state (mutated)
+     * @param exitLayer E in {@code [1, L]}
+     * @param positions per row, the index in {@code [0, T)} whose logits to return
+     * @return logits {@code (B, 1, V)} and the hidden states {@code (B, T, D)}
+     */
+    public DecoderOutput forward(
+            ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, int[] positions) {
+        checkExit(exitLayer);
+        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
+        long b = h.getShape().get(0);
+        long[] rows = new long[(int) b];
+        long[] cols = new long[(int) b];
+        for (int r = 0; r < b; r++) {
+            rows[r] = r;
+            cols[r] = positions[r];
+        }
+        NDManager m = h.getManager();
+        NDArray picked = h.get(new NDIndex("{}, {}", m.create(rows), m.create(cols))); // (B, D)
+        return new DecoderOutput(head(ps, picked.expandDims(1)), h);
     }
 
     /**
@@ -206,7 +233,7 @@ public final class LlamaModel extends AbstractBlock {
 
     /**
      * Runs layers {@code [from, to)} over hidden states of tokens at slots {@code [start, start + T)}
-     * with the KV cache of {@code state}; each layer's filled length becomes {@code start + T}.
+     * (the same for every row).
      *
      * @param ps the parameter store
      * @param h {@code (B, T, D)}
@@ -218,21 +245,45 @@ public final class LlamaModel extends AbstractBlock {
      */
     public NDArray runLayers(
             ParameterStore ps, NDArray h, DecoderState state, int from, int to, int start) {
+        int[] starts = new int[state.batchSize()];
+        java.util.Arrays.fill(starts, start);
+        return runLayers(ps, h, state, from, to, starts);
+    }
+
+    /**
+     * Runs layers {@code [from, to)} over hidden states of tokens at slots {@code [start[r],
+     * start[r] + T)} of each row {@code r}, with the KV cache of {@code state}; each layer's fill
+     * length of row {@code r} becomes {@code start[r] + T}.
+     *
+     * @param ps the parameter store
+     * @param h {@code (B, T, D)}
+     * @param state the request state (mutated)
+     * @param from first layer
+     * @param to layer after the last
+     * @param starts slot of the first token, per row
+     * @return {@code (B, T, D)}
+     */
+    public NDArray runLayers(
+            ParameterStore ps, NDArray h, DecoderState state, int from, int to, int[] starts) {
         if (from >= to) {
             return h;
         }
         int t = (int) h.getShape().get(1);
-        if (start + t > state.capacity()) {
-            throw new IllegalStateException(
-                    "request needs "
-                            + (start + t)
-                            + " cache slots but was allocated "
-                            + state.capacity());
+        int[] ends = new int[starts.length];
+        for (int r = 0; r < starts.length; r++) {
+            ends[r] = starts[r] + t;
+            if (ends[r] > state.capacity()) {
+                throw new IllegalStateException(
+                        "request needs "
+                                + ends[r]
+                                + " cache slots but was allocated "
+                                + state.capacity());
+            }
         }
-        AttentionContext ctx = context(h.getManager(), state, start, t);
+        AttentionContext ctx = context(h.getManager(), starts, t);
         for (int l = from; l < to; l++) {
             h = layers.get(l).forward(ps, h, ctx, state.layer(l), false);
-            state.setLength(l, start + t);
+            state.setLengths(l, ends);
         }
         return h;
     }
@@ -302,22 +353,33 @@ public final class LlamaModel extends AbstractBlock {
         return t == 1 ? h : h.get(":, {}:", t - 1);
     }
 
-    /** Context for a cached pass of T tokens at slots [start, start + T). */
-    private AttentionContext context(NDManager manager, DecoderState state, int start, int t) {
-        int b = state.batchSize();
-        int[] pad = state.padding();
-        long[][] positions = new long[b][t];
-        for (int r = 0; r < b; r++) {
+    /** Context for a cached pass of T tokens at slots [starts[r], starts[r] + T). */
+    private AttentionContext context(NDManager manager, int[] starts, int t) {
+        int b = starts.length;
+        boolean same = true;
+        for (int s : starts) {
+            same &= s == starts[0];
+        }
+        // identical rows share batch-1 tables that broadcast
+        int rows = same ? 1 : b;
+        long[][] positions = new long[rows][t];
+        for (int r = 0; r < rows; r++) {
             for (int j = 0; j < t; j++) {
-                positions[r][j] = Math.max(0, start + j - pad[r]);
+                positions[r][j] = starts[r] + j;
             }
         }
         NDArray[] cs = rope.tables(manager, positions, dataType());
+        int[] biasStarts = same ? new int[] {starts[0]} : starts;
         NDArray bias = null;
-        if (t > 1 || state.hasPadding()) {
-            bias = causalBias(manager, pad, start, t, start + t);
+        if (t > 1 || !same) {
+            int s = 0;
+            for (int x : starts) {
+                s = Math.max(s, x + t);
+            }
+            bias = causalBias(manager, biasStarts, t, s);
         }
-        return new AttentionContext(cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, start, t);
+        return new AttentionContext(
+                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, starts, t);
     }
 
     /**
@@ -335,28 +397,29 @@ public final class LlamaModel extends AbstractBlock {
             positions[0][j] = j;
         }
         NDArray[] cs = rope.tables(manager, positions, dataType());
-        NDArray bias = t > 1 ? causalBias(manager, new int[1], 0, t, t) : null;
+        NDArray bias = t > 1 ? causalBias(manager, new int[1], t, t) : null;
         return new AttentionContext(
-                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, 0, t);
+                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, new int[1], t);
     }
 
     /**
-     * Additive bias {@code (B, 1, G * T, S)}: query at slot {@code q} sees key slot {@code k} iff
-     * {@code k <= q} and {@code k} is not padding (a padding query sees itself, so no row is empty).
+     * Additive bias {@code (B, 1, G * T, S)}: the query of row {@code r} at slot {@code starts[r] +
+     * j} sees key slot {@code k} iff {@code k <= starts[r] + j} (causal on slots; slots past a row's
+     * own tokens hold stale or other rows' data and are hidden). Every query sees at least itself.
      */
-    private NDArray causalBias(NDManager manager, int[] pad, int start, int t, int s) {
-        int b = pad.length;
+    private NDArray causalBias(NDManager manager, int[] starts, int t, int s) {
+        int b = starts.length;
         int g = config.groupSize();
         int n = b * g * t * s;
-        FloatBuffer buf = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer buf =
+                ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         float[] row = new float[s];
         for (int r = 0; r < b; r++) {
             for (int gi = 0; gi < g; gi++) {
                 for (int j = 0; j < t; j++) {
-                    int q = start + j;
+                    int q = starts[r] + j;
                     for (int k = 0; k < s; k++) {
-                        boolean visible = k <= q && (k >= pad[r] || k == q);
-                        row[k] = visible ? 0f : Float.NEGATIVE_INFINITY;
+                        row[k] = k <= q ? 0f : Float.NEGATIVE_INFINITY;
                     }
                     buf.put(row);
                 }
