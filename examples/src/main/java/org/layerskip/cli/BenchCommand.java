@@ -1,0 +1,144 @@
+package org.layerskip.cli;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.layerskip.generate.DecodingStrategy;
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.generate.Generator;
+
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+import java.io.PrintWriter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * {@code layerskip bench}: autoregressive vs early exit vs self-speculative, greedy, on the same
+ * prompts. A "self-speculative (recompute)" row (no exit-state reuse) will be added once {@code
+ * GenerationOptions} offers that switch.
+ */
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description = "Compare autoregressive, early-exit and self-speculative greedy decoding.")
+final class BenchCommand implements Callable<Integer> {
+
+    @Spec CommandSpec spec;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Mixin Workload workload;
+
+    @Option(names = "--exit-layer", paramLabel = "E",
+            description = "Exit layer (default: layerskip.json in the model folder, else L/4).")
+    Integer exitLayer;
+
+    @Option(names = "--num-speculations", paramLabel = "D",
+            description = "Draft tokens per verification (default: layerskip.json, else 4).")
+    Integer numSpeculations;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        SamplingChecks.numSpeculations(spec, numSpeculations);
+        String m = workload.check();
+        SamplingChecks.require(spec, m == null, m);
+        m = modelOptions.check();
+        SamplingChecks.require(spec, m == null, m);
+        try (LoadedModel lm = modelOptions.load()) {
+            lm.checkExitLayer(exitLayer, true);
+            List<long[]> prompts = workload.prompts(lm);
+            Generator gen = lm.generator();
+            GenerationOptions.Builder base =
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(workload.maxNewTokens)
+                            .optExitLayer(exitLayer == null ? 0 : exitLayer)
+                            .optNumSpeculations(numSpeculations == null ? 0 : numSpeculations);
+            if (workload.ignoreEos) {
+                base.optEosTokenIds(List.of());
+            }
+            Map<String, GenerationOptions> rows = new LinkedHashMap<>();
+            rows.put("autoregressive", base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
+            rows.put("early-exit", base.optStrategy(DecodingStrategy.EARLY_EXIT).build());
+            rows.put("self-speculative", base.optStrategy(DecodingStrategy.SELF_SPECULATIVE).build());
+
+            long runs = (long) rows.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
+            Map<String, Measurement> results = new LinkedHashMap<>();
+            try (Progress bar = Progress.open("bench", runs, workload.showProgress())) {
+                for (Map.Entry<String, GenerationOptions> e : rows.entrySet()) {
+                    bar.message(e.getKey());
+                    results.put(e.getKey(), Measurement.run(gen, prompts, e.getValue(),
+                            workload.repeats, workload.warmup, bar::step));
+                }
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            out.println(json ? toJson(results, lm, prompts.size()) : table(results, lm, prompts.size()));
+            out.flush();
+            return 0;
+        }
+    }
+
+    private String table(Map<String, Measurement> results, LoadedModel lm, int numPrompts) {
+        Measurement ar = results.get("autoregressive");
+        Measurement ss = results.get("self-speculative");
+        StringBuilder sb = new StringBuilder();
+        sb.append(String.format(Locale.ROOT,
+                "%s: %d layers, E=%d, d=%d; %d prompt(s) x %d repeat(s), %d new tokens max, greedy%n%n",
+                lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations, numPrompts,
+                workload.repeats, workload.maxNewTokens));
+        String fmt = "%-28s %10s %10s %8s %9s %22s%n";
+        sb.append(String.format(Locale.ROOT, fmt, "strategy", "tokens/s", "acceptance", "speedup",
+                "ms/token", "identical to autoregr."));
+        for (Map.Entry<String, Measurement> e : results.entrySet()) {
+            Measurement m = e.getValue();
+            String name = e.getKey() + (e.getKey().equals("early-exit") ? " (E=" + m.exitLayer + ")" : "");
+            sb.append(String.format(Locale.ROOT, fmt, name,
+                    String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
+                    m.speculative ? String.format(Locale.ROOT, "%.3f", m.acceptanceRate()) : "-",
+                    String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar)),
+                    String.format(Locale.ROOT, "%.2f", m.msPerToken()),
+                    m == ar ? "-" : (m.sameOutputs(ar) ? "yes" : "no")));
+        }
+        return sb.toString().stripTrailing();
+    }
+
+    private String toJson(Map<String, Measurement> results, LoadedModel lm, int numPrompts) {
+        Measurement ar = results.get("autoregressive");
+        JsonObject o = new JsonObject();
+        o.addProperty("model", lm.dir.toString());
+        o.addProperty("num_layers", lm.numLayers());
+        o.addProperty("num_prompts", numPrompts);
+        o.addProperty("repeats", workload.repeats);
+        o.addProperty("max_new_tokens", workload.maxNewTokens);
+        JsonArray rows = new JsonArray();
+        for (Map.Entry<String, Measurement> e : results.entrySet()) {
+            Measurement m = e.getValue();
+            JsonObject r = new JsonObject();
+            r.addProperty("strategy", e.getKey());
+            r.addProperty("exit_layer", m.exitLayer);
+            if (m.speculative) {
+                r.addProperty("num_speculations", m.numSpeculations);
+                r.addProperty("acceptance_rate", m.acceptanceRate());
+            }
+            r.addProperty("tokens_per_second", m.tokensPerSecond());
+            r.addProperty("ms_per_token", m.msPerToken());
+            r.addProperty("speedup", m.speedupOver(ar));
+            r.addProperty("num_generated", m.tokens);
+            r.addProperty("identical_to_autoregressive", m.sameOutputs(ar));
+            rows.add(r);
+        }
+        o.add("results", rows);
+        return new GsonBuilder().disableHtmlEscaping().create().toJson(o);
+    }
+}

@@ -1,0 +1,113 @@
+package org.layerskip.cli;
+
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.generate.GenerationResult;
+import org.layerskip.generate.Generator;
+import org.layerskip.generate.SpeculationStats;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Aggregate of one strategy over prompts x repeats.
+ *
+ * <p>tokens/s is decode-phase throughput (tokens after the first, over decode time, summed over runs);
+ * ms/token is total wall time (prefill included) over all generated tokens; speedup compares ms/token
+ * with a baseline, as the paper does.
+ */
+final class Measurement {
+
+    int exitLayer;
+    int numSpeculations;
+    long tokens;
+    long decodeTokens;
+    long decodeNanos;
+    long totalNanos;
+    long drafted;
+    long accepted;
+    long verifications;
+    boolean speculative;
+    /** Output of the first measured repeat of each prompt. */
+    final List<long[]> outputs = new ArrayList<>();
+
+    /**
+     * Runs the options over every prompt.
+     *
+     * @param gen the generator
+     * @param prompts the prompts
+     * @param options what to run
+     * @param repeats measured runs per prompt
+     * @param warmup unmeasured runs on the first prompt
+     * @param tick called after each run (progress)
+     * @return the aggregate
+     */
+    static Measurement run(
+            Generator gen,
+            List<long[]> prompts,
+            GenerationOptions options,
+            int repeats,
+            int warmup,
+            Runnable tick) {
+        for (int w = 0; w < warmup; w++) {
+            gen.generate(prompts.get(0), options, null);
+            tick.run();
+        }
+        Measurement m = new Measurement();
+        for (long[] p : prompts) {
+            for (int r = 0; r < repeats; r++) {
+                GenerationResult res = gen.generate(p, options, null);
+                m.add(res, r == 0);
+                tick.run();
+            }
+        }
+        return m;
+    }
+
+    private void add(GenerationResult r, boolean keep) {
+        exitLayer = r.exitLayer();
+        numSpeculations = r.numSpeculations();
+        tokens += r.numGenerated();
+        decodeTokens += Math.max(0, r.numGenerated() - 1);
+        decodeNanos += r.decodeNanos();
+        totalNanos += r.prefillNanos() + r.decodeNanos();
+        SpeculationStats s = r.speculation();
+        if (s != null) {
+            speculative = true;
+            drafted += s.drafted();
+            accepted += s.accepted();
+            verifications += s.verifications();
+        }
+        if (keep) {
+            outputs.add(r.tokenIds());
+        }
+    }
+
+    double tokensPerSecond() {
+        return decodeNanos == 0 ? 0 : decodeTokens / (decodeNanos / 1e9);
+    }
+
+    double msPerToken() {
+        return tokens == 0 ? 0 : totalNanos / 1e6 / tokens;
+    }
+
+    double acceptanceRate() {
+        return drafted == 0 ? 0 : (double) accepted / drafted;
+    }
+
+    double speedupOver(Measurement baseline) {
+        return msPerToken() == 0 ? 0 : baseline.msPerToken() / msPerToken();
+    }
+
+    boolean sameOutputs(Measurement other) {
+        if (outputs.size() != other.outputs.size()) {
+            return false;
+        }
+        for (int i = 0; i < outputs.size(); i++) {
+            if (!Arrays.equals(outputs.get(i), other.outputs.get(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+}

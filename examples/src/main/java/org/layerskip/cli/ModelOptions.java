@@ -1,0 +1,82 @@
+package org.layerskip.cli;
+
+import ai.djl.ndarray.types.DataType;
+
+import org.apache.logging.log4j.LogManager;
+
+import picocli.CommandLine.Option;
+
+
+/** Options of every subcommand that loads a model: where it is, in which precision, on how many threads. */
+public final class ModelOptions {
+
+    /** Weight precision on load. */
+    public enum WeightType {
+        /** 32-bit floats. */
+        FLOAT32(DataType.FLOAT32),
+        /** 16-bit floats. */
+        FLOAT16(DataType.FLOAT16);
+
+        private final DataType dataType;
+
+        WeightType(DataType dataType) {
+            this.dataType = dataType;
+        }
+
+        /**
+         * Returns the DJL type.
+         *
+         * @return the data type
+         */
+        public DataType dataType() {
+            return dataType;
+        }
+    }
+
+    @Option(
+            names = "--model",
+            paramLabel = "DIR",
+            defaultValue = ModelLocator.DEFAULT_MODEL,
+            description = "Hugging Face Llama folder (default: ${DEFAULT-VALUE}).")
+    String model;
+
+    @Option(
+            names = "--dtype",
+            defaultValue = "float32",
+            description = "Weight precision: float32 or float16 (default: ${DEFAULT-VALUE}).")
+    WeightType dtype;
+
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads; default: PyTorch's).")
+    Integer threads;
+
+    /**
+     * Checks the values that need no model.
+     *
+     * @return an error message, or null
+     */
+    String check() {
+        if (threads != null && threads < 1) {
+            return "--threads must be >= 1, got " + threads;
+        }
+        return null;
+    }
+
+    /**
+     * Resolves and loads the model (and its tokenizer when the folder has one).
+     *
+     * @return the loaded model; close it
+     * @throws Exception if a file cannot be read or is invalid
+     */
+    LoadedModel load() throws Exception {
+        if (threads != null) {
+            // Read by the PyTorch engine when it starts; no effect once it has started.
+            System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
+        }
+        // LibTorch prints a C++ deprecation warning on first use; hide it unless --verbose.
+        boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
+        return LoadedModel.open(ModelLocator.resolve(model), dtype.dataType(), quiet);
+    }
+}

@@ -1,0 +1,124 @@
+package org.layerskip.cli;
+
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Prompts and repetition settings shared by {@code bench} and {@code sweep} (greedy decoding). */
+final class Workload {
+
+    /** Used when no prompt is given and the model has a tokenizer. */
+    static final List<String> BUILT_IN_TEXTS =
+            List.of(
+                    "The capital of France is",
+                    "def fibonacci(n):",
+                    "Once upon a time, in a small village by the sea,",
+                    "Summarize: The meeting covered the budget, the hiring plan and the new office.");
+
+    @Option(names = "--prompts", paramLabel = "FILE",
+            description = "Text prompts, one per line (needs tokenizer.json in the model folder).")
+    Path promptFile;
+
+    @Option(names = "--prompt-ids", paramLabel = "IDS",
+            description = "A prompt as comma-separated token ids; repeat for several prompts.")
+    List<String> promptIds;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32",
+            description = "Tokens per run (default: ${DEFAULT-VALUE}).")
+    int maxNewTokens;
+
+    @Option(names = "--repeats", paramLabel = "R", defaultValue = "3",
+            description = "Measured runs per prompt (default: ${DEFAULT-VALUE}).")
+    int repeats;
+
+    @Option(names = "--warmup", paramLabel = "W", defaultValue = "1",
+            description = "Unmeasured runs on the first prompt before measuring (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @Option(names = "--ignore-eos", description = "Do not stop at EOS: every run generates --max-new-tokens.")
+    boolean ignoreEos;
+
+    @Option(names = "--progress", negatable = true,
+            description = "Show a progress bar on stderr (default: when a terminal is attached).")
+    Boolean progress;
+
+    /** Returns a usage error message, or null. */
+    String check() {
+        if (maxNewTokens < 1) {
+            return "--max-new-tokens must be >= 1, got " + maxNewTokens;
+        }
+        if (repeats < 1) {
+            return "--repeats must be >= 1, got " + repeats;
+        }
+        if (warmup < 0) {
+            return "--warmup must be >= 0, got " + warmup;
+        }
+        if (promptFile != null && promptIds != null) {
+            return "give either --prompts or --prompt-ids, not both";
+        }
+        if (promptIds != null) {
+            for (String s : promptIds) {
+                try {
+                    parseIds(s);
+                } catch (NumberFormatException e) {
+                    return "--prompt-ids: '" + s + "' is not a comma-separated list of token ids";
+                }
+            }
+        }
+        return null;
+    }
+
+    boolean showProgress() {
+        return progress != null ? progress : System.console() != null;
+    }
+
+    /** Returns the prompts as token ids. */
+    List<long[]> prompts(LoadedModel lm) throws IOException {
+        List<long[]> out = new ArrayList<>();
+        if (promptIds != null) {
+            for (String s : promptIds) {
+                out.add(parseIds(s));
+            }
+        } else if (promptFile != null) {
+            for (String line : Files.readAllLines(promptFile, StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    out.add(lm.encode(line));
+                }
+            }
+            if (out.isEmpty()) {
+                throw new IllegalArgumentException(promptFile + ": no prompts (the file has no non-blank line)");
+            }
+        } else if (lm.tokenizer != null) {
+            for (String t : BUILT_IN_TEXTS) {
+                out.add(lm.encode(t));
+            }
+        } else {
+            // No tokenizer: fixed pseudo-random ids, BOS first, so runs are comparable across calls.
+            int v = lm.model.getConfig().vocabSize();
+            long bos = lm.model.getConfig().bosTokenId();
+            for (int p = 0; p < 4; p++) {
+                long[] ids = new long[8];
+                ids[0] = bos >= 0 && bos < v ? bos : 0;
+                for (int i = 1; i < ids.length; i++) {
+                    ids[i] = Math.floorMod(31L * i + 97L * p + 7L * i * p + 11, v);
+                }
+                out.add(ids);
+            }
+        }
+        return out;
+    }
+
+    static long[] parseIds(String s) {
+        String[] parts = s.split(",");
+        long[] ids = new long[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            ids[i] = Long.parseLong(parts[i].trim());
+        }
+        return ids;
+    }
+}

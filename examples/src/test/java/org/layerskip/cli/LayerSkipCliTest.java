@@ -1,0 +1,218 @@
+package org.layerskip.cli;
+
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.testng.Assert;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/** Runs the CLI in-process on the tiny fixtures: outputs, golden tokens, errors and exit codes. */
+public class LayerSkipCliTest {
+
+    /** Exit code and captured streams of one run. */
+    record Run(int code, String out, String err) {
+        JsonObject json() {
+            return JsonParser.parseString(out).getAsJsonObject(); // fails unless stdout is ONE object
+        }
+    }
+
+    static Run cli(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int code;
+        try (PrintStream o = new PrintStream(out, true, StandardCharsets.UTF_8);
+                PrintStream e = new PrintStream(err, true, StandardCharsets.UTF_8)) {
+            code = LayerSkipCli.run(args, o, e);
+        }
+        return new Run(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+
+    static Path fixture(String name) {
+        return Path.of(System.getProperty("layerskip.fixtures", ".cache/fixtures")).resolve(name);
+    }
+
+    static JsonObject golden(String name) throws IOException {
+        return JsonParser.parseString(Files.readString(fixture(name).resolve("golden.json")))
+                .getAsJsonObject();
+    }
+
+    static String ids(JsonArray a) {
+        return Stream.of(a.asList().toArray())
+                .map(Object::toString)
+                .collect(Collectors.joining(","));
+    }
+
+    private static Run generateGolden(String name, String... extra) throws IOException {
+        JsonObject g = golden(name);
+        String[] base = {
+            "generate", "--model", fixture(name).toString(), "--prompt-ids",
+            ids(g.getAsJsonArray("prompt_ids")), "--max-new-tokens", "20", "--ignore-eos", "--json"
+        };
+        String[] args = Stream.concat(Stream.of(base), Stream.of(extra)).toArray(String[]::new);
+        Run r = cli(args);
+        Assert.assertEquals(r.code(), 0, r.err());
+        return r;
+    }
+
+    @DataProvider
+    public Object[][] goldenRuns() {
+        return new Object[][] {
+            {"tiny-f32", "4", new String[] {"--strategy", "autoregressive"}},
+            {"tiny-f32", "4", new String[] {"--strategy", "self-speculative"}},
+            {"tiny-f32", "4", new String[] {"--exit-layer", "3", "--num-speculations", "2"}},
+            {"tiny-f32", "2", new String[] {"--strategy", "early-exit", "--exit-layer", "2"}},
+            {"tiny-bf16-sharded", "6", new String[] {"--strategy", "autoregressive"}},
+            {"tiny-bf16-sharded", "6", new String[] {"--exit-layer", "2", "--num-speculations", "3"}},
+        };
+    }
+
+    @Test(dataProvider = "goldenRuns")
+    public void jsonTokensMatchGolden(String name, String exit, String[] extra) throws IOException {
+        Run r = generateGolden(name, extra);
+        JsonObject o = r.json();
+        Assert.assertEquals(
+                ids(o.getAsJsonArray("token_ids")),
+                ids(golden(name).getAsJsonObject("greedy").getAsJsonArray(exit)));
+        Assert.assertEquals(o.get("num_generated").getAsInt(), 20);
+        Assert.assertEquals(o.get("finish_reason").getAsString(), "length");
+        Assert.assertTrue(o.get("text").isJsonNull(), "no tokenizer in the fixture");
+        Assert.assertEquals(o.get("prompt_tokens").getAsInt(), 7);
+        Assert.assertTrue(o.get("time_ms").getAsDouble() > 0);
+        Assert.assertTrue(o.has("tokens_per_second"));
+        boolean selfSpec = o.get("strategy").getAsString().equals("self-speculative");
+        for (String k : List.of("num_speculations", "acceptance_rate",
+                "mean_accepted_per_verification", "draft_ms", "verify_ms")) {
+            Assert.assertEquals(o.has(k), selfSpec, k);
+        }
+        if (Stream.of(extra).anyMatch("early-exit"::equals)) {
+            Assert.assertEquals(o.get("exit_layer").getAsInt(), 2);
+        }
+    }
+
+    @Test
+    public void stopsAtEosUnlessIgnored() throws IOException {
+        JsonObject g = golden("tiny-bf16-sharded"); // greedy at full depth emits EOS (id 3) at step 6
+        Run r = cli("generate", "--model", fixture("tiny-bf16-sharded").toString(), "--prompt-ids",
+                ids(g.getAsJsonArray("prompt_ids")), "--max-new-tokens", "20", "--json");
+        Assert.assertEquals(r.code(), 0, r.err());
+        Assert.assertEquals(r.json().get("finish_reason").getAsString(), "eos");
+        Assert.assertEquals(r.json().get("num_generated").getAsInt(), 7);
+    }
+
+    @Test
+    public void streamMarksAcceptedDraftsWithBracketsWithoutTerminal() throws IOException {
+        JsonObject g = golden("tiny-f32");
+        Run r = cli("generate", "--model", fixture("tiny-f32").toString(), "--prompt-ids",
+                ids(g.getAsJsonArray("prompt_ids")), "--max-new-tokens", "20", "--ignore-eos",
+                "--exit-layer", "3", "--stream");
+        Assert.assertEquals(r.code(), 0, r.err());
+        Assert.assertTrue(r.out().contains("["), r.out());
+        Assert.assertFalse(r.out().contains("\u001b"), "no colours without a terminal");
+        String plain = r.out().replace("[", "").replace("]", "").trim().replace(' ', ',');
+        Assert.assertEquals(plain, ids(g.getAsJsonObject("greedy").getAsJsonArray("4")));
+        Assert.assertTrue(r.err().contains("legend"), r.err());
+    }
+
+    @DataProvider
+    public Object[][] badInputs() {
+        String f = fixture("tiny-f32").toString();
+        return new Object[][] {
+            {1, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--exit-layer", "0"}},
+            {1, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--exit-layer", "4"}},
+            {1, new String[] {"generate", "--model", f, "--prompt-ids", "1,256"}},
+            {1, new String[] {"generate", "--model", f + "/missing", "--prompt-ids", "1,2"}},
+            {1, new String[] {"generate", "--prompt-ids", "1,2"}}, // default model not available yet
+            {1, new String[] {"generate", "--model", f, "--prompt", "hello"}}, // no tokenizer.json
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--prompt", "x"}},
+            {2, new String[] {"generate", "--model", f}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--top-p", "1.5"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--temperature", "-1"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--temperature", "NaN"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--num-speculations", "0"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--max-new-tokens", "0"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,x"}},
+            {2, new String[] {"generate", "--model", f, "--prompt-ids", "1", "--strategy", "beam"}},
+            {2, new String[] {"generate", "--nope"}},
+            {2, new String[] {"sweep", "--model", f, "--exit-layers", "1:x"}},
+            {1, new String[] {"sweep", "--model", f, "--exit-layers", "1:L", "--prompt-ids", "1"}},
+        };
+    }
+
+    @Test(dataProvider = "badInputs")
+    public void badInputIsOneLineAndExitCode(int code, String[] args) {
+        Run r = cli(args);
+        Assert.assertEquals(r.code(), code, r.err());
+        Assert.assertEquals(r.out(), "");
+        List<String> lines = r.err().lines().collect(Collectors.toList());
+        Assert.assertEquals(lines.size(), 1, r.err());
+        Assert.assertTrue(lines.get(0).startsWith("error: "), lines.get(0));
+    }
+
+    @Test
+    public void benchJsonComparesStrategies() {
+        Run r = cli("bench", "--model", fixture("tiny-f32").toString(), "--prompt-ids", "1,247,45",
+                "--prompt-ids", "1,2,3,4", "--max-new-tokens", "8", "--ignore-eos", "--repeats", "1",
+                "--warmup", "0", "--exit-layer", "3", "--json");
+        Assert.assertEquals(r.code(), 0, r.err());
+        JsonArray rows = r.json().getAsJsonArray("results");
+        Assert.assertEquals(rows.size(), 3);
+        JsonObject ss = rows.get(2).getAsJsonObject();
+        Assert.assertEquals(ss.get("strategy").getAsString(), "self-speculative");
+        Assert.assertTrue(ss.get("identical_to_autoregressive").getAsBoolean());
+        Assert.assertEquals(ss.get("exit_layer").getAsInt(), 3);
+        Assert.assertEquals(ss.get("num_generated").getAsInt(), 16);
+    }
+
+    @Test
+    public void sweepWritesCsvPngAndRecordsBestInACopy() throws Exception {
+        Path dir = Files.createTempDirectory("layerskip-sweep");
+        Path model = dir.resolve("tiny-f32");
+        Files.createDirectories(model);
+        try (Stream<Path> files = Files.list(fixture("tiny-f32"))) {
+            for (Path p : files.collect(Collectors.toList())) {
+                Files.copy(p, model.resolve(p.getFileName().toString()));
+            }
+        }
+        Path csv = dir.resolve("grid.csv");
+        Path png = dir.resolve("grid.png");
+        Run r = cli("sweep", "--model", model.toString(), "--exit-layers", "1:2",
+                "--num-speculations", "1,2", "--prompt-ids", "1,247,45,204", "--max-new-tokens", "6",
+                "--ignore-eos", "--repeats", "1", "--warmup", "0", "--csv", csv.toString(),
+                "--png", png.toString());
+        Assert.assertEquals(r.code(), 0, r.err());
+        List<String> rows = Files.readAllLines(csv);
+        Assert.assertEquals(rows.get(0),
+                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token");
+        Assert.assertEquals(rows.size(), 5);
+        byte[] head = Files.readAllBytes(png);
+        Assert.assertEquals(java.util.Arrays.copyOf(head, 8),
+                new byte[] {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'});
+        JsonObject rec = JsonParser.parseString(Files.readString(model.resolve("layerskip.json")))
+                .getAsJsonObject();
+        int e = rec.get("exit_layer").getAsInt();
+        int d = rec.get("num_speculations").getAsInt();
+        Assert.assertTrue(e >= 1 && e <= 2 && (d == 1 || d == 2), rec.toString());
+        Assert.assertTrue(rec.has("speedup") && rec.has("measured_on"));
+        Assert.assertTrue(r.out().contains("best: exit_layer=" + e + " num_speculations=" + d), r.out());
+        Assert.assertFalse(Files.exists(fixture("tiny-f32").resolve("layerskip.json")));
+
+        // generate now defaults to the recorded (E, d)
+        Run g = cli("generate", "--model", model.toString(), "--prompt-ids", "1,2,3",
+                "--max-new-tokens", "4", "--ignore-eos", "--json");
+        Assert.assertEquals(g.code(), 0, g.err());
+        Assert.assertEquals(g.json().get("exit_layer").getAsInt(), e);
+        Assert.assertEquals(g.json().get("num_speculations").getAsInt(), d);
+    }
+}
