@@ -23,8 +23,8 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code layerskip bench}: autoregressive vs early exit vs self-speculative, greedy, on the same
- * prompts. A "self-speculative (recompute)" row (no exit-state reuse) will be added once {@code
- * GenerationOptions} offers that switch.
+ * prompts. The "self-speculative (recompute)" row verifies without the exit-state (KVQ) cache,
+ * recomputing layers {@code 0..E-1} for every draft, to measure what the reuse buys.
  */
 @Command(
         name = "bench",
@@ -72,6 +72,11 @@ final class BenchCommand implements Callable<Integer> {
             rows.put("autoregressive", base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
             rows.put("early-exit", base.optStrategy(DecodingStrategy.EARLY_EXIT).build());
             rows.put("self-speculative", base.optStrategy(DecodingStrategy.SELF_SPECULATIVE).build());
+            rows.put(
+                    "self-speculative (recompute)",
+                    base.optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                            .optReuseExitStates(false)
+                            .build());
 
             long runs = (long) rows.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
             Map<String, Measurement> results = new LinkedHashMap<>();

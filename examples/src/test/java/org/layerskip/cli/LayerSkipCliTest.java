@@ -167,12 +167,19 @@ public class LayerSkipCliTest {
                 "--warmup", "0", "--exit-layer", "3", "--json");
         Assert.assertEquals(r.code(), 0, r.err());
         JsonArray rows = r.json().getAsJsonArray("results");
-        Assert.assertEquals(rows.size(), 3);
+        Assert.assertEquals(rows.size(), 4);
         JsonObject ss = rows.get(2).getAsJsonObject();
         Assert.assertEquals(ss.get("strategy").getAsString(), "self-speculative");
         Assert.assertTrue(ss.get("identical_to_autoregressive").getAsBoolean());
         Assert.assertEquals(ss.get("exit_layer").getAsInt(), 3);
         Assert.assertEquals(ss.get("num_generated").getAsInt(), 16);
+        JsonObject recompute = rows.get(3).getAsJsonObject();
+        Assert.assertEquals(
+                recompute.get("strategy").getAsString(), "self-speculative (recompute)");
+        Assert.assertTrue(recompute.get("identical_to_autoregressive").getAsBoolean());
+        Assert.assertEquals(
+                recompute.get("acceptance_rate").getAsDouble(),
+                ss.get("acceptance_rate").getAsDouble());
     }
 
     @Test
