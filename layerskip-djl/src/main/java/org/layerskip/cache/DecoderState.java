@@ -191,7 +191,7 @@ public final class DecoderState implements AutoCloseable {
             }
         }
         if (allEqual(start)) {
-            exitHidden.set(new NDIndex(":, {}:{}", start[0], start[0] + t), hidden);
+            exitHidden.set(NDIndex.sliceAxis(1, start[0], start[0] + t), hidden);
             return;
         }
         for (int r = 0; r < batch; r++) {
@@ -211,7 +211,7 @@ public final class DecoderState implements AutoCloseable {
             throw new IllegalStateException("no exit-layer states were stored");
         }
         if (allEqual(start)) {
-            return exitHidden.get(new NDIndex(":, {}:{}", start[0], start[0] + t));
+            return exitHidden.get(NDIndex.sliceAxis(1, start[0], start[0] + t));
         }
         NDList rows = new NDList(batch);
         for (int r = 0; r < batch; r++) {

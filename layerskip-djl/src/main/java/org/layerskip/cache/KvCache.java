@@ -63,13 +63,14 @@ public final class KvCache {
             same &= s == start[0];
         }
         if (same) {
-            NDIndex index = new NDIndex(":, :, {}:{}", start[0], start[0] + t);
+            NDIndex index = NDIndex.sliceAxis(2, start[0], start[0] + t);
             keys.set(index, k);
             values.set(index, v);
             return;
         }
         for (int r = 0; r < start.length; r++) {
-            NDIndex index = new NDIndex("{}, :, {}:{}", r, start[r], start[r] + t);
+            NDIndex index =
+                    new NDIndex().addIndices(r).addAllDim().addSliceDim(start[r], start[r] + t);
             keys.set(index, k.get(r));
             values.set(index, v.get(r));
         }
@@ -82,7 +83,7 @@ public final class KvCache {
      * @return a view {@code (B, K, S, Dh)}
      */
     public NDArray keys(int length) {
-        return length == capacity ? keys : keys.get(new NDIndex(":, :, :{}", length));
+        return length == capacity ? keys : keys.get(NDIndex.sliceAxis(2, 0, length));
     }
 
     /**
@@ -92,7 +93,7 @@ public final class KvCache {
      * @return a view {@code (B, K, S, Dh)}
      */
     public NDArray values(int length) {
-        return length == capacity ? values : values.get(new NDIndex(":, :, :{}", length));
+        return length == capacity ? values : values.get(NDIndex.sliceAxis(2, 0, length));
     }
 
     /** Keeps the buffers alive past the {@link ai.djl.ndarray.NDScope} they were created in. */

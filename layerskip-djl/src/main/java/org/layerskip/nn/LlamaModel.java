@@ -350,7 +350,7 @@ public final class LlamaModel extends AbstractBlock {
 
     private static NDArray lastPosition(NDArray h) {
         long t = h.getShape().get(1);
-        return t == 1 ? h : h.get(":, {}:", t - 1);
+        return t == 1 ? h : h.get(NDIndex.sliceAxis(1, t - 1, t));
     }
 
     /** Context for a cached pass of T tokens at slots [starts[r], starts[r] + T). */
