@@ -9,6 +9,7 @@ import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
 /**
@@ -33,41 +34,72 @@ public final class DecoderState implements AutoCloseable {
     private final int batch;
     private final int hiddenSize;
     private final DataType dataType;
-    private NDArray exitHidden; // (B, C, D), allocated on first use
+    private final int exitCapacity;
+    private NDArray exitHidden; // (B, exitCapacity, D) ring, allocated on first use
 
     /**
-     * Allocates the state of one request.
+     * Allocates the state of one request with linear caches only.
      *
      * @param parent the manager to allocate under (a sub-manager is created and owned)
      * @param config the model configuration
      * @param batch B
-     * @param capacity C, the most tokens (prompt + generated + speculative look-ahead) per row
+     * @param capacity C, the most positions (prompt + generated + speculative look-ahead) per row
      * @param dataType the model's data type
      */
     public DecoderState(
             NDManager parent, LlamaConfig config, int batch, int capacity, DataType dataType) {
+        this(parent, config, batch, capacity, capacity, dataType);
+    }
+
+    /**
+     * Allocates the state of one request. Sliding-window and chunked layers get ring caches of
+     * {@code window + maxPassTokens} slots when that is smaller than {@code capacity}; the exit-state
+     * cache is a ring of {@code maxPassTokens + 1} slots.
+     *
+     * @param parent the manager to allocate under (a sub-manager is created and owned)
+     * @param config the model configuration
+     * @param batch B
+     * @param capacity the most positions (prompt + generated + look-ahead) per row
+     * @param maxPassTokens S_max, the most tokens any single pass will write
+     * @param dataType the model's data type
+     */
+    public DecoderState(
+            NDManager parent,
+            LlamaConfig config,
+            int batch,
+            int capacity,
+            int maxPassTokens,
+            DataType dataType) {
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batch);
         }
         if (capacity < 1) {
             throw new IllegalArgumentException("cache capacity must be >= 1, got " + capacity);
         }
+        if (maxPassTokens < 1) {
+            throw new IllegalArgumentException("max tokens per pass must be >= 1, got " + maxPassTokens);
+        }
         this.manager = parent.newSubManager();
         this.batch = batch;
         this.capacity = capacity;
         this.hiddenSize = config.hiddenSize();
         this.dataType = dataType;
+        this.exitCapacity = Math.min(capacity, maxPassTokens) + 1;
         this.layers = new KvCache[config.numLayers()];
         try (NDScope ignored = new NDScope()) {
             for (int i = 0; i < layers.length; i++) {
+                LayerAttention a = config.layerAttention().get(i);
+                long ringSlots = (long) a.size() + maxPassTokens;
+                boolean ring = a.isLocal() && ringSlots < capacity;
                 layers[i] =
                         new KvCache(
                                 manager,
                                 batch,
                                 config.numKvHeads(),
-                                capacity,
+                                ring ? (int) ringSlots : capacity,
                                 config.headDim(),
-                                dataType);
+                                dataType,
+                                ring);
                 layers[i].detachFromScope();
             }
         }
@@ -173,51 +205,89 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Stores exit-layer hidden states of the tokens at slots {@code [start[r], start[r] + T)} that
-     * the upper layers have not processed yet; mutates this state.
+     * Stores exit-layer hidden states of the tokens at positions {@code [start[r], start[r] + T)}
+     * that the upper layers have not processed yet; mutates this state. The store is a ring of
+     * {@code maxPassTokens + 1} slots: it only ever holds one verification window.
      *
      * @param hidden {@code (B, T, D)}
-     * @param start first slot per row
+     * @param start first position per row
      */
     public void putExitHidden(NDArray hidden, int[] start) {
         int t = (int) hidden.getShape().get(1);
         if (exitHidden == null) {
-            exitHidden = manager.zeros(new Shape(batch, capacity, hiddenSize), dataType);
+            exitHidden = manager.zeros(new Shape(batch, exitCapacity, hiddenSize), dataType);
             NDScope.unregister(exitHidden); // lives as long as the state, not the caller's scope
         }
-        for (int s : start) {
-            if (s < 0 || s + t > capacity) {
-                throw new IllegalStateException("exit-state cache overflow at slot " + (s + t));
+        if (t > exitCapacity) {
+            throw new IllegalStateException(
+                    "storing " + t + " exit states in a store of " + exitCapacity);
+        }
+        for (int x : start) {
+            if (x < 0) {
+                throw new IllegalArgumentException("negative position " + x);
             }
         }
         if (allEqual(start)) {
-            exitHidden.set(NDIndex.sliceAxis(1, start[0], start[0] + t), hidden);
+            writeExit(-1, hidden, start[0], t);
             return;
         }
         for (int r = 0; r < batch; r++) {
-            exitHidden.set(new NDIndex("{}, {}:{}", r, start[r], start[r] + t), hidden.get(r));
+            writeExit(r, hidden.get(new NDIndex().addSliceDim(r, r + 1)), start[r], t);
         }
     }
 
+    private void writeExit(int row, NDArray h, int start, int t) {
+        int slot = start % exitCapacity;
+        int first = Math.min(t, exitCapacity - slot);
+        if (first == t) {
+            exitHidden.set(exitIndex(row, slot, slot + t), h);
+            return;
+        }
+        NDList parts = h.split(new long[] {first}, 1);
+        exitHidden.set(exitIndex(row, slot, exitCapacity), parts.get(0));
+        exitHidden.set(exitIndex(row, 0, t - first), parts.get(1));
+    }
+
     /**
-     * Returns the stored exit-layer hidden states of slots {@code [start[r], start[r] + t)}.
+     * Returns the stored exit-layer hidden states of positions {@code [start[r], start[r] + t)}.
      *
-     * @param start first slot per row
-     * @param t number of slots
+     * @param start first position per row
+     * @param t number of positions
      * @return {@code (B, t, D)}
      */
     public NDArray exitHidden(int[] start, int t) {
         if (exitHidden == null) {
             throw new IllegalStateException("no exit-layer states were stored");
         }
+        if (t > exitCapacity) {
+            throw new IllegalStateException("reading " + t + " exit states from " + exitCapacity);
+        }
         if (allEqual(start)) {
-            return exitHidden.get(NDIndex.sliceAxis(1, start[0], start[0] + t));
+            return readExit(-1, start[0], t);
         }
         NDList rows = new NDList(batch);
         for (int r = 0; r < batch; r++) {
-            rows.add(exitHidden.get(new NDIndex("{}:{}, {}:{}", r, r + 1, start[r], start[r] + t)));
+            rows.add(readExit(r, start[r], t));
         }
         return NDArrays.concat(rows, 0);
+    }
+
+    private NDArray readExit(int row, int start, int t) {
+        int slot = start % exitCapacity;
+        int first = Math.min(t, exitCapacity - slot);
+        NDArray a = exitHidden.get(exitIndex(row, slot, slot + first));
+        if (first == t) {
+            return a;
+        }
+        return a.concat(exitHidden.get(exitIndex(row, 0, t - first)), 1);
+    }
+
+    /** Index of slots [from, to) of one row (kept as a batch axis of 1) or of all rows. */
+    private static NDIndex exitIndex(int row, int from, int to) {
+        if (row < 0) {
+            return NDIndex.sliceAxis(1, from, to);
+        }
+        return new NDIndex().addSliceDim(row, row + 1).addSliceDim(from, to);
     }
 
     /**

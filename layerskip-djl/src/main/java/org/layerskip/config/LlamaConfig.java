@@ -41,6 +41,8 @@ import java.util.Locale;
  * @param bosTokenId beginning-of-sequence id, or -1 if none
  * @param eosTokenIds end-of-sequence ids (possibly empty)
  * @param torchDtype the checkpoint's {@code torch_dtype} as written ("float32", "bfloat16", ...)
+ * @param layerAttention the attention kind of each layer ({@code L} entries; full attention unless
+ *     {@code sliding_window}, {@code attention_chunk_size} or {@code layer_types} say otherwise)
  */
 public record LlamaConfig(
         int vocabSize,
@@ -57,7 +59,8 @@ public record LlamaConfig(
         boolean tieWordEmbeddings,
         int bosTokenId,
         List<Integer> eosTokenIds,
-        String torchDtype) {
+        String torchDtype,
+        List<LayerAttention> layerAttention) {
 
     /** Largest accepted value of any single dimension; guards allocation from hostile configs. */
     public static final int MAX_DIM = 1 << 20;
@@ -114,6 +117,139 @@ public record LlamaConfig(
         if (torchDtype == null) {
             torchDtype = "float32";
         }
+        if (layerAttention == null || layerAttention.isEmpty()) {
+            layerAttention = java.util.Collections.nCopies(numLayers, LayerAttention.FULL);
+        } else if (layerAttention.size() != numLayers) {
+            throw new ConfigException(
+                    "layer_types has "
+                            + layerAttention.size()
+                            + " entries for "
+                            + numLayers
+                            + " layers");
+        }
+        layerAttention = List.copyOf(layerAttention);
+        if (layerAttention.stream().filter(a -> a.kind() == LayerAttention.Kind.SLIDING).mapToInt(LayerAttention::size).distinct().count() > 1
+                || layerAttention.stream().filter(a -> a.kind() == LayerAttention.Kind.CHUNKED).mapToInt(LayerAttention::size).distinct().count() > 1) {
+            throw new ConfigException("all sliding (or all chunked) layers must share one window size");
+        }
+    }
+
+    /**
+     * Creates a configuration with full attention in every layer.
+     *
+     * @param vocabSize V
+     * @param hiddenSize D
+     * @param intermediateSize F
+     * @param numLayers L
+     * @param numHeads H
+     * @param numKvHeads K
+     * @param headDim Dh
+     * @param rmsNormEps eps
+     * @param ropeTheta RoPE base
+     * @param ropeScaling RoPE scaling
+     * @param maxPositionEmbeddings context length
+     * @param tieWordEmbeddings tied head
+     * @param bosTokenId BOS or -1
+     * @param eosTokenIds EOS ids
+     * @param torchDtype checkpoint dtype name
+     */
+    public LlamaConfig(
+            int vocabSize,
+            int hiddenSize,
+            int intermediateSize,
+            int numLayers,
+            int numHeads,
+            int numKvHeads,
+            int headDim,
+            double rmsNormEps,
+            double ropeTheta,
+            RopeScaling ropeScaling,
+            int maxPositionEmbeddings,
+            boolean tieWordEmbeddings,
+            int bosTokenId,
+            List<Integer> eosTokenIds,
+            String torchDtype) {
+        this(
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                maxPositionEmbeddings,
+                tieWordEmbeddings,
+                bosTokenId,
+                eosTokenIds,
+                torchDtype,
+                null);
+    }
+
+    /**
+     * Returns a copy with other per-layer attention kinds.
+     *
+     * @param attention one entry per layer, or a single entry applied to every layer
+     * @return the copy
+     */
+    public LlamaConfig withLayerAttention(List<LayerAttention> attention) {
+        List<LayerAttention> a =
+                attention.size() == 1 ? java.util.Collections.nCopies(numLayers, attention.get(0)) : attention;
+        return new LlamaConfig(
+                vocabSize,
+                hiddenSize,
+                intermediateSize,
+                numLayers,
+                numHeads,
+                numKvHeads,
+                headDim,
+                rmsNormEps,
+                ropeTheta,
+                ropeScaling,
+                maxPositionEmbeddings,
+                tieWordEmbeddings,
+                bosTokenId,
+                eosTokenIds,
+                torchDtype,
+                a);
+    }
+
+    /**
+     * Returns a copy with other BOS/EOS ids (e.g. from {@code generation_config.json}).
+     *
+     * @param bos BOS id or -1
+     * @param eos EOS ids
+     * @return the copy
+     */
+    public LlamaConfig withSpecialTokens(int bos, List<Integer> eos) {
+        return new LlamaConfig(
+                vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings, bos,
+                eos, torchDtype, layerAttention);
+    }
+
+    /**
+     * Returns a copy with another recorded checkpoint dtype.
+     *
+     * @param dtype e.g. "float32", "bfloat16"
+     * @return the copy
+     */
+    public LlamaConfig withTorchDtype(String dtype) {
+        return new LlamaConfig(
+                vocabSize, hiddenSize, intermediateSize, numLayers, numHeads, numKvHeads, headDim,
+                rmsNormEps, ropeTheta, ropeScaling, maxPositionEmbeddings, tieWordEmbeddings,
+                bosTokenId, eosTokenIds, dtype, layerAttention);
+    }
+
+    /**
+     * Returns whether any layer uses local (sliding or chunked) attention.
+     *
+     * @return true if some layer's KV cache is bounded
+     */
+    public boolean hasLocalAttention() {
+        return layerAttention.stream().anyMatch(LayerAttention::isLocal);
     }
 
     private static void positive(String name, long value, long max) {
@@ -129,6 +265,13 @@ public record LlamaConfig(
      * @return a copy
      */
     public LlamaConfig withNumLayers(int layers) {
+        List<LayerAttention> a =
+                layerAttention.stream().distinct().count() == 1
+                        ? java.util.Collections.nCopies(layers, layerAttention.get(0))
+                        : null;
+        if (a == null) {
+            throw new ConfigException("cannot change the depth of a model with mixed layer_types");
+        }
         return new LlamaConfig(
                 vocabSize,
                 hiddenSize,
@@ -144,7 +287,8 @@ public record LlamaConfig(
                 tieWordEmbeddings,
                 bosTokenId,
                 eosTokenIds,
-                torchDtype);
+                torchDtype,
+                a);
     }
 
     /**
@@ -248,7 +392,64 @@ public record LlamaConfig(
                 optBoolean(o, "tie_word_embeddings", false),
                 optIntOrFirst(o, "bos_token_id", -1),
                 intList(o, "eos_token_id"),
-                optString(o, "torch_dtype", "float32"));
+                optString(o, "torch_dtype", "float32"),
+                parseLayerAttention(o, reqInt(o, "num_hidden_layers")));
+    }
+
+    /**
+     * Per-layer attention from {@code layer_types} ("full_attention", "sliding_attention",
+     * "chunked_attention"), {@code sliding_window} (Mistral: every layer, unless {@code
+     * use_sliding_window} is false) and {@code attention_chunk_size} (every layer unless {@code
+     * layer_types} says otherwise).
+     */
+    private static List<LayerAttention> parseLayerAttention(JsonObject o, int layers) {
+        int window = optInt(o, "sliding_window", 0);
+        if (o.has("use_sliding_window") && !optBoolean(o, "use_sliding_window", true)) {
+            window = 0;
+        }
+        int chunk = optInt(o, "attention_chunk_size", 0);
+        if (window < 0 || chunk < 0) {
+            throw new ConfigException("sliding_window and attention_chunk_size must be >= 0");
+        }
+        JsonElement types = get(o, "layer_types");
+        List<LayerAttention> out = new ArrayList<>();
+        if (types != null) {
+            if (!types.isJsonArray()) {
+                throw new ConfigException("layer_types must be a list");
+            }
+            for (JsonElement t : types.getAsJsonArray()) {
+                String name = t.isJsonPrimitive() ? t.getAsString() : String.valueOf(t);
+                switch (name) {
+                    case "full_attention" -> out.add(LayerAttention.FULL);
+                    case "sliding_attention" -> {
+                        if (window <= 0) {
+                            throw new ConfigException("layer_types names sliding_attention but sliding_window is not set");
+                        }
+                        out.add(LayerAttention.sliding(window));
+                    }
+                    case "chunked_attention" -> {
+                        if (chunk <= 0) {
+                            throw new ConfigException("layer_types names chunked_attention but attention_chunk_size is not set");
+                        }
+                        out.add(LayerAttention.chunked(chunk));
+                    }
+                    default -> throw new ConfigException("unknown layer type '" + name + "' in layer_types");
+                }
+            }
+            return out;
+        }
+        if (window > 0 && chunk > 0) {
+            throw new ConfigException(
+                    "both sliding_window and attention_chunk_size are set; give layer_types");
+        }
+        LayerAttention a =
+                window > 0
+                        ? LayerAttention.sliding(window)
+                        : chunk > 0 ? LayerAttention.chunked(chunk) : LayerAttention.FULL;
+        for (int i = 0; i < Math.max(0, Math.min(layers, MAX_LAYERS)); i++) {
+            out.add(a);
+        }
+        return out;
     }
 
     /**
@@ -299,6 +500,23 @@ public record LlamaConfig(
             o.add("eos_token_id", a);
         }
         o.addProperty("torch_dtype", torchDtype);
+        if (hasLocalAttention()) {
+            JsonArray types = new JsonArray();
+            for (LayerAttention a : layerAttention) {
+                switch (a.kind()) {
+                    case FULL -> types.add("full_attention");
+                    case SLIDING -> {
+                        types.add("sliding_attention");
+                        o.addProperty("sliding_window", a.size());
+                    }
+                    case CHUNKED -> {
+                        types.add("chunked_attention");
+                        o.addProperty("attention_chunk_size", a.size());
+                    }
+                }
+            }
+            o.add("layer_types", types);
+        }
         return GSON.toJson(o);
     }
 

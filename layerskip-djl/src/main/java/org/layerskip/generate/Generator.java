@@ -128,8 +128,9 @@ public final class Generator {
         Arrays.fill(active, true);
         FinishReason[] reasons = new FinishReason[b];
         long prefillNanos;
-        try (DecoderState state = model.newState(request, b, maxPrompt + maxNew)) {
-            long[] next = BatchPrefill.run(model, ps, request, state, prompts, exit, picker);
+        int chunk = BatchPrefill.chunk(model, maxPrompt);
+        try (DecoderState state = model.newState(request, b, maxPrompt + maxNew, chunk)) {
+            long[] next = BatchPrefill.run(model, ps, request, state, prompts, exit, picker, chunk);
             prefillNanos = System.nanoTime() - start;
             while (true) {
                 int running = 0;

@@ -82,9 +82,13 @@ final class SelfSpeculativeDecoder {
         long draftNanos = 0;
         long verifyNanos = 0;
         long prefillNanos;
+        int chunk = BatchPrefill.chunk(model, maxPrompt);
+        int maxPass = Math.max(chunk, numSpeculations + 1);
         try (DecoderState state =
-                model.newState(request, b, maxPrompt + maxNew + numSpeculations + 1)) {
-            long[] first = BatchPrefill.run(model, ps, request, state, prompts, layers, picker);
+                model.newState(
+                        request, b, maxPrompt + maxNew + numSpeculations + 1, maxPass)) {
+            long[] first =
+                    BatchPrefill.run(model, ps, request, state, prompts, layers, picker, chunk);
             prefillNanos = System.nanoTime() - start;
             for (int r = 0; r < b; r++) {
                 out.add(new ArrayList<>());

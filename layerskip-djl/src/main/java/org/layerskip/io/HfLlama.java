@@ -91,22 +91,7 @@ public final class HfLlama {
                     eos.add(x.getAsInt());
                 }
             }
-            return new LlamaConfig(
-                    c.vocabSize(),
-                    c.hiddenSize(),
-                    c.intermediateSize(),
-                    c.numLayers(),
-                    c.numHeads(),
-                    c.numKvHeads(),
-                    c.headDim(),
-                    c.rmsNormEps(),
-                    c.ropeTheta(),
-                    c.ropeScaling(),
-                    c.maxPositionEmbeddings(),
-                    c.tieWordEmbeddings(),
-                    bos,
-                    eos,
-                    c.torchDtype());
+            return c.withSpecialTokens(bos, eos);
         } catch (IOException | RuntimeException e) {
             if (e instanceof ConfigException) {
                 throw (ConfigException) e;
@@ -216,23 +201,7 @@ public final class HfLlama {
                     case BF16 -> "bfloat16";
                     default -> throw new IllegalArgumentException("cannot save weights as " + dtype);
                 };
-        LlamaConfig out =
-                new LlamaConfig(
-                        c.vocabSize(),
-                        c.hiddenSize(),
-                        c.intermediateSize(),
-                        c.numLayers(),
-                        c.numHeads(),
-                        c.numKvHeads(),
-                        c.headDim(),
-                        c.rmsNormEps(),
-                        c.ropeTheta(),
-                        c.ropeScaling(),
-                        c.maxPositionEmbeddings(),
-                        c.tieWordEmbeddings(),
-                        c.bosTokenId(),
-                        c.eosTokenIds(),
-                        torchDtype);
+        LlamaConfig out = c.withTorchDtype(torchDtype);
         try (NDManager tmp = model.getEmbedding().getArray().getManager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {

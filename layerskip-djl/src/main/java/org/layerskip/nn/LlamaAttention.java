@@ -104,19 +104,53 @@ public final class LlamaAttention extends AbstractBlock {
         NDArray qk = Rope.apply(qkAndV.get(0), ctx.cos(), ctx.sin(), ctx.rotateHalf());
         NDList qAndK = qk.split(new long[] {H}, 2);
         NDArray q = qAndK.get(0); // (B, T, H, Dh), pre-scaled by 1/sqrt(Dh)
-        NDArray k = qAndK.get(1).swapAxes(1, 2); // (B, K, T, Dh)
-        NDArray v = qkAndV.get(1).swapAxes(1, 2); // (B, K, T, Dh)
+        NDArray k = qAndK.get(1); // (B, T, K, Dh)
+        NDArray v = qkAndV.get(1); // (B, T, K, Dh)
 
-        NDArray keys;
-        NDArray values;
-        if (cache == null) {
-            keys = k;
-            values = v;
+        NDArray out;
+        if (cache == null && ctx.block() > 0) {
+            // Disjoint blocks: fold them into the batch, dense (b x b) causal attention each.
+            long blk = ctx.block();
+            long nb = T / blk;
+            NDArray qb = q.reshape(B * nb, blk, H, headDim);
+            NDArray kb = k.reshape(B * nb, blk, K, headDim).swapAxes(1, 2);
+            NDArray vb = v.reshape(B * nb, blk, K, headDim).swapAxes(1, 2);
+            out = attend(qb, kb, vb, ctx.bias()).reshape(B, T, (long) H * headDim);
         } else {
-            cache.write(k, v, ctx.starts());
-            keys = cache.keys(ctx.keyLength()); // (B, K, S, Dh)
-            values = cache.values(ctx.keyLength());
+            k = k.swapAxes(1, 2); // (B, K, T, Dh)
+            v = v.swapAxes(1, 2); // (B, K, T, Dh)
+            NDArray keys;
+            NDArray values;
+            if (cache == null) {
+                keys = k;
+                values = v;
+            } else {
+                cache.write(k, v, ctx.starts());
+                keys = cache.keys(ctx.keyLength()); // (B, K, S, Dh)
+                values = cache.values(ctx.keyLength());
+            }
+            out = attend(q, keys, values, ctx.bias());
         }
+        return linear(out, wO); // (B, T, D)
+    }
+
+    /**
+     * Scaled dot-product attention with grouped heads.
+     *
+     * @param q queries {@code (B, T, H, Dh)}, already scaled
+     * @param keys {@code (B, K, S, Dh)}
+     * @param values {@code (B, K, S, Dh)}
+     * @param bias {@code (B or 1, 1, G*T, S)} or null
+     * @return {@code (B, T, H * Dh)}
+     */
+    @SuppressWarnings("LocalVariableName")
+    private NDArray attend(NDArray q, NDArray keys, NDArray values, NDArray bias) {
+        Shape qs = q.getShape();
+        long B = qs.get(0);
+        long T = qs.get(1);
+        int H = numHeads;
+        int K = numKvHeads;
+        int G = H / K;
         NDArray qg;
         if (T == 1) {
             qg = q.reshape(B, K, G, headDim); // (B, K, G*T, Dh) since T = 1
@@ -126,18 +160,16 @@ public final class LlamaAttention extends AbstractBlock {
                     .reshape(B, K, G * T, headDim); // (B, K, G*T, Dh)
         }
         NDArray scores = qg.matMul(keys.swapAxes(2, 3)); // (B, K, G*T, S)
-        if (ctx.bias() != null) {
-            scores = scores.add(ctx.bias());
+        if (bias != null) {
+            scores = scores.add(bias);
         }
         NDArray out = scores.softmax(-1).matMul(values); // (B, K, G*T, Dh)
         if (T == 1) {
-            out = out.reshape(B, 1, (long) H * headDim);
-        } else {
-            out = out.reshape(B, K, G, T, headDim)
-                    .transpose(0, 3, 1, 2, 4)
-                    .reshape(B, T, (long) H * headDim); // (B, T, H*Dh)
+            return out.reshape(B, 1, (long) H * headDim);
         }
-        return linear(out, wO); // (B, T, D)
+        return out.reshape(B, K, G, T, headDim)
+                .transpose(0, 3, 1, 2, 4)
+                .reshape(B, T, (long) H * headDim); // (B, T, H*Dh)
     }
 
     /**

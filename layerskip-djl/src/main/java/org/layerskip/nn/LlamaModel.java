@@ -13,6 +13,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 import org.layerskip.cache.DecoderState;
+import org.layerskip.cache.KvCache;
+import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
 import java.nio.ByteBuffer;
@@ -20,7 +22,9 @@ import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it can
@@ -165,6 +169,20 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
+     * Allocates the per-request state; sliding-window and chunked layers get ring caches sized
+     * {@code window + maxPassTokens}, so their memory does not grow with the text.
+     *
+     * @param manager the manager to allocate under
+     * @param batch B
+     * @param capacity the most positions per row
+     * @param maxPassTokens the most tokens any single pass will process
+     * @return a new state; close it when the request ends
+     */
+    public DecoderState newState(NDManager manager, int batch, int capacity, int maxPassTokens) {
+        return new DecoderState(manager, config, batch, capacity, maxPassTokens, dataType());
+    }
+
+    /**
      * Returns the data type of the weights.
      *
      * @return the dtype
@@ -280,9 +298,24 @@ public final class LlamaModel extends AbstractBlock {
                                 + state.capacity());
             }
         }
-        AttentionContext ctx = context(h.getManager(), starts, t);
+        NDManager m = h.getManager();
+        Map<String, AttentionContext> contexts = new HashMap<>();
+        NDArray[] tables = null;
+        NDArray rotate = null;
         for (int l = from; l < to; l++) {
-            h = layers.get(l).forward(ps, h, ctx, state.layer(l), false);
+            LayerAttention kind = config.layerAttention().get(l);
+            KvCache cache = state.layer(l);
+            String key = kind + "/" + cache.isRing() + "/" + cache.capacity();
+            AttentionContext ctx = contexts.get(key);
+            if (ctx == null) {
+                if (tables == null) {
+                    tables = ropeTables(m, starts, t);
+                    rotate = rope.rotateHalfMatrix(m, dataType());
+                }
+                ctx = cachedContext(m, tables, rotate, kind, cache, starts, t);
+                contexts.put(key, ctx);
+            }
+            h = layers.get(l).forward(ps, h, ctx, cache, false);
             state.setLengths(l, ends);
         }
         return h;
@@ -316,11 +349,14 @@ public final class LlamaModel extends AbstractBlock {
         NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
         int t = (int) ids.getShape().get(1);
-        AttentionContext ctx = trainingContext(h.getManager(), t);
+        Map<LayerAttention, AttentionContext> contexts = new HashMap<>();
         NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
         NDList out = new NDList();
         int next = 0;
         for (int l = 0; l < last; l++) {
+            LayerAttention kind = config.layerAttention().get(l);
+            AttentionContext ctx =
+                    contexts.computeIfAbsent(kind, k -> trainingContext(ids.getManager(), t, k));
             h = layers.get(l).forward(ps, h, ctx, null, training);
             if (exits[next] == l + 1) {
                 out.add(LlamaAttention.linear(norm.forward(ps, h, training), headW));
@@ -353,74 +389,112 @@ public final class LlamaModel extends AbstractBlock {
         return t == 1 ? h : h.get(NDIndex.sliceAxis(1, t - 1, t));
     }
 
-    /** Context for a cached pass of T tokens at slots [starts[r], starts[r] + T). */
-    private AttentionContext context(NDManager manager, int[] starts, int t) {
-        int b = starts.length;
-        boolean same = true;
-        for (int s : starts) {
-            same &= s == starts[0];
-        }
-        // identical rows share batch-1 tables that broadcast
-        int rows = same ? 1 : b;
+    /** Rotary tables for positions [starts[r], starts[r] + T); batch 1 when rows agree. */
+    private NDArray[] ropeTables(NDManager manager, int[] starts, int t) {
+        int rows = allEqual(starts) ? 1 : starts.length;
         long[][] positions = new long[rows][t];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < t; j++) {
                 positions[r][j] = starts[r] + j;
             }
         }
-        NDArray[] cs = rope.tables(manager, positions, dataType());
-        int[] biasStarts = same ? new int[] {starts[0]} : starts;
-        NDArray bias = null;
-        if (t > 1 || !same) {
-            int s = 0;
+        return rope.tables(manager, positions, dataType());
+    }
+
+    /** Context of a cached pass of T tokens at positions [starts[r], starts[r] + T) of one kind. */
+    private AttentionContext cachedContext(
+            NDManager manager,
+            NDArray[] tables,
+            NDArray rotate,
+            LayerAttention kind,
+            KvCache cache,
+            int[] starts,
+            int t) {
+        boolean same = allEqual(starts);
+        int[] rows = same ? new int[] {starts[0]} : starts;
+        int s;
+        if (cache.isRing()) {
+            s = cache.capacity();
+        } else {
+            s = 0;
             for (int x : starts) {
                 s = Math.max(s, x + t);
             }
-            bias = causalBias(manager, biasStarts, t, s);
         }
-        return new AttentionContext(
-                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, starts, t);
+        NDArray bias = null;
+        if (cache.isRing() || kind.isLocal() || t > 1 || !same) {
+            int ring = cache.isRing() ? cache.capacity() : 0;
+            bias = bias(manager, kind, rows, t, s, ring);
+        }
+        return new AttentionContext(tables[0], tables[1], rotate, bias, starts, t, s, 0);
     }
 
     /**
-     * Builds the attention context of a cache-free pass over whole sequences (training and
-     * evaluation): positions {@code 0..T-1} and a causal mask, shared by every row (tables have batch
-     * 1 and broadcast), so any subset of rows can use it.
+     * Builds the attention context of a cache-free pass over whole sequences with full attention
+     * (training and evaluation): positions {@code 0..T-1}, causal, shared by every row (tables have
+     * batch 1 and broadcast), so any subset of rows can use it.
      *
      * @param manager where to create the tables
      * @param t T, the sequence length
      * @return the context
      */
     public AttentionContext trainingContext(NDManager manager, int t) {
-        long[][] positions = new long[1][t];
-        for (int j = 0; j < t; j++) {
-            positions[0][j] = j;
-        }
-        NDArray[] cs = rope.tables(manager, positions, dataType());
-        NDArray bias = t > 1 ? causalBias(manager, new int[1], t, t) : null;
-        return new AttentionContext(
-                cs[0], cs[1], rope.rotateHalfMatrix(manager, dataType()), bias, new int[1], t);
+        return trainingContext(manager, t, LayerAttention.FULL);
     }
 
     /**
-     * Additive bias {@code (B, 1, G * T, S)}: the query of row {@code r} at slot {@code starts[r] +
-     * j} sees key slot {@code k} iff {@code k <= starts[r] + j} (causal on slots; slots past a row's
-     * own tokens hold stale or other rows' data and are hidden). Every query sees at least itself.
+     * Builds the attention context of a cache-free pass over whole sequences for one attention
+     * kind. Chunked attention over a sequence of several whole blocks is computed block by block
+     * (dense {@code B x B} work, O(T·B) instead of O(T²)).
+     *
+     * @param manager where to create the tables
+     * @param t T, the sequence length
+     * @param kind the layer's attention kind
+     * @return the context
      */
-    private NDArray causalBias(NDManager manager, int[] starts, int t, int s) {
+    public AttentionContext trainingContext(NDManager manager, int t, LayerAttention kind) {
+        NDArray[] cs = ropeTables(manager, new int[1], t);
+        NDArray rotate = rope.rotateHalfMatrix(manager, dataType());
+        int block = 0;
+        int span = t;
+        if (kind.kind() == LayerAttention.Kind.CHUNKED && t > kind.size() && t % kind.size() == 0) {
+            block = kind.size();
+            span = block;
+        }
+        NDArray bias = span > 1 ? bias(manager, block > 0 ? LayerAttention.FULL : kind, new int[1], span, span, 0) : null;
+        return new AttentionContext(cs[0], cs[1], rotate, bias, new int[1], t, span, block);
+    }
+
+    /**
+     * Additive bias {@code (rows, 1, G * T, S)}: the query of row {@code r} at position {@code
+     * starts[r] + j} sees the key in slot {@code k} iff the slot holds a position {@code p} that
+     * {@code kind} makes visible. A linear cache holds position {@code k} in slot {@code k}; a ring
+     * of {@code ring} slots holds the latest position {@code p <= end - 1} with {@code p = k (mod
+     * ring)}, where {@code end} is the row's fill length after this pass (older positions were
+     * overwritten, and rejected ones are never inside a later query's window). Every query sees at
+     * least itself.
+     */
+    private NDArray bias(
+            NDManager manager, LayerAttention kind, int[] starts, int t, int s, int ring) {
         int b = starts.length;
         int g = config.groupSize();
         int n = b * g * t * s;
         FloatBuffer buf =
                 ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
         float[] row = new float[s];
+        long[] pos = new long[s];
         for (int r = 0; r < b; r++) {
-            for (int gi = 0; gi < g; gi++) {
-                for (int j = 0; j < t; j++) {
-                    int q = starts[r] + j;
-                    for (int k = 0; k < s; k++) {
-                        row[k] = k <= q ? 0f : Float.NEGATIVE_INFINITY;
-                    }
+            long last = starts[r] + t - 1L;
+            for (int k = 0; k < s; k++) {
+                pos[k] = ring > 0 ? last - Math.floorMod(last - k, ring) : k;
+            }
+            for (int j = 0; j < t; j++) {
+                long q = starts[r] + j;
+                for (int k = 0; k < s; k++) {
+                    row[k] = kind.visible(q, pos[k]) ? 0f : Float.NEGATIVE_INFINITY;
+                }
+                for (int gi = 0; gi < g; gi++) {
+                    buf.position(((r * g + gi) * t + j) * s);
                     buf.put(row);
                 }
             }
@@ -428,6 +502,15 @@ public final class LlamaModel extends AbstractBlock {
         buf.rewind();
         NDArray bias = manager.create(buf, new Shape(b, 1, (long) g * t, s));
         return dataType() == DataType.FLOAT32 ? bias : bias.toType(dataType(), false);
+    }
+
+    private static boolean allEqual(int[] a) {
+        for (int x : a) {
+            if (x != a[0]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@inheritDoc} */
