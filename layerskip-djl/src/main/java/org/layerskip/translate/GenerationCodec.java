@@ -1,0 +1,194 @@
+package org.layerskip.translate;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
+
+import org.layerskip.generate.DecodingStrategy;
+import org.layerskip.generate.FinishReason;
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.generate.GenerationResult;
+import org.layerskip.generate.SpeculationStats;
+
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Encodes a generation request and its result as {@link NDList}s, the only thing a DJL {@code
+ * Predictor} passes between a translator and a block.
+ *
+ * <p>Input list (what {@link GenerationBlock#forward} expects):
+ *
+ * <ol>
+ *   <li>{@code promptIds (1, T)} int64
+ *   <li>{@code intOptions (7,)} int64: strategy ordinal, max new tokens, exit layer (0 = default),
+ *       draft length d (0 = default), top-k, seed, number of EOS overrides (-1 = the model's EOS)
+ *   <li>{@code floatOptions (3,)} float64: confidence threshold, temperature, top-p
+ *   <li>{@code eosIds (k,)} int64 — present only when EOS ids are overridden
+ * </ol>
+ *
+ * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (13,)} int64: finish reason,
+ * strategy, exit layer, d, prompt tokens, prefill ns, decode ns, has-speculation flag, drafted,
+ * accepted, verifications, draft ns, verify ns. Every field is an integer, so int64 keeps it
+ * exact.
+ */
+public final class GenerationCodec {
+
+    private static final int INT_OPTIONS = 7;
+    private static final int STATS = 13;
+
+    private GenerationCodec() {}
+
+    /**
+     * Encodes a prompt and options.
+     *
+     * @param manager where to create the arrays (the translator context's manager)
+     * @param prompt prompt ids
+     * @param o options
+     * @return the block input
+     */
+    public static NDList encodeInput(NDManager manager, long[] prompt, GenerationOptions o) {
+        List<Long> eos = o.eosTokenIds();
+        long[] ints = {
+            o.strategy().ordinal(),
+            o.maxNewTokens(),
+            o.exitLayer(),
+            o.numSpeculations(),
+            o.topK(),
+            o.seed(),
+            eos == null ? -1 : eos.size()
+        };
+        double[] floats = {o.confidenceThreshold(), o.temperature(), o.topP()};
+        NDList list =
+                new NDList(
+                        manager.create(prompt, new Shape(1, prompt.length)),
+                        manager.create(ints),
+                        manager.create(floats));
+        if (eos != null) {
+            list.add(manager.create(eos.stream().mapToLong(Long::longValue).toArray()));
+        }
+        return list;
+    }
+
+    /**
+     * Reads the prompt of a block input.
+     *
+     * @param input the block input
+     * @return prompt ids
+     * @throws IllegalArgumentException if the list does not have the documented layout
+     */
+    public static long[] decodePrompt(NDList input) {
+        check(input);
+        NDArray p = input.get(0);
+        if (p.getShape().dimension() != 2 || p.getShape().get(0) != 1) {
+            throw new IllegalArgumentException(
+                    "promptIds must have shape (1, T), got " + p.getShape());
+        }
+        return p.toLongArray();
+    }
+
+    /**
+     * Reads the options of a block input.
+     *
+     * @param input the block input
+     * @return the options
+     */
+    public static GenerationOptions decodeOptions(NDList input) {
+        check(input);
+        long[] i = input.get(1).toLongArray();
+        double[] f = input.get(2).toDoubleArray();
+        if (i.length != INT_OPTIONS || f.length != 3) {
+            throw new IllegalArgumentException(
+                    "option arrays must have 7 int64 and 3 float64 values, got "
+                            + i.length
+                            + " and "
+                            + f.length);
+        }
+        GenerationOptions.Builder b =
+                GenerationOptions.builder()
+                        .optStrategy(DecodingStrategy.values()[(int) i[0]])
+                        .optMaxNewTokens((int) i[1])
+                        .optExitLayer((int) i[2])
+                        .optNumSpeculations((int) i[3])
+                        .optTopK((int) i[4])
+                        .optSeed(i[5])
+                        .optConfidenceThreshold(f[0])
+                        .optTemperature(f[1])
+                        .optTopP(f[2]);
+        if (i[6] >= 0) {
+            if (input.size() < 4 || input.get(3).size() != i[6]) {
+                throw new IllegalArgumentException(
+                        "intOptions announce " + i[6] + " EOS ids but the eosIds array is missing");
+            }
+            List<Long> eos = new ArrayList<>();
+            for (long id : input.get(3).toLongArray()) {
+                eos.add(id);
+            }
+            b.optEosTokenIds(eos);
+        }
+        return b.build();
+    }
+
+    /**
+     * Encodes a result.
+     *
+     * @param manager where to create the arrays
+     * @param r the result
+     * @return {@code [tokenIds, stats]}
+     */
+    public static NDList encodeResult(NDManager manager, GenerationResult r) {
+        SpeculationStats s = r.speculation();
+        long[] stats = {
+            r.finishReason().ordinal(),
+            r.strategy().ordinal(),
+            r.exitLayer(),
+            r.numSpeculations(),
+            r.promptTokens(),
+            r.prefillNanos(),
+            r.decodeNanos(),
+            s == null ? 0 : 1,
+            s == null ? 0 : s.drafted(),
+            s == null ? 0 : s.accepted(),
+            s == null ? 0 : s.verifications(),
+            s == null ? 0 : s.draftNanos(),
+            s == null ? 0 : s.verifyNanos()
+        };
+        return new NDList(manager.create(r.tokenIds()), manager.create(stats));
+    }
+
+    /**
+     * Decodes a block output.
+     *
+     * @param output {@code [tokenIds, stats]}
+     * @return the result
+     */
+    public static GenerationResult decodeResult(NDList output) {
+        long[] ids = output.get(0).toLongArray();
+        long[] s = output.get(1).toLongArray();
+        if (s.length != STATS) {
+            throw new IllegalArgumentException("stats must have 13 values, got " + s.length);
+        }
+        SpeculationStats spec =
+                s[7] == 0 ? null : new SpeculationStats(s[8], s[9], s[10], s[11], s[12]);
+        return new GenerationResult(
+                ids,
+                FinishReason.values()[(int) s[0]],
+                DecodingStrategy.values()[(int) s[1]],
+                (int) s[2],
+                (int) s[3],
+                (int) s[4],
+                s[5],
+                s[6],
+                spec);
+    }
+
+    private static void check(NDList input) {
+        if (input.size() < 3) {
+            throw new IllegalArgumentException(
+                    "GenerationBlock expects [promptIds, intOptions, floatOptions(, eosIds)], got "
+                            + input.size()
+                            + " arrays");
+        }
+    }
+}

@@ -1,0 +1,111 @@
+package org.layerskip.translate;
+
+import ai.djl.Model;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.translate.TranslateException;
+import ai.djl.translate.Translator;
+import ai.djl.translate.TranslatorFactory;
+import ai.djl.util.Pair;
+
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.tokenizer.LlamaTokenizer;
+
+import java.lang.reflect.Type;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Makes LayerSkip translators for {@code String → String} ({@link TextGenerationTranslator}) and
+ * {@link GenerationRequest} {@code →} {@link GenerationResponse} ({@link
+ * GenerationRequestTranslator}). Options come from the arguments listed in {@link
+ * GenerationArguments}; the tokenizer is {@code tokenizer.json} in the model folder.
+ *
+ * <p>Loading any Hugging Face Llama folder through DJL needs three things besides the translator
+ * factory: the block factory ({@link LlamaBlockFactory}), the load option {@code
+ * hasParameter=false} (weights come from safetensors, not a DJL {@code .params} file) and the
+ * PyTorch engine. {@link #configure(Criteria.Builder)} sets all four:
+ *
+ * <pre>{@code
+ * Criteria<String, String> criteria =
+ *         LayerSkipTranslatorFactory.configure(Criteria.builder().setTypes(String.class, String.class))
+ *                 .optModelPath(Path.of("layerskip-llama3.2-1B"))
+ *                 .optArgument("maxNewTokens", 32)
+ *                 .build();
+ * }</pre>
+ *
+ * The model-zoo module does the same for {@code djl://org.layerskip/...} URLs.
+ */
+public final class LayerSkipTranslatorFactory implements TranslatorFactory {
+
+    private static final Set<Pair<Type, Type>> SUPPORTED =
+            Set.of(
+                    new Pair<>(String.class, String.class),
+                    new Pair<>(GenerationRequest.class, GenerationResponse.class));
+
+    /**
+     * Adds the LayerSkip translator factory, block factory, {@code hasParameter=false} and the
+     * PyTorch engine to a criteria builder.
+     *
+     * @param builder a builder with its types set
+     * @param <I> input type
+     * @param <O> output type
+     * @return the same builder
+     */
+    public static <I, O> Criteria.Builder<I, O> configure(Criteria.Builder<I, O> builder) {
+        return builder.optEngine("PyTorch")
+                .optTranslatorFactory(new LayerSkipTranslatorFactory())
+                .optArgument("blockFactory", LlamaBlockFactory.class.getName())
+                .optOption("hasParameter", "false");
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public Set<Pair<Type, Type>> getSupportedTypes() {
+        return SUPPORTED;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    @SuppressWarnings("unchecked")
+    public <I, O> Translator<I, O> newInstance(
+            Class<I> input, Class<O> output, Model model, Map<String, ?> arguments)
+            throws TranslateException {
+        GenerationOptions options;
+        try {
+            options = GenerationArguments.parse(arguments, GenerationArguments.defaults());
+        } catch (IllegalArgumentException e) {
+            throw new TranslateException("invalid LayerSkip argument: " + e.getMessage(), e);
+        }
+        Path dir = model.getModelPath();
+        boolean hasTokenizer =
+                dir != null && Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE));
+        if (input == String.class && output == String.class) {
+            if (!hasTokenizer) {
+                throw new TranslateException(
+                        dir
+                                + " has no "
+                                + LlamaTokenizer.TOKENIZER_FILE
+                                + "; text generation needs the model's tokenizer (copy it from"
+                                + " the Hugging Face repo), or use"
+                                + " GenerationRequest/GenerationResponse with prompt ids");
+            }
+            return (Translator<I, O>)
+                    new TextGenerationTranslator(tokenizer(model, dir), options);
+        }
+        if (input == GenerationRequest.class && output == GenerationResponse.class) {
+            LlamaTokenizer tok = hasTokenizer ? tokenizer(model, dir) : null;
+            return (Translator<I, O>) new GenerationRequestTranslator(tok, options);
+        }
+        throw new IllegalArgumentException("Unsupported input/output types: " + input + ", " + output);
+    }
+
+    private static LlamaTokenizer tokenizer(Model model, Path dir) {
+        LlamaTokenizer tok = LlamaTokenizer.load(dir);
+        // The tokenizer is native memory: release it with the model.
+        model.getNDManager().attachInternal(UUID.randomUUID().toString(), tok);
+        return tok;
+    }
+}

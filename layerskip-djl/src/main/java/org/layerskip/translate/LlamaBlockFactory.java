@@ -1,0 +1,60 @@
+package org.layerskip.translate;
+
+import ai.djl.Model;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.nn.Block;
+import ai.djl.nn.BlockFactory;
+import ai.djl.translate.ArgumentsUtil;
+
+import org.layerskip.io.HfLlama;
+import org.layerskip.nn.LlamaModel;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the block of a DJL {@link Model} from a Hugging Face Llama folder ({@code config.json} +
+ * safetensors): loads the weights with {@link HfLlama#load} into the model's manager and wraps
+ * them in a {@link GenerationBlock}. Because the weights are loaded here, load the model with the
+ * option {@code hasParameter=false} (DJL would otherwise look for a {@code .params} file).
+ *
+ * <p>Arguments: {@code dtype} ({@code float32} default, or {@code float16}).
+ */
+public final class LlamaBlockFactory implements BlockFactory {
+
+    private static final long serialVersionUID = 1L;
+
+    /** {@inheritDoc} */
+    @Override
+    public Block newBlock(Model model, Path modelPath, Map<String, ?> arguments)
+            throws IOException {
+        DataType dtype = parseDtype(ArgumentsUtil.stringValue(arguments, "dtype", "float32"));
+        LlamaModel llama = HfLlama.load(modelPath, model.getNDManager(), dtype);
+        model.setDataType(dtype);
+        return new GenerationBlock(llama);
+    }
+
+    /**
+     * Parses a dtype argument.
+     *
+     * @param s {@code float32}/{@code f32}/{@code fp32} or {@code float16}/{@code f16}/{@code fp16}
+     * @return the data type
+     */
+    public static DataType parseDtype(String s) {
+        switch (s.trim().toLowerCase(Locale.ROOT)) {
+            case "float32":
+            case "f32":
+            case "fp32":
+                return DataType.FLOAT32;
+            case "float16":
+            case "f16":
+            case "fp16":
+                return DataType.FLOAT16;
+            default:
+                throw new IllegalArgumentException(
+                        "dtype must be float32 or float16, got '" + s + "'");
+        }
+    }
+}

@@ -1,0 +1,199 @@
+package org.layerskip.zoo;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+/**
+ * Turns a zoo id or a path into a local model folder — what the CLI's {@code --model} and the zoo's
+ * loader use.
+ *
+ * <p>Order: (1) an existing folder path is used as is; (2) for a zoo id ({@code tiny-layerskip},
+ * {@code layerskip-llama3.2-1B}, {@code facebook/layerskip-llama3.2-1B}, {@code
+ * djl://org.layerskip/...}): the {@code modelDir} argument (the model folder itself, or a folder
+ * holding {@code <id>/}); then {@code $LAYERSKIP_MODELS/<id>} (or {@code -Dlayerskip.models});
+ * then, for bundled models, the copy inside the jar. A published model that is found nowhere gives
+ * an error saying which Hugging Face repo to download and where to put it.
+ */
+public final class LayerSkipModels {
+
+    /** Environment variable naming a folder with one subfolder per zoo id. */
+    public static final String ENV = "LAYERSKIP_MODELS";
+
+    /** System property equivalent of {@link #ENV} (wins over it). */
+    public static final String PROPERTY = "layerskip.models";
+
+    /** The zoo's {@code djl://} URL prefix. */
+    public static final String URL_PREFIX = "djl://" + LayerSkipModelZoo.GROUP_ID + "/";
+
+    private LayerSkipModels() {}
+
+    /**
+     * Resolves an id or path.
+     *
+     * @param idOrPath a zoo id, HF repo id, {@code djl://} URL or folder
+     * @return the model folder (holding {@code config.json})
+     * @throws IllegalArgumentException for an unknown id or a folder without {@code config.json}
+     * @throws IllegalStateException when a known model is not on this machine (the message says what
+     *     to download)
+     */
+    public static Path resolve(String idOrPath) {
+        return resolve(idOrPath, Map.of());
+    }
+
+    /**
+     * Resolves an id or path, honouring a {@code modelDir} argument.
+     *
+     * @param idOrPath a zoo id, HF repo id, {@code djl://} URL or folder
+     * @param arguments Criteria arguments; {@code modelDir} is used when present
+     * @return the model folder
+     */
+    public static Path resolve(String idOrPath, Map<String, ?> arguments) {
+        Path asPath = tryPath(idOrPath);
+        if (asPath != null && Files.isDirectory(asPath)) {
+            return checkFolder(asPath, idOrPath);
+        }
+        String id = idOrPath.startsWith(URL_PREFIX) ? idOrPath.substring(URL_PREFIX.length()) : idOrPath;
+        int q = id.indexOf('?');
+        if (q >= 0) {
+            id = id.substring(0, q);
+        }
+        int slash = id.indexOf('/', id.startsWith("facebook/") ? "facebook/".length() : 0);
+        if (slash >= 0) {
+            id = id.substring(0, slash); // drop a version segment
+        }
+        ZooEntry e =
+                ZooCatalog.find(id)
+                        .orElseThrow(
+                                () ->
+                                        new IllegalArgumentException(
+                                                "'"
+                                                        + idOrPath
+                                                        + "' is neither a model folder nor a zoo id;"
+                                                        + " zoo ids: "
+                                                        + ZooCatalog.ENTRIES.stream()
+                                                                .map(ZooEntry::artifactId)
+                                                                .collect(Collectors.joining(", "))));
+        return resolve(e, arguments);
+    }
+
+    /**
+     * Resolves a zoo entry.
+     *
+     * @param e the entry
+     * @param arguments Criteria arguments ({@code modelDir})
+     * @return the model folder
+     */
+    public static Path resolve(ZooEntry e, Map<String, ?> arguments) {
+        List<Path> tried = new ArrayList<>();
+        Object modelDir = arguments == null ? null : arguments.get("modelDir");
+        if (modelDir != null) {
+            Path d = Paths.get(modelDir.toString());
+            for (Path c : new Path[] {d, d.resolve(e.artifactId())}) {
+                if (Files.isRegularFile(c.resolve("config.json"))) {
+                    return c;
+                }
+                tried.add(c);
+            }
+        }
+        Optional<Path> root = modelsRoot();
+        if (root.isPresent()) {
+            Path c = root.get().resolve(e.artifactId());
+            if (Files.isRegularFile(c.resolve("config.json"))) {
+                return c;
+            }
+            tried.add(c);
+        }
+        if (e.bundled()) {
+            Optional<Path> b = BundledModels.locate(e.artifactId());
+            if (b.isPresent()) {
+                return b.get();
+            }
+            throw new IllegalStateException(
+                    e.artifactId()
+                            + " is a bundled model but this build of layerskip-model-zoo has no"
+                            + " resources under "
+                            + BundledModels.RESOURCE_ROOT
+                            + e.artifactId()
+                            + "/ (config.json, *.safetensors, tokenizer.json). Put such a folder"
+                            + " at $"
+                            + ENV
+                            + "/"
+                            + e.artifactId()
+                            + " or pass the Criteria argument modelDir."
+                            + triedText(tried));
+        }
+        throw new IllegalStateException(missingMessage(e) + triedText(tried));
+    }
+
+    /**
+     * Explains how to get a published model.
+     *
+     * @param e the entry
+     * @return the instructions
+     */
+    public static String missingMessage(ZooEntry e) {
+        String where = modelsRoot().map(p -> p.resolve(e.artifactId()).toString())
+                .orElse("$" + ENV + "/" + e.artifactId());
+        return e.artifactId()
+                + " is not on this machine. Download the Hugging Face repo "
+                + e.hfRepoId()
+                + " (gated: accept the FAIR Noncommercial Research License on its page first),"
+                + " e.g. `huggingface-cli download "
+                + e.hfRepoId()
+                + " --local-dir "
+                + where
+                + "`. The folder needs config.json, the *.safetensors weights and"
+                + " tokenizer.json. Then set "
+                + ENV
+                + " to the folder that contains "
+                + e.artifactId()
+                + "/ (or -D"
+                + PROPERTY
+                + "=...), or pass the Criteria argument modelDir=<model folder>.";
+    }
+
+    private static String triedText(List<Path> tried) {
+        return tried.isEmpty()
+                ? ""
+                : " Looked in: "
+                        + tried.stream().map(Path::toString).collect(Collectors.joining(", "));
+    }
+
+    /**
+     * Returns the folder named by {@code -Dlayerskip.models} or {@code $LAYERSKIP_MODELS}.
+     *
+     * @return the folder, if set
+     */
+    public static Optional<Path> modelsRoot() {
+        String p = System.getProperty(PROPERTY);
+        if (p == null || p.isBlank()) {
+            p = System.getenv(ENV);
+        }
+        return p == null || p.isBlank() ? Optional.empty() : Optional.of(Paths.get(p));
+    }
+
+    private static Path tryPath(String s) {
+        if (s.startsWith("djl://")) {
+            return null;
+        }
+        try {
+            return s.startsWith("file:") ? Paths.get(java.net.URI.create(s)) : Paths.get(s);
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Path checkFolder(Path dir, String given) {
+        if (!Files.isRegularFile(dir.resolve("config.json"))) {
+            throw new IllegalArgumentException(
+                    given + ": folder has no config.json (not a Hugging Face Llama folder)");
+        }
+        return dir;
+    }
+}

@@ -1,0 +1,148 @@
+#!/usr/bin/python3
+"""Run IJava-style notebooks headless through jshell and write the outputs back.
+
+    nb2jsh.py extract NOTEBOOK.ipynb OUT.jsh     # only write the jshell script
+    nb2jsh.py run --classpath CP NOTEBOOK.ipynb  # run it, store outputs, exit 1 on any cell error
+
+Conventions:
+* `%maven g:a:v` lines are recorded (printed) but not resolved: the caller's --classpath must
+  already hold those artifacts (scripts/run-notebooks.sh passes the project's classpath). Other
+  `%` magics are dropped.
+* Lines starting with `.`, `&&`, `||`, `+`, `?` or `:` are joined to the previous line (jshell
+  would otherwise end the snippet at the previous, already complete, line).
+* Each code cell is emitted between two marker statements. jshell keeps going after a failed
+  snippet, and wrapping a cell in try/catch would turn its declarations into locals invisible to
+  later cells; so failures are detected from jshell's own diagnostics ("|  Exception ...",
+  "Error:", unresolved-reference messages) inside a cell's markers; the run is then reported as
+  failed (naming the first failing cell) and the runner exits with status 1. A missing end marker (crash, System.exit) also fails.
+* A cell that prints a line `@@PNG <path>` gets that PNG attached as an image/png output.
+"""
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+
+BEGIN = "@@CELL-BEGIN "
+END = "@@CELL-END "
+DONE = "@@NOTEBOOK-DONE"
+PNG = "@@PNG "
+ERROR = re.compile(r"^(\|  )?(Exception |Error:|Caused by:|attempted to |.*cannot be (invoked|instantiated|referenced) until)")
+CONTINUATION = (".", "&&", "||", "+", "?", ":")
+NOISE = re.compile(r"^\|  (created|modified|replaced|update|Warning:)|^\|  $")
+
+
+def code_cells(nb):
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def extract(nb):
+    """Returns (maven coordinates, jshell script)."""
+    coords, out = [], []
+    for i, cell in enumerate(code_cells(nb)):
+        body = []
+        for line in "".join(cell["source"]).splitlines():
+            s = line.strip()
+            if s.startswith("%maven "):
+                coords.append(s.split()[1])
+            elif s.startswith("%"):
+                continue
+            elif body and s.startswith(CONTINUATION) and not s.startswith("..."):
+                # jshell ends a snippet at a line that is already complete, so a fluent chain
+                # (`Criteria.builder()` / `.setTypes(...)`) must be joined into one line first.
+                body[-1] = body[-1] + " " + s
+            else:
+                body.append(line)
+        out.append('System.out.println("%s%d");' % (BEGIN, i))
+        out.extend(body)
+        out.append('System.out.println("%s%d");' % (END, i))
+    out.append('System.out.println("%s");' % DONE)
+    out.append("/exit")
+    return coords, "\n".join(out) + "\n"
+
+
+def run(nb_path, classpath, jshell="jshell", remote_opts=()):
+    nb = json.load(open(nb_path))
+    coords, script = extract(nb)
+    jsh = nb_path[:-len(".ipynb")] + ".jsh.tmp"
+    with open(jsh, "w") as f:
+        f.write(script)
+    print("%s: %%maven %s" % (nb_path, " ".join(coords) or "(none)"), flush=True)
+    cmd = [jshell, "--class-path", classpath, "--feedback", "normal", "-R-Djshell=true"]
+    cmd += ["-R" + o for o in remote_opts] + [jsh]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cells = code_cells(nb)
+    outputs = {i: [] for i in range(len(cells))}
+    current, ended, failed, done = None, set(), None, False
+    for raw in proc.stdout:
+        line = raw.rstrip("\n")
+        sys.stdout.write(raw)
+        if line.startswith(BEGIN):
+            current = int(line[len(BEGIN):])
+            continue
+        if line.startswith(END):
+            ended.add(int(line[len(END):]))
+            current = None
+            continue
+        if line == DONE:
+            done = True
+            continue
+        if current is None:
+            continue
+        if ERROR.match(line) and failed is None:
+            failed = current
+        if NOISE.match(line):
+            continue
+        outputs[current].append(line)
+    proc.wait()
+    os.remove(jsh)
+    if failed is None and not done:
+        missing = [i for i in range(len(cells)) if i not in ended]
+        failed = missing[0] if missing else len(cells) - 1
+    for i, cell in enumerate(cells):
+        cell["execution_count"] = i + 1
+        text, images = [], []
+        for line in outputs[i]:
+            if line.startswith(PNG):
+                path = line[len(PNG):].strip()
+                with open(path, "rb") as f:
+                    images.append(base64.b64encode(f.read()).decode("ascii"))
+            else:
+                text.append(line + "\n")
+        out = []
+        if text:
+            out.append({"name": "stdout", "output_type": "stream", "text": text})
+        for img in images:
+            out.append({"data": {"image/png": img, "text/plain": ["<image>"]},
+                        "metadata": {}, "output_type": "display_data"})
+        cell["outputs"] = out
+    with open(nb_path, "w") as f:
+        json.dump(nb, f, indent=1, ensure_ascii=False)
+        f.write("\n")
+    if failed is not None or proc.returncode != 0:
+        print("%s: FAILED in code cell %s (jshell exit %d)" % (nb_path, failed, proc.returncode),
+              file=sys.stderr)
+        return 1
+    print("%s: ok, outputs written" % nb_path)
+    return 0
+
+
+def main(argv):
+    if len(argv) == 3 and argv[0] == "extract":
+        coords, script = extract(json.load(open(argv[1])))
+        open(argv[2], "w").write(script)
+        print(" ".join(coords))
+        return 0
+    if len(argv) >= 4 and argv[0] == "run" and argv[1] == "--classpath":
+        remote = [a[len("--remote="):] for a in argv[3:] if a.startswith("--remote=")]
+        status = 0
+        for nb in [a for a in argv[3:] if not a.startswith("--remote=")]:
+            status |= run(nb, argv[2], remote_opts=remote)
+        return status
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
