@@ -1,17 +1,18 @@
 package org.layerskip.cli;
 
-import java.nio.file.Files;
+import org.layerskip.zoo.LayerSkipModels;
+
 import java.nio.file.Path;
 
 /**
- * Turns the {@code --model} argument into a local model folder.
- *
- * <p>Today only Hugging Face Llama folders are accepted. This is the hook where model-zoo ids and the
- * bundled default model ({@value #DEFAULT_MODEL}) will be resolved.
+ * Turns the {@code --model} argument into a local model folder: a Hugging Face Llama folder, a
+ * model-zoo id ({@code tiny-layerskip}, {@code tiny-baseline}, {@code layerskip-llama3.2-1B}, ...),
+ * a {@code facebook/...} repo id or a {@code djl://org.layerskip/...} URL, through {@link
+ * LayerSkipModels#resolve(String)}.
  */
 public final class ModelLocator {
 
-    /** The {@code --model} default. */
+    /** The {@code --model} default: the bundled LayerSkip model. */
     public static final String DEFAULT_MODEL = "tiny-layerskip";
 
     private ModelLocator() {}
@@ -19,25 +20,16 @@ public final class ModelLocator {
     /**
      * Resolves a model argument.
      *
-     * @param model a folder path (later also a model-zoo id)
+     * @param model a folder path or a model-zoo id
      * @return the model folder
-     * @throws IllegalArgumentException with a one-line message listing what is accepted
+     * @throws IllegalArgumentException with a one-line message listing what is accepted, or what to
+     *     download for a published checkpoint that is not on this machine
      */
     public static Path resolve(String model) {
-        Path dir = Path.of(model);
-        if (Files.isDirectory(dir)) {
-            return dir;
+        try {
+            return LayerSkipModels.resolve(model);
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage(), e);
         }
-        if (Files.exists(dir)) {
-            throw new IllegalArgumentException(
-                    "model '" + model + "' is a file; give the folder that holds config.json");
-        }
-        throw new IllegalArgumentException(
-                "model '"
-                        + model
-                        + "' not found: --model accepts a Hugging Face Llama folder"
-                        + " (config.json + *.safetensors); model-zoo ids and the bundled '"
-                        + DEFAULT_MODEL
-                        + "' model are not available yet");
     }
 }
