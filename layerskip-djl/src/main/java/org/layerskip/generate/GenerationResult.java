@@ -12,6 +12,7 @@ package org.layerskip.generate;
  * @param prefillNanos time to process the prompt and produce the first token
  * @param decodeNanos time for the remaining tokens
  * @param speculation self-speculation statistics, or null
+ * @param kvCacheBytes native bytes of the request's KV caches (for the whole batch), 0 if unknown
  */
 public record GenerationResult(
         long[] tokenIds,
@@ -22,7 +23,44 @@ public record GenerationResult(
         int promptTokens,
         long prefillNanos,
         long decodeNanos,
-        SpeculationStats speculation) {
+        SpeculationStats speculation,
+        long kvCacheBytes) {
+
+    /**
+     * Creates a result without a KV-cache size.
+     *
+     * @param tokenIds generated ids
+     * @param finishReason why it stopped
+     * @param strategy the strategy
+     * @param exitLayer E
+     * @param numSpeculations d
+     * @param promptTokens prompt length
+     * @param prefillNanos prefill time
+     * @param decodeNanos decode time
+     * @param speculation statistics or null
+     */
+    public GenerationResult(
+            long[] tokenIds,
+            FinishReason finishReason,
+            DecodingStrategy strategy,
+            int exitLayer,
+            int numSpeculations,
+            int promptTokens,
+            long prefillNanos,
+            long decodeNanos,
+            SpeculationStats speculation) {
+        this(
+                tokenIds,
+                finishReason,
+                strategy,
+                exitLayer,
+                numSpeculations,
+                promptTokens,
+                prefillNanos,
+                decodeNanos,
+                speculation,
+                0);
+    }
 
     /**
      * Returns the number of generated tokens.

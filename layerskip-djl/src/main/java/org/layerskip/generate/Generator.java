@@ -128,8 +128,10 @@ public final class Generator {
         Arrays.fill(active, true);
         FinishReason[] reasons = new FinishReason[b];
         long prefillNanos;
+        long kvBytes;
         int chunk = BatchPrefill.chunk(model, maxPrompt);
         try (DecoderState state = model.newState(request, b, maxPrompt + maxNew, chunk)) {
+            kvBytes = state.kvBytes();
             long[] next = BatchPrefill.run(model, ps, request, state, prompts, exit, picker, chunk);
             prefillNanos = System.nanoTime() - start;
             while (true) {
@@ -179,7 +181,8 @@ public final class Generator {
                             prompts[r].length,
                             prefillNanos,
                             decodeNanos,
-                            null));
+                            null,
+                            kvBytes));
         }
         return results;
     }

@@ -82,11 +82,13 @@ final class SelfSpeculativeDecoder {
         long draftNanos = 0;
         long verifyNanos = 0;
         long prefillNanos;
+        long kvBytes;
         int chunk = BatchPrefill.chunk(model, maxPrompt);
         int maxPass = Math.max(chunk, numSpeculations + 1);
         try (DecoderState state =
                 model.newState(
                         request, b, maxPrompt + maxNew + numSpeculations + 1, maxPass)) {
+            kvBytes = state.kvBytes();
             long[] first =
                     BatchPrefill.run(model, ps, request, state, prompts, layers, picker, chunk);
             prefillNanos = System.nanoTime() - start;
@@ -244,7 +246,8 @@ final class SelfSpeculativeDecoder {
                                     accepted[r],
                                     verifications[r],
                                     draftNanos,
-                                    verifyNanos)));
+                                    verifyNanos),
+                            kvBytes));
         }
         return results;
     }
