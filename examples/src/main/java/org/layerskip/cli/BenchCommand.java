@@ -102,17 +102,19 @@ final class BenchCommand implements Callable<Integer> {
                 "%s: %d layers, E=%d, d=%d; %d prompt(s) x %d repeat(s), %d new tokens max, greedy%n%n",
                 lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations, numPrompts,
                 workload.repeats, workload.maxNewTokens));
-        String fmt = "%-28s %10s %10s %8s %9s %22s%n";
-        sb.append(String.format(Locale.ROOT, fmt, "strategy", "tokens/s", "acceptance", "speedup",
-                "ms/token", "identical to autoregr."));
+        String fmt = "%-30s %10s %10s %10s %8s %9s %10s %22s%n";
+        sb.append(String.format(Locale.ROOT, fmt, "strategy", "prefill/s", "tokens/s", "acceptance",
+                "speedup", "ms/token", "KV MiB", "identical to autoregr."));
         for (Map.Entry<String, Measurement> e : results.entrySet()) {
             Measurement m = e.getValue();
             String name = e.getKey() + (e.getKey().equals("early-exit") ? " (E=" + m.exitLayer + ")" : "");
             sb.append(String.format(Locale.ROOT, fmt, name,
+                    String.format(Locale.ROOT, "%.0f", m.prefillTokensPerSecond()),
                     String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
                     m.speculative ? String.format(Locale.ROOT, "%.3f", m.acceptanceRate()) : "-",
                     String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar)),
                     String.format(Locale.ROOT, "%.2f", m.msPerToken()),
+                    String.format(Locale.ROOT, "%.2f", m.kvCacheBytes / 1048576.0),
                     m == ar ? "-" : (m.sameOutputs(ar) ? "yes" : "no")));
         }
         return sb.toString().stripTrailing();
@@ -137,6 +139,8 @@ final class BenchCommand implements Callable<Integer> {
                 r.addProperty("acceptance_rate", m.acceptanceRate());
             }
             r.addProperty("tokens_per_second", m.tokensPerSecond());
+            r.addProperty("prefill_tokens_per_second", m.prefillTokensPerSecond());
+            r.addProperty("kv_cache_bytes", m.kvCacheBytes);
             r.addProperty("ms_per_token", m.msPerToken());
             r.addProperty("speedup", m.speedupOver(ar));
             r.addProperty("num_generated", m.tokens);

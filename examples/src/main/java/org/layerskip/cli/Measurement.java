@@ -27,6 +27,9 @@ final class Measurement {
     long drafted;
     long accepted;
     long verifications;
+    long promptTokens;
+    long prefillNanos;
+    long kvCacheBytes;
     boolean speculative;
     /** Output of the first measured repeat of each prompt. */
     final List<long[]> outputs = new ArrayList<>();
@@ -71,6 +74,9 @@ final class Measurement {
         decodeTokens += Math.max(0, r.numGenerated() - 1);
         decodeNanos += r.decodeNanos();
         totalNanos += r.prefillNanos() + r.decodeNanos();
+        promptTokens += r.promptTokens();
+        prefillNanos += r.prefillNanos();
+        kvCacheBytes = Math.max(kvCacheBytes, r.kvCacheBytes());
         SpeculationStats s = r.speculation();
         if (s != null) {
             speculative = true;
@@ -85,6 +91,10 @@ final class Measurement {
 
     double tokensPerSecond() {
         return decodeNanos == 0 ? 0 : decodeTokens / (decodeNanos / 1e9);
+    }
+
+    double prefillTokensPerSecond() {
+        return prefillNanos == 0 ? 0 : promptTokens / (prefillNanos / 1e9);
     }
 
     double msPerToken() {
