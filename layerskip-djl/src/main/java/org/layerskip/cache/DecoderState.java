@@ -46,11 +46,25 @@ public final class DecoderState implements AutoCloseable {
      */
     public DecoderState(
             NDManager parent, LlamaConfig config, int batch, int capacity, DataType dataType) {
+        if (parent == null || config == null || dataType == null) {
+            throw new IllegalArgumentException("manager, config and dataType must not be null");
+        }
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batch);
         }
         if (capacity < 1) {
             throw new IllegalArgumentException("cache capacity must be >= 1, got " + capacity);
+        }
+        long perLayer = (long) batch * capacity * config.numKvHeads() * config.headDim();
+        if (perLayer > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "a KV cache of batch "
+                            + batch
+                            + " x capacity "
+                            + capacity
+                            + " is too large ("
+                            + perLayer
+                            + " elements per layer)");
         }
         this.manager = parent.newSubManager();
         this.batch = batch;
@@ -90,7 +104,30 @@ public final class DecoderState implements AutoCloseable {
      * @return the cache
      */
     public KvCache layer(int layer) {
+        checkLayer(layer);
         return layers[layer];
+    }
+
+    /**
+     * Returns L, the number of layer caches.
+     *
+     * @return the number of layers
+     */
+    public int numLayers() {
+        return layers.length;
+    }
+
+    private void checkLayer(int layer) {
+        if (layer < 0 || layer >= layers.length) {
+            throw new IllegalArgumentException(
+                    "layer " + layer + " outside [0, " + layers.length + ")");
+        }
+    }
+
+    private void checkRow(int row) {
+        if (row < 0 || row >= batch) {
+            throw new IllegalArgumentException("row " + row + " outside [0, " + batch + ")");
+        }
     }
 
     /**
@@ -100,6 +137,7 @@ public final class DecoderState implements AutoCloseable {
      * @return a copy, one length per row
      */
     public int[] lengths(int layer) {
+        checkLayer(layer);
         return length[layer].clone();
     }
 
@@ -111,6 +149,8 @@ public final class DecoderState implements AutoCloseable {
      * @return the filled length
      */
     public int length(int layer, int row) {
+        checkLayer(layer);
+        checkRow(row);
         return length[layer][row];
     }
 
@@ -121,6 +161,12 @@ public final class DecoderState implements AutoCloseable {
      * @param lengths one length per row, each in {@code [0, C]}
      */
     public void setLengths(int layer, int[] lengths) {
+        checkLayer(layer);
+        if (lengths == null || lengths.length != batch) {
+            throw new IllegalArgumentException(
+                    "need one length per row (" + batch + "), got "
+                            + (lengths == null ? "null" : lengths.length));
+        }
         for (int r = 0; r < batch; r++) {
             if (lengths[r] < 0 || lengths[r] > capacity) {
                 throw new IllegalArgumentException(
@@ -138,6 +184,10 @@ public final class DecoderState implements AutoCloseable {
      * @param keep slots to keep
      */
     public void truncate(int row, int keep) {
+        checkRow(row);
+        if (keep < 0) {
+            throw new IllegalArgumentException("slots to keep must be >= 0, got " + keep);
+        }
         for (int[] l : length) {
             l[row] = Math.min(l[row], keep);
         }
@@ -180,6 +230,14 @@ public final class DecoderState implements AutoCloseable {
      * @param start first slot per row
      */
     public void putExitHidden(NDArray hidden, int[] start) {
+        if (hidden == null || start == null || start.length != batch) {
+            throw new IllegalArgumentException("need hidden states and one start slot per row");
+        }
+        Shape hs = hidden.getShape();
+        if (hs.dimension() != 3 || hs.get(0) != batch || hs.get(2) != hiddenSize) {
+            throw new IllegalArgumentException(
+                    "hidden states must have shape (" + batch + ", T, " + hiddenSize + "), got " + hs);
+        }
         int t = (int) hidden.getShape().get(1);
         if (exitHidden == null) {
             exitHidden = manager.zeros(new Shape(batch, capacity, hiddenSize), dataType);
@@ -209,6 +267,15 @@ public final class DecoderState implements AutoCloseable {
     public NDArray exitHidden(int[] start, int t) {
         if (exitHidden == null) {
             throw new IllegalStateException("no exit-layer states were stored");
+        }
+        if (start == null || start.length != batch) {
+            throw new IllegalArgumentException("need one start slot per row (" + batch + ")");
+        }
+        for (int s : start) {
+            if (t < 0 || s < 0 || (long) s + t > capacity) {
+                throw new IllegalArgumentException(
+                        "slots [" + s + ", " + ((long) s + t) + ") outside [0, " + capacity + "]");
+            }
         }
         if (allEqual(start)) {
             return exitHidden.get(NDIndex.sliceAxis(1, start[0], start[0] + t));

@@ -83,7 +83,8 @@ final class SelfSpeculativeDecoder {
         long verifyNanos = 0;
         long prefillNanos;
         try (DecoderState state =
-                model.newState(request, b, maxPrompt + maxNew + numSpeculations + 1)) {
+                model.newState(
+                        request, b, maxPrompt + maxNew + Math.min(numSpeculations, maxNew) + 1)) {
             long[] first = BatchPrefill.run(model, ps, request, state, prompts, layers, picker);
             prefillNanos = System.nanoTime() - start;
             for (int r = 0; r < b; r++) {
