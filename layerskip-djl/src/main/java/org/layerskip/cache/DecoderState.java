@@ -70,6 +70,9 @@ public final class DecoderState implements AutoCloseable {
             int capacity,
             int maxPassTokens,
             DataType dataType) {
+        if (parent == null || config == null || dataType == null) {
+            throw new IllegalArgumentException("manager, config and dataType must not be null");
+        }
         if (batch < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batch);
         }
@@ -78,6 +81,17 @@ public final class DecoderState implements AutoCloseable {
         }
         if (maxPassTokens < 1) {
             throw new IllegalArgumentException("max tokens per pass must be >= 1, got " + maxPassTokens);
+        }
+        long perLayer = (long) batch * capacity * config.numKvHeads() * config.headDim();
+        if (perLayer > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "a KV cache of batch "
+                            + batch
+                            + " x capacity "
+                            + capacity
+                            + " is too large ("
+                            + perLayer
+                            + " elements per layer)");
         }
         this.manager = parent.newSubManager();
         this.batch = batch;
@@ -122,7 +136,30 @@ public final class DecoderState implements AutoCloseable {
      * @return the cache
      */
     public KvCache layer(int layer) {
+        checkLayer(layer);
         return layers[layer];
+    }
+
+    /**
+     * Returns L, the number of layer caches.
+     *
+     * @return the number of layers
+     */
+    public int numLayers() {
+        return layers.length;
+    }
+
+    private void checkLayer(int layer) {
+        if (layer < 0 || layer >= layers.length) {
+            throw new IllegalArgumentException(
+                    "layer " + layer + " outside [0, " + layers.length + ")");
+        }
+    }
+
+    private void checkRow(int row) {
+        if (row < 0 || row >= batch) {
+            throw new IllegalArgumentException("row " + row + " outside [0, " + batch + ")");
+        }
     }
 
     /**
@@ -132,6 +169,7 @@ public final class DecoderState implements AutoCloseable {
      * @return a copy, one length per row
      */
     public int[] lengths(int layer) {
+        checkLayer(layer);
         return length[layer].clone();
     }
 
@@ -143,6 +181,8 @@ public final class DecoderState implements AutoCloseable {
      * @return the filled length
      */
     public int length(int layer, int row) {
+        checkLayer(layer);
+        checkRow(row);
         return length[layer][row];
     }
 
@@ -153,6 +193,12 @@ public final class DecoderState implements AutoCloseable {
      * @param lengths one length per row, each in {@code [0, C]}
      */
     public void setLengths(int layer, int[] lengths) {
+        checkLayer(layer);
+        if (lengths == null || lengths.length != batch) {
+            throw new IllegalArgumentException(
+                    "need one length per row (" + batch + "), got "
+                            + (lengths == null ? "null" : lengths.length));
+        }
         for (int r = 0; r < batch; r++) {
             if (lengths[r] < 0 || lengths[r] > capacity) {
                 throw new IllegalArgumentException(
@@ -170,6 +216,10 @@ public final class DecoderState implements AutoCloseable {
      * @param keep slots to keep
      */
     public void truncate(int row, int keep) {
+        checkRow(row);
+        if (keep < 0) {
+            throw new IllegalArgumentException("slots to keep must be >= 0, got " + keep);
+        }
         for (int[] l : length) {
             l[row] = Math.min(l[row], keep);
         }
@@ -213,6 +263,14 @@ public final class DecoderState implements AutoCloseable {
      * @param start first position per row
      */
     public void putExitHidden(NDArray hidden, int[] start) {
+        if (hidden == null || start == null || start.length != batch) {
+            throw new IllegalArgumentException("need hidden states and one start slot per row");
+        }
+        Shape hs = hidden.getShape();
+        if (hs.dimension() != 3 || hs.get(0) != batch || hs.get(2) != hiddenSize) {
+            throw new IllegalArgumentException(
+                    "hidden states must have shape (" + batch + ", T, " + hiddenSize + "), got " + hs);
+        }
         int t = (int) hidden.getShape().get(1);
         if (exitHidden == null) {
             exitHidden = manager.zeros(new Shape(batch, exitCapacity, hiddenSize), dataType);
@@ -259,8 +317,14 @@ public final class DecoderState implements AutoCloseable {
         if (exitHidden == null) {
             throw new IllegalStateException("no exit-layer states were stored");
         }
-        if (t > exitCapacity) {
-            throw new IllegalStateException("reading " + t + " exit states from " + exitCapacity);
+        if (start == null || start.length != batch) {
+            throw new IllegalArgumentException("need one start slot per row (" + batch + ")");
+        }
+        for (int s : start) {
+            if (t < 0 || s < 0 || t > exitCapacity) {
+                throw new IllegalArgumentException(
+                        "slots [" + s + ", " + ((long) s + t) + ") do not fit the exit-state store of " + exitCapacity);
+            }
         }
         if (allEqual(start)) {
             return readExit(-1, start[0], t);

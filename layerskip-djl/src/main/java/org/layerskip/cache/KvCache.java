@@ -64,6 +64,20 @@ public final class KvCache {
             int headDim,
             DataType dataType,
             boolean ring) {
+        if (manager == null || dataType == null) {
+            throw new IllegalArgumentException("manager and dataType must not be null");
+        }
+        if (batch < 1 || kvHeads < 1 || capacity < 1 || headDim < 1) {
+            throw new IllegalArgumentException(
+                    "KV cache dimensions must be >= 1, got batch "
+                            + batch
+                            + ", kvHeads "
+                            + kvHeads
+                            + ", capacity "
+                            + capacity
+                            + ", headDim "
+                            + headDim);
+        }
         Shape shape = new Shape(batch, kvHeads, capacity, headDim);
         this.keys = manager.zeros(shape, dataType);
         this.values = manager.zeros(shape, dataType);
@@ -80,7 +94,33 @@ public final class KvCache {
      * @param start first position per row
      */
     public void write(NDArray k, NDArray v, int[] start) {
-        int t = (int) k.getShape().get(2);
+        if (k == null || v == null || start == null) {
+            throw new IllegalArgumentException("keys, values and start must not be null");
+        }
+        Shape full = keys.getShape();
+        Shape ks = k.getShape();
+        if (ks.dimension() != 4
+                || ks.get(0) != full.get(0)
+                || ks.get(1) != full.get(1)
+                || ks.get(3) != full.get(3)
+                || !ks.equals(v.getShape())) {
+            throw new IllegalArgumentException(
+                    "keys and values must both have shape ("
+                            + full.get(0)
+                            + ", "
+                            + full.get(1)
+                            + ", T, "
+                            + full.get(3)
+                            + "), got "
+                            + ks
+                            + " and "
+                            + v.getShape());
+        }
+        if (start.length != full.get(0)) {
+            throw new IllegalArgumentException(
+                    "need one start slot per row (" + full.get(0) + "), got " + start.length);
+        }
+        int t = (int) ks.get(2);
         boolean same = true;
         for (int s : start) {
             if (s < 0 || (!ring && s + t > capacity) || (ring && t > capacity)) {
@@ -139,6 +179,9 @@ public final class KvCache {
      * @return a view {@code (B, K, S, Dh)}
      */
     public NDArray keys(int length) {
+        if (!ring) {
+            checkLength(length);
+        }
         return ring || length == capacity ? keys : keys.get(NDIndex.sliceAxis(2, 0, length));
     }
 
@@ -149,7 +192,17 @@ public final class KvCache {
      * @return a view {@code (B, K, S, Dh)}
      */
     public NDArray values(int length) {
+        if (!ring) {
+            checkLength(length);
+        }
         return ring || length == capacity ? values : values.get(NDIndex.sliceAxis(2, 0, length));
+    }
+
+    private void checkLength(int length) {
+        if (length < 0 || length > capacity) {
+            throw new IllegalArgumentException(
+                    "length " + length + " outside [0, " + capacity + "]");
+        }
     }
 
     /** Keeps the buffers alive past the {@link NDScope} they were created in. */

@@ -68,6 +68,9 @@ public record LlamaConfig(
     /** Largest accepted number of layers. */
     public static final int MAX_LAYERS = 1024;
 
+    /** Largest accepted {@code config.json}; real ones are a few kilobytes. */
+    public static final long MAX_FILE_BYTES = 1 << 20;
+
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /** Validates the fields (one clear message per violation). */
@@ -325,6 +328,12 @@ public record LlamaConfig(
     public static LlamaConfig fromJson(Path file) {
         String text;
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new ConfigException(
+                        file + ": " + size + " bytes is too large for a config file (limit "
+                                + MAX_FILE_BYTES + ")");
+            }
             text = Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new ConfigException(file + ": file not found");
@@ -365,16 +374,14 @@ public record LlamaConfig(
         int heads = reqInt(o, "num_attention_heads");
         int kvHeads = optInt(o, "num_key_value_heads", heads);
         int headDim = heads > 0 ? optInt(o, "head_dim", hidden / Math.max(1, heads)) : 0;
-        if (o.has("hidden_act") && !o.get("hidden_act").isJsonNull()) {
-            String act = o.get("hidden_act").getAsString();
-            if (!"silu".equals(act) && !"swish".equals(act)) {
-                throw new ConfigException("hidden_act '" + act + "' is not supported (need silu)");
-            }
+        String act = optString(o, "hidden_act", "silu");
+        if (!"silu".equals(act) && !"swish".equals(act)) {
+            throw new ConfigException("hidden_act '" + act + "' is not supported (need silu)");
         }
-        if (o.has("attention_bias") && o.get("attention_bias").getAsBoolean()) {
+        if (optBoolean(o, "attention_bias", false)) {
             throw new ConfigException("attention_bias=true is not supported");
         }
-        if (o.has("mlp_bias") && o.get("mlp_bias").getAsBoolean()) {
+        if (optBoolean(o, "mlp_bias", false)) {
             throw new ConfigException("mlp_bias=true is not supported");
         }
         return new LlamaConfig(
@@ -554,15 +561,28 @@ public record LlamaConfig(
     }
 
     private static int asInt(String key, JsonElement e) {
+        requireNumber(key, e);
         try {
             double d = e.getAsDouble();
             if (d != Math.rint(d) || d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
-                throw new ConfigException("field '" + key + "' must be an integer, got " + e);
+                throw new ConfigException("field '" + key + "' must be an integer, got " + shorten(e));
             }
             return (int) d;
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
-            throw new ConfigException("field '" + key + "' must be a number, got " + e, ex);
+            throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e), ex);
         }
+    }
+
+    /** Rejects arrays, objects, booleans and strings ({@code [64]} and {@code "64"} are not numbers). */
+    private static void requireNumber(String key, JsonElement e) {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e));
+        }
+    }
+
+    private static String shorten(JsonElement e) {
+        String s = String.valueOf(e);
+        return s.length() > 80 ? s.substring(0, 80) + "..." : s;
     }
 
     private static int optInt(JsonObject o, String key, int def) {
@@ -575,10 +595,11 @@ public record LlamaConfig(
         if (e == null) {
             return def;
         }
+        requireNumber(key, e);
         try {
             return e.getAsDouble();
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
-            throw new ConfigException("field '" + key + "' must be a number, got " + e, ex);
+            throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e), ex);
         }
     }
 
@@ -588,7 +609,7 @@ public record LlamaConfig(
             return def;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new ConfigException("field '" + key + "' must be true or false, got " + e);
+            throw new ConfigException("field '" + key + "' must be true or false, got " + shorten(e));
         }
         return e.getAsBoolean();
     }
@@ -599,7 +620,7 @@ public record LlamaConfig(
             return def;
         }
         if (!e.isJsonPrimitive()) {
-            throw new ConfigException("field '" + key + "' must be a string, got " + e);
+            throw new ConfigException("field '" + key + "' must be a string, got " + shorten(e));
         }
         return e.getAsString();
     }

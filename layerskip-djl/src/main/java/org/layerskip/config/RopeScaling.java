@@ -29,14 +29,18 @@ public record RopeScaling(
             case "none":
                 break;
             case "linear":
-                if (!(factor > 0)) {
+                if (!(factor > 0) || Double.isInfinite(factor)) {
                     throw new ConfigException("rope_scaling.factor must be > 0, got " + factor);
                 }
                 break;
             case "llama3":
-                if (!(factor > 0) || !(lowFreqFactor > 0) || !(highFreqFactor > lowFreqFactor)) {
+                if (!(factor > 0)
+                        || !(lowFreqFactor > 0)
+                        || !(highFreqFactor > lowFreqFactor)
+                        || Double.isInfinite(factor)
+                        || Double.isInfinite(highFreqFactor)) {
                     throw new ConfigException(
-                            "rope_scaling (llama3) needs factor > 0 and high_freq_factor >"
+                            "rope_scaling (llama3) needs finite factor > 0 and high_freq_factor >"
                                     + " low_freq_factor > 0");
                 }
                 if (originalMaxPositionEmbeddings <= 0) {

@@ -309,6 +309,13 @@ public final class GenerationOptions {
          * @return this
          */
         public Builder optEosTokenIds(List<Long> ids) {
+            if (ids != null) {
+                for (Long id : ids) {
+                    if (id == null) {
+                        throw new IllegalArgumentException("EOS token ids must not contain null");
+                    }
+                }
+            }
             this.eosTokenIds = ids == null ? null : List.copyOf(ids);
             return this;
         }

@@ -20,7 +20,13 @@ import java.util.List;
  * <p>A generator holds no per-request state, so one instance (and one model) can serve many threads;
  * each call allocates its own KV cache under a sub-manager that is closed before the call returns,
  * and every decoding step runs in its own {@link NDScope}, so native memory stays flat over any number
- * of calls.
+ * of calls. The model itself holds no per-request mutable state either (see {@link LlamaModel}), so
+ * concurrent calls give exactly the results of the same calls made one after another; sampling
+ * draws come from the per-call seed of {@link GenerationOptions}, never from shared state.
+ *
+ * <p>Every argument is checked before any native work ({@link IllegalArgumentException} with one
+ * clear message): null prompts or options, empty prompts, token ids outside the vocabulary, prompt
+ * plus new tokens beyond the model's context, exit layers and EOS ids out of range.
  */
 public final class Generator {
 
@@ -35,7 +41,7 @@ public final class Generator {
      * @param model an initialised model
      */
     public Generator(LlamaModel model) {
-        this(model, Math.max(1, model.numLayers() / 4), 4);
+        this(model, model == null ? 1 : Math.max(1, model.numLayers() / 4), 4);
     }
 
     /**
@@ -46,6 +52,23 @@ public final class Generator {
      * @param defaultNumSpeculations d used when options say 0
      */
     public Generator(LlamaModel model, int defaultExitLayer, int defaultNumSpeculations) {
+        if (model == null) {
+            throw new IllegalArgumentException("model must not be null");
+        }
+        if (!model.getEmbedding().isInitialized()) {
+            throw new IllegalArgumentException("the model is not initialised");
+        }
+        if (defaultExitLayer < 1 || defaultExitLayer > model.numLayers()) {
+            throw new IllegalArgumentException(
+                    "default exit layer must be in [1, "
+                            + model.numLayers()
+                            + "], got "
+                            + defaultExitLayer);
+        }
+        if (defaultNumSpeculations < 1) {
+            throw new IllegalArgumentException(
+                    "default num-speculations must be >= 1, got " + defaultNumSpeculations);
+        }
         this.model = model;
         this.config = model.getConfig();
         this.defaultExitLayer = defaultExitLayer;
@@ -85,7 +108,10 @@ public final class Generator {
      */
     public List<GenerationResult> generateBatch(
             long[][] prompts, GenerationOptions options, TokenListener listener) {
-        if (prompts.length == 0) {
+        if (options == null) {
+            throw new IllegalArgumentException("options must not be null");
+        }
+        if (prompts == null || prompts.length == 0) {
             throw new IllegalArgumentException("no prompt given");
         }
         int maxPrompt = 0;
@@ -95,6 +121,12 @@ public final class Generator {
         }
         int exit = resolveExit(options);
         List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : modelEos();
+        for (long id : eos) {
+            if (id < 0 || id >= config.vocabSize()) {
+                throw new IllegalArgumentException(
+                        "EOS token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+            }
+        }
         if (listener == null) {
             listener = TokenListener.NONE;
         }

@@ -84,10 +84,11 @@ final class SelfSpeculativeDecoder {
         long prefillNanos;
         long kvBytes;
         int chunk = BatchPrefill.chunk(model, maxPrompt);
-        int maxPass = Math.max(chunk, numSpeculations + 1);
+        int lookAhead = Math.min(numSpeculations, maxNew); // d may exceed what is ever drafted
+        int maxPass = Math.max(chunk, lookAhead + 1);
         try (DecoderState state =
                 model.newState(
-                        request, b, maxPrompt + maxNew + numSpeculations + 1, maxPass)) {
+                        request, b, maxPrompt + maxNew + lookAhead + 1, maxPass)) {
             kvBytes = state.kvBytes();
             long[] first =
                     BatchPrefill.run(model, ps, request, state, prompts, layers, picker, chunk);

@@ -49,6 +49,16 @@ public final class HfLlama {
     /** The generation configuration file name. */
     public static final String GENERATION_CONFIG_FILE = "generation_config.json";
 
+    /**
+     * Default limit on the bytes the parameters of a loaded model may take (64 GiB); raise it with
+     * {@link #load(Path, NDManager, DataType, long)} or the system property {@value
+     * #MAX_PARAMETER_BYTES_PROPERTY}.
+     */
+    public static final long DEFAULT_MAX_PARAMETER_BYTES = 64L << 30;
+
+    /** System property overriding {@link #DEFAULT_MAX_PARAMETER_BYTES}. */
+    public static final String MAX_PARAMETER_BYTES_PROPERTY = "layerskip.maxParameterBytes";
+
     private HfLlama() {}
 
     /**
@@ -69,6 +79,9 @@ public final class HfLlama {
             return c;
         }
         try {
+            if (Files.size(gen) > LlamaConfig.MAX_FILE_BYTES) {
+                throw new ConfigException(gen + ": too large for a generation config");
+            }
             JsonElement e =
                     JsonParser.parseString(Files.readString(gen, StandardCharsets.UTF_8));
             if (!e.isJsonObject()) {
@@ -77,27 +90,48 @@ public final class HfLlama {
             JsonObject o = e.getAsJsonObject();
             int bos = c.bosTokenId();
             List<Integer> eos = c.eosTokenIds();
-            if (o.has("bos_token_id") && o.get("bos_token_id").isJsonPrimitive()) {
-                bos = o.get("bos_token_id").getAsInt();
+            JsonElement b = o.get("bos_token_id");
+            if (b != null && !b.isJsonNull()) {
+                bos = tokenId(gen, "bos_token_id", b);
             }
-            if (o.has("eos_token_id") && !o.get("eos_token_id").isJsonNull()) {
+            JsonElement x = o.get("eos_token_id");
+            if (x != null && !x.isJsonNull()) {
                 eos = new ArrayList<>();
-                JsonElement x = o.get("eos_token_id");
                 if (x.isJsonArray()) {
                     for (JsonElement y : x.getAsJsonArray()) {
-                        eos.add(y.getAsInt());
+                        eos.add(tokenId(gen, "eos_token_id", y));
                     }
                 } else {
-                    eos.add(x.getAsInt());
+                    eos.add(tokenId(gen, "eos_token_id", x));
                 }
             }
             return c.withSpecialTokens(bos, eos);
         } catch (IOException | RuntimeException e) {
             if (e instanceof ConfigException) {
-                throw (ConfigException) e;
+                String m = e.getMessage();
+                throw m != null && m.startsWith(gen.toString())
+                        ? (ConfigException) e
+                        : new ConfigException(gen + ": " + m, e);
             }
             throw new ConfigException(gen + ": invalid (" + e.getMessage() + ")", e);
         }
+    }
+
+    /** A token id in int range, written as a JSON integer. */
+    private static int tokenId(Path file, String key, JsonElement e) {
+        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
+            double d = e.getAsDouble();
+            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
+                return (int) d;
+            }
+        }
+        String text = String.valueOf(e);
+        throw new ConfigException(
+                file
+                        + ": "
+                        + key
+                        + " must be an integer token id, got "
+                        + (text.length() > 80 ? text.substring(0, 80) + "..." : text));
     }
 
     /**
@@ -108,17 +142,61 @@ public final class HfLlama {
      * @param dataType FLOAT32 or FLOAT16
      * @return the model
      * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
+     * @throws ConfigException if the parameters would take more than {@link
+     *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value #MAX_PARAMETER_BYTES_PROPERTY})
      */
     public static LlamaModel load(Path dir, NDManager manager, DataType dataType) throws IOException {
+        return load(dir, manager, dataType, Long.getLong(MAX_PARAMETER_BYTES_PROPERTY, DEFAULT_MAX_PARAMETER_BYTES));
+    }
+
+    /**
+     * Loads a model folder for inference (parameters frozen), refusing models whose parameters would
+     * take more than {@code maxParameterBytes}. The size implied by {@code config.json} is checked
+     * against the limit and against the checkpoint's tensor shapes before anything is allocated.
+     *
+     * @param dir the model folder
+     * @param manager owner of the weights
+     * @param dataType FLOAT32 or FLOAT16
+     * @param maxParameterBytes the most bytes the parameters may take in {@code dataType}
+     * @return the model
+     * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
+     * @throws ConfigException if the parameters would take more than {@code maxParameterBytes}
+     */
+    public static LlamaModel load(
+            Path dir, NDManager manager, DataType dataType, long maxParameterBytes)
+            throws IOException {
+        if (dir == null || manager == null) {
+            throw new IllegalArgumentException("load: dir and manager must not be null");
+        }
         if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
             throw new IllegalArgumentException("load dtype must be float32 or float16, got " + dataType);
         }
+        if (maxParameterBytes < 1) {
+            throw new IllegalArgumentException(
+                    "maxParameterBytes must be >= 1, got " + maxParameterBytes);
+        }
         LlamaConfig config = readConfig(dir);
+        long bytes = config.parameterCount() * dataType.getNumOfBytes();
+        if (bytes > maxParameterBytes) {
+            throw new ConfigException(
+                    dir
+                            + ": config.json implies "
+                            + config.parameterCount()
+                            + " parameters ("
+                            + bytes
+                            + " bytes as "
+                            + dataType
+                            + "), over the limit of "
+                            + maxParameterBytes
+                            + " bytes (-D"
+                            + MAX_PARAMETER_BYTES_PROPERTY
+                            + ")");
+        }
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaModel model = LlamaModel.builder().setConfig(config).build();
             checkNames(ckpt, model, dir);
-            model.setInitializer(Initializer.ZEROS, p -> true);
-            model.initialize(manager, dataType, new Shape(1, 1));
+            // every shape is checked before the first allocation, so the checkpoint's real tensor
+            // sizes bound what is allocated
             for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
                 TensorInfo info = ckpt.info(e.hfName());
                 if (!Arrays.equals(info.shape(), e.shape())) {
@@ -131,6 +209,14 @@ public final class HfLlama {
                                     + " but config.json implies "
                                     + Arrays.toString(e.shape()));
                 }
+            }
+            model.setInitializer(Initializer.ZEROS, p -> true);
+            model.initialize(manager, dataType, new Shape(1, 1));
+            // freeze before copying: PyTorch's grad mode is thread-local, and on a thread where it
+            // is on (any thread but the engine's first) an in-place write into a leaf that
+            // requires grad fails
+            model.freezeParameters(true);
+            for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
                 try (NDManager tmp = manager.newSubManager()) {
                     NDArray w = ckpt.load(e.hfName(), tmp, dataType);
                     NDArray target = e.parameter().getArray();
@@ -141,7 +227,6 @@ public final class HfLlama {
                     }
                 }
             }
-            model.freezeParameters(true);
             return model;
         }
     }
@@ -192,6 +277,15 @@ public final class HfLlama {
      */
     public static void save(LlamaModel model, Path dir, SafetensorsDtype dtype, long maxShardBytes)
             throws IOException {
+        if (model == null || dir == null || dtype == null) {
+            throw new IllegalArgumentException("save: model, dir and dtype must not be null");
+        }
+        if (maxShardBytes < 1) {
+            throw new IllegalArgumentException("maxShardBytes must be >= 1, got " + maxShardBytes);
+        }
+        if (!model.getEmbedding().isInitialized()) {
+            throw new IllegalArgumentException("save: the model is not initialised");
+        }
         Files.createDirectories(dir);
         LlamaConfig c = model.getConfig();
         String torchDtype =

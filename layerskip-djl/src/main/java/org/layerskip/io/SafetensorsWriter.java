@@ -42,6 +42,7 @@ public final class SafetensorsWriter {
      */
     public static void write(Path file, Map<String, TensorData> tensors, SafetensorsDtype dtype)
             throws IOException {
+        checkArgs(file, tensors, dtype);
         write(file, WritableTensor.fromData(tensors), dtype);
     }
 
@@ -58,7 +59,19 @@ public final class SafetensorsWriter {
      */
     public static void writeArrays(Path file, Map<String, NDArray> tensors, SafetensorsDtype dtype)
             throws IOException {
+        checkArgs(file, tensors, dtype);
         write(file, WritableTensor.fromArrays(tensors), dtype);
+    }
+
+    private static void checkArgs(Path file, Map<String, ?> tensors, SafetensorsDtype dtype) {
+        if (file == null || tensors == null || dtype == null) {
+            throw new IllegalArgumentException("file, tensors and dtype must not be null");
+        }
+        for (Map.Entry<String, ?> e : tensors.entrySet()) {
+            if (e.getKey() == null || e.getValue() == null) {
+                throw new IllegalArgumentException("tensor names and tensors must not be null");
+            }
+        }
     }
 
     /**

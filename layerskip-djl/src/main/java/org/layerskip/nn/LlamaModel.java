@@ -41,6 +41,17 @@ import java.util.Map;
  * E layers over new tokens with a KV cache; {@link #embed}, {@link #runLayers} and {@link #head} are
  * the pieces self-speculative decoding composes; the DJL {@code forward} runs the whole sequence without
  * a cache (training), with optional parameter {@code "exitLayer"}.
+ *
+ * <p><b>Thread safety.</b> Once initialised (and, for inference, frozen with {@code
+ * freezeParameters(true)}, as {@link org.layerskip.io.HfLlama#load} does), a model holds no
+ * per-request mutable state: everything a request mutates lives in its {@link DecoderState}, and the
+ * inference entry points only read the parameters. One model can therefore serve any number of
+ * threads at once, each with its own state and parameter store. Frozen parameters do not require
+ * gradients, so no autograd graph is recorded on any thread, whatever the thread's grad mode.
+ *
+ * <p><b>Arguments.</b> Every public entry point checks its arguments (nulls, ids dtype and shape,
+ * token ids outside the vocabulary, exit layers, batch sizes, cache slots) and throws an {@link
+ * IllegalArgumentException} with one clear message before anything reaches the native engine.
  */
 public final class LlamaModel extends AbstractBlock {
 
@@ -165,6 +176,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return a new state; close it when the request ends
      */
     public DecoderState newState(NDManager manager, int batch, int capacity) {
+        notNull(manager, "manager");
         return new DecoderState(manager, config, batch, capacity, dataType());
     }
 
@@ -206,6 +218,7 @@ public final class LlamaModel extends AbstractBlock {
     public DecoderOutput forward(
             ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, boolean lastOnly) {
         checkExit(exitLayer);
+        checkState(state, ids);
         NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
         return new DecoderOutput(head(ps, lastOnly ? lastPosition(h) : h), h);
     }
@@ -224,6 +237,19 @@ public final class LlamaModel extends AbstractBlock {
     public DecoderOutput forward(
             ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, int[] positions) {
         checkExit(exitLayer);
+        checkState(state, ids);
+        notNull(positions, "positions");
+        long tokens = ids.getShape().get(1);
+        if (positions.length != ids.getShape().get(0)) {
+            throw new IllegalArgumentException(
+                    "positions has " + positions.length + " entries for " + ids.getShape().get(0) + " rows");
+        }
+        for (int p : positions) {
+            if (p < 0 || p >= tokens) {
+                throw new IllegalArgumentException(
+                        "position " + p + " outside the " + tokens + " new tokens [0, " + tokens + ")");
+            }
+        }
         NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
         long b = h.getShape().get(0);
         long[] rows = new long[(int) b];
@@ -245,6 +271,8 @@ public final class LlamaModel extends AbstractBlock {
      * @return {@code (B, T, D)}
      */
     public NDArray embed(ParameterStore ps, NDArray ids) {
+        notNull(ps, "parameter store");
+        checkIds(ids);
         NDArray w = ps.getValue(embedding, ids.getDevice(), false);
         return ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
@@ -263,6 +291,7 @@ public final class LlamaModel extends AbstractBlock {
      */
     public NDArray runLayers(
             ParameterStore ps, NDArray h, DecoderState state, int from, int to, int start) {
+        notNull(state, "state");
         int[] starts = new int[state.batchSize()];
         java.util.Arrays.fill(starts, start);
         return runLayers(ps, h, state, from, to, starts);
@@ -283,6 +312,28 @@ public final class LlamaModel extends AbstractBlock {
      */
     public NDArray runLayers(
             ParameterStore ps, NDArray h, DecoderState state, int from, int to, int[] starts) {
+        notNull(ps, "parameter store");
+        notNull(state, "state");
+        notNull(starts, "starts");
+        checkHidden(h);
+        if (from < 0 || to > layers.size() || from > to) {
+            throw new IllegalArgumentException(
+                    "layer range [" + from + ", " + to + ") is not within [0, " + layers.size() + "]");
+        }
+        if (h.getShape().get(0) != state.batchSize() || starts.length != state.batchSize()) {
+            throw new IllegalArgumentException(
+                    "batch mismatch: hidden states have "
+                            + h.getShape().get(0)
+                            + " rows, starts "
+                            + starts.length
+                            + ", the state "
+                            + state.batchSize());
+        }
+        for (int s : starts) {
+            if (s < 0) {
+                throw new IllegalArgumentException("start slot must be >= 0, got " + s);
+            }
+        }
         if (from >= to) {
             return h;
         }
@@ -291,7 +342,7 @@ public final class LlamaModel extends AbstractBlock {
         for (int r = 0; r < starts.length; r++) {
             ends[r] = starts[r] + t;
             if (ends[r] > state.capacity()) {
-                throw new IllegalStateException(
+                throw new IllegalArgumentException(
                         "request needs "
                                 + ends[r]
                                 + " cache slots but was allocated "
@@ -329,6 +380,8 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits {@code (B, T, V)}
      */
     public NDArray head(ParameterStore ps, NDArray h) {
+        notNull(ps, "parameter store");
+        checkHidden(h);
         NDArray w = ps.getValue(getLmHead(), h.getDevice(), false);
         return LlamaAttention.linear(norm.forward(ps, h, false), w);
     }
@@ -344,8 +397,19 @@ public final class LlamaModel extends AbstractBlock {
      * @return one logits array {@code (B, T, V)} per exit, in order
      */
     public NDList forwardExits(ParameterStore ps, NDArray ids, int[] exits, boolean training) {
+        notNull(ps, "parameter store");
+        checkIds(ids);
+        if (exits == null || exits.length == 0) {
+            throw new IllegalArgumentException("give at least one exit layer");
+        }
+        for (int i = 0; i < exits.length; i++) {
+            checkExit(exits[i]);
+            if (i > 0 && exits[i] <= exits[i - 1]) {
+                throw new IllegalArgumentException(
+                        "exit layers must be strictly ascending, got " + java.util.Arrays.toString(exits));
+            }
+        }
         int last = exits[exits.length - 1];
-        checkExit(last);
         NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
         int t = (int) ids.getShape().get(1);
@@ -372,7 +436,15 @@ public final class LlamaModel extends AbstractBlock {
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         int exit = config.numLayers();
         if (params != null && params.contains("exitLayer")) {
-            exit = ((Number) params.get("exitLayer")).intValue();
+            Object e = params.get("exitLayer");
+            if (!(e instanceof Integer)) {
+                throw new IllegalArgumentException("parameter exitLayer must be an Integer, got " + e);
+            }
+            exit = (Integer) e;
+        }
+        notNull(inputs, "inputs");
+        if (inputs.size() != 1) {
+            throw new IllegalArgumentException("expected one input (token ids), got " + inputs.size());
         }
         return forwardExits(ps, inputs.head(), new int[] {exit}, training);
     }
@@ -381,6 +453,72 @@ public final class LlamaModel extends AbstractBlock {
         if (exitLayer < 1 || exitLayer > layers.size()) {
             throw new IllegalArgumentException(
                     "exit layer must be in [1, " + layers.size() + "], got " + exitLayer);
+        }
+    }
+
+    private static void notNull(Object o, String what) {
+        if (o == null) {
+            throw new IllegalArgumentException(what + " must not be null");
+        }
+    }
+
+    /**
+     * Checks token ids: an int64 (or int32) array of shape {@code (B, T)}, B, T &gt;= 1, every id in
+     * {@code [0, V)}. Reads the min and max back, so an out-of-range id never reaches the native
+     * embedding lookup (on CUDA that would be a device-side assert that poisons the context).
+     */
+    private void checkIds(NDArray ids) {
+        notNull(ids, "token ids");
+        DataType t = ids.getDataType();
+        if (t != DataType.INT64 && t != DataType.INT32) {
+            throw new IllegalArgumentException("token ids must be an int64 (or int32) array, got " + t);
+        }
+        Shape s = ids.getShape();
+        if (s.dimension() != 2 || s.get(0) < 1 || s.get(1) < 1) {
+            throw new IllegalArgumentException(
+                    "token ids must have shape (B, T) with B, T >= 1, got " + s);
+        }
+        long min;
+        long max;
+        try (NDArray lo = ids.min();
+                NDArray hi = ids.max()) {
+            min = t == DataType.INT64 ? lo.getLong() : lo.getInt();
+            max = t == DataType.INT64 ? hi.getLong() : hi.getInt();
+        }
+        int v = config.vocabSize();
+        if (min < 0 || max >= v) {
+            throw new IllegalArgumentException(
+                    "token id " + (min < 0 ? min : max) + " is outside the vocabulary [0, " + v + ")");
+        }
+    }
+
+    private void checkState(DecoderState state, NDArray ids) {
+        notNull(state, "state");
+        checkIds(ids);
+        if (ids.getShape().get(0) != state.batchSize()) {
+            throw new IllegalArgumentException(
+                    "token ids have "
+                            + ids.getShape().get(0)
+                            + " rows but the state was allocated for "
+                            + state.batchSize());
+        }
+        if (state.numLayers() != layers.size()) {
+            throw new IllegalArgumentException(
+                    "the state has " + state.numLayers() + " layers, the model " + layers.size());
+        }
+    }
+
+    /** Hidden states: a 3-D {@code (B, T, D)} array in the model's data type. */
+    private void checkHidden(NDArray h) {
+        notNull(h, "hidden states");
+        Shape s = h.getShape();
+        if (s.dimension() != 3 || s.get(0) < 1 || s.get(1) < 1 || s.get(2) != config.hiddenSize()) {
+            throw new IllegalArgumentException(
+                    "hidden states must have shape (B, T, " + config.hiddenSize() + "), got " + s);
+        }
+        if (h.getDataType() != dataType()) {
+            throw new IllegalArgumentException(
+                    "hidden states must be " + dataType() + ", got " + h.getDataType());
         }
     }
 

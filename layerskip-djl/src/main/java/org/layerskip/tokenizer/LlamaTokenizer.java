@@ -58,6 +58,9 @@ public final class LlamaTokenizer implements AutoCloseable {
      * @throws TokenizerException naming the file, if a file is missing, unreadable or malformed
      */
     public static LlamaTokenizer load(Path dirOrFile) {
+        if (dirOrFile == null) {
+            throw new IllegalArgumentException("path must not be null");
+        }
         Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(TOKENIZER_FILE) : dirOrFile;
         Path dir = file.toAbsolutePath().getParent();
         TokenizerJson json = TokenizerJson.read(file);
@@ -92,7 +95,16 @@ public final class LlamaTokenizer implements AutoCloseable {
      * @return the token ids; never truncated
      */
     public long[] encode(String text, boolean addSpecialTokens) {
-        long[] body = tokenizer.encode(text, false, false).getIds();
+        if (text == null) {
+            throw new IllegalArgumentException("text must not be null");
+        }
+        long[] body;
+        try {
+            body = tokenizer.encode(text, false, false).getIds();
+        } catch (RuntimeException e) {
+            // the native library reports problems of the tokenizer definition only when encoding
+            throw new TokenizerException("the tokenizer cannot encode this text (" + e.getMessage() + ")", e);
+        }
         if (!addSpecialTokens) {
             return body;
         }
@@ -129,10 +141,17 @@ public final class LlamaTokenizer implements AutoCloseable {
      * @throws IllegalArgumentException if an id is negative or not below {@link #vocabSize()}
      */
     public String decode(long[] ids, boolean skipSpecialTokens) {
+        if (ids == null) {
+            throw new IllegalArgumentException("ids must not be null");
+        }
         for (long id : ids) {
             checkId(id);
         }
-        return tokenizer.decode(ids, skipSpecialTokens);
+        try {
+            return tokenizer.decode(ids, skipSpecialTokens);
+        } catch (RuntimeException e) {
+            throw new TokenizerException("the tokenizer cannot decode these ids (" + e.getMessage() + ")", e);
+        }
     }
 
     /**

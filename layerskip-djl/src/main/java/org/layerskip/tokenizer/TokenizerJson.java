@@ -28,6 +28,9 @@ final class TokenizerJson {
     /** Largest accepted vocabulary; guards the id table from hostile files. */
     static final int MAX_VOCAB = 1 << 24;
 
+    /** Largest accepted file (real ones are under 20 MB); guards the heap from hostile files. */
+    static final long MAX_FILE_BYTES = 256L << 20;
+
     final Path file;
     final String text;
     final String[] idToToken;
@@ -76,6 +79,7 @@ final class TokenizerJson {
                     maxId = Math.max(maxId, id);
                 }
             }
+            checkUnknownToken(file, model.getAsJsonObject(), tokenToId, maxId);
             String[] idToToken = new String[(int) (maxId + 1)];
             for (Map.Entry<String, Long> e : tokenToId.entrySet()) {
                 idToToken[e.getValue().intValue()] = e.getKey();
@@ -101,6 +105,11 @@ final class TokenizerJson {
 
     static String readText(Path file) {
         try {
+            long size = Files.size(file);
+            if (size > MAX_FILE_BYTES) {
+                throw new TokenizerException(
+                        file + ": " + size + " bytes is too large (limit " + MAX_FILE_BYTES + ")");
+            }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new TokenizerException(file + ": file not found");
@@ -143,6 +152,31 @@ final class TokenizerJson {
             throw new TokenizerException(file + ": empty vocabulary");
         }
         return maxId;
+    }
+
+    /**
+     * The unknown token must exist: the native library accepts a missing one at load time and
+     * fails only when encoding meets an unknown word.
+     */
+    private static void checkUnknownToken(
+            Path file, JsonObject model, Map<String, Long> tokenToId, long maxId) {
+        JsonElement unk = model.get("unk_token");
+        if (unk != null && !unk.isJsonNull()) {
+            if (!unk.isJsonPrimitive() || !unk.getAsJsonPrimitive().isString()) {
+                throw new TokenizerException(file + ": model.unk_token must be a string or null");
+            }
+            if (!tokenToId.containsKey(unk.getAsString())) {
+                throw new TokenizerException(
+                        file + ": model.unk_token '" + unk.getAsString() + "' is not in the vocabulary");
+            }
+        }
+        JsonElement unkId = model.get("unk_id");
+        if (unkId != null && !unkId.isJsonNull()) {
+            long id = unkId.getAsLong();
+            if (id < 0 || id > maxId) {
+                throw new TokenizerException(file + ": model.unk_id " + id + " is out of range");
+            }
+        }
     }
 
     private static long checkId(Path file, long id) {
