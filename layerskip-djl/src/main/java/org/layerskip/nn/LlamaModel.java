@@ -360,8 +360,8 @@ public final class LlamaModel extends AbstractBlock {
             AttentionContext ctx = contexts.get(key);
             if (ctx == null) {
                 if (tables == null) {
-                    tables = ropeTables(m, starts, t);
-                    rotate = rope.rotateHalfMatrix(m, dataType());
+                    tables = ropeTables(m, starts, t, false);
+                    rotate = rope.rotateHalfMatrix(m, dataType(), false);
                 }
                 ctx = cachedContext(m, tables, rotate, kind, cache, starts, t);
                 contexts.put(key, ctx);
@@ -528,7 +528,7 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /** Rotary tables for positions [starts[r], starts[r] + T); batch 1 when rows agree. */
-    private NDArray[] ropeTables(NDManager manager, int[] starts, int t) {
+    private NDArray[] ropeTables(NDManager manager, int[] starts, int t, boolean owned) {
         int rows = allEqual(starts) ? 1 : starts.length;
         long[][] positions = new long[rows][t];
         for (int r = 0; r < rows; r++) {
@@ -536,7 +536,7 @@ public final class LlamaModel extends AbstractBlock {
                 positions[r][j] = starts[r] + j;
             }
         }
-        return rope.tables(manager, positions, dataType());
+        return rope.tables(manager, positions, dataType(), owned);
     }
 
     /** Context of a cached pass of T tokens at positions [starts[r], starts[r] + T) of one kind. */
@@ -562,7 +562,7 @@ public final class LlamaModel extends AbstractBlock {
         NDArray bias = null;
         if (cache.isRing() || kind.isLocal() || t > 1 || !same) {
             int ring = cache.isRing() ? cache.capacity() : 0;
-            bias = bias(manager, kind, rows, t, s, ring);
+            bias = bias(manager, kind, rows, t, s, ring, false);
         }
         return new AttentionContext(tables[0], tables[1], rotate, bias, starts, t, s, 0);
     }
@@ -591,15 +591,17 @@ public final class LlamaModel extends AbstractBlock {
      * @return the context
      */
     public AttentionContext trainingContext(NDManager manager, int t, LayerAttention kind) {
-        NDArray[] cs = ropeTables(manager, new int[1], t);
-        NDArray rotate = rope.rotateHalfMatrix(manager, dataType());
+        // owned copies: autograd keeps these until backward
+        NDArray[] cs = ropeTables(manager, new int[1], t, true);
+        NDArray rotate = rope.rotateHalfMatrix(manager, dataType(), true);
         int block = 0;
         int span = t;
         if (kind.kind() == LayerAttention.Kind.CHUNKED && t > kind.size() && t % kind.size() == 0) {
             block = kind.size();
             span = block;
         }
-        NDArray bias = span > 1 ? bias(manager, block > 0 ? LayerAttention.FULL : kind, new int[1], span, span, 0) : null;
+        NDArray bias = span > 1 ? bias(manager, block > 0 ? LayerAttention.FULL : kind, new int[1], span, span, 0, true)
+                        : null;
         return new AttentionContext(cs[0], cs[1], rotate, bias, new int[1], t, span, block);
     }
 
@@ -613,12 +615,17 @@ public final class LlamaModel extends AbstractBlock {
      * least itself.
      */
     private NDArray bias(
-            NDManager manager, LayerAttention kind, int[] starts, int t, int s, int ring) {
+            NDManager manager,
+            LayerAttention kind,
+            int[] starts,
+            int t,
+            int s,
+            int ring,
+            boolean owned) {
         int b = starts.length;
         int g = config.groupSize();
         int n = b * g * t * s;
-        FloatBuffer buf =
-                ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer buf = OwnedArrays.buffer(n);
         float[] row = new float[s];
         long[] pos = new long[s];
         for (int r = 0; r < b; r++) {
@@ -638,7 +645,7 @@ public final class LlamaModel extends AbstractBlock {
             }
         }
         buf.rewind();
-        NDArray bias = manager.create(buf, new Shape(b, 1, (long) g * t, s));
+        NDArray bias = OwnedArrays.floats(manager, buf, new Shape(b, 1, (long) g * t, s), owned);
         return dataType() == DataType.FLOAT32 ? bias : bias.toType(dataType(), false);
     }
 

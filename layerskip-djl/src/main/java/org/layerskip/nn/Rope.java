@@ -7,8 +7,6 @@ import ai.djl.ndarray.types.Shape;
 
 import org.layerskip.config.LlamaConfig;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.FloatBuffer;
 
 /**
@@ -58,16 +56,18 @@ public final class Rope {
      * @param manager where to create them
      * @param positions absolute positions, {@code [B][T]}
      * @param dataType the model's data type
+     * @param owned clone into engine-owned memory (needed when autograd may keep the tables)
      * @return {@code [cos, sin]}, each {@code (B, T, H + K, Dh)}; query heads carry {@code 1/sqrt(Dh)}
      */
-    public NDArray[] tables(NDManager manager, long[][] positions, DataType dataType) {
+    public NDArray[] tables(
+            NDManager manager, long[][] positions, DataType dataType, boolean owned) {
         int b = positions.length;
         int t = positions[0].length;
         int heads = numHeads + numKvHeads;
         int half = headDim / 2;
         int n = b * t * heads * headDim;
-        FloatBuffer cos = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
-        FloatBuffer sin = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.nativeOrder()).asFloatBuffer();
+        FloatBuffer cos = OwnedArrays.buffer(n);
+        FloatBuffer sin = OwnedArrays.buffer(n);
         float[] c = new float[headDim];
         float[] s = new float[headDim];
         float[] cq = new float[headDim];
@@ -92,8 +92,8 @@ public final class Rope {
         cos.rewind();
         sin.rewind();
         Shape shape = new Shape(b, t, heads, headDim);
-        NDArray cosA = manager.create(cos, shape);
-        NDArray sinA = manager.create(sin, shape);
+        NDArray cosA = OwnedArrays.floats(manager, cos, shape, owned);
+        NDArray sinA = OwnedArrays.floats(manager, sin, shape, owned);
         if (dataType != DataType.FLOAT32) {
             cosA = cosA.toType(dataType, false);
             sinA = sinA.toType(dataType, false);
@@ -106,16 +106,19 @@ public final class Rope {
      *
      * @param manager where to create it
      * @param dataType the model's data type
+     * @param owned clone into engine-owned memory (needed when autograd may keep it)
      * @return {@code (Dh, Dh)}
      */
-    public NDArray rotateHalfMatrix(NDManager manager, DataType dataType) {
+    public NDArray rotateHalfMatrix(NDManager manager, DataType dataType, boolean owned) {
         int half = headDim / 2;
         float[] r = new float[headDim * headDim];
         for (int j = 0; j < half; j++) {
             r[(j + half) * headDim + j] = -1f; // out[j] = -x[j + half]
             r[j * headDim + j + half] = 1f; // out[j + half] = x[j]
         }
-        NDArray m = manager.create(r, new Shape(headDim, headDim));
+        FloatBuffer data = OwnedArrays.buffer(r.length);
+        data.put(r).rewind();
+        NDArray m = OwnedArrays.floats(manager, data, new Shape(headDim, headDim), owned);
         return dataType == DataType.FLOAT32 ? m : m.toType(dataType, false);
     }
 
