@@ -48,6 +48,11 @@ import java.util.Set;
  * (dropout masks, curriculum, data order, learning rate) is a pure function of (seed, step), so
  * {@link #resume()} continues with exactly the losses of an uninterrupted run.
  *
+ * <p>A step whose loss or gradient norm is not finite is recomputed (up to 3 times) before its
+ * update; a step that stays non-finite is skipped. This works around sporadic non-finite gradients
+ * seen with DJL 0.36 / PyTorch 2.7.1 on CPU that a re-run of the same step does not reproduce
+ * ({@link StepMetrics#retries()} reports them).
+ *
  * <p>Only one trainer may run a step at a time per JVM (DJL allows one gradient collector).
  */
 public final class LayerSkipTrainer {
@@ -57,6 +62,7 @@ public final class LayerSkipTrainer {
 
     private static final String OPTIMIZER_FILE = "optimizer.bin";
     private static final String STATE_FILE = "state.json";
+    private static final int MAX_RETRIES = 3;
 
     private final LlamaModel model;
     private final LayerSkipTrainingConfig config;
@@ -289,6 +295,7 @@ public final class LayerSkipTrainer {
                             stepTokens,
                             stepTokens / stepSeconds,
                             r.skippedFraction,
+                            r.retries,
                             elapsed,
                             perStep * (config.steps() - step)));
             boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
@@ -310,6 +317,7 @@ public final class LayerSkipTrainer {
         double learningRate;
         double gradNorm;
         double skippedFraction;
+        int retries;
         SkipForward.Compute compute;
     }
 
@@ -327,9 +335,55 @@ public final class LayerSkipTrainer {
         for (int i = 0; i < exits.length; i++) {
             w[i] = all[exits[i]];
         }
-        SkipForward.Compute compute = new SkipForward.Compute();
+        SkipForward.Compute compute = null;
+        double loss = Double.NaN;
+        double[] exitLosses = null;
+        double norm = Double.NaN;
+        int retries = 0;
+        for (int attempt = 0; attempt <= MAX_RETRIES; attempt++) {
+            compute = new SkipForward.Compute();
+            exitLosses = new double[exits.length];
+            loss = accumulate(t, enabled, w, compute, exitLosses);
+            norm = globalNorm(Set.of(), 0f);
+            if (Double.isFinite(loss) && Double.isFinite(norm)) {
+                break;
+            }
+            // Non-finite values that a re-run of the same (deterministic) step does not reproduce
+            // have been observed with DJL 0.36 / PyTorch 2.7.1 on CPU; zero the gradients and
+            // recompute the step. Genuine divergence stays non-finite and skips the update.
+            zeroGradients();
+            retries = attempt + 1;
+        }
+        Set<String> skip = new HashSet<>();
+        for (int l = 0; l < model.numLayers(); l++) {
+            if (compute.runOfLayer(l) == 0) {
+                skip.addAll(layerParameters.get(l));
+            }
+        }
+        StepResult result = new StepResult();
+        result.retries = retries;
+        result.gradNorm = norm;
+        result.learningRate = optimizer.learningRate(t);
+        if (Double.isFinite(norm) && Double.isFinite(loss)) {
+            globalNorm(skip, config.clipNorm());
+            optimizer.step(t, parameters, skip);
+        } else {
+            zeroGradients(); // still non-finite after the retries: skip this update
+        }
+        step = t + 1;
+        result.step = t;
+        result.loss = loss;
+        result.exitLayers = exits;
+        result.exitLosses = exitLosses;
+        result.skippedFraction = compute.skippedFraction();
+        result.compute = compute;
+        return result;
+    }
+
+    /** Runs the micro-batches of step t forward and backward; returns the mean loss. */
+    private double accumulate(
+            long t, boolean[] enabled, double[] w, SkipForward.Compute compute, double[] exitLosses) {
         double loss = 0;
-        double[] exitLosses = new double[exits.length];
         int acc = config.accumulation();
         for (int k = 0; k < acc; k++) {
             try (NDManager sub = manager.newSubManager()) {
@@ -349,35 +403,32 @@ public final class LayerSkipTrainer {
                 }
             }
         }
-        Set<String> skip = new HashSet<>();
-        for (int l = 0; l < model.numLayers(); l++) {
-            if (compute.runOfLayer(l) == 0) {
-                skip.addAll(layerParameters.get(l));
+        return loss;
+    }
+
+    /** Sets every gradient to zero. */
+    private void zeroGradients() {
+        try (NDManager sub = manager.newSubManager()) {
+            for (Pair<String, Parameter> p : parameters) {
+                NDArray a = p.getValue().getArray();
+                if (a.hasGradient()) {
+                    NDArray g = a.getGradient();
+                    g.attach(sub);
+                    g.muli(0f); // not g - g, which keeps NaN
+                }
             }
         }
-        StepResult result = new StepResult();
-        result.gradNorm = clipGlobalNorm(config.clipNorm(), skip);
-        result.learningRate = optimizer.learningRate(t);
-        optimizer.step(t, parameters, skip);
-        step = t + 1;
-        result.step = t;
-        result.loss = loss;
-        result.exitLayers = exits;
-        result.exitLosses = exitLosses;
-        result.skippedFraction = compute.skippedFraction();
-        result.compute = compute;
-        return result;
     }
 
     /**
-     * Computes the global L2 norm of all gradients and, when it exceeds {@code maxNorm}, scales
-     * every gradient in place by {@code maxNorm / norm} (torch's {@code clip_grad_norm_}).
+     * Computes the global L2 norm of all gradients and, when it exceeds {@code maxNorm} &gt; 0,
+     * scales every gradient in place by {@code maxNorm / norm} (torch's {@code clip_grad_norm_}).
      *
-     * @param maxNorm the limit; 0 only measures
      * @param skip parameters to leave out
+     * @param maxNorm the limit; 0 only measures
      * @return the norm before clipping
      */
-    private double clipGlobalNorm(float maxNorm, Set<String> skip) {
+    private double globalNorm(Set<String> skip, float maxNorm) {
         try (NDManager sub = manager.newSubManager()) {
             List<NDArray> grads = new ArrayList<>();
             NDList squares = new NDList();

@@ -39,7 +39,7 @@ import java.util.Set;
  * <p>Parameters in the {@code skip} set of {@link #step} are left completely untouched (no decay,
  * no moment update), like {@code torch.optim} for a parameter whose gradient is {@code None}; the
  * trainer uses it for layers that layer dropout skipped for every row of a step (DJL's optimizers
- * would otherwise move them with zero gradients). Gradients are zeroed after each update.
+ * would otherwise move them with zero gradients). Gradients are zeroed (multiplied by 0) after each update.
  *
  * <p>Not thread-safe.
  */
@@ -110,7 +110,7 @@ public final class ResumableAdamW {
             }
             NDArray g = w.getGradient();
             if (skip.contains(pair.getKey())) {
-                g.subi(g);
+                g.muli(0f);
                 g.close();
                 continue;
             }
@@ -126,7 +126,7 @@ public final class ResumableAdamW {
             NDArray denom = s.v.div((float) c2).sqrt().addi(epsilon);
             w.subi(s.m.div(denom).muli((float) (lr / c1)));
             denom.close();
-            g.subi(g);
+            g.muli(0f);
             g.close();
         }
     }

@@ -14,6 +14,7 @@ package org.layerskip.train;
  * @param tokens tokens processed in this step (B · T_seq · accumulation)
  * @param tokensPerSecond throughput of this step
  * @param skippedFraction share of (layer, row) pairs skipped by layer dropout
+ * @param retries how often the step was recomputed after non-finite loss or gradients
  * @param elapsedSeconds wall time since this {@code train} call started
  * @param etaSeconds estimated time to step T at the running average speed
  */
@@ -29,5 +30,6 @@ public record StepMetrics(
         long tokens,
         double tokensPerSecond,
         double skippedFraction,
+        int retries,
         double elapsedSeconds,
         double etaSeconds) {}

@@ -108,6 +108,39 @@ public class LayerSkipTrainerTest {
     }
 
     @Test
+    public void continuedTrainingFromHfCheckpoint() throws IOException {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            Path dir = org.layerskip.io.Fixtures.dir("tiny-f32"); // V = 256, L = 4
+            LlamaModel model = LayerSkipTrainer.loadForTraining(dir, manager);
+            float before = model.getLayer(2).getMlp().getParameters().get(0).getValue()
+                    .getArray().sum().getFloat();
+            LayerSkipTrainingConfig cfg =
+                    LayerSkipTrainingConfig.builder()
+                            .optMaxDropRate(0.1)
+                            .optTimeCurriculum(TimeCurriculum.CONSTANT) // continual: S(t) = 1
+                            .optCurriculum(LayerSkipTrainingConfig.CurriculumType.GRADUAL)
+                            .optLearningRate(1e-3f)
+                            .optSteps(3)
+                            .optBatchSize(4)
+                            .optSeqLen(8)
+                            .build(4);
+            long[][] w = new long[16][9];
+            for (int i = 0; i < w.length; i++) {
+                for (int j = 0; j < 9; j++) {
+                    w[i][j] = (3 + 7 * i + 5 * j) % 256;
+                }
+            }
+            LayerSkipTrainer.Summary s =
+                    new LayerSkipTrainer(model, cfg, TokenSequences.of(w, 1), null).train(3, null);
+            Assert.assertEquals(s.losses().length, 3);
+            Assert.assertTrue(Double.isFinite(s.finalLoss()));
+            float after = model.getLayer(2).getMlp().getParameters().get(0).getValue()
+                    .getArray().sum().getFloat();
+            Assert.assertNotEquals(after, before);
+        }
+    }
+
+    @Test
     public void halfWrittenCheckpointDoesNotReplaceTheLastGoodOne() throws IOException {
         Path root = Files.createTempDirectory("ls-ckpt");
         TrainingCheckpoints ck = new TrainingCheckpoints(root, 2);
