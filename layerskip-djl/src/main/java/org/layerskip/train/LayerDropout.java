@@ -1,9 +1,9 @@
 package org.layerskip.train;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
 import org.layerskip.nn.AttentionContext;
@@ -92,7 +92,8 @@ public final class LayerDropout {
     /**
      * Runs one decoder layer on the rows of {@code h} that are not dropped and passes the dropped
      * rows through unchanged (eq. 1 with per-sample M). The layer's compute is spent on the kept
-     * rows only: they are gathered into a smaller batch, run, and scattered back. Differentiable.
+     * rows only: they are gathered into a smaller batch, run, and scattered back (by exact one-hot
+     * selection matmuls). Differentiable.
      *
      * @param ps the parameter store
      * @param layer the decoder layer f_l (plus its residual)
@@ -125,26 +126,26 @@ public final class LayerDropout {
         if (kept == 0) {
             return h;
         }
-        long[] keptRows = new long[kept];
-        long[] droppedRows = new long[b - kept];
-        // order[i] = position of original row i in concat(kept rows, dropped rows)
-        long[] order = new long[b];
-        int k = 0;
-        int d = 0;
+        // Gather and scatter with one-hot selection matrices (exact: each output element is 1·x
+        // plus exact zeros), not DJL's integer-array indexing.
+        float[] select = new float[kept * b]; // (kept, B), row j picks the j-th kept row
+        float[] passMask = new float[b]; // 1 where the row is dropped and passes through
+        int j = 0;
         for (int r = 0; r < b; r++) {
             if (drop[r]) {
-                order[r] = kept + d;
-                droppedRows[d++] = r;
+                passMask[r] = 1f;
             } else {
-                order[r] = k;
-                keptRows[k++] = r;
+                select[j++ * b + r] = 1f;
             }
         }
         NDManager m = h.getManager();
-        NDArray keptIdx = m.create(keptRows);
-        NDArray droppedIdx = m.create(droppedRows);
-        NDArray out = layer.forward(ps, h.get(keptIdx), ctx, null, training); // (kept, T, D)
-        NDArray joined = NDArrays.concat(new NDList(out, h.get(droppedIdx)), 0); // (B, T, D)
-        return joined.get(m.create(order));
+        DataType dt = h.getDataType();
+        Shape shape = h.getShape();
+        NDArray sel = m.create(select, new Shape(kept, b)).toType(dt, false); // (kept, B)
+        NDArray keptRows = sel.matMul(h.reshape(b, -1)).reshape(kept, shape.get(1), shape.get(2));
+        NDArray out = layer.forward(ps, keptRows, ctx, null, training); // (kept, T, D)
+        NDArray back = sel.transpose().matMul(out.reshape(kept, -1)).reshape(shape); // (B, T, D)
+        NDArray pass = m.create(passMask, new Shape(b, 1, 1)).toType(dt, false); // (B, 1, 1)
+        return h.mul(pass).add(back);
     }
 }
