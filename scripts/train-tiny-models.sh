@@ -9,9 +9,13 @@
 #    and tiny-baseline (p_max 0, last-layer loss only);
 # 3. saves both (HF layout, F32, tokenizer) plus heldout.txt under
 #    model-zoo/src/main/resources/org/layerskip/zoo/models/ and prints per-layer held-out metrics.
-# Run time: about 15 minutes per model on 2 otherwise idle cores (2 x 450 steps x 1024 tokens);
-# much longer on a loaded machine. Interrupted runs resume from build-out/tiny/*.work/checkpoints.
-# Extra arguments are passed to both training runs (e.g. --steps 20 for a smoke test).
+# Run time: 450 steps x 1024 tokens per model; at the ~1400 tokens/s measured on 2 free cores that
+# is ~6 minutes per model, but on a shared, loaded machine it took far longer (see the report).
+# Interrupted runs resume exactly from build-out/tiny/*.work/checkpoints (checkpoint every 25 steps).
+# A JVM that dies (sporadic native heap corruption has been seen with DJL 0.36 / PyTorch 2.7.1 CPU
+# in long runs) is restarted from the last checkpoint, up to 20 times.
+# VARIANTS="layerskip" or "baseline" trains one model only. Extra arguments are passed to the
+# training runs (e.g. --steps 20 for a smoke test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ZOO=model-zoo/src/main/resources/org/layerskip/zoo/models
@@ -22,13 +26,19 @@ mvn -o -q -B package -DskipTests -pl examples -am
 CP="examples/target/classes:layerskip-djl/target/classes:$(tr ':' '\n' < examples/target/classpath.txt | grep -v 'org/layerskip' | paste -sd:)"
 COMMON=(--tokenizer "$WORK/tokenizer" --layers 8 --hidden 128 --intermediate 384 --heads 4
         --kv-heads 2 --seq-len 128 --batch 8 --steps 450 --warmup 30 --lr 3e-3 --seed 1234
-        --p-max 0.2 --e-scale 0.5 --dilation 2 --save-dtype F32 --checkpoint-every 50)
-JAVA=(java -Xmx6g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2 -cp "$CP"
-      org.layerskip.examples.TrainTinyModel)
-for variant in layerskip baseline; do
+        --p-max 0.2 --e-scale 0.5 --dilation 2 --save-dtype F32 --checkpoint-every 25)
+JAVA=(java -Xmx6g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=2
+      -XX:ErrorFile="$WORK/hs_err_%p.log" -cp "$CP" org.layerskip.examples.TrainTinyModel)
+for variant in ${VARIANTS:-layerskip baseline}; do
   start=$(date +%s)
-  "${JAVA[@]}" "${COMMON[@]}" --variant "$variant" --out "$ZOO/tiny-$variant" \
-      --work "$WORK/$variant.work" --no-progress "$@"
+  for attempt in $(seq 1 20); do
+    if "${JAVA[@]}" "${COMMON[@]}" --variant "$variant" --out "$ZOO/tiny-$variant" \
+        --work "$WORK/$variant.work" --no-progress "$@"; then
+      break
+    fi
+    echo "tiny-$variant: JVM exited abnormally (attempt $attempt); resuming from the last checkpoint" >&2
+    [ "$attempt" = 20 ] && exit 1
+  done
   echo "tiny-$variant: $(( $(date +%s) - start )) s"
 done
 du -sh "$ZOO"/tiny-* "$ZOO/heldout.txt"
