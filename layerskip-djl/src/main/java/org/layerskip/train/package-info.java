@@ -15,8 +15,26 @@
  *       "0::4"}, as in torchtune's recipe configs.
  * </ul>
  *
+ * <p>The NDArray half (DJL, PyTorch engine):
+ *
+ * <ul>
+ *   <li>{@link org.layerskip.train.LayerDropout}: per-sample layer dropout that runs a layer on the
+ *       kept rows only; {@link org.layerskip.train.SkipForward} the training forward pass built on
+ *       it, counting skipped layer-rows.
+ *   <li>{@link org.layerskip.train.EarlyExitLoss}: eq. 5 with all enabled exits through the shared
+ *       head in one batched call.
+ *   <li>{@link org.layerskip.train.LayerSkipTrainer} with {@link
+ *       org.layerskip.train.LayerSkipTrainingConfig}: from-scratch or continued training, {@link
+ *       org.layerskip.train.ResumableAdamW}, warm-up + cosine, global-norm clipping, gradient
+ *       accumulation, crash-safe {@link org.layerskip.train.TrainingCheckpoints} with exact resume,
+ *       {@link org.layerskip.train.TrainingListener} callbacks and a JSONL {@link
+ *       org.layerskip.train.MetricsLog}.
+ *   <li>{@link org.layerskip.train.TokenSequences}: tokenized, packed, seeded-shuffle windows.
+ *   <li>{@link org.layerskip.train.LayerEvaluator}: perplexity and accuracy at every exit.
+ * </ul>
+ *
  * <p>Every schedule here is a pure function of the (0-based, global) optimizer step, so resuming
  * from a checkpoint at step t reproduces exactly the rates, masks and weights of an uninterrupted
- * run; no object in this package has mutable state.
+ * run; no schedule object has mutable state.
  */
 package org.layerskip.train;

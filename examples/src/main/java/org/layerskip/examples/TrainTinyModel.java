@@ -1,0 +1,266 @@
+package org.layerskip.examples;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.config.RopeScaling;
+import org.layerskip.io.HfLlama;
+import org.layerskip.io.SafetensorsDtype;
+import org.layerskip.nn.LlamaModel;
+import org.layerskip.tokenizer.LlamaTokenizer;
+import org.layerskip.train.LayerEvaluator;
+import org.layerskip.train.LayerMetrics;
+import org.layerskip.train.LayerSkipTrainer;
+import org.layerskip.train.LayerSkipTrainingConfig;
+import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
+import org.layerskip.train.MetricsLog;
+import org.layerskip.train.TimeCurriculum;
+import org.layerskip.train.TokenSequences;
+import org.layerskip.train.TrainingListener;
+import org.layerskip.train.StepMetrics;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Pretrains a small Llama from scratch on a text corpus, either with the LayerSkip recipe or as the
+ * baseline twin, saves it as a Hugging Face folder (weights, config, tokenizer) and evaluates every
+ * exit layer on held-out text.
+ *
+ * <p>Arguments ({@code --key value}): {@code --tokenizer DIR} (tokenizer.json, tokenizer_config.json,
+ * train-files.txt, heldout.txt, as written by {@code scripts/train_tokenizer.py}), {@code --out DIR},
+ * {@code --variant layerskip|baseline}, {@code --work DIR} (checkpoints + metrics.jsonl; resumed if
+ * present), and the hyperparameters {@code --steps --batch --seq-len --accumulation --lr --warmup
+ * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
+ * --save-dtype (F32|BF16) --max-train-files --checkpoint-every --no-progress}.
+ */
+public final class TrainTinyModel {
+
+    private TrainTinyModel() {}
+
+    /**
+     * The outcome of a run.
+     *
+     * @param outDir the saved model folder
+     * @param steps completed optimizer steps
+     * @param finalLoss the last step's loss
+     * @param tokensPerSecond average training throughput of this invocation
+     * @param seconds wall time of the training part
+     * @param heldout per-layer metrics of the saved model on the held-out text
+     */
+    public record Result(
+            Path outDir,
+            long steps,
+            double finalLoss,
+            double tokensPerSecond,
+            double seconds,
+            LayerMetrics heldout) {}
+
+    /**
+     * Runs from the command line.
+     *
+     * @param args see the class comment
+     * @throws IOException if files cannot be read or written
+     */
+    public static void main(String[] args) throws IOException {
+        Result r = runExample(args);
+        System.out.printf(
+                Locale.ROOT,
+                "saved %s: %d steps, final loss %.4f, %.0f tokens/s, %.0f s%n%s",
+                r.outDir(),
+                r.steps(),
+                r.finalLoss(),
+                r.tokensPerSecond(),
+                r.seconds(),
+                r.heldout().toTable());
+    }
+
+    /**
+     * Runs the example.
+     *
+     * @param args see the class comment
+     * @return the result
+     * @throws IOException if files cannot be read or written
+     */
+    public static Result runExample(String[] args) throws IOException {
+        Map<String, String> a = parse(args);
+        Path tokDir = Path.of(required(a, "tokenizer"));
+        Path out = Path.of(required(a, "out"));
+        boolean baseline = a.getOrDefault("variant", "layerskip").equals("baseline");
+        Path work = Path.of(a.getOrDefault("work", out + ".work"));
+        int layers = Integer.parseInt(a.getOrDefault("layers", "8"));
+        int hidden = Integer.parseInt(a.getOrDefault("hidden", "192"));
+        int inter = Integer.parseInt(a.getOrDefault("intermediate", "512"));
+        int heads = Integer.parseInt(a.getOrDefault("heads", "6"));
+        int kvHeads = Integer.parseInt(a.getOrDefault("kv-heads", "2"));
+        int seqLen = Integer.parseInt(a.getOrDefault("seq-len", "128"));
+        SafetensorsDtype saveDtype = SafetensorsDtype.valueOf(a.getOrDefault("save-dtype", "BF16"));
+
+        try (LlamaTokenizer tok = LlamaTokenizer.load(tokDir)) {
+            String probe = "def f(x):\n    return x ** 2  # héllo\n";
+            String back = tok.decode(tok.encode(probe, false));
+            if (!back.equals(probe)) {
+                throw new IllegalStateException("tokenizer does not round-trip: " + back);
+            }
+            List<Path> files = new ArrayList<>();
+            for (String line :
+                    Files.readAllLines(tokDir.resolve("train-files.txt"), StandardCharsets.UTF_8)) {
+                if (!line.isBlank()) {
+                    files.add(Path.of(line.strip()));
+                }
+            }
+            int maxFiles = Integer.parseInt(a.getOrDefault("max-train-files", "0"));
+            if (maxFiles > 0 && files.size() > maxFiles) {
+                files = files.subList(0, maxFiles);
+            }
+            LlamaConfig modelConfig =
+                    new LlamaConfig(
+                            tok.vocabSize(),
+                            hidden,
+                            inter,
+                            layers,
+                            heads,
+                            kvHeads,
+                            hidden / heads,
+                            1e-5,
+                            10000,
+                            RopeScaling.NONE,
+                            512,
+                            true,
+                            (int) tok.bosTokenId().orElse(-1),
+                            tok.eosTokenIds().stream().map(Long::intValue).toList(),
+                            "float32");
+            LayerSkipTrainingConfig.Builder b =
+                    LayerSkipTrainingConfig.builder()
+                            .optMaxDropRate(Double.parseDouble(a.getOrDefault("p-max", "0.2")))
+                            .optTimeCurriculum(TimeCurriculum.EXP)
+                            .optEScale(Double.parseDouble(a.getOrDefault("e-scale", "0.5")))
+                            .optCurriculum(CurriculumType.ROTATIONAL)
+                            .optLearningRate(Float.parseFloat(a.getOrDefault("lr", "3e-3")))
+                            .optWarmupSteps(Integer.parseInt(a.getOrDefault("warmup", "30")))
+                            .optSteps(Integer.parseInt(a.getOrDefault("steps", "600")))
+                            .optBatchSize(Integer.parseInt(a.getOrDefault("batch", "16")))
+                            .optSeqLen(seqLen)
+                            .optAccumulation(Integer.parseInt(a.getOrDefault("accumulation", "1")))
+                            .optSeed(Long.parseLong(a.getOrDefault("seed", "1234")))
+                            .optCheckpointEvery(Integer.parseInt(a.getOrDefault("checkpoint-every", "100")));
+            if (a.containsKey("dilation")) {
+                b.optDilation(Integer.parseInt(a.get("dilation")));
+            }
+            LayerSkipTrainingConfig cfg = b.build(layers);
+            if (baseline) {
+                cfg = cfg.asBaseline();
+            }
+            TokenSequences train =
+                    TokenSequences.pack(
+                            tok, TokenSequences.readAll(files), seqLen + 1, cfg.seed());
+            String heldText =
+                    Files.readString(tokDir.resolve("heldout.txt"), StandardCharsets.UTF_8);
+            TokenSequences held = TokenSequences.pack(tok, List.of(heldText), seqLen + 1, 0);
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s: %d train windows (%d tokens), %d held-out windows; %d params%n",
+                    baseline ? "baseline" : "layerskip",
+                    train.size(),
+                    (long) train.size() * (seqLen + 1),
+                    held.size(),
+                    modelConfig.parameterCount());
+
+            try (NDManager manager = NDManager.newBaseManager();
+                    MetricsLog log = new MetricsLog(work.resolve("metrics.jsonl"));
+                    ProgressBarListener bar =
+                            new ProgressBarListener(baseline ? "baseline" : "layerskip")) {
+                LlamaModel model = LayerSkipTrainer.newModel(modelConfig, manager, cfg.seed());
+                LayerSkipTrainer trainer =
+                        new LayerSkipTrainer(model, cfg, train, work.resolve("checkpoints"));
+                trainer.resume()
+                        .ifPresent(s -> System.err.println("resumed from step " + s));
+                boolean progress = !a.containsKey("no-progress");
+                TrainingListener both =
+                        new TrainingListener() {
+                            @Override
+                            public void onStart(long start, long total) {
+                                if (progress) {
+                                    bar.onStart(start, total);
+                                }
+                            }
+
+                            @Override
+                            public void onStep(StepMetrics m) {
+                                log.onStep(m);
+                                if (progress) {
+                                    bar.onStep(m);
+                                } else if (m.step() % 20 == 0) {
+                                    System.err.printf(
+                                            Locale.ROOT,
+                                            "step %d loss %.4f last %.4f %.0f tok/s eta %s%n",
+                                            m.step(),
+                                            m.loss(),
+                                            m.lastLayerLoss(),
+                                            m.tokensPerSecond(),
+                                            ProgressBarListener.formatSeconds(m.etaSeconds()));
+                                }
+                            }
+
+                            @Override
+                            public void onCheckpoint(long step, Path dir) {
+                                log.onCheckpoint(step, dir);
+                            }
+                        };
+                LayerSkipTrainer.Summary s = trainer.train(cfg.steps(), both);
+                bar.close();
+                HfLlama.save(model, out, saveDtype, Long.MAX_VALUE);
+                for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
+                    Files.copy(tokDir.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                }
+                Files.copy(
+                        tokDir.resolve("heldout.txt"),
+                        out.resolveSibling("heldout.txt"),
+                        StandardCopyOption.REPLACE_EXISTING);
+                LayerMetrics metrics;
+                try (NDManager evalManager = NDManager.newBaseManager()) {
+                    LlamaModel saved = HfLlama.load(out, evalManager, DataType.FLOAT32);
+                    metrics = LayerEvaluator.evaluate(saved, held, 8);
+                }
+                log.logEvaluation(trainer.getStep(), metrics);
+                Files.writeString(
+                        work.resolve("heldout-layers.md"), metrics.toTable(), StandardCharsets.UTF_8);
+                return new Result(
+                        out, trainer.getStep(), s.finalLoss(), s.tokensPerSecond(), s.seconds(), metrics);
+            }
+        }
+    }
+
+    private static Map<String, String> parse(String[] args) {
+        Map<String, String> m = new HashMap<>();
+        for (int i = 0; i < args.length; i++) {
+            if (!args[i].startsWith("--")) {
+                throw new IllegalArgumentException("expected --key, got " + args[i]);
+            }
+            String key = args[i].substring(2);
+            if (key.equals("no-progress")) {
+                m.put(key, "true");
+            } else {
+                m.put(key, args[++i]);
+            }
+        }
+        return m;
+    }
+
+    private static String required(Map<String, String> a, String key) {
+        String v = a.get(key);
+        if (v == null) {
+            throw new IllegalArgumentException("--" + key + " is required");
+        }
+        return v;
+    }
+}

@@ -1,0 +1,82 @@
+package org.layerskip.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.training.ParameterStore;
+
+import org.layerskip.nn.LlamaModel;
+
+/**
+ * Measures perplexity and next-token accuracy at every exit layer on held-out windows: the quality
+ * curve of early-exit inference (Elhoushi et al. 2024, Tables 1–2 report the same per-layer
+ * perplexity). Each batch takes one {@link LlamaModel#forwardExits} call with every exit.
+ */
+public final class LayerEvaluator {
+
+    private LayerEvaluator() {}
+
+    /**
+     * Evaluates every exit {@code 1..L}.
+     *
+     * @param model the model
+     * @param data windows; the model reads all but the last token of each and predicts the rest
+     * @param batchSize rows per forward pass
+     * @return per-layer perplexity and accuracy
+     */
+    public static LayerMetrics evaluate(LlamaModel model, TokenSequences data, int batchSize) {
+        int numLayers = model.numLayers();
+        int[] exits = new int[numLayers];
+        for (int i = 0; i < numLayers; i++) {
+            exits[i] = i + 1;
+        }
+        return evaluate(model, data, batchSize, exits);
+    }
+
+    /**
+     * Evaluates the given exits.
+     *
+     * @param model the model
+     * @param data held-out windows
+     * @param batchSize rows per forward pass
+     * @param exits exit layers in {@code [1, L]}, ascending
+     * @return per-exit perplexity and accuracy
+     */
+    public static LayerMetrics evaluate(
+            LlamaModel model, TokenSequences data, int batchSize, int[] exits) {
+        NDManager owner = model.getEmbedding().getArray().getManager();
+        ParameterStore ps = new ParameterStore(owner, false);
+        double[] nll = new double[exits.length];
+        long[] correct = new long[exits.length];
+        long tokens = 0;
+        for (int start = 0; start < data.size(); start += batchSize) {
+            int n = Math.min(batchSize, data.size() - start);
+            int[] rows = new int[n];
+            for (int j = 0; j < n; j++) {
+                rows[j] = start + j;
+            }
+            try (NDManager sub = owner.newSubManager()) {
+                NDArray batch = data.rows(sub, rows);
+                NDArray input = batch.get(":, :-1");
+                NDArray labels = batch.get(":, 1:");
+                NDList logits = model.forwardExits(ps, input, exits, false);
+                NDArray idx = labels.expandDims(-1); // (B, T, 1)
+                for (int e = 0; e < exits.length; e++) {
+                    NDArray lg = logits.get(e).toType(DataType.FLOAT32, false); // (B, T, V)
+                    NDArray logp = lg.logSoftmax(-1);
+                    nll[e] -= logp.gather(idx, -1).toType(DataType.FLOAT64, false).sum().getDouble();
+                    correct[e] += lg.argMax(-1).eq(labels).sum().getLong();
+                }
+                tokens += labels.size();
+            }
+        }
+        double[] ppl = new double[exits.length];
+        double[] acc = new double[exits.length];
+        for (int e = 0; e < exits.length; e++) {
+            ppl[e] = Math.exp(nll[e] / tokens);
+            acc[e] = (double) correct[e] / tokens;
+        }
+        return new LayerMetrics(exits.clone(), ppl, acc, tokens);
+    }
+}

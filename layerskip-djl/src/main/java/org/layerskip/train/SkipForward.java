@@ -1,0 +1,137 @@
+package org.layerskip.train;
+
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.NDList;
+import ai.djl.training.ParameterStore;
+
+import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LlamaModel;
+
+/**
+ * The cache-free training forward pass of LayerSkip: embeddings, then every layer with per-sample
+ * {@link LayerDropout}, collecting the hidden states of the layers whose exit is in the loss. Built
+ * only from the public pieces of {@link LlamaModel} ({@code embed}, {@code trainingContext}, {@code
+ * getLayer}), so the model's own semantics are untouched.
+ */
+public final class SkipForward {
+
+    private SkipForward() {}
+
+    /**
+     * Counts of layer-rows in a pass: how many (layer, row) pairs the layers were asked to run and
+     * how many actually ran. With B rows and L layers, {@code scheduled = B·L}.
+     */
+    public static final class Compute {
+        private long scheduled;
+        private long run;
+        private long[] runPerLayer = new long[0];
+
+        /**
+         * Returns how many rows each layer ran on.
+         *
+         * @param layer l
+         * @return rows run by layer l, summed over passes
+         */
+        public long runOfLayer(int layer) {
+            return layer < runPerLayer.length ? runPerLayer[layer] : 0;
+        }
+
+        /**
+         * Returns the number of (layer, row) pairs seen.
+         *
+         * @return B·L summed over passes
+         */
+        public long scheduled() {
+            return scheduled;
+        }
+
+        /**
+         * Returns the number of (layer, row) pairs whose layer actually ran.
+         *
+         * @return at most {@link #scheduled()}
+         */
+        public long run() {
+            return run;
+        }
+
+        /**
+         * Returns the skipped fraction.
+         *
+         * @return {@code 1 - run/scheduled}, 0 when nothing was scheduled
+         */
+        public double skippedFraction() {
+            return scheduled == 0 ? 0.0 : 1.0 - (double) run / scheduled;
+        }
+
+        void add(int layer, long scheduledRows, long runRows) {
+            if (layer >= runPerLayer.length) {
+                runPerLayer = java.util.Arrays.copyOf(runPerLayer, layer + 1);
+            }
+            runPerLayer[layer] += runRows;
+            scheduled += scheduledRows;
+            run += runRows;
+        }
+    }
+
+    /**
+     * Runs the layers over whole sequences with layer dropout and returns the outputs of the
+     * requested layers.
+     *
+     * @param model the model
+     * @param ps the parameter store
+     * @param ids input token ids {@code (B, T)} int64
+     * @param dropout layer dropout, or null for none
+     * @param step the global optimizer step (selects the dropout masks)
+     * @param microBatch the micro-batch index within the step
+     * @param collect length L; layer l's output {@code (B, T, D)} is returned when true
+     * @param training whether gradients are recorded
+     * @param compute receives the layer-row counts, or null
+     * @return the collected hidden states, in layer order
+     */
+    public static NDList run(
+            LlamaModel model,
+            ParameterStore ps,
+            NDArray ids,
+            LayerDropout dropout,
+            long step,
+            int microBatch,
+            boolean[] collect,
+            boolean training,
+            Compute compute) {
+        int numLayers = model.numLayers();
+        if (collect.length != numLayers) {
+            throw new IllegalArgumentException(
+                    "collect mask has length " + collect.length + ", model has " + numLayers);
+        }
+        int last = numLayers;
+        while (last > 0 && !collect[last - 1]) {
+            last--;
+        }
+        int b = (int) ids.getShape().get(0);
+        int t = (int) ids.getShape().get(1);
+        NDArray h = model.embed(ps, ids);
+        AttentionContext ctx = model.trainingContext(h.getManager(), t);
+        NDList out = new NDList();
+        for (int l = 0; l < last; l++) {
+            boolean[] drop =
+                    dropout == null ? new boolean[b] : dropout.dropMask(step, microBatch, l, b);
+            int kept = 0;
+            for (boolean d : drop) {
+                kept += d ? 0 : 1;
+            }
+            if (compute != null) {
+                compute.add(l, b, kept);
+            }
+            h = LayerDropout.apply(ps, model.getLayer(l), h, ctx, drop, training);
+            if (collect[l]) {
+                out.add(h);
+            }
+        }
+        if (compute != null) {
+            for (int l = last; l < numLayers; l++) {
+                compute.add(l, b, 0); // layers past the last collected exit never run
+            }
+        }
+        return out;
+    }
+}
