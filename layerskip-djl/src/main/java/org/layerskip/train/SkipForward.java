@@ -2,8 +2,10 @@ package org.layerskip.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
+import org.layerskip.config.LayerAttention;
 import org.layerskip.nn.AttentionContext;
 import org.layerskip.nn.LlamaModel;
 
@@ -110,7 +112,9 @@ public final class SkipForward {
         int b = (int) ids.getShape().get(0);
         int t = (int) ids.getShape().get(1);
         NDArray h = model.embed(ps, ids);
-        AttentionContext ctx = model.trainingContext(h.getManager(), t);
+        // one context per attention kind (full, sliding window, chunked), shared by its layers
+        java.util.Map<LayerAttention, AttentionContext> contexts = new java.util.HashMap<>();
+        NDManager m = h.getManager();
         NDList out = new NDList();
         for (int l = 0; l < last; l++) {
             boolean[] drop =
@@ -122,6 +126,10 @@ public final class SkipForward {
             if (compute != null) {
                 compute.add(l, b, kept);
             }
+            AttentionContext ctx =
+                    contexts.computeIfAbsent(
+                            model.getConfig().layerAttention().get(l),
+                            kind -> model.trainingContext(m, t, kind));
             h = LayerDropout.apply(ps, model.getLayer(l), h, ctx, drop, training);
             if (collect[l]) {
                 out.add(h);
