@@ -376,12 +376,22 @@ public final class LlamaModel extends AbstractBlock {
      * The shared exit head: final norm and LM head.
      *
      * @param ps the parameter store
-     * @param h hidden states {@code (B, T, D)} from any layer
-     * @return logits {@code (B, T, V)}
+     * @param h hidden states {@code (..., D)} from any layer, e.g. {@code (B, T, D)}, or several
+     *     exits stacked as {@code (E, B, T, D)} for one batched call
+     * @return logits {@code (..., V)}
      */
     public NDArray head(ParameterStore ps, NDArray h) {
         notNull(ps, "parameter store");
-        checkHidden(h);
+        notNull(h, "hidden states");
+        Shape hs = h.getShape();
+        if (hs.dimension() < 2 || hs.get(hs.dimension() - 1) != config.hiddenSize()) {
+            throw new IllegalArgumentException(
+                    "hidden states must have shape (..., " + config.hiddenSize() + "), got " + hs);
+        }
+        if (h.getDataType() != dataType()) {
+            throw new IllegalArgumentException(
+                    "hidden states must be " + dataType() + ", got " + h.getDataType());
+        }
         NDArray w = ps.getValue(getLmHead(), h.getDevice(), false);
         return LlamaAttention.linear(norm.forward(ps, h, false), w);
     }

@@ -130,7 +130,7 @@ public class ArgumentValidationTest {
             {"runLayers hidden shape", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 31)), state, 0, 2, 0), "hidden states"},
             {"runLayers hidden dtype", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 32), DataType.FLOAT64), state, 0, 2, 0), "hidden states"},
             {"runLayers starts len", (Call) () -> model.runLayers(ps, hidden, state, 0, 2, new int[] {0, 0}), "batch"},
-            {"head shape", (Call) () -> model.head(ps, manager.zeros(new Shape(2, 32))), "hidden states"},
+            {"head shape", (Call) () -> model.head(ps, manager.zeros(new Shape(2, 5, 31))), "hidden states"},
             {"newState batch 0", (Call) () -> model.newState(manager, 0, 8), "batch"},
             {"newState capacity 0", (Call) () -> model.newState(manager, 1, 0), "capacity"},
             {"newState huge", (Call) () -> model.newState(manager, 1 << 16, 1 << 20), "too large"},
