@@ -133,7 +133,8 @@ public class LayerSkipCliTest {
             {1, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--exit-layer", "4"}},
             {1, new String[] {"generate", "--model", f, "--prompt-ids", "1,256"}},
             {1, new String[] {"generate", "--model", f + "/missing", "--prompt-ids", "1,2"}},
-            {1, new String[] {"generate", "--prompt-ids", "1,2"}}, // default model not available yet
+            {1, new String[] {"generate", "--prompt-ids", "1,999999"}}, // default model, id > vocab
+            {1, new String[] {"generate", "--model", "no-such-zoo-id", "--prompt-ids", "1,2"}},
             {1, new String[] {"generate", "--model", f, "--prompt", "hello"}}, // no tokenizer.json
             {2, new String[] {"generate", "--model", f, "--prompt-ids", "1,2", "--prompt", "x"}},
             {2, new String[] {"generate", "--model", f}},
@@ -158,6 +159,17 @@ public class LayerSkipCliTest {
         List<String> lines = r.err().lines().collect(Collectors.toList());
         Assert.assertEquals(lines.size(), 1, r.err());
         Assert.assertTrue(lines.get(0).startsWith("error: "), lines.get(0));
+    }
+
+    @Test
+    public void defaultModelIsTheBundledLayerSkipModel() {
+        Run r = cli("generate", "--prompt", "def f(x):", "--max-new-tokens", "8", "--json");
+        Assert.assertEquals(r.code(), 0, r.err());
+        JsonObject o = r.json();
+        Assert.assertEquals(o.get("strategy").getAsString(), "self-speculative");
+        Assert.assertTrue(o.get("num_generated").getAsInt() >= 1);
+        Assert.assertTrue(o.get("text").getAsString().length() > 0);
+        Assert.assertTrue(o.has("acceptance_rate"));
     }
 
     @Test
