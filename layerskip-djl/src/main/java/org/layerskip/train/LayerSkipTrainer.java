@@ -49,9 +49,10 @@ import java.util.Set;
  * {@link #resume()} continues with exactly the losses of an uninterrupted run.
  *
  * <p>A step whose loss or gradient norm is not finite is recomputed (up to 3 times) before its
- * update; a step that stays non-finite is skipped. This works around sporadic non-finite gradients
- * seen with DJL 0.36 / PyTorch 2.7.1 on CPU that a re-run of the same step does not reproduce
- * ({@link StepMetrics#retries()} reports them).
+ * update; if it stays non-finite, {@link #train} throws {@link IllegalStateException} without
+ * updating, so the last checkpoint stays good. This handles sporadic non-finite gradients seen with
+ * DJL 0.36 / PyTorch 2.7.1 on CPU in long runs, which a fresh process resuming from a checkpoint
+ * does not reproduce ({@link StepMetrics#retries()} reports recomputed steps).
  *
  * <p>Only one trainer may run a step at a time per JVM (DJL allows one gradient collector).
  */
@@ -325,6 +326,7 @@ public final class LayerSkipTrainer {
      * Runs one optimizer step: {@code accumulation} micro-batches forward/backward, clipping, AdamW.
      *
      * @return the step's numbers
+     * @throws IllegalStateException if the loss or gradients stay non-finite
      */
     StepResult trainStep() {
         long t = step;
@@ -364,12 +366,23 @@ public final class LayerSkipTrainer {
         result.retries = retries;
         result.gradNorm = norm;
         result.learningRate = optimizer.learningRate(t);
-        if (Double.isFinite(norm) && Double.isFinite(loss)) {
-            globalNorm(skip, config.clipNorm());
-            optimizer.step(t, parameters, skip);
-        } else {
-            zeroGradients(); // still non-finite after the retries: skip this update
+        if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
+            zeroGradients();
+            throw new IllegalStateException(
+                    "non-finite loss ("
+                            + loss
+                            + ") or gradient norm ("
+                            + norm
+                            + ") at step "
+                            + t
+                            + " after "
+                            + MAX_RETRIES
+                            + " recomputations; no update was applied. If a fresh process resumed"
+                            + " from the last checkpoint computes this step fine, the process state"
+                            + " was corrupted; otherwise training diverged.");
         }
+        globalNorm(skip, config.clipNorm());
+        optimizer.step(t, parameters, skip);
         step = t + 1;
         result.step = t;
         result.loss = loss;
@@ -414,7 +427,7 @@ public final class LayerSkipTrainer {
                 if (a.hasGradient()) {
                     NDArray g = a.getGradient();
                     g.attach(sub);
-                    g.muli(0f); // not g - g, which keeps NaN
+                    ResumableAdamW.zero(g);
                 }
             }
         }

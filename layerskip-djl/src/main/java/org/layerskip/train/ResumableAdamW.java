@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.Tracker;
@@ -39,11 +40,13 @@ import java.util.Set;
  * <p>Parameters in the {@code skip} set of {@link #step} are left completely untouched (no decay,
  * no moment update), like {@code torch.optim} for a parameter whose gradient is {@code None}; the
  * trainer uses it for layers that layer dropout skipped for every row of a step (DJL's optimizers
- * would otherwise move them with zero gradients). Gradients are zeroed (multiplied by 0) after each update.
+ * would otherwise move them with zero gradients). Gradients are overwritten with zeros after each update.
  *
  * <p>Not thread-safe.
  */
 public final class ResumableAdamW {
+
+    private static final NDIndex ELLIPSIS = new NDIndex("...");
 
     private final Tracker learningRate;
     private final float beta1;
@@ -110,7 +113,7 @@ public final class ResumableAdamW {
             }
             NDArray g = w.getGradient();
             if (skip.contains(pair.getKey())) {
-                g.muli(0f);
+                zero(g);
                 g.close();
                 continue;
             }
@@ -126,9 +129,19 @@ public final class ResumableAdamW {
             NDArray denom = s.v.div((float) c2).sqrt().addi(epsilon);
             w.subi(s.m.div(denom).muli((float) (lr / c1)));
             denom.close();
-            g.muli(0f);
+            zero(g);
             g.close();
         }
+    }
+
+    /**
+     * Overwrites an array with zeros in place. Unlike {@code g.muli(0)} or {@code g.subi(g)}, this
+     * also clears NaN and infinity (0 · NaN = NaN), so one bad gradient cannot poison later steps.
+     *
+     * @param g the array (e.g. a parameter's gradient)
+     */
+    static void zero(NDArray g) {
+        g.set(ELLIPSIS, 0f);
     }
 
     private static Slot newSlot(NDArray w) {
