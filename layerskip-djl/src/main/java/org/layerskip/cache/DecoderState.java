@@ -367,7 +367,14 @@ public final class DecoderState implements AutoCloseable {
         return sum;
     }
 
-    static boolean allEqual(int[] a) {
+    /**
+     * Returns whether every row starts at the same position (then one write, one table and one
+     * mask row serve the whole batch).
+     *
+     * @param a per-row values
+     * @return true if all equal
+     */
+    public static boolean allEqual(int[] a) {
         for (int x : a) {
             if (x != a[0]) {
                 return false;

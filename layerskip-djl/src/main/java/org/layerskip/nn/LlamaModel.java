@@ -539,7 +539,7 @@ public final class LlamaModel extends AbstractBlock {
 
     /** Rotary tables for positions [starts[r], starts[r] + T); batch 1 when rows agree. */
     private NDArray[] ropeTables(NDManager manager, int[] starts, int t, boolean owned) {
-        int rows = allEqual(starts) ? 1 : starts.length;
+        int rows = DecoderState.allEqual(starts) ? 1 : starts.length;
         long[][] positions = new long[rows][t];
         for (int r = 0; r < rows; r++) {
             for (int j = 0; j < t; j++) {
@@ -558,7 +558,7 @@ public final class LlamaModel extends AbstractBlock {
             KvCache cache,
             int[] starts,
             int t) {
-        boolean same = allEqual(starts);
+        boolean same = DecoderState.allEqual(starts);
         int[] rows = same ? new int[] {starts[0]} : starts;
         int s;
         if (cache.isRing()) {
@@ -657,15 +657,6 @@ public final class LlamaModel extends AbstractBlock {
         buf.rewind();
         NDArray bias = OwnedArrays.floats(manager, buf, new Shape(b, 1, (long) g * t, s), owned);
         return dataType() == DataType.FLOAT32 ? bias : bias.toType(dataType(), false);
-    }
-
-    private static boolean allEqual(int[] a) {
-        for (int x : a) {
-            if (x != a[0]) {
-                return false;
-            }
-        }
-        return true;
     }
 
     /** {@inheritDoc} */
