@@ -1,0 +1,132 @@
+package org.layerskip.bench;
+
+import ai.djl.ndarray.NDManager;
+
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.config.RopeScaling;
+import org.layerskip.nn.LlamaModel;
+import org.layerskip.train.LayerSkipTrainer;
+import org.layerskip.train.LayerSkipTrainingConfig;
+import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
+import org.layerskip.train.TimeCurriculum;
+import org.layerskip.train.TokenSequences;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+import java.io.IOException;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Cost of one optimizer step (forward, backward, AdamW) of the bundled models' architecture (8
+ * layers, dim 128, 4/2 heads, vocabulary 2048; batch 8 × 128 tokens) under three recipes:
+ *
+ * <ul>
+ *   <li>{@code baseline}: no layer dropout, last-layer loss only;
+ *   <li>{@code dropout}: layer dropout with p_max = 0.2 at full strength (S(t) = 1, exponential
+ *       depth scale), last-layer loss only — the issue's "with layer dropout" case;
+ *   <li>{@code layerskip}: the same dropout plus the rotational early-exit loss (R = 2, e_scale
+ *       0.5), the recipe the bundled {@code tiny-layerskip} model was trained with.
+ * </ul>
+ *
+ * <p>Dropped rows skip the layer's compute, so the {@code dropout} step should be cheaper than the
+ * {@code baseline} step by about the mean drop rate times the layers' share of the step. Data is
+ * random token ids: the cost does not depend on the values.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MILLISECONDS)
+@Warmup(iterations = 3, time = 5)
+@Measurement(iterations = 5, time = 10)
+@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx3g"})
+public class TrainingStepBenchmark {
+
+    /** Which training recipe a step follows. */
+    @Param({"baseline", "dropout", "layerskip"})
+    public String recipe;
+
+    /** Rows per step. */
+    @Param({"8"})
+    public int batch;
+
+    /** Tokens per row. */
+    @Param({"128"})
+    public int seqLen;
+
+    private NDManager manager;
+    private LayerSkipTrainer trainer;
+
+    /**
+     * Builds the model and trainer.
+     *
+     * @throws IOException never (no checkpoint folder)
+     */
+    @Setup(Level.Trial)
+    public void setUp() throws IOException {
+        int layers = 8;
+        LlamaConfig config =
+                new LlamaConfig(
+                        2048, 128, 384, layers, 4, 2, 32, 1e-5, 10000, RopeScaling.NONE, 512,
+                        true, 1, List.of(2), "float32");
+        LayerSkipTrainingConfig.Builder b =
+                LayerSkipTrainingConfig.builder()
+                        .optMaxDropRate(0.2)
+                        .optTimeCurriculum(TimeCurriculum.CONSTANT)
+                        .optEScale(0.5)
+                        .optCurriculum(CurriculumType.ROTATIONAL)
+                        .optDilation(2)
+                        .optWarmupSteps(0)
+                        .optSteps(Integer.MAX_VALUE)
+                        .optBatchSize(batch)
+                        .optSeqLen(seqLen)
+                        .optCheckpointEvery(0)
+                        .optSeed(1234);
+        LayerSkipTrainingConfig cfg =
+                switch (recipe) {
+                    case "baseline" -> b.build(layers).asBaseline();
+                    case "dropout" -> b.optCurriculum(CurriculumType.NONE).build(layers);
+                    case "layerskip" -> b.build(layers);
+                    default -> throw new IllegalArgumentException("unknown recipe " + recipe);
+                };
+        Random random = new Random(7);
+        long[][] windows = new long[256][seqLen + 1];
+        for (long[] w : windows) {
+            for (int i = 0; i < w.length; i++) {
+                w[i] = random.nextInt(config.vocabSize());
+            }
+        }
+        manager = NDManager.newBaseManager();
+        LlamaModel model = LayerSkipTrainer.newModel(config, manager, cfg.seed());
+        trainer = new LayerSkipTrainer(model, cfg, TokenSequences.of(windows, cfg.seed()), null);
+    }
+
+    /**
+     * Runs one optimizer step.
+     *
+     * @return the completed step count (consumed so the work is not eliminated)
+     * @throws IOException never (no checkpoint folder)
+     */
+    @Benchmark
+    public long step() throws IOException {
+        trainer.train(trainer.getStep() + 1, null);
+        return trainer.getStep();
+    }
+
+    /** Frees the native memory. */
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        manager.close();
+    }
+}
