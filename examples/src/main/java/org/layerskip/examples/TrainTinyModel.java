@@ -41,7 +41,7 @@ import java.util.Map;
  * {@code --variant layerskip|baseline}, {@code --work DIR} (checkpoints + metrics.jsonl; resumed if
  * present), and the hyperparameters {@code --steps --batch --seq-len --accumulation --lr --warmup
  * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
- * --save-dtype (F32|BF16) --max-train-files --checkpoint-every --no-progress}.
+ * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
  */
 public final class TrainTinyModel {
 
@@ -135,7 +135,7 @@ public final class TrainTinyModel {
                             10000,
                             RopeScaling.NONE,
                             512,
-                            true,
+                            Boolean.parseBoolean(a.getOrDefault("tie-embeddings", "true")),
                             (int) tok.bosTokenId().orElse(-1),
                             tok.eosTokenIds().stream().map(Long::intValue).toList(),
                             "float32");
