@@ -8,10 +8,9 @@
 # Rerun without it to refresh the stored outputs, e.g. after the bundled models are retrained.
 # NOTEBOOK_THREADS sets PyTorch's intra-op threads (default 1, so timings are comparable).
 #
-# Builds the project offline first. Until the bundled tiny models exist under
-# model-zoo/src/main/resources/org/layerskip/zoo/models/, and unless LAYERSKIP_MODELS is set, the
-# zoo ids tiny-layerskip / tiny-baseline are served from a temporary folder holding copies of the
-# tiny-f32 fixture (random weights) plus the hand-made test tokenizer.
+# Builds the project offline first. The notebooks use the tiny models and held-out text bundled in
+# model-zoo/src/main/resources/org/layerskip/zoo/models/ (LAYERSKIP_MODELS can point the zoo ids
+# elsewhere).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
@@ -28,18 +27,6 @@ mvn -o -q -B package -DskipTests -pl layerskip-djl,model-zoo,examples
 cp="$root/layerskip-djl/target/classes:$root/model-zoo/target/classes:$root/examples/target/classes"
 cp="$cp:$(tr ':' '\n' < examples/target/classpath.txt | grep -v '/org/layerskip/' | paste -sd: -)"
 
-tmp=""
-if [[ -z "${LAYERSKIP_MODELS:-}" && ! -f model-zoo/src/main/resources/org/layerskip/zoo/models/tiny-layerskip/config.json ]]; then
-  tmp="$(mktemp -d)"
-  for id in tiny-layerskip tiny-baseline; do
-    mkdir -p "$tmp/$id"
-    cp .cache/fixtures/tiny-f32/{config.json,generation_config.json,model.safetensors} "$tmp/$id/"
-    cp layerskip-djl/src/test/resources/tokenizers/tiny/{tokenizer.json,tokenizer_config.json} "$tmp/$id/"
-  done
-  export LAYERSKIP_MODELS="$tmp"
-  echo "run-notebooks: bundled tiny models absent; using fixture copies in $tmp"
-fi
-trap '[[ -n "$tmp" ]] && rm -rf "$tmp"' EXIT
 export OPT_OUT_TRACKING=true
 # Spinning OpenMP waits collapse throughput when another process holds a core (see README).
 export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
