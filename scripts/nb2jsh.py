@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """Run IJava-style notebooks headless through jshell and write the outputs back.
 
-    nb2jsh.py extract NOTEBOOK.ipynb OUT.jsh     # only write the jshell script
-    nb2jsh.py run --classpath CP NOTEBOOK.ipynb  # run it, store outputs, exit 1 on any cell error
+    nb2jsh.py extract NOTEBOOK.ipynb OUT.jsh     # only write the jshell script (jshell < OUT.jsh)
+    nb2jsh.py run --classpath CP [--no-write] [--remote=JVMOPT ...] NOTEBOOK.ipynb ...
+        # run them, store outputs (unless --no-write), exit 1 on any cell error
 
 Conventions:
 * `%maven g:a:v` lines are recorded (printed) but not resolved: the caller's --classpath must
@@ -10,12 +11,19 @@ Conventions:
   `%` magics are dropped.
 * Lines starting with `.`, `&&`, `||`, `+`, `?` or `:` are joined to the previous line (jshell
   would otherwise end the snippet at the previous, already complete, line).
+* The script is fed to jshell on stdin (a script given as a file argument runs without any
+  feedback, which hides "cannot be invoked until ..." errors). Its preamble switches to a
+  prompt-less feedback mode derived from `concise` that shows no values, only diagnostics, and
+  defines `display(Object)` like IJava's: a `java.awt.image.RenderedImage` becomes an image/png
+  output, anything else is printed.
 * Each code cell is emitted between two marker statements. jshell keeps going after a failed
   snippet, and wrapping a cell in try/catch would turn its declarations into locals invisible to
   later cells; so failures are detected from jshell's own diagnostics ("|  Exception ...",
   "Error:", unresolved-reference messages) inside a cell's markers; the run is then reported as
-  failed (naming the first failing cell) and the runner exits with status 1. A missing end marker (crash, System.exit) also fails.
-* A cell that prints a line `@@PNG <path>` gets that PNG attached as an image/png output.
+  failed (naming the first failing cell) and the runner exits with status 1. A missing end
+  marker (crash, System.exit) also fails.
+* A cell that prints a line `@@PNG <path>` (or `@@PNG-DATA <base64>`, which `display` prints) gets
+  that PNG attached as an image/png output.
 """
 import base64
 import json
@@ -28,9 +36,32 @@ BEGIN = "@@CELL-BEGIN "
 END = "@@CELL-END "
 DONE = "@@NOTEBOOK-DONE"
 PNG = "@@PNG "
+PNG_DATA = "@@PNG-DATA "
 ERROR = re.compile(r"^(\|  )?(Exception |Error:|Caused by:|attempted to |.*cannot be (invoked|instantiated|referenced) until)")
 CONTINUATION = (".", "&&", "||", "+", "?", ":")
 NOISE = re.compile(r"^\|  (created|modified|replaced|update|Warning:)|^\|  $")
+
+# Fed before the first cell: quiet prompt-less feedback that still reports every diagnostic, and
+# IJava's display() for images (the kernel provides it in Jupyter).
+PREAMBLE = r"""/set mode nb concise -quiet
+/set prompt nb "" ""
+/set format nb display "" expression,varvalue,varinit,assignment
+/set feedback nb
+String display(Object o) {
+    if (!(o instanceof java.awt.image.RenderedImage)) {
+        System.out.println(o);
+        return null;
+    }
+    java.io.ByteArrayOutputStream png = new java.io.ByteArrayOutputStream();
+    try {
+        javax.imageio.ImageIO.write((java.awt.image.RenderedImage) o, "png", png);
+    } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+    }
+    System.out.println("@@PNG-DATA " + java.util.Base64.getEncoder().encodeToString(png.toByteArray()));
+    return null;
+}
+"""
 
 
 def code_cells(nb):
@@ -39,7 +70,7 @@ def code_cells(nb):
 
 def extract(nb):
     """Returns (maven coordinates, jshell script)."""
-    coords, out = [], []
+    coords, out = [], [PREAMBLE.rstrip("\n")]
     for i, cell in enumerate(code_cells(nb)):
         body = []
         for line in "".join(cell["source"]).splitlines():
@@ -62,22 +93,26 @@ def extract(nb):
     return coords, "\n".join(out) + "\n"
 
 
-def run(nb_path, classpath, jshell="jshell", remote_opts=()):
+def run(nb_path, classpath, jshell="jshell", remote_opts=(), write=True):
     nb = json.load(open(nb_path))
     coords, script = extract(nb)
     jsh = nb_path[:-len(".ipynb")] + ".jsh.tmp"
     with open(jsh, "w") as f:
         f.write(script)
     print("%s: %%maven %s" % (nb_path, " ".join(coords) or "(none)"), flush=True)
-    cmd = [jshell, "--class-path", classpath, "--feedback", "normal", "-R-Djshell=true"]
-    cmd += ["-R" + o for o in remote_opts] + [jsh]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    cmd = [jshell, "-q", "--class-path", classpath, "-R-Djshell=true", "-R-Djava.awt.headless=true"]
+    cmd += ["-R" + o for o in remote_opts]
+    with open(jsh) as script:
+        proc = subprocess.Popen(cmd, stdin=script, stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
     cells = code_cells(nb)
     outputs = {i: [] for i in range(len(cells))}
     current, ended, failed, done = None, set(), None, False
     for raw in proc.stdout:
         line = raw.rstrip("\n")
-        sys.stdout.write(raw)
+        if current is None and BEGIN in line:
+            line = line[line.index(BEGIN):]  # after the preamble's last "jshell> " prompts
+        sys.stdout.write(raw if not line.startswith(PNG_DATA) else PNG_DATA + "...\n")
         if line.startswith(BEGIN):
             current = int(line[len(BEGIN):])
             continue
@@ -90,9 +125,10 @@ def run(nb_path, classpath, jshell="jshell", remote_opts=()):
             continue
         if current is None:
             continue
-        if ERROR.match(line) and failed is None:
-            failed = current
-        if NOISE.match(line):
+        if ERROR.match(line):
+            if failed is None:
+                failed = current
+        elif NOISE.match(line):
             continue
         outputs[current].append(line)
     proc.wait()
@@ -104,7 +140,9 @@ def run(nb_path, classpath, jshell="jshell", remote_opts=()):
         cell["execution_count"] = i + 1
         text, images = [], []
         for line in outputs[i]:
-            if line.startswith(PNG):
+            if line.startswith(PNG_DATA):
+                images.append(line[len(PNG_DATA):].strip())
+            elif line.startswith(PNG):
                 path = line[len(PNG):].strip()
                 with open(path, "rb") as f:
                     images.append(base64.b64encode(f.read()).decode("ascii"))
@@ -117,14 +155,15 @@ def run(nb_path, classpath, jshell="jshell", remote_opts=()):
             out.append({"data": {"image/png": img, "text/plain": ["<image>"]},
                         "metadata": {}, "output_type": "display_data"})
         cell["outputs"] = out
-    with open(nb_path, "w") as f:
-        json.dump(nb, f, indent=1, ensure_ascii=False)
-        f.write("\n")
+    if write:
+        with open(nb_path, "w") as f:
+            json.dump(nb, f, indent=1, ensure_ascii=False)
+            f.write("\n")
     if failed is not None or proc.returncode != 0:
         print("%s: FAILED in code cell %s (jshell exit %d)" % (nb_path, failed, proc.returncode),
               file=sys.stderr)
         return 1
-    print("%s: ok, outputs written" % nb_path)
+    print("%s: ok%s" % (nb_path, ", outputs written" if write else ""))
     return 0
 
 
@@ -136,9 +175,10 @@ def main(argv):
         return 0
     if len(argv) >= 4 and argv[0] == "run" and argv[1] == "--classpath":
         remote = [a[len("--remote="):] for a in argv[3:] if a.startswith("--remote=")]
+        write = "--no-write" not in argv[3:]
         status = 0
-        for nb in [a for a in argv[3:] if not a.startswith("--remote=")]:
-            status |= run(nb, argv[2], remote_opts=remote)
+        for nb in [a for a in argv[3:] if not a.startswith("--")]:
+            status |= run(nb, argv[2], remote_opts=remote, write=write)
         return status
     print(__doc__, file=sys.stderr)
     return 2

@@ -4,7 +4,8 @@
 # reference computations, and npm for fetching the real Llama tokenizers.
 set -euo pipefail
 need=()
-command -v javac >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
+# the JDK's jshell runs the notebooks (scripts/run-notebooks.sh)
+{ command -v javac && command -v jshell; } >/dev/null 2>&1 || need+=(openjdk-17-jdk-headless)
 command -v mvn >/dev/null 2>&1 || need+=(maven)
 command -v npm >/dev/null 2>&1 || need+=(npm)
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)

@@ -1,5 +1,5 @@
 /**
- * The {@code layerskip} command line: {@code generate}, {@code bench} and {@code sweep} over a Hugging
- * Face Llama folder. Entry point: {@link org.layerskip.cli.LayerSkipCli}.
+ * The {@code layerskip} command line: {@code generate}, {@code bench}, {@code sweep} and {@code
+ * eval-layers} over a Hugging Face Llama folder or zoo id. Entry point: {@link org.layerskip.cli.LayerSkipCli}.
  */
 package org.layerskip.cli;

@@ -50,10 +50,24 @@ public final class LayerCurvePlot {
      * @throws IOException if the file cannot be written
      */
     public static void save(Path png, Map<String, LayerMetrics> models) throws IOException {
+        BufferedImage image = render(models);
+        Path parent = png.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    /**
+     * Draws the two charts for any number of models (a notebook can display the image inline).
+     *
+     * @param models label to metrics, in legend order
+     * @return a 1280 x 440 RGB image
+     */
+    public static BufferedImage render(Map<String, LayerMetrics> models) {
         int w = 640;
         int h = 440;
         XYChart ppl = chart("Held-out perplexity by exit layer", "perplexity (log)", w, h);
         ppl.getStyler().setYAxisLogarithmic(true);
+        ppl.getStyler().setYAxisLogarithmicDecadeOnly(false); // labelled ticks inside one decade too
         XYChart acc = chart("Next-token accuracy by exit layer", "accuracy", w, h);
         for (Map.Entry<String, LayerMetrics> e : models.entrySet()) {
             LayerMetrics m = e.getValue();
@@ -70,9 +84,7 @@ public final class LayerCurvePlot {
         } finally {
             g.dispose();
         }
-        Path parent = png.toAbsolutePath().getParent();
-        Files.createDirectories(parent);
-        ImageIO.write(image, "png", png.toFile());
+        return image;
     }
 
     private static XYChart chart(String title, String yTitle, int w, int h) {

@@ -11,7 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.util.stream.Stream;
 
-/** Runs every example small on a copy of the tiny-f32 fixture with the tiny tokenizer. */
+/**
+ * Runs every example small: on a copy of the tiny-f32 fixture with the tiny tokenizer, and
+ * EvaluateLayers on the bundled tiny models.
+ */
 public class ExamplesSmokeTest {
 
     private String model;
@@ -64,5 +67,23 @@ public class ExamplesSmokeTest {
                         "--model", model, "--max-new-tokens", "6", "--draft-lengths", "1,3");
         Assert.assertEquals(r.numLayers(), 4);
         Assert.assertEquals(r.points().size(), 3 * 2);
+    }
+
+    @Test
+    public void evaluateLayers() throws Exception {
+        Path png = Files.createTempDirectory("layerskip-eval").resolve("curves.png");
+        EvaluateLayers.Result r =
+                EvaluateLayers.runExample(
+                        "--max-chars", "3000", "--seq-len", "32", "--plot", png.toString());
+        Assert.assertEquals(r.metrics().keySet(), java.util.Set.of("tiny-layerskip", "tiny-baseline"));
+        for (org.layerskip.train.LayerMetrics m : r.metrics().values()) {
+            Assert.assertEquals(m.layers().length, 8);
+            Assert.assertTrue(m.tokens() >= 32, "tokens " + m.tokens());
+            for (double p : m.perplexity()) {
+                Assert.assertTrue(Double.isFinite(p) && p > 1, "perplexity " + p);
+            }
+        }
+        Assert.assertEquals(r.plot(), png);
+        Assert.assertEquals(javax.imageio.ImageIO.read(png.toFile()).getWidth(), 1280);
     }
 }

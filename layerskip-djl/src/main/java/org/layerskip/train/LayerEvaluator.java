@@ -8,6 +8,8 @@ import ai.djl.training.ParameterStore;
 
 import org.layerskip.nn.LlamaModel;
 
+import java.util.function.IntConsumer;
+
 /**
  * Measures perplexity and next-token accuracy at every exit layer on held-out windows: the quality
  * curve of early-exit inference (Elhoushi et al. 2024, Tables 1–2 report the same per-layer
@@ -45,6 +47,25 @@ public final class LayerEvaluator {
      */
     public static LayerMetrics evaluate(
             LlamaModel model, TokenSequences data, int batchSize, int[] exits) {
+        return evaluate(model, data, batchSize, exits, n -> {});
+    }
+
+    /**
+     * Evaluates the given exits and reports progress; the numbers equal those of {@link
+     * #evaluate(LlamaModel, TokenSequences, int, int[])}.
+     *
+     * @param model the model
+     * @param data held-out windows
+     * @param batchSize rows per forward pass
+     * @param exits exit layers in {@code [1, L]}, ascending
+     * @param progress called after each batch with the number of windows it held
+     * @return per-exit perplexity and accuracy
+     */
+    public static LayerMetrics evaluate(
+            LlamaModel model, TokenSequences data, int batchSize, int[] exits, IntConsumer progress) {
+        if (batchSize < 1) {
+            throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
+        }
         NDManager owner = model.getEmbedding().getArray().getManager();
         ParameterStore ps = new ParameterStore(owner, false);
         double[] nll = new double[exits.length];
@@ -70,6 +91,7 @@ public final class LayerEvaluator {
                 }
                 tokens += labels.size();
             }
+            progress.accept(n);
         }
         double[] ppl = new double[exits.length];
         double[] acc = new double[exits.length];

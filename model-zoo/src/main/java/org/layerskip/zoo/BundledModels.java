@@ -40,6 +40,9 @@ public final class BundledModels {
     /** Resource folder of the bundled models. */
     public static final String RESOURCE_ROOT = "org/layerskip/zoo/models/";
 
+    /** File name of the bundled held-out text, next to the model folders in {@link #RESOURCE_ROOT}. */
+    public static final String HELDOUT_FILE = "heldout.txt";
+
     private static final String COMPLETE = ".complete";
 
     private BundledModels() {}
@@ -96,6 +99,25 @@ public final class BundledModels {
         }
         throw new IllegalStateException(
                 "bundled model " + id + " is at an unsupported URL " + url + " (need file: or jar:)");
+    }
+
+    /**
+     * Reads the held-out text bundled with the tiny models: Python standard-library sources that
+     * neither the tokenizer nor the models saw in training ({@code scripts/train_tokenizer.py}).
+     *
+     * @return the UTF-8 text, or empty if this build bundles none
+     * @throws UncheckedIOException if the resource cannot be read
+     */
+    public static Optional<String> heldoutText() {
+        try (InputStream in =
+                BundledModels.class.getClassLoader().getResourceAsStream(RESOURCE_ROOT + HELDOUT_FILE)) {
+            if (in == null) {
+                return Optional.empty();
+            }
+            return Optional.of(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read bundled " + HELDOUT_FILE + ": " + e, e);
+        }
     }
 
     private static Path extract(JarFile jar, String prefix, String id, Path cacheRoot)

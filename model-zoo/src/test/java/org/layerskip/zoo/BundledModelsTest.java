@@ -59,4 +59,14 @@ public class BundledModelsTest {
                     model);
         }
     }
+
+    @Test
+    public void heldoutTextIsTheBundledFile() throws Exception {
+        Path file = Path.of("src/main/resources", BundledModels.RESOURCE_ROOT, BundledModels.HELDOUT_FILE);
+        Optional<String> text = BundledModels.heldoutText();
+        Assert.assertEquals(text.isPresent(), Files.isRegularFile(file));
+        if (text.isPresent()) {
+            Assert.assertEquals(text.get(), Files.readString(file));
+        }
+    }
 }
