@@ -5,6 +5,7 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
+import org.layerskip.io.RecordedSettings;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
 import org.slf4j.Logger;

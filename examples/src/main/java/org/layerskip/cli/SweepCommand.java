@@ -6,6 +6,7 @@ import org.knowm.xchart.HeatMapChartBuilder;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
+import org.layerskip.io.RecordedSettings;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -76,6 +76,24 @@ public final class Generator {
     }
 
     /**
+     * Returns E used for requests that leave the exit layer at 0.
+     *
+     * @return the default exit layer
+     */
+    public int getDefaultExitLayer() {
+        return defaultExitLayer;
+    }
+
+    /**
+     * Returns d used for requests that leave the draft length at 0.
+     *
+     * @return the default number of speculations
+     */
+    public int getDefaultNumSpeculations() {
+        return defaultNumSpeculations;
+    }
+
+    /**
      * Returns the model.
      *
      * @return the model

@@ -7,6 +7,7 @@ import ai.djl.nn.BlockFactory;
 import ai.djl.translate.ArgumentsUtil;
 
 import org.layerskip.io.HfLlama;
+import org.layerskip.io.RecordedSettings;
 import org.layerskip.nn.LlamaModel;
 
 import java.io.IOException;
@@ -20,7 +21,9 @@ import java.util.Map;
  * them in a {@link GenerationBlock}. Because the weights are loaded here, load the model with the
  * option {@code hasParameter=false} (DJL would otherwise look for a {@code .params} file).
  *
- * <p>Arguments: {@code dtype} ({@code float32} default, or {@code float16}).
+ * <p>Arguments: {@code dtype} ({@code float32} default, or {@code float16}). When the folder holds a
+ * {@link RecordedSettings#FILE_NAME} (written by {@code layerskip sweep}), its exit layer and draft
+ * length become the defaults for requests that leave them at 0.
  */
 public final class LlamaBlockFactory implements BlockFactory {
 
@@ -33,7 +36,14 @@ public final class LlamaBlockFactory implements BlockFactory {
         DataType dtype = parseDtype(ArgumentsUtil.stringValue(arguments, "dtype", "float32"));
         LlamaModel llama = HfLlama.load(modelPath, model.getNDManager(), dtype);
         model.setDataType(dtype);
-        return new GenerationBlock(llama);
+        // Settings measured by `layerskip sweep` for this model; explicit arguments still win.
+        try {
+            return RecordedSettings.read(modelPath, llama.numLayers())
+                    .map(r -> new GenerationBlock(llama, r.exitLayer(), r.numSpeculations()))
+                    .orElseGet(() -> new GenerationBlock(llama));
+        } catch (IllegalArgumentException e) {
+            throw new IOException(e.getMessage(), e);
+        }
     }
 
     /**

@@ -12,6 +12,7 @@ import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
+import org.layerskip.io.RecordedSettings;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
 import org.testng.Assert;
@@ -212,6 +213,69 @@ public class PredictorFlowTest {
                             .tokenIds();
             Assert.assertEquals(
                     p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+        }
+    }
+
+    @Test
+    public void recordedSettingsBecomeTheDefaults() throws Exception {
+        Path copy = TranslateFixtures.tinyModelWithTokenizer();
+        int layers = generator.getModel().numLayers();
+        new RecordedSettings(layers - 1, 3, 1.5, "2026-11-28").write(copy);
+        Criteria<String, String> criteria =
+                LayerSkipTranslatorFactory.configure(
+                                Criteria.builder().setTypes(String.class, String.class))
+                        .optModelPath(copy)
+                        .optArgument("maxNewTokens", 10)
+                        .build();
+        try (ZooModel<String, String> zoo = criteria.loadModel();
+                Predictor<String, String> p = zoo.newPredictor()) {
+            Generator g = ((GenerationBlock) zoo.getBlock()).getGenerator();
+            Assert.assertEquals(g.getDefaultExitLayer(), layers - 1);
+            Assert.assertEquals(g.getDefaultNumSpeculations(), 3);
+            long[] ids =
+                    generator.generate(
+                                    tokenizer.encode("hello world"), direct(layers - 1, 3, 10), null)
+                            .tokenIds();
+            Assert.assertEquals(
+                    p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+        }
+        // explicit arguments win over the file
+        try (ZooModel<String, String> zoo =
+                LayerSkipTranslatorFactory.configure(
+                                Criteria.builder().setTypes(String.class, String.class))
+                        .optModelPath(copy)
+                        .optArgument("exitLayer", 1)
+                        .optArgument("numSpeculations", 2)
+                        .optArgument("maxNewTokens", 10)
+                        .build()
+                        .loadModel();
+                Predictor<String, String> p = zoo.newPredictor()) {
+            long[] ids =
+                    generator.generate(tokenizer.encode("hello world"), direct(1, 2, 10), null)
+                            .tokenIds();
+            Assert.assertEquals(
+                    p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+        }
+    }
+
+    @Test
+    public void malformedRecordedSettingsFailClearly() throws Exception {
+        Path copy = TranslateFixtures.tinyModelWithTokenizer();
+        Files.writeString(
+                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 99, \"num_speculations\": 2}");
+        Criteria<String, String> criteria =
+                LayerSkipTranslatorFactory.configure(
+                                Criteria.builder().setTypes(String.class, String.class))
+                        .optModelPath(copy)
+                        .build();
+        try (ZooModel<String, String> zoo = criteria.loadModel()) {
+            Assert.fail("expected an error about " + RecordedSettings.FILE_NAME);
+        } catch (Exception e) {
+            StringBuilder all = new StringBuilder();
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                all.append(c.getMessage()).append('\n');
+            }
+            Assert.assertTrue(all.toString().contains("exit_layer must be in"), all.toString());
         }
     }
 

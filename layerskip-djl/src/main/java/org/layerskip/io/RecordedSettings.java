@@ -1,4 +1,4 @@
-package org.layerskip.cli;
+package org.layerskip.io;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -17,8 +17,8 @@ import java.util.Optional;
 /**
  * The best self-speculation settings found by {@code layerskip sweep}, stored next to the model as
  * {@value #FILE_NAME}: {@code {"exit_layer":E,"num_speculations":d,"speedup":x,"measured_on":date}}.
- * {@code generate} and {@code bench} use them when {@code --exit-layer}/{@code --num-speculations}
- * are omitted.
+ * The CLI's {@code generate} and {@code bench}, and {@code LlamaBlockFactory} (Criteria / model zoo
+ * loading), use them when E and d are not given.
  *
  * @param exitLayer E
  * @param numSpeculations d
