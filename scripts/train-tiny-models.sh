@@ -3,19 +3,21 @@
 #   scripts/train-tiny-models.sh
 # 1. trains a 2048-token byte-level BPE on /usr/lib/python3.11/*.py (Debian 12 packages
 #    libpython3.11-minimal + libpython3.11-stdlib, 3.11.2-6+deb12u6), holding out 7 files;
-# 2. pretrains an 8-layer Llama (D=128, F=384, 4 heads / 2 KV heads, tied head, 1.83M params)
+# 2. pretrains an 8-layer Llama (D=128, F=384, 4 heads / 2 KV heads, untied LM head, 2.10M params)
 #    from scratch twice with identical data order, init and optimiser settings:
 #    tiny-layerskip (p_max 0.2, EXP time curriculum, EXP layer scale, e_scale 0.5, rotational R=2)
 #    and tiny-baseline (p_max 0, last-layer loss only);
 # 3. saves both (HF layout, F32, tokenizer) plus heldout.txt under
 #    model-zoo/src/main/resources/org/layerskip/zoo/models/ and prints per-layer held-out metrics.
 # The two models train in parallel, one PyTorch thread each (two OpenMP thread pools competing for
-# 2 cores stalled steps by 20x). Run time: 450 steps x 1024 tokens per model; measured on the
-# shared 2-core box: tiny-baseline 262 s (~1900 tokens/s), tiny-layerskip 513 s including three
-# restarts (its steps push 2-5 exits through the LM head), plus ~30 s for the tokenizer.
-# Interrupted runs resume exactly from build-out/tiny/*.work/checkpoints (checkpoint every 25 steps).
-# A JVM that dies (sporadic native heap corruption has been seen with DJL 0.36 / PyTorch 2.7.1 CPU
-# in long runs) is restarted from the last checkpoint, up to 20 times.
+# 2 cores stalled steps by 20x). Run time: 1200 steps x 1024 tokens per model (~0.8 epoch of the
+# 1.47M-token corpus); measured on the 2-core box while other jobs shared it: tiny-baseline 1359 s
+# (930 tokens/s), tiny-layerskip 1776 s (700 tokens/s; its steps push 2-5 exits through the LM
+# head), plus ~3 s for the tokenizer. No restart was needed.
+# Interrupted runs resume exactly from build-out/tiny/*.work/checkpoints (checkpoint every 50 steps).
+# A JVM that dies is restarted from the last checkpoint, up to 20 times (older builds saw sporadic
+# native heap corruption in long runs, most likely autograd keeping Java-owned buffers alive; none
+# since that was fixed).
 # VARIANTS="layerskip" or "baseline" trains one model only. Extra arguments are passed to the
 # training runs (e.g. --steps 20 for a smoke test).
 set -euo pipefail
@@ -27,8 +29,9 @@ mkdir -p "$WORK"
 mvn -o -q -B package -DskipTests -pl examples -am
 CP="examples/target/classes:layerskip-djl/target/classes:$(tr ':' '\n' < examples/target/classpath.txt | grep -v 'org/layerskip' | paste -sd:)"
 COMMON=(--tokenizer "$WORK/tokenizer" --layers 8 --hidden 128 --intermediate 384 --heads 4
-        --kv-heads 2 --seq-len 128 --batch 8 --steps 450 --warmup 30 --lr 3e-3 --seed 1234
-        --p-max 0.2 --e-scale 0.5 --dilation 2 --save-dtype F32 --checkpoint-every 25)
+        --kv-heads 2 --seq-len 128 --batch 8 --steps 1200 --warmup 50 --lr 3e-3 --seed 1234
+        --p-max 0.2 --e-scale 0.5 --dilation 2 --tie-embeddings false --save-dtype F32
+        --checkpoint-every 50)
 JAVA=(java -Xmx3g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1
       -Dai.djl.pytorch.num_interop_threads=1 -XX:ErrorFile="$WORK/hs_err_%p.log" -cp "$CP"
       org.layerskip.examples.TrainTinyModel)

@@ -99,8 +99,11 @@ public final class Soak {
                 Workload.run(g, i, maxNew);
                 if (Boolean.getBoolean("layerskip.soak.progress") && (i + 1) % 1000 == 0) {
                     System.out.printf(
-                            "%d: RSS %d MiB, %.1f generations/s%n",
-                            i + 1, rssKb() / 1024, (i + 1) / ((System.nanoTime() - t0) / 1e9));
+                            "%d: RSS %d MiB (Java heap committed %d MiB), %.1f generations/s%n",
+                            i + 1,
+                            rssKb() / 1024,
+                            Runtime.getRuntime().totalMemory() >> 20,
+                            (i + 1) / ((System.nanoTime() - t0) / 1e9));
                 }
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
