@@ -10,6 +10,7 @@ import org.layerskip.train.LayerSkipTrainingConfig;
 import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
 import org.layerskip.train.TimeCurriculum;
 import org.layerskip.train.TokenSequences;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,6 +26,8 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
@@ -44,6 +47,11 @@ import java.util.concurrent.TimeUnit;
  * <p>Dropped rows skip the layer's compute, so the {@code dropout} step should be cheaper than the
  * {@code baseline} step by about the mean drop rate times the layers' share of the step. Data is
  * random token ids: the cost does not depend on the values.
+ *
+ * <p>Besides wall time, the {@link CpuTime} counters report the benchmark thread's CPU time per
+ * step. Run with one PyTorch thread ({@code -Dai.djl.pytorch.num_threads=1}): LibTorch then runs
+ * every kernel, backward included, on the calling thread, so CPU time is the step's compute and
+ * stays meaningful on a machine shared with other jobs, where wall time is not.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -52,6 +60,8 @@ import java.util.concurrent.TimeUnit;
 @Measurement(iterations = 5, time = 10)
 @Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx3g"})
 public class TrainingStepBenchmark {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     /** Which training recipe a step follows. */
     @Param({"baseline", "dropout", "layerskip"})
@@ -115,13 +125,38 @@ public class TrainingStepBenchmark {
     /**
      * Runs one optimizer step.
      *
+     * @param cpu receives the thread CPU time of the step
      * @return the completed step count (consumed so the work is not eliminated)
      * @throws IOException never (no checkpoint folder)
      */
     @Benchmark
-    public long step() throws IOException {
+    public long step(CpuTime cpu) throws IOException {
+        long t0 = THREADS.getCurrentThreadCpuTime();
         trainer.train(trainer.getStep() + 1, null);
+        cpu.cpuNanos += THREADS.getCurrentThreadCpuTime() - t0;
+        cpu.steps++;
         return trainer.getStep();
+    }
+
+    /**
+     * Per-iteration sums of the benchmark thread's CPU time and of the steps run; their ratio is
+     * the CPU time of one step.
+     */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class CpuTime {
+        /** Thread CPU nanoseconds spent in steps during the iteration. */
+        public long cpuNanos;
+
+        /** Steps run during the iteration. */
+        public long steps;
+
+        /** Clears the sums before each iteration. */
+        @Setup(Level.Iteration)
+        public void clear() {
+            cpuNanos = 0;
+            steps = 0;
+        }
     }
 
     /** Frees the native memory. */
