@@ -102,9 +102,10 @@ final class BenchCommand implements Callable<Integer> {
                 "%s: %d layers, E=%d, d=%d; %d prompt(s) x %d repeat(s), %d new tokens max, greedy%n%n",
                 lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations, numPrompts,
                 workload.repeats, workload.maxNewTokens));
-        String fmt = "%-30s %10s %10s %10s %8s %9s %10s %22s%n";
+        String fmt = "%-30s %10s %10s %10s %8s %9s %12s %12s %10s %22s%n";
         sb.append(String.format(Locale.ROOT, fmt, "strategy", "prefill/s", "tokens/s", "acceptance",
-                "speedup", "ms/token", "KV MiB", "identical to autoregr."));
+                "speedup", "ms/token", "CPU speedup", "CPU ms/token", "KV MiB",
+                "identical to autoregr."));
         for (Map.Entry<String, Measurement> e : results.entrySet()) {
             Measurement m = e.getValue();
             String name = e.getKey() + (e.getKey().equals("early-exit") ? " (E=" + m.exitLayer + ")" : "");
@@ -114,6 +115,8 @@ final class BenchCommand implements Callable<Integer> {
                     m.speculative ? String.format(Locale.ROOT, "%.3f", m.acceptanceRate()) : "-",
                     String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar)),
                     String.format(Locale.ROOT, "%.2f", m.msPerToken()),
+                    String.format(Locale.ROOT, "%.2fx", m.cpuSpeedupOver(ar)),
+                    String.format(Locale.ROOT, "%.2f", m.cpuMsPerToken()),
                     String.format(Locale.ROOT, "%.2f", m.kvCacheBytes / 1048576.0),
                     m == ar ? "-" : (m.sameOutputs(ar) ? "yes" : "no")));
         }
@@ -143,6 +146,8 @@ final class BenchCommand implements Callable<Integer> {
             r.addProperty("kv_cache_bytes", m.kvCacheBytes);
             r.addProperty("ms_per_token", m.msPerToken());
             r.addProperty("speedup", m.speedupOver(ar));
+            r.addProperty("cpu_ms_per_token", m.cpuMsPerToken());
+            r.addProperty("cpu_speedup", m.cpuSpeedupOver(ar));
             r.addProperty("num_generated", m.tokens);
             r.addProperty("identical_to_autoregressive", m.sameOutputs(ar));
             rows.add(r);

@@ -5,6 +5,8 @@ import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
 import org.layerskip.generate.SpeculationStats;
 
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -14,9 +16,13 @@ import java.util.List;
  *
  * <p>tokens/s is decode-phase throughput (tokens after the first, over decode time, summed over runs);
  * ms/token is total wall time (prefill included) over all generated tokens; speedup compares ms/token
- * with a baseline, as the paper does.
+ * with a baseline, as the paper does. CPU ms/token is the same with the calling thread's CPU time
+ * in place of wall time: with one PyTorch thread LibTorch computes on the calling thread, so it
+ * measures the work and ignores time lost to other processes.
  */
 final class Measurement {
+
+    private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     int exitLayer;
     int numSpeculations;
@@ -24,6 +30,7 @@ final class Measurement {
     long decodeTokens;
     long decodeNanos;
     long totalNanos;
+    long cpuNanos;
     long drafted;
     long accepted;
     long verifications;
@@ -59,7 +66,9 @@ final class Measurement {
         Measurement m = new Measurement();
         for (long[] p : prompts) {
             for (int r = 0; r < repeats; r++) {
+                long cpu0 = THREADS.getCurrentThreadCpuTime();
                 GenerationResult res = gen.generate(p, options, null);
+                m.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpu0;
                 m.add(res, r == 0);
                 tick.run();
             }
@@ -99,6 +108,19 @@ final class Measurement {
 
     double msPerToken() {
         return tokens == 0 ? 0 : totalNanos / 1e6 / tokens;
+    }
+
+    double cpuMsPerToken() {
+        return tokens == 0 ? 0 : cpuNanos / 1e6 / tokens;
+    }
+
+    double cpuSpeedupOver(Measurement baseline) {
+        return cpuMsPerToken() == 0 ? 0 : baseline.cpuMsPerToken() / cpuMsPerToken();
+    }
+
+    /** Speedup by wall time or, with {@code cpu}, by thread CPU time. */
+    double speedupOver(Measurement baseline, boolean cpu) {
+        return cpu ? cpuSpeedupOver(baseline) : speedupOver(baseline);
     }
 
     double acceptanceRate() {

@@ -108,7 +108,7 @@ final class SweepCommand implements Callable<Integer> {
                         Measurement m = Measurement.run(gen, prompts,
                                 base.optExitLayer(e).optNumSpeculations(d).build(),
                                 workload.repeats, workload.warmup, () -> {});
-                        cells.add(new Cell(e, d, m, m.speedupOver(baseline)));
+                        cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming())));
                         bar.step();
                     }
                 }
@@ -126,14 +126,18 @@ final class SweepCommand implements Callable<Integer> {
                 writePng(png, lm, es, ds, cells);
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT, "autoregressive baseline: %.1f tokens/s, %.2f ms/token%n",
-                    baseline.tokensPerSecond(), baseline.msPerToken());
-            out.printf(Locale.ROOT, "%4s %4s %10s %10s %8s %9s%n",
-                    "E", "d", "acceptance", "tokens/s", "speedup", "ms/token");
+            out.printf(Locale.ROOT,
+                    "autoregressive baseline: %.1f tokens/s, %.2f ms/token, %.2f CPU ms/token;"
+                            + " speedup by %s time%n",
+                    baseline.tokensPerSecond(), baseline.msPerToken(), baseline.cpuMsPerToken(),
+                    workload.timing);
+            out.printf(Locale.ROOT, "%4s %4s %10s %10s %8s %9s %12s%n",
+                    "E", "d", "acceptance", "tokens/s", "speedup", "ms/token", "CPU ms/token");
             for (Cell c : cells) {
-                out.printf(Locale.ROOT, "%4d %4d %10.3f %10.1f %7.2fx %9.2f%n", c.exitLayer(),
-                        c.numSpeculations(), c.m().acceptanceRate(), c.m().tokensPerSecond(),
-                        c.speedup(), c.m().msPerToken());
+                out.printf(Locale.ROOT, "%4d %4d %10.3f %10.1f %7.2fx %9.2f %12.2f%n",
+                        c.exitLayer(), c.numSpeculations(), c.m().acceptanceRate(),
+                        c.m().tokensPerSecond(), c.speedup(), c.m().msPerToken(),
+                        c.m().cpuMsPerToken());
             }
             out.printf(Locale.ROOT, "best: exit_layer=%d num_speculations=%d speedup=%.2fx%n",
                     best.exitLayer(), best.numSpeculations(), best.speedup());
@@ -149,11 +153,12 @@ final class SweepCommand implements Callable<Integer> {
 
     private static void writeCsv(Path file, List<Cell> cells) throws IOException {
         StringBuilder sb = new StringBuilder(
-                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token\n");
+                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
+                        + "cpu_ms_per_token\n");
         for (Cell c : cells) {
-            sb.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.3f,%.4f,%.4f%n", c.exitLayer(),
+            sb.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.3f,%.4f,%.4f,%.4f%n", c.exitLayer(),
                     c.numSpeculations(), c.m().acceptanceRate(), c.m().tokensPerSecond(),
-                    c.speedup(), c.m().msPerToken()));
+                    c.speedup(), c.m().msPerToken(), c.m().cpuMsPerToken()));
         }
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }

@@ -43,6 +43,12 @@ final class Workload {
     @Option(names = "--ignore-eos", description = "Do not stop at EOS: every run generates --max-new-tokens.")
     boolean ignoreEos;
 
+    @Option(names = "--timing", paramLabel = "wall|cpu", defaultValue = "wall",
+            description = "What speedups compare and sweep ranks by: wall time, or this thread's CPU"
+                    + " time (robust when other jobs share the machine; complete only with --threads 1,"
+                    + " where LibTorch computes on the calling thread). Default: ${DEFAULT-VALUE}.")
+    String timing;
+
     @Option(names = "--progress", negatable = true,
             description = "Show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
@@ -58,6 +64,9 @@ final class Workload {
         if (warmup < 0) {
             return "--warmup must be >= 0, got " + warmup;
         }
+        if (!timing.equals("wall") && !timing.equals("cpu")) {
+            return "--timing must be wall or cpu, got '" + timing + "'";
+        }
         if (promptFile != null && promptIds != null) {
             return "give either --prompts or --prompt-ids, not both";
         }
@@ -71,6 +80,11 @@ final class Workload {
             }
         }
         return null;
+    }
+
+    /** Whether speedups use thread CPU time instead of wall time. */
+    boolean cpuTiming() {
+        return timing.equals("cpu");
     }
 
     boolean showProgress() {
