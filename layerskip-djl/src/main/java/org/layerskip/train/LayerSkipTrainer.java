@@ -20,6 +20,7 @@ import com.google.gson.JsonParser;
 
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.io.HfLlama;
+import org.layerskip.io.IoErrors;
 import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
 
@@ -264,7 +265,8 @@ public final class LayerSkipTrainer {
      * @param untilStep stop when this many steps are complete (capped at T)
      * @param listener progress events, or null
      * @return the summary
-     * @throws IOException if a checkpoint cannot be written
+     * @throws IOException if a checkpoint cannot be written ({@link #saveCheckpoint}); the steps
+     *     run so far stay applied to the model and the trainer remains usable
      */
     public Summary train(long untilStep, TrainingListener listener) throws IOException {
         TrainingListener l = listener == null ? new TrainingListener() {} : listener;
@@ -474,7 +476,8 @@ public final class LayerSkipTrainer {
      * configuration).
      *
      * @return the checkpoint folder
-     * @throws IOException if writing fails; the previous checkpoint is then untouched
+     * @throws IOException if writing fails (full disk, unwritable folder); the previous checkpoint
+     *     is then untouched and the one-line message names the checkpoint, the file and the cause
      */
     public Path saveCheckpoint() throws IOException {
         if (checkpoints == null) {
@@ -485,7 +488,12 @@ public final class LayerSkipTrainer {
                 s,
                 dir -> {
                     HfLlama.save(model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
-                    optimizer.save(dir.resolve(OPTIMIZER_FILE));
+                    Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
+                    try {
+                        optimizer.save(optimizerFile);
+                    } catch (IOException e) {
+                        throw IoErrors.namingFile(optimizerFile, e);
+                    }
                     JsonObject state = new JsonObject();
                     state.addProperty("step", s);
                     state.addProperty("seed", config.seed());
@@ -495,8 +503,12 @@ public final class LayerSkipTrainer {
                                     + " microBatch, layer)); data order from (seed, epoch)");
                     state.addProperty("curriculum", curriculum.toString());
                     state.add("config", JsonParser.parseString(config.toJson()));
-                    Files.writeString(
-                            dir.resolve(STATE_FILE), state.toString(), StandardCharsets.UTF_8);
+                    Path stateFile = dir.resolve(STATE_FILE);
+                    try {
+                        Files.writeString(stateFile, state.toString(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw IoErrors.namingFile(stateFile, e);
+                    }
                 });
     }
 

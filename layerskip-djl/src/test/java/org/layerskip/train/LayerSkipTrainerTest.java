@@ -1,5 +1,7 @@
 package org.layerskip.train;
 
+import static org.layerskip.train.TrainingCheckpointsTest.temporaries;
+
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -155,8 +157,13 @@ public class LayerSkipTrainerTest {
                     });
             Assert.fail("expected the write to fail");
         } catch (IOException expected) {
-            Assert.assertEquals(expected.getMessage(), "simulated crash");
+            Assert.assertEquals(
+                    expected.getMessage(),
+                    "cannot write checkpoint "
+                            + root.resolve("step-000000010")
+                            + ": simulated crash (earlier checkpoints are unchanged)");
         }
+        Assert.assertEquals(temporaries(root), List.of()); // cleaned up
         // what a killed process leaves: a temporary folder, and a step folder without marker
         Path tmp = Files.createDirectories(root.resolve(".tmp-step-000000015-dead"));
         Files.writeString(tmp.resolve("weights"), "torn");
