@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -65,6 +66,7 @@ public final class LayerSkipTrainer {
     private static final String OPTIMIZER_FILE = "optimizer.bin";
     private static final String STATE_FILE = "state.json";
     private static final int MAX_RETRIES = 3;
+    private static final NDIndex ALL = new NDIndex("...");
 
     private final LlamaModel model;
     private final LayerSkipTrainingConfig config;
@@ -542,7 +544,12 @@ public final class LayerSkipTrainer {
             List<Pair<String, Parameter>> src = new ArrayList<>();
             loaded.getParameters().forEach(p -> src.add(new Pair<>(p.getKey(), p.getValue())));
             for (int i = 0; i < parameters.size(); i++) {
-                src.get(i).getValue().getArray().copyTo(parameters.get(i).getValue().getArray());
+                // In place through a detached alias: writing into a leaf that requires grad fails
+                // while the thread's grad mode is on (PyTorch's default on threads other than the
+                // one DJL loaded the engine on). copyTo would rebind the alias, not write through.
+                NDArray target = parameters.get(i).getValue().getArray().stopGradient();
+                target.attach(tmp);
+                target.set(ALL, src.get(i).getValue().getArray());
             }
         }
         optimizer.load(dir.resolve(OPTIMIZER_FILE), parameters);

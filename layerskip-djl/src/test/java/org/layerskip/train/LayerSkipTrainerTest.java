@@ -109,6 +109,36 @@ public class LayerSkipTrainerTest {
         Assert.assertEquals(ck.complete().size(), 2); // keep = 2
     }
 
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread
+     * that loads the engine. Training (the in-place optimizer update) and resuming (copying into
+     * the parameters) must work on any other thread too.
+     */
+    @Test
+    public void trainsAndResumesOnAThreadThatDidNotLoadTheEngine() throws Exception {
+        Path dir = Files.createTempDirectory("ls-thread");
+        try (NDManager warmUp = NDManager.newBaseManager()) {
+            warmUp.create(1f); // the engine is loaded by now, on some thread
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker =
+                new Thread(
+                        () -> {
+                            try {
+                                run(dir, 10, false, 1);
+                                Assert.assertEquals(run(dir, 12, true, 2).length, 2);
+                            } catch (Throwable t) {
+                                failure.set(t);
+                            }
+                        });
+        worker.start();
+        worker.join();
+        if (failure.get() != null) {
+            throw new AssertionError("training on a fresh thread failed", failure.get());
+        }
+    }
+
     @Test
     public void continuedTrainingFromHfCheckpoint() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
