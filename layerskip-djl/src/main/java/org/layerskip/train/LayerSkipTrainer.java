@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 
 /**
  * Trains a {@link LlamaModel} with the LayerSkip recipe (Elhoushi et al. 2024, §4.1): per-sample
@@ -67,6 +68,13 @@ public final class LayerSkipTrainer {
     private static final String STATE_FILE = "state.json";
     private static final int MAX_RETRIES = 3;
     private static final NDIndex ALL = new NDIndex("...");
+
+    /**
+     * Test-only seam: called inside {@link #saveCheckpoint} with the step once the weights are in
+     * the temporary folder, before the optimizer state, the marker and the rename. The crash test
+     * pauses here to kill the process in the middle of a checkpoint write. Null in production.
+     */
+    static volatile LongConsumer afterCheckpointWeights;
 
     private final LlamaModel model;
     private final LayerSkipTrainingConfig config;
@@ -490,6 +498,10 @@ public final class LayerSkipTrainer {
                 s,
                 dir -> {
                     HfLlama.save(model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
+                    LongConsumer hook = afterCheckpointWeights;
+                    if (hook != null) {
+                        hook.accept(s);
+                    }
                     Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
                     try {
                         optimizer.save(optimizerFile);
