@@ -53,9 +53,11 @@ import java.util.function.LongConsumer;
  *
  * <p>A step whose loss or gradient norm is not finite is recomputed (up to 3 times) before its
  * update; if it stays non-finite, {@link #train} throws {@link IllegalStateException} without
- * updating, so the last checkpoint stays good. This handles sporadic non-finite gradients seen with
- * DJL 0.36 / PyTorch 2.7.1 on CPU in long runs, which a fresh process resuming from a checkpoint
- * does not reproduce ({@link StepMetrics#retries()} reports recomputed steps).
+ * updating, so the last checkpoint stays good ({@link StepMetrics#retries()} reports recomputed
+ * steps). The sporadic non-finite gradients this was written for (long runs, DJL 0.36 / PyTorch
+ * 2.7.1 on CPU, not reproduced by a fresh process) came from scalar operands that DJL freed before
+ * the backward pass read them when a garbage collection fell in between (see {@link
+ * org.layerskip.nn.RmsNorm#rmsNorm}); the retry stays as a safety net.
  *
  * <p>Only one trainer may run a step at a time per JVM (DJL allows one gradient collector).
  */
@@ -363,8 +365,9 @@ public final class LayerSkipTrainer {
                 break;
             }
             // Non-finite values that a re-run of the same (deterministic) step does not reproduce
-            // have been observed with DJL 0.36 / PyTorch 2.7.1 on CPU; zero the gradients and
-            // recompute the step. Genuine divergence stays non-finite and skips the update.
+            // were observed with DJL 0.36 / PyTorch 2.7.1 on CPU (freed scalar operands, fixed);
+            // zero the gradients and recompute the step. Genuine divergence stays non-finite and
+            // skips the update.
             zeroGradients();
             retries = attempt + 1;
         }
@@ -419,7 +422,9 @@ public final class LayerSkipTrainer {
                     NDList hidden =
                             SkipForward.run(model, ps, input, dropout, t, k, enabled, true, compute);
                     EarlyExitLoss.Result r = EarlyExitLoss.compute(model, ps, hidden, w, labels);
-                    gc.backward(acc == 1 ? r.total() : r.total().div(acc));
+                    // div by an array of sub, not a Number: DJL would wrap the Number in a
+                    // tensor over a Java buffer and close it before backward reads it
+                    gc.backward(acc == 1 ? r.total() : r.total().div(sub.create((float) acc)));
                     loss += r.total().getFloat() / acc;
                     float[] per = r.perExit().toFloatArray();
                     for (int i = 0; i < per.length; i++) {

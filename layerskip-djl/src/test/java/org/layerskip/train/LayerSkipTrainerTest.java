@@ -110,6 +110,40 @@ public class LayerSkipTrainerTest {
     }
 
     /**
+     * Scalars inside the differentiated graph must stay alive until the backward pass: DJL wraps a
+     * {@code Number} operand in a tensor over a direct Java buffer and closes it at once, so a
+     * garbage collection between forward and backward used to free memory autograd still read
+     * (sporadic NaN or slightly wrong gradients, seen as runs that differ in one JVM). Training
+     * while another thread collects garbage continuously must reproduce a quiet run bit for bit.
+     */
+    @Test
+    public void lossesDoNotDependOnGarbageCollection() throws IOException {
+        double[] quiet = run(null, 4, false, 1);
+        java.util.concurrent.atomic.AtomicBoolean stop =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        Thread collector =
+                new Thread(
+                        () -> {
+                            while (!stop.get()) {
+                                System.gc();
+                                try {
+                                    Thread.sleep(1);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            double[] collected = run(null, 4, false, 1);
+            Assert.assertEquals(collected, quiet, 0.0);
+        } finally {
+            stop.set(true);
+        }
+    }
+
+    /**
      * PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread
      * that loads the engine. Training (the in-place optimizer update) and resuming (copying into
      * the parameters) must work on any other thread too.
