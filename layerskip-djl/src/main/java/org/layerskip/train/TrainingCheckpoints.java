@@ -21,17 +21,17 @@ import java.util.stream.Stream;
 /**
  * A folder of training checkpoints written crash-safely.
  *
- * <p>Layout: {@code root/step-000120/} (one complete checkpoint per folder), {@code root/latest}
+ * <p>Layout: {@code root/step-000000120/} (one complete checkpoint per folder), {@code root/latest}
  * (the name of the newest complete one). A checkpoint is written into a hidden temporary folder
- * {@code root/.tmp-step-000120-<random>/}; every file in it is fsynced, its last file is the marker
- * {@value #MARKER}, the folder is fsynced and then renamed to {@code step-000120} in one atomic
- * rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically) and are
- * older checkpoints beyond the keep count deleted. A folder is deleted by first renaming it to a
- * temporary name, so a deletion cut short never leaves a {@code step-*} folder that still holds its
- * marker but lacks files. A process killed at any moment therefore leaves the previous checkpoint
- * intact and {@link #latest()} finds it; leftover temporary folders are ignored (and removed by the
- * next write). {@code TrainingCrashTest} kills a training process at random moments, and inside a
- * checkpoint write, to check this.
+ * {@code root/.tmp-step-000000120-<random>/}; every file in it is fsynced, its last file is the
+ * marker {@value #MARKER}, the folder is fsynced and then renamed to {@code step-000000120} in one
+ * atomic rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically)
+ * and are older checkpoints beyond the keep count deleted. A folder is deleted by first renaming it
+ * to a temporary name, so a deletion cut short never leaves a {@code step-*} folder that still
+ * holds its marker but lacks files. A process killed at any moment therefore leaves the previous
+ * checkpoint intact and {@link #latest()} finds it; leftover temporary folders are ignored (and
+ * removed by the next write). {@code TrainingCrashTest} kills a training process at random moments,
+ * and inside a checkpoint write, to check this.
  *
  * <p>A write that fails (full disk, unwritable folder) removes its temporary folder and throws an
  * {@link IOException} whose one-line message names the checkpoint, the file and the cause, e.g.
