@@ -129,12 +129,16 @@ public final class LayerSkipCli implements Runnable {
     }
 
     /**
-     * Returns the first line of an exception's message (or its type when it has none).
+     * Returns the first line of an exception's message (or its type when it has none); an {@link
+     * java.io.UncheckedIOException} is described by its cause.
      *
      * @param t the exception
      * @return one line
      */
-    static String oneLine(Throwable t) {
+    public static String oneLine(Throwable t) {
+        if (t instanceof java.io.UncheckedIOException && t.getCause() != null) {
+            return oneLine(t.getCause());
+        }
         String m = t.getMessage();
         if (m == null || m.isBlank()) {
             Throwable c = t.getCause();

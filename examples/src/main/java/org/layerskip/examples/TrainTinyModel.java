@@ -3,6 +3,7 @@ package org.layerskip.examples;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import org.layerskip.cli.LayerSkipCli;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.config.RopeScaling;
 import org.layerskip.io.HfLlama;
@@ -21,6 +22,7 @@ import org.layerskip.train.TrainingListener;
 import org.layerskip.train.StepMetrics;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,14 +68,35 @@ public final class TrainTinyModel {
             LayerMetrics heldout) {}
 
     /**
-     * Runs from the command line.
+     * Runs from the command line and exits with {@link #run}'s code.
      *
      * @param args see the class comment
-     * @throws IOException if files cannot be read or written
      */
-    public static void main(String[] args) throws IOException {
-        Result r = runExample(args);
-        System.out.printf(
+    public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * Runs the example and prints its result; a failure (unreadable tokenizer, full disk,
+     * unwritable {@code --work} or {@code --out} folder, bad argument) is one {@code error: ...}
+     * line naming the path and the cause, without a stack trace. Checkpoints written before the
+     * failure stay loadable, and running the same command again resumes from the newest one.
+     *
+     * @param args see the class comment
+     * @param out where the result goes
+     * @param err where the error line goes
+     * @return 0 on success, 1 after an error
+     */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        Result r;
+        try {
+            r = runExample(args);
+        } catch (IOException | RuntimeException e) {
+            err.println("error: " + LayerSkipCli.oneLine(e));
+            err.flush();
+            return 1;
+        }
+        out.printf(
                 Locale.ROOT,
                 "saved %s: %d steps, final loss %.4f, %.0f tokens/s, %.0f s%n%s",
                 r.outDir(),
@@ -82,6 +105,7 @@ public final class TrainTinyModel {
                 r.tokensPerSecond(),
                 r.seconds(),
                 r.heldout().toTable());
+        return 0;
     }
 
     /**

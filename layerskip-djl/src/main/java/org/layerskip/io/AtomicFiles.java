@@ -35,15 +35,24 @@ final class AtomicFiles {
      *
      * @param target the file to create or replace
      * @param content writes the bytes
-     * @throws IOException if writing, syncing or renaming fails; the target is then unchanged
+     * @throws IOException if writing, syncing or renaming fails; the target is then unchanged. A
+     *     failure that names no file (a full disk reports {@code No space left on device} without
+     *     a path) comes as a {@link java.nio.file.FileSystemException} naming the target.
      */
     static void write(Path target, Content content) throws IOException {
+        try {
+            writeOrFail(target, content);
+        } catch (IOException e) {
+            throw IoErrors.namingFile(target, e);
+        }
+    }
+
+    private static void writeOrFail(Path target, Content content) throws IOException {
         Path absolute = target.toAbsolutePath();
         Path directory = absolute.getParent();
         Files.createDirectories(directory);
         String suffix = Long.toHexString(ThreadLocalRandom.current().nextLong());
         Path temporary = directory.resolve("." + absolute.getFileName() + "." + suffix + ".tmp");
-        boolean moved = false;
         try {
             try (FileChannel channel =
                     FileChannel.open(
@@ -56,13 +65,15 @@ final class AtomicFiles {
                     absolute,
                     StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
-            moved = true;
-            syncDirectory(directory);
-        } finally {
-            if (!moved) {
+        } catch (IOException | RuntimeException e) {
+            try {
                 Files.deleteIfExists(temporary);
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
             }
+            throw e;
         }
+        syncDirectory(directory);
     }
 
     /**

@@ -267,13 +267,16 @@ public final class HfLlama {
 
     /**
      * Saves a model in the Hugging Face layout: {@code config.json}, {@code generation_config.json} and
-     * safetensors (sharded above {@code maxShardBytes}). Every file is written atomically.
+     * safetensors (sharded above {@code maxShardBytes}). Every file is written atomically, so a
+     * failure (full disk, unwritable folder) leaves each file either as it was or complete.
      *
      * @param model the model
      * @param dir the folder (created if needed)
      * @param dtype F32, F16 or BF16
      * @param maxShardBytes shard size limit
-     * @throws IOException if writing fails
+     * @throws IOException if writing fails; the one-line message names the folder, the file and the
+     *     cause, e.g. {@code cannot save model to out: out/model.safetensors: No space left on
+     *     device}
      */
     public static void save(LlamaModel model, Path dir, SafetensorsDtype dtype, long maxShardBytes)
             throws IOException {
@@ -286,6 +289,16 @@ public final class HfLlama {
         if (!model.getEmbedding().isInitialized()) {
             throw new IllegalArgumentException("save: the model is not initialised");
         }
+        try {
+            write(model, dir, dtype, maxShardBytes);
+        } catch (IOException e) {
+            throw new IOException(
+                    "cannot save model to " + dir + ": " + IoErrors.describe(e, dir), e);
+        }
+    }
+
+    private static void write(LlamaModel model, Path dir, SafetensorsDtype dtype, long maxShardBytes)
+            throws IOException {
         Files.createDirectories(dir);
         LlamaConfig c = model.getConfig();
         String torchDtype =

@@ -2,6 +2,7 @@ package org.layerskip.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
@@ -53,9 +54,15 @@ public final class RmsNorm extends AbstractBlock {
      * @return the normalised {@code (..., D)}
      */
     public static NDArray rmsNorm(NDArray x, NDArray w, float eps) {
-        // Out-of-place ops only: this function is also differentiated in training.
-        NDArray inv = x.square().mean(new int[] {-1}, true).add(eps).pow(-0.5f); // (..., 1)
-        return x.mul(inv).mul(w);
+        // Out-of-place ops only: this function is also differentiated in training. The scalars
+        // are arrays of x's manager, not Numbers: DJL's add(Number)/pow(Number) wrap a Number in
+        // a tensor over a direct Java buffer and close it at once, but autograd keeps pow's
+        // exponent for the backward pass, and once the GC frees that buffer the gradients read
+        // freed memory (sporadic wrong or NaN gradients). Same ops, so the same results.
+        NDManager m = x.getManager();
+        NDArray inv =
+                x.square().mean(new int[] {-1}, true).add(m.create(eps)).pow(m.create(-0.5f));
+        return x.mul(inv).mul(w); // inv: (..., 1)
     }
 
     /**

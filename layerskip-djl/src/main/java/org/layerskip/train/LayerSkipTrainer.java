@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -20,6 +21,7 @@ import com.google.gson.JsonParser;
 
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.io.HfLlama;
+import org.layerskip.io.IoErrors;
 import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
 
@@ -34,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.LongConsumer;
 
 /**
  * Trains a {@link LlamaModel} with the LayerSkip recipe (Elhoushi et al. 2024, §4.1): per-sample
@@ -50,9 +53,11 @@ import java.util.Set;
  *
  * <p>A step whose loss or gradient norm is not finite is recomputed (up to 3 times) before its
  * update; if it stays non-finite, {@link #train} throws {@link IllegalStateException} without
- * updating, so the last checkpoint stays good. This handles sporadic non-finite gradients seen with
- * DJL 0.36 / PyTorch 2.7.1 on CPU in long runs, which a fresh process resuming from a checkpoint
- * does not reproduce ({@link StepMetrics#retries()} reports recomputed steps).
+ * updating, so the last checkpoint stays good ({@link StepMetrics#retries()} reports recomputed
+ * steps). The sporadic non-finite gradients this was written for (long runs, DJL 0.36 / PyTorch
+ * 2.7.1 on CPU, not reproduced by a fresh process) came from scalar operands that DJL freed before
+ * the backward pass read them when a garbage collection fell in between (see {@link
+ * org.layerskip.nn.RmsNorm#rmsNorm}); the retry stays as a safety net.
  *
  * <p>Only one trainer may run a step at a time per JVM (DJL allows one gradient collector).
  */
@@ -64,6 +69,14 @@ public final class LayerSkipTrainer {
     private static final String OPTIMIZER_FILE = "optimizer.bin";
     private static final String STATE_FILE = "state.json";
     private static final int MAX_RETRIES = 3;
+    private static final NDIndex ALL = new NDIndex("...");
+
+    /**
+     * Test-only seam: called inside {@link #saveCheckpoint} with the step once the weights are in
+     * the temporary folder, before the optimizer state, the marker and the rename. The crash test
+     * pauses here to kill the process in the middle of a checkpoint write. Null in production.
+     */
+    static volatile LongConsumer afterCheckpointWeights;
 
     private final LlamaModel model;
     private final LayerSkipTrainingConfig config;
@@ -264,7 +277,8 @@ public final class LayerSkipTrainer {
      * @param untilStep stop when this many steps are complete (capped at T)
      * @param listener progress events, or null
      * @return the summary
-     * @throws IOException if a checkpoint cannot be written
+     * @throws IOException if a checkpoint cannot be written ({@link #saveCheckpoint}); the steps
+     *     run so far stay applied to the model and the trainer remains usable
      */
     public Summary train(long untilStep, TrainingListener listener) throws IOException {
         TrainingListener l = listener == null ? new TrainingListener() {} : listener;
@@ -351,8 +365,9 @@ public final class LayerSkipTrainer {
                 break;
             }
             // Non-finite values that a re-run of the same (deterministic) step does not reproduce
-            // have been observed with DJL 0.36 / PyTorch 2.7.1 on CPU; zero the gradients and
-            // recompute the step. Genuine divergence stays non-finite and skips the update.
+            // were observed with DJL 0.36 / PyTorch 2.7.1 on CPU (freed scalar operands, fixed);
+            // zero the gradients and recompute the step. Genuine divergence stays non-finite and
+            // skips the update.
             zeroGradients();
             retries = attempt + 1;
         }
@@ -407,7 +422,9 @@ public final class LayerSkipTrainer {
                     NDList hidden =
                             SkipForward.run(model, ps, input, dropout, t, k, enabled, true, compute);
                     EarlyExitLoss.Result r = EarlyExitLoss.compute(model, ps, hidden, w, labels);
-                    gc.backward(acc == 1 ? r.total() : r.total().div(acc));
+                    // div by an array of sub, not a Number: DJL would wrap the Number in a
+                    // tensor over a Java buffer and close it before backward reads it
+                    gc.backward(acc == 1 ? r.total() : r.total().div(sub.create((float) acc)));
                     loss += r.total().getFloat() / acc;
                     float[] per = r.perExit().toFloatArray();
                     for (int i = 0; i < per.length; i++) {
@@ -474,7 +491,8 @@ public final class LayerSkipTrainer {
      * configuration).
      *
      * @return the checkpoint folder
-     * @throws IOException if writing fails; the previous checkpoint is then untouched
+     * @throws IOException if writing fails (full disk, unwritable folder); the previous checkpoint
+     *     is then untouched and the one-line message names the checkpoint, the file and the cause
      */
     public Path saveCheckpoint() throws IOException {
         if (checkpoints == null) {
@@ -485,7 +503,16 @@ public final class LayerSkipTrainer {
                 s,
                 dir -> {
                     HfLlama.save(model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
-                    optimizer.save(dir.resolve(OPTIMIZER_FILE));
+                    LongConsumer hook = afterCheckpointWeights;
+                    if (hook != null) {
+                        hook.accept(s);
+                    }
+                    Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
+                    try {
+                        optimizer.save(optimizerFile);
+                    } catch (IOException e) {
+                        throw IoErrors.namingFile(optimizerFile, e);
+                    }
                     JsonObject state = new JsonObject();
                     state.addProperty("step", s);
                     state.addProperty("seed", config.seed());
@@ -495,8 +522,12 @@ public final class LayerSkipTrainer {
                                     + " microBatch, layer)); data order from (seed, epoch)");
                     state.addProperty("curriculum", curriculum.toString());
                     state.add("config", JsonParser.parseString(config.toJson()));
-                    Files.writeString(
-                            dir.resolve(STATE_FILE), state.toString(), StandardCharsets.UTF_8);
+                    Path stateFile = dir.resolve(STATE_FILE);
+                    try {
+                        Files.writeString(stateFile, state.toString(), StandardCharsets.UTF_8);
+                    } catch (IOException e) {
+                        throw IoErrors.namingFile(stateFile, e);
+                    }
                 });
     }
 
@@ -530,7 +561,12 @@ public final class LayerSkipTrainer {
             List<Pair<String, Parameter>> src = new ArrayList<>();
             loaded.getParameters().forEach(p -> src.add(new Pair<>(p.getKey(), p.getValue())));
             for (int i = 0; i < parameters.size(); i++) {
-                src.get(i).getValue().getArray().copyTo(parameters.get(i).getValue().getArray());
+                // In place through a detached alias: writing into a leaf that requires grad fails
+                // while the thread's grad mode is on (PyTorch's default on threads other than the
+                // one DJL loaded the engine on). copyTo would rebind the alias, not write through.
+                NDArray target = parameters.get(i).getValue().getArray().stopGradient();
+                target.attach(tmp);
+                target.set(ALL, src.get(i).getValue().getArray());
             }
         }
         optimizer.load(dir.resolve(OPTIMIZER_FILE), parameters);

@@ -119,16 +119,21 @@ public final class ResumableAdamW {
             }
             Slot s = slots.computeIfAbsent(pair.getKey(), k -> newSlot(w));
             s.count++;
+            // In-place updates go through a detached alias of the weights: PyTorch refuses them on
+            // a leaf that requires grad while the thread's grad mode is on, which is its default
+            // on every thread except the one DJL loaded the engine on.
+            NDArray values = w.stopGradient();
             if (weightDecay != 0f && w.getShape().dimension() >= 2) {
-                w.subi(w.mul(lr * weightDecay));
+                values.subi(values.mul(lr * weightDecay));
             }
             s.m.muli(beta1).addi(g.mul(1f - beta1));
             s.v.muli(beta2).addi(g.square().muli(1f - beta2));
             double c1 = 1.0 - Math.pow(beta1, s.count);
             double c2 = 1.0 - Math.pow(beta2, s.count);
             NDArray denom = s.v.div((float) c2).sqrt().addi(epsilon);
-            w.subi(s.m.div(denom).muli((float) (lr / c1)));
+            values.subi(s.m.div(denom).muli((float) (lr / c1)));
             denom.close();
+            values.close();
             zero(g);
             g.close();
         }

@@ -1,10 +1,13 @@
 package org.layerskip.train;
 
+import org.layerskip.io.IoErrors;
+
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -18,14 +21,22 @@ import java.util.stream.Stream;
 /**
  * A folder of training checkpoints written crash-safely.
  *
- * <p>Layout: {@code root/step-000120/} (one complete checkpoint per folder), {@code root/latest}
+ * <p>Layout: {@code root/step-000000120/} (one complete checkpoint per folder), {@code root/latest}
  * (the name of the newest complete one). A checkpoint is written into a hidden temporary folder
- * {@code root/.tmp-step-000120-<random>/}; every file in it is fsynced, its last file is the marker
- * {@value #MARKER}, the folder is fsynced and then renamed to {@code step-000120} in one atomic
- * rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically) and are
- * older checkpoints beyond the keep count deleted. A process killed at any moment therefore leaves
- * the previous checkpoint intact and {@link #latest()} finds it; leftover temporary folders are
- * ignored (and removed by the next write).
+ * {@code root/.tmp-step-000000120-<random>/}; every file in it is fsynced, its last file is the
+ * marker {@value #MARKER}, the folder is fsynced and then renamed to {@code step-000000120} in one
+ * atomic rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically)
+ * and are older checkpoints beyond the keep count deleted. A folder is deleted by first renaming it
+ * to a temporary name, so a deletion cut short never leaves a {@code step-*} folder that still
+ * holds its marker but lacks files. A process killed at any moment therefore leaves the previous
+ * checkpoint intact and {@link #latest()} finds it; leftover temporary folders are ignored (and
+ * removed by the next write). {@code TrainingCrashTest} kills a training process at random moments,
+ * and inside a checkpoint write, to check this.
+ *
+ * <p>A write that fails (full disk, unwritable folder) removes its temporary folder and throws an
+ * {@link IOException} whose one-line message names the checkpoint, the file and the cause, e.g.
+ * {@code cannot write checkpoint /ck/step-000000012: /ck/.tmp-step-000000012-3f/optimizer.bin: No
+ * space left on device (earlier checkpoints are unchanged)}.
  */
 public final class TrainingCheckpoints {
 
@@ -34,6 +45,7 @@ public final class TrainingCheckpoints {
 
     private static final String PREFIX = "step-";
     private static final String TMP_PREFIX = ".tmp-";
+    private static final String LATEST = "latest";
 
     private final Path root;
     private final int keep;
@@ -54,7 +66,7 @@ public final class TrainingCheckpoints {
      *
      * @param root the folder
      * @param keep how many complete checkpoints to keep, at least 1
-     * @throws IOException if the folder cannot be created
+     * @throws IOException if the folder cannot be created (one-line message: the folder, the cause)
      */
     public TrainingCheckpoints(Path root, int keep) throws IOException {
         if (keep < 1) {
@@ -62,7 +74,13 @@ public final class TrainingCheckpoints {
         }
         this.root = root;
         this.keep = keep;
-        Files.createDirectories(root);
+        try {
+            Files.createDirectories(root);
+        } catch (IOException e) {
+            throw new IOException(
+                    "cannot create checkpoint folder " + root + ": " + IoErrors.describe(e, root),
+                    e);
+        }
     }
 
     /**
@@ -75,45 +93,78 @@ public final class TrainingCheckpoints {
     }
 
     /**
-     * Writes a checkpoint for a step atomically.
+     * Writes a checkpoint for a step atomically, replacing an existing checkpoint of the same step.
      *
      * @param step the number of completed optimizer steps
      * @param writer writes the content
      * @return the final folder
-     * @throws IOException if writing fails; the previous checkpoint is then untouched
+     * @throws IOException if writing fails; the one-line message names the checkpoint, the file and
+     *     the cause. When it fails before the rename, earlier checkpoints are untouched and the
+     *     temporary folder is removed; when only updating {@code latest} or deleting old
+     *     checkpoints fails, the new checkpoint is complete (and {@link #latest()} returns it or,
+     *     if {@code latest} still names the previous one, that one).
      */
     public Path write(long step, Writer writer) throws IOException {
-        removeTemporaries();
-        String name = name(step);
-        Path tmp =
-                root.resolve(
-                        TMP_PREFIX
-                                + name
-                                + "-"
-                                + Long.toHexString(ThreadLocalRandom.current().nextLong()));
-        Files.createDirectory(tmp);
-        writer.write(tmp);
-        syncTree(tmp);
-        Path marker = tmp.resolve(MARKER);
-        Files.writeString(marker, Long.toString(step), StandardCharsets.UTF_8);
-        syncFile(marker);
-        syncDir(tmp);
-        Path target = root.resolve(name);
-        if (Files.exists(target)) {
-            deleteTree(target); // a checkpoint of the same step (e.g. rewritten after resume)
+        Path target = root.resolve(name(step));
+        Path tmp = null;
+        boolean replaced = false;
+        try {
+            removeTemporaries();
+            tmp = temporary(name(step));
+            Files.createDirectory(tmp);
+            writer.write(tmp);
+            syncTree(tmp);
+            Path marker = tmp.resolve(MARKER);
+            try {
+                Files.writeString(marker, Long.toString(step), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                throw IoErrors.namingFile(marker, e);
+            }
+            syncFile(marker);
+            syncDir(tmp);
+            if (Files.exists(target)) {
+                delete(target); // a checkpoint of the same step (e.g. rewritten after resume)
+                replaced = true;
+            }
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException | RuntimeException e) {
+            discard(tmp, e);
+            if (e instanceof RuntimeException r) {
+                throw r;
+            }
+            throw new IOException(
+                    "cannot write checkpoint "
+                            + target
+                            + ": "
+                            + IoErrors.describe(e)
+                            + (replaced
+                                    ? " (the old checkpoint of this step was removed; earlier"
+                                            + " ones are unchanged)"
+                                    : " (earlier checkpoints are unchanged)"),
+                    e);
         }
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
-        syncDir(root);
-        Path latestTmp = root.resolve(TMP_PREFIX + "latest");
-        Files.writeString(latestTmp, name, StandardCharsets.UTF_8);
-        syncFile(latestTmp);
-        Files.move(
-                latestTmp,
-                root.resolve("latest"),
-                StandardCopyOption.ATOMIC_MOVE,
-                StandardCopyOption.REPLACE_EXISTING);
-        syncDir(root);
-        prune();
+        try {
+            syncDir(root);
+            Path latestTmp = root.resolve(TMP_PREFIX + LATEST);
+            Files.writeString(latestTmp, target.getFileName().toString(), StandardCharsets.UTF_8);
+            syncFile(latestTmp);
+            Files.move(
+                    latestTmp,
+                    root.resolve(LATEST),
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
+            syncDir(root);
+            prune();
+        } catch (IOException e) {
+            throw new IOException(
+                    "checkpoint "
+                            + target
+                            + " is complete, but updating "
+                            + root
+                            + " failed: "
+                            + IoErrors.describe(e),
+                    e);
+        }
         return target;
     }
 
@@ -125,7 +176,7 @@ public final class TrainingCheckpoints {
      * @throws IOException if the root is unreadable
      */
     public Optional<Path> latest() throws IOException {
-        Path pointer = root.resolve("latest");
+        Path pointer = root.resolve(LATEST);
         if (Files.isRegularFile(pointer)) {
             Path named = root.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
             if (isComplete(named)) {
@@ -174,7 +225,34 @@ public final class TrainingCheckpoints {
     private void prune() throws IOException {
         List<Path> all = complete();
         for (int i = 0; i < all.size() - keep; i++) {
-            deleteTree(all.get(i));
+            delete(all.get(i));
+        }
+    }
+
+    private Path temporary(String name) {
+        return root.resolve(
+                TMP_PREFIX + name + "-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    }
+
+    /**
+     * Deletes a checkpoint folder crash-safely: one atomic rename to a temporary name (which {@link
+     * #latest()} ignores), then the recursive delete.
+     */
+    private void delete(Path dir) throws IOException {
+        Path doomed = temporary("deleted-" + dir.getFileName());
+        Files.move(dir, doomed, StandardCopyOption.ATOMIC_MOVE);
+        deleteTree(doomed);
+    }
+
+    /** Removes the temporary folder of a failed write, keeping the original failure. */
+    private static void discard(Path tmp, Exception failure) {
+        if (tmp == null) {
+            return;
+        }
+        try {
+            deleteTree(tmp);
+        } catch (IOException | RuntimeException e) {
+            failure.addSuppressed(e);
         }
     }
 
@@ -187,7 +265,7 @@ public final class TrainingCheckpoints {
     }
 
     private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
             return;
         }
         try (Stream<Path> s = Files.walk(dir)) {
@@ -213,6 +291,8 @@ public final class TrainingCheckpoints {
     private static void syncFile(Path file) throws IOException {
         try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
             ch.force(true);
+        } catch (IOException e) {
+            throw IoErrors.namingFile(file, e);
         }
     }
 

@@ -1,5 +1,7 @@
 package org.layerskip.train;
 
+import static org.layerskip.train.TrainingCheckpointsTest.temporaries;
+
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
@@ -107,6 +109,70 @@ public class LayerSkipTrainerTest {
         Assert.assertEquals(ck.complete().size(), 2); // keep = 2
     }
 
+    /**
+     * Scalars inside the differentiated graph must stay alive until the backward pass: DJL wraps a
+     * {@code Number} operand in a tensor over a direct Java buffer and closes it at once, so a
+     * garbage collection between forward and backward used to free memory autograd still read
+     * (sporadic NaN or slightly wrong gradients, seen as runs that differ in one JVM). Training
+     * while another thread collects garbage continuously must reproduce a quiet run bit for bit.
+     */
+    @Test
+    public void lossesDoNotDependOnGarbageCollection() throws IOException {
+        double[] quiet = run(null, 4, false, 1);
+        java.util.concurrent.atomic.AtomicBoolean stop =
+                new java.util.concurrent.atomic.AtomicBoolean();
+        Thread collector =
+                new Thread(
+                        () -> {
+                            while (!stop.get()) {
+                                System.gc();
+                                try {
+                                    Thread.sleep(1);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                            }
+                        });
+        collector.setDaemon(true);
+        collector.start();
+        try {
+            double[] collected = run(null, 4, false, 1);
+            Assert.assertEquals(collected, quiet, 0.0);
+        } finally {
+            stop.set(true);
+        }
+    }
+
+    /**
+     * PyTorch's grad mode is per thread and on by default; DJL switches it off only on the thread
+     * that loads the engine. Training (the in-place optimizer update) and resuming (copying into
+     * the parameters) must work on any other thread too.
+     */
+    @Test
+    public void trainsAndResumesOnAThreadThatDidNotLoadTheEngine() throws Exception {
+        Path dir = Files.createTempDirectory("ls-thread");
+        try (NDManager warmUp = NDManager.newBaseManager()) {
+            warmUp.create(1f); // the engine is loaded by now, on some thread
+        }
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        Thread worker =
+                new Thread(
+                        () -> {
+                            try {
+                                run(dir, 10, false, 1);
+                                Assert.assertEquals(run(dir, 12, true, 2).length, 2);
+                            } catch (Throwable t) {
+                                failure.set(t);
+                            }
+                        });
+        worker.start();
+        worker.join();
+        if (failure.get() != null) {
+            throw new AssertionError("training on a fresh thread failed", failure.get());
+        }
+    }
+
     @Test
     public void continuedTrainingFromHfCheckpoint() throws IOException {
         try (NDManager manager = NDManager.newBaseManager()) {
@@ -155,8 +221,13 @@ public class LayerSkipTrainerTest {
                     });
             Assert.fail("expected the write to fail");
         } catch (IOException expected) {
-            Assert.assertEquals(expected.getMessage(), "simulated crash");
+            Assert.assertEquals(
+                    expected.getMessage(),
+                    "cannot write checkpoint "
+                            + root.resolve("step-000000010")
+                            + ": simulated crash (earlier checkpoints are unchanged)");
         }
+        Assert.assertEquals(temporaries(root), List.of()); // cleaned up
         // what a killed process leaves: a temporary folder, and a step folder without marker
         Path tmp = Files.createDirectories(root.resolve(".tmp-step-000000015-dead"));
         Files.writeString(tmp.resolve("weights"), "torn");
