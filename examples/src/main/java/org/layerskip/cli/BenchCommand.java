@@ -79,13 +79,10 @@ final class BenchCommand implements Callable<Integer> {
                             .build());
 
             long runs = (long) rows.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
-            Map<String, Measurement> results = new LinkedHashMap<>();
+            Map<String, Measurement> results;
             try (Progress bar = Progress.open("bench", runs, workload.showProgress())) {
-                for (Map.Entry<String, GenerationOptions> e : rows.entrySet()) {
-                    bar.message(e.getKey());
-                    results.put(e.getKey(), Measurement.run(gen, prompts, e.getValue(),
-                            workload.repeats, workload.warmup, bar::step));
-                }
+                results = Measurement.runInterleaved(
+                        gen, prompts, rows, workload.repeats, workload.warmup, bar::step);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println(json ? toJson(results, lm, prompts.size()) : table(results, lm, prompts.size()));

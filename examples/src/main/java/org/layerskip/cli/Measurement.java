@@ -9,7 +9,9 @@ import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Aggregate of one strategy over prompts x repeats.
@@ -42,38 +44,48 @@ final class Measurement {
     final List<long[]> outputs = new ArrayList<>();
 
     /**
-     * Runs the options over every prompt.
+     * Measures several configurations fairly: first {@code warmup} unmeasured runs of every
+     * configuration on the first prompt (JIT and allocator warm-up, which would otherwise favour
+     * whatever runs last), then {@code repeats} rounds in which every prompt runs under every
+     * configuration in turn, so drift and load from other processes fall on all of them alike.
      *
      * @param gen the generator
      * @param prompts the prompts
-     * @param options what to run
-     * @param repeats measured runs per prompt
-     * @param warmup unmeasured runs on the first prompt
+     * @param configs what to run, by key; iteration order is kept
+     * @param repeats measured runs per prompt and configuration
+     * @param warmup unmeasured runs per configuration on the first prompt
      * @param tick called after each run (progress)
-     * @return the aggregate
+     * @param <K> the key type
+     * @return one aggregate per configuration, in the order of {@code configs}
      */
-    static Measurement run(
+    static <K> Map<K, Measurement> runInterleaved(
             Generator gen,
             List<long[]> prompts,
-            GenerationOptions options,
+            Map<K, GenerationOptions> configs,
             int repeats,
             int warmup,
             Runnable tick) {
         for (int w = 0; w < warmup; w++) {
-            gen.generate(prompts.get(0), options, null);
-            tick.run();
-        }
-        Measurement m = new Measurement();
-        for (long[] p : prompts) {
-            for (int r = 0; r < repeats; r++) {
-                long cpu0 = THREADS.getCurrentThreadCpuTime();
-                GenerationResult res = gen.generate(p, options, null);
-                m.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpu0;
-                m.add(res, r == 0);
+            for (GenerationOptions options : configs.values()) {
+                gen.generate(prompts.get(0), options, null);
                 tick.run();
             }
         }
-        return m;
+        Map<K, Measurement> out = new LinkedHashMap<>();
+        configs.keySet().forEach(k -> out.put(k, new Measurement()));
+        for (int r = 0; r < repeats; r++) {
+            for (long[] p : prompts) {
+                for (Map.Entry<K, GenerationOptions> e : configs.entrySet()) {
+                    long cpu0 = THREADS.getCurrentThreadCpuTime();
+                    GenerationResult res = gen.generate(p, e.getValue(), null);
+                    Measurement m = out.get(e.getKey());
+                    m.cpuNanos += THREADS.getCurrentThreadCpuTime() - cpu0;
+                    m.add(res, r == 0);
+                    tick.run();
+                }
+            }
+        }
+        return out;
     }
 
     private void add(GenerationResult r, boolean keep) {

@@ -22,8 +22,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -92,25 +94,28 @@ final class SweepCommand implements Callable<Integer> {
             if (workload.ignoreEos) {
                 base.optEosTokenIds(List.of());
             }
+            // key 0: the autoregressive baseline; key 1 + i: (es[i / |ds|], ds[i % |ds|])
+            Map<Integer, GenerationOptions> configs = new LinkedHashMap<>();
+            configs.put(0, base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
+            base.optStrategy(DecodingStrategy.SELF_SPECULATIVE);
+            for (int e : es) {
+                for (int d : ds) {
+                    configs.put(configs.size(), base.optExitLayer(e).optNumSpeculations(d).build());
+                }
+            }
+            long runs = configs.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
+            Map<Integer, Measurement> measured;
+            try (Progress bar = Progress.open("sweep", runs, workload.showProgress())) {
+                measured = Measurement.runInterleaved(
+                        gen, prompts, configs, workload.repeats, workload.warmup, bar::step);
+            }
+            Measurement baseline = measured.get(0);
             List<Cell> cells = new ArrayList<>();
-            Measurement baseline;
-            try (Progress bar = Progress.open("sweep", 1L + (long) es.size() * ds.length,
-                    workload.showProgress())) {
-                bar.message("autoregressive");
-                baseline = Measurement.run(gen, prompts,
-                        base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build(),
-                        workload.repeats, workload.warmup, () -> {});
-                bar.step();
-                base.optStrategy(DecodingStrategy.SELF_SPECULATIVE);
-                for (int e : es) {
-                    for (int d : ds) {
-                        bar.message("E=" + e + " d=" + d);
-                        Measurement m = Measurement.run(gen, prompts,
-                                base.optExitLayer(e).optNumSpeculations(d).build(),
-                                workload.repeats, workload.warmup, () -> {});
-                        cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming())));
-                        bar.step();
-                    }
+            int key = 1;
+            for (int e : es) {
+                for (int d : ds) {
+                    Measurement m = measured.get(key++);
+                    cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming())));
                 }
             }
             Cell best = cells.get(0);
