@@ -192,6 +192,25 @@ public class LayerSkipCliTest {
         Assert.assertEquals(
                 recompute.get("acceptance_rate").getAsDouble(),
                 ss.get("acceptance_rate").getAsDouble());
+        JsonObject ar = rows.get(0).getAsJsonObject();
+        Assert.assertEquals(ar.get("cpu_speedup").getAsDouble(), 1.0, 1e-12);
+        for (int i = 0; i < rows.size(); i++) {
+            double cpuMs = rows.get(i).getAsJsonObject().get("cpu_ms_per_token").getAsDouble();
+            Assert.assertTrue(cpuMs > 0 && Double.isFinite(cpuMs), "row " + i + ": " + cpuMs);
+        }
+    }
+
+    @Test
+    public void sweepRanksByCpuTimeOnRequestAndRejectsOtherTimings() {
+        Run bad = cli("sweep", "--model", fixture("tiny-f32").toString(), "--timing", "gpu",
+                "--no-record");
+        Assert.assertEquals(bad.code(), 2, bad.err());
+        Assert.assertTrue(bad.err().contains("--timing must be wall or cpu"), bad.err());
+        Run r = cli("sweep", "--model", fixture("tiny-f32").toString(), "--exit-layers", "1",
+                "--num-speculations", "1", "--prompt-ids", "1,247,45,204", "--max-new-tokens", "4",
+                "--ignore-eos", "--repeats", "1", "--warmup", "0", "--timing", "cpu", "--no-record");
+        Assert.assertEquals(r.code(), 0, r.err());
+        Assert.assertTrue(r.out().contains("speedup by cpu time"), r.out());
     }
 
     @Test
@@ -213,7 +232,8 @@ public class LayerSkipCliTest {
         Assert.assertEquals(r.code(), 0, r.err());
         List<String> rows = Files.readAllLines(csv);
         Assert.assertEquals(rows.get(0),
-                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token");
+                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
+                        + "cpu_ms_per_token");
         Assert.assertEquals(rows.size(), 5);
         byte[] head = Files.readAllBytes(png);
         Assert.assertEquals(java.util.Arrays.copyOf(head, 8),
