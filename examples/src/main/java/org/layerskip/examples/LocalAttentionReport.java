@@ -1,0 +1,180 @@
+package org.layerskip.examples;
+
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonObject;
+
+import org.knowm.xchart.CategoryChart;
+import org.knowm.xchart.CategoryChartBuilder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+import java.awt.Color;
+import java.awt.Graphics2D;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+import javax.imageio.ImageIO;
+
+/**
+ * Writes the outputs of {@link LocalAttentionTraining}: {@code summary.json}, {@code buckets.csv}
+ * (perplexity per position bucket), {@code position-nll.csv} (mean loss per position) and {@code
+ * position-perplexity.png} (perplexity vs position, and training tokens/s).
+ */
+final class LocalAttentionReport {
+
+    /** Positions averaged into one point of the plotted curve. */
+    private static final int BIN = 16;
+
+    private LocalAttentionReport() {}
+
+    static void write(LocalAttentionTraining.Result r, int window) throws IOException {
+        Path out = r.outDir();
+        Files.createDirectories(out);
+        try (PrintWriter w = writer(out.resolve("buckets.csv"))) {
+            w.println("variant,from,to,tokens,perplexity,train_tokens_per_second");
+            for (LocalAttentionTraining.Variant v : r.variants()) {
+                for (PositionPerplexity.Bucket b : v.buckets()) {
+                    w.printf(Locale.ROOT, "%s,%d,%d,%d,%.3f,%.1f%n", v.name(), b.from(), b.to(),
+                            b.tokens(), b.perplexity(), v.tokensPerSecond());
+                }
+            }
+        }
+        try (PrintWriter w = writer(out.resolve("position-nll.csv"))) {
+            w.print("position");
+            r.variants().forEach(v -> w.print("," + v.name()));
+            w.println();
+            int t = r.variants().get(0).meanNll().length;
+            for (int j = 0; j < t; j++) {
+                w.print(j);
+                for (LocalAttentionTraining.Variant v : r.variants()) {
+                    w.printf(Locale.ROOT, ",%.5f", v.meanNll()[j]);
+                }
+                w.println();
+            }
+        }
+        Files.writeString(out.resolve("summary.json"), summary(r), StandardCharsets.UTF_8);
+        plot(r, window, out.resolve("position-perplexity.png"));
+    }
+
+    /** A Markdown table: one row per variant, perplexity per bucket, tokens/s. */
+    static String markdownTable(LocalAttentionTraining.Result r) {
+        StringBuilder s = new StringBuilder("| variant |");
+        List<PositionPerplexity.Bucket> first = r.variants().get(0).buckets();
+        for (int i = 0; i < first.size(); i++) {
+            PositionPerplexity.Bucket b = first.get(i);
+            boolean all = i == first.size() - 1;
+            s.append(all ? " all positions |" : " " + b.from() + "–" + (b.to() - 1) + " |");
+        }
+        s.append(" train tokens/s | median step tokens/s | final loss |\n|---|");
+        s.append("---|".repeat(first.size() + 3)).append('\n');
+        for (LocalAttentionTraining.Variant v : r.variants()) {
+            s.append("| ").append(label(v)).append(" |");
+            for (PositionPerplexity.Bucket b : v.buckets()) {
+                s.append(String.format(Locale.ROOT, " %.2f |", b.perplexity()));
+            }
+            s.append(String.format(Locale.ROOT, " %.0f | %.0f | %.3f |%n", v.tokensPerSecond(),
+                    v.medianStepTokensPerSecond(), v.finalLoss()));
+        }
+        return s.toString();
+    }
+
+    private static String label(LocalAttentionTraining.Variant v) {
+        return switch (v.attention().kind()) {
+            case FULL -> "full";
+            case SLIDING -> "sliding W=" + v.attention().size();
+            case CHUNKED -> "block B=" + v.attention().size();
+        };
+    }
+
+    private static String summary(LocalAttentionTraining.Result r) {
+        JsonObject o = new JsonObject();
+        o.addProperty("settings", r.settings());
+        o.addProperty("train_windows", r.trainWindows());
+        o.addProperty("heldout_windows", r.heldoutWindows());
+        o.addProperty("heldout_files", String.join(", ", r.heldoutFiles()));
+        o.addProperty("train_tokens_per_variant", r.tokensPerVariant());
+        JsonArray vs = new JsonArray();
+        for (LocalAttentionTraining.Variant v : r.variants()) {
+            JsonObject j = new JsonObject();
+            j.addProperty("variant", label(v));
+            j.addProperty("init_checksum", v.initChecksum());
+            j.addProperty("first_loss", v.firstLoss());
+            j.addProperty("final_loss", v.finalLoss());
+            j.addProperty("train_tokens_per_second", v.tokensPerSecond());
+            j.addProperty("median_step_tokens_per_second", v.medianStepTokensPerSecond());
+            j.addProperty("train_seconds", v.trainSeconds());
+            j.addProperty("load_average_before", v.loadAverage()[0]);
+            j.addProperty("load_average_after", v.loadAverage()[1]);
+            JsonObject b = new JsonObject();
+            for (PositionPerplexity.Bucket x : v.buckets()) {
+                b.addProperty(x.from() + "-" + (x.to() - 1), x.perplexity());
+            }
+            j.add("perplexity_by_position", b);
+            vs.add(j);
+        }
+        o.add("variants", vs);
+        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+    }
+
+    private static void plot(LocalAttentionTraining.Result r, int window, Path png)
+            throws IOException {
+        int w = 640;
+        int h = 420;
+        XYChart ppl =
+                new XYChartBuilder().width(w).height(h)
+                        .title("Held-out perplexity by position (W = B = " + window + ")")
+                        .xAxisTitle("position in the window (mean of " + BIN + ")")
+                        .yAxisTitle("perplexity (log)")
+                        .build();
+        ppl.getStyler().setYAxisLogarithmic(true);
+        ppl.getStyler().setChartBackgroundColor(Color.WHITE);
+        ppl.getStyler().setMarkerSize(4);
+        CategoryChart speed =
+                new CategoryChartBuilder().width(w).height(h)
+                        .title("Training throughput (1 thread, same budget)")
+                        .yAxisTitle("tokens/s")
+                        .build();
+        speed.getStyler().setChartBackgroundColor(Color.WHITE);
+        speed.getStyler().setLegendVisible(false);
+        List<String> names = r.variants().stream().map(LocalAttentionReport::label).toList();
+        for (LocalAttentionTraining.Variant v : r.variants()) {
+            double[] nll = v.meanNll();
+            int bins = nll.length / BIN;
+            double[] x = new double[bins];
+            double[] y = new double[bins];
+            for (int i = 0; i < bins; i++) {
+                double s = 0;
+                for (int j = i * BIN; j < (i + 1) * BIN; j++) {
+                    s += nll[j];
+                }
+                x[i] = i * BIN + (BIN - 1) / 2.0;
+                y[i] = Math.exp(s / BIN);
+            }
+            ppl.addSeries(label(v), x, y).setMarker(SeriesMarkers.CIRCLE);
+        }
+        speed.addSeries("tokens/s", names,
+                r.variants().stream().map(v -> (Number) v.tokensPerSecond()).toList());
+        BufferedImage image = new BufferedImage(2 * w, h, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        try {
+            ppl.paint(g, w, h);
+            g.translate(w, 0);
+            speed.paint(g, w, h);
+        } finally {
+            g.dispose();
+        }
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static PrintWriter writer(Path p) throws IOException {
+        return new PrintWriter(Files.newBufferedWriter(p, StandardCharsets.UTF_8));
+    }
+}
