@@ -1,26 +1,18 @@
 package org.layerskip.examples;
 
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
-
 import com.google.gson.Gson;
 
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.config.RopeScaling;
-import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
 import org.layerskip.train.LayerSkipTrainer;
 import org.layerskip.train.LayerSkipTrainingConfig;
 import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
-import org.layerskip.train.StepMetrics;
 import org.layerskip.train.TimeCurriculum;
-import org.layerskip.train.TokenSequences;
-import org.layerskip.train.TrainingListener;
 import org.layerskip.zoo.LayerSkipModels;
 
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,8 +37,10 @@ import java.util.Map;
  * {@code --tokenizer} (default: the bundled tiny-layerskip folder), {@code --out}, {@code
  * --variants full,sliding,block}, {@code --window} (W = B), {@code --seq-len --steps --batch --lr
  * --warmup --seed --layers --dim --intermediate --heads --kv-heads --eval-batch}, {@code --recipe
- * baseline|layerskip} (layerskip adds layer dropout and the early-exit loss). A finished variant's
- * result is kept in {@code <out>/variants/} and reused by a rerun with the same settings.
+ * baseline|layerskip} (layerskip adds layer dropout and the early-exit loss), {@code --turn N}: the
+ * variants train one at a time on the same thread, taking turns of N steps (default 10) so that
+ * they share whatever other load the machine has; 0 trains them one after the other. Finished
+ * variants are kept in {@code <out>/variants/} and reused by a rerun with the same settings.
  */
 public final class LocalAttentionTraining {
 
@@ -58,10 +52,11 @@ public final class LocalAttentionTraining {
      * @param initChecksum sum of |w| over the initial parameters (equal across variants)
      * @param firstLoss the first step's loss
      * @param finalLoss the last step's loss
-     * @param tokensPerSecond training throughput over the whole run (JIT warm-up included)
+     * @param tokensPerSecond training throughput over its own turns (JIT warm-up included)
      * @param medianStepTokensPerSecond median per-step throughput, first 5 steps excluded
-     * @param trainSeconds training wall time
-     * @param loadAverage system load average before and after training (other jobs on the machine)
+     * @param trainSeconds training wall time of its own turns
+     * @param loadAverage the system load average at the start of each of its turns: mean and max
+     *     (other jobs on the machine)
      * @param buckets held-out perplexity by position bucket, then over all positions
      * @param meanNll held-out mean negative log-likelihood at each position
      * @param settings the settings it was trained with (reuse key)
@@ -144,96 +139,61 @@ public final class LocalAttentionTraining {
             String settings =
                     String.format(
                             Locale.ROOT,
-                            "%s T=%d W=B=%d L=%d D=%d steps=%d batch=%d lr=%s seed=%d"
-                                    + " train-windows=%d heldout-windows=%d",
+                            "%s T=%d W=B=%d L=%d D=%d F=%d H=%d/%d steps=%d batch=%d lr=%s"
+                                    + " warmup=%d seed=%d train-windows=%d heldout-windows=%d",
                             layerskip ? "layerskip" : "baseline", seqLen, window,
-                            base.numLayers(), base.hiddenSize(), steps, batch, a.get("lr", "3e-3"),
-                            seed, docs.train().length, docs.heldout().length);
+                            base.numLayers(), base.hiddenSize(), base.intermediateSize(),
+                            base.numHeads(), base.numKvHeads(), steps, batch, a.get("lr", "3e-3"),
+                            cfg.warmupSteps(), seed, docs.train().length, docs.heldout().length);
             System.err.println(settings + "; held-out " + docs.heldoutFiles());
             Map<String, LayerAttention> kinds = new LinkedHashMap<>();
             kinds.put("full", LayerAttention.FULL);
             kinds.put("sliding", LayerAttention.sliding(window));
             kinds.put("block", LayerAttention.chunked(window));
-            List<Variant> variants = new ArrayList<>();
-            for (String name : a.get("variants", "full,sliding,block").split(",")) {
-                LayerAttention kind = kinds.get(name.strip());
-                if (kind == null) {
-                    throw new IllegalArgumentException("unknown variant " + name);
+            int turn = a.getInt("turn", 10);
+            Map<String, Variant> done = new LinkedHashMap<>();
+            Map<String, VariantRun> runs = new LinkedHashMap<>();
+            try {
+                for (String name : a.get("variants", "full,sliding,block").split(",")) {
+                    String n = name.strip();
+                    LayerAttention kind = kinds.get(n);
+                    if (kind == null) {
+                        throw new IllegalArgumentException("unknown variant " + n);
+                    }
+                    Variant v = reuse(cachePath(out, n), settings);
+                    done.put(n, v);
+                    if (v == null) {
+                        runs.put(n, new VariantRun(n, base.withLayerAttention(List.of(kind)), cfg,
+                                docs.train()));
+                    }
                 }
-                Path cached = out.resolve("variants").resolve(name.strip() + ".json");
-                Variant v = reuse(cached, settings);
-                if (v == null) {
-                    v = train(name.strip(), base.withLayerAttention(List.of(kind)), cfg, docs,
-                            window, a.getInt("eval-batch", 4), settings);
-                    Files.createDirectories(cached.getParent());
-                    Files.writeString(cached, new Gson().toJson(v), StandardCharsets.UTF_8);
+                // take turns of `turn` steps, so every variant trains under the same machine load
+                for (long until = turn > 0 ? turn : steps; ; until += turn) {
+                    for (VariantRun run : runs.values()) {
+                        run.advance(Math.min(until, steps));
+                    }
+                    if (until >= steps || turn <= 0) {
+                        break;
+                    }
                 }
-                variants.add(v);
+                for (Map.Entry<String, VariantRun> e : runs.entrySet()) {
+                    Variant v = e.getValue().finish(docs.heldout(), window,
+                            a.getInt("eval-batch", 4), settings);
+                    Files.createDirectories(cachePath(out, e.getKey()).getParent());
+                    Files.writeString(cachePath(out, e.getKey()), new Gson().toJson(v),
+                            StandardCharsets.UTF_8);
+                    done.put(e.getKey(), v);
+                }
+            } finally {
+                runs.values().forEach(VariantRun::close);
             }
+            List<Variant> variants = new ArrayList<>(done.values());
             Result r =
                     new Result(
                             settings, docs.train().length, docs.heldout().length,
                             docs.heldoutFiles(), (long) steps * batch * seqLen, variants, out);
             LocalAttentionReport.write(r, window);
             return r;
-        }
-    }
-
-    private static Variant train(
-            String name,
-            LlamaConfig config,
-            LayerSkipTrainingConfig cfg,
-            LongDocuments docs,
-            int window,
-            int evalBatch,
-            String settings)
-            throws IOException {
-        try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = LayerSkipTrainer.newModel(config, manager, cfg.seed());
-            double checksum = 0;
-            for (var p : model.getParameters()) {
-                checksum += p.getValue().getArray().abs().sum().toType(DataType.FLOAT64, false)
-                        .getDouble();
-            }
-            TokenSequences data = TokenSequences.of(docs.train(), cfg.seed());
-            LayerSkipTrainer trainer = new LayerSkipTrainer(model, cfg, data, null);
-            List<Double> stepRates = new ArrayList<>();
-            double load0 = loadAverage();
-            LayerSkipTrainer.Summary s =
-                    trainer.train(
-                            cfg.steps(),
-                            new TrainingListener() {
-                                @Override
-                                public void onStep(StepMetrics m) {
-                                    stepRates.add(m.tokensPerSecond());
-                                    if (m.step() % 25 == 0 || m.step() + 1 == m.totalSteps()) {
-                                        System.err.printf(
-                                                Locale.ROOT,
-                                                "%s step %d loss %.4f %.0f tok/s%n",
-                                                name, m.step(), m.loss(), m.tokensPerSecond());
-                                    }
-                                }
-                            });
-            double load1 = loadAverage();
-            double[] nll = PositionPerplexity.meanNll(model, docs.heldout(), evalBatch);
-            double[] rates =
-                    stepRates.subList(Math.min(5, stepRates.size() - 1), stepRates.size()).stream()
-                            .mapToDouble(Double::doubleValue)
-                            .sorted()
-                            .toArray();
-            return new Variant(
-                    name,
-                    config.layerAttention().get(0),
-                    checksum,
-                    s.losses()[0],
-                    s.finalLoss(),
-                    s.tokensPerSecond(),
-                    rates[rates.length / 2],
-                    s.seconds(),
-                    new double[] {load0, load1},
-                    PositionPerplexity.buckets(nll, docs.heldout().length, window),
-                    nll,
-                    settings);
         }
     }
 
@@ -293,7 +253,7 @@ public final class LocalAttentionTraining {
                 .orElseThrow(() -> new IllegalArgumentException(trainList + " lists no files"));
     }
 
-    private static double loadAverage() {
-        return ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage();
+    private static Path cachePath(Path out, String variant) {
+        return out.resolve("variants").resolve(variant + ".json");
     }
 }

@@ -47,7 +47,7 @@ public class LocalAttentionTrainingTest {
             "--train-files", corpus(dir).toString(), "--tokenizer", TOKENIZER.toString(),
             "--out", dir.resolve("out").toString(), "--seq-len", "32", "--window", "8",
             "--steps", "3", "--warmup", "1", "--batch", "2", "--layers", "2", "--dim", "32",
-            "--heads", "2", "--kv-heads", "1", "--eval-batch", "2"
+            "--heads", "2", "--kv-heads", "1", "--eval-batch", "2", "--turn", "2"
         };
         LocalAttentionTraining.Result r = LocalAttentionTraining.runExample(args);
         Assert.assertEquals(
@@ -74,5 +74,14 @@ public class LocalAttentionTrainingTest {
         LocalAttentionTraining.Result again = LocalAttentionTraining.runExample(args);
         Assert.assertEquals(
                 again.variants().get(2).tokensPerSecond(), r.variants().get(2).tokensPerSecond());
+        // taking turns does not change training: one variant after the other gives the same losses
+        String[] oneByOne = args.clone();
+        oneByOne[5] = dir.resolve("out-sequential").toString();
+        oneByOne[oneByOne.length - 1] = "0";
+        LocalAttentionTraining.Result sequential = LocalAttentionTraining.runExample(oneByOne);
+        for (int i = 0; i < 3; i++) {
+            Assert.assertEquals(
+                    sequential.variants().get(i).finalLoss(), r.variants().get(i).finalLoss(), 0.0);
+        }
     }
 }
