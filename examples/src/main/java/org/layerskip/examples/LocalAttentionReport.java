@@ -35,7 +35,14 @@ final class LocalAttentionReport {
 
     private LocalAttentionReport() {}
 
-    static void write(LocalAttentionTraining.Result r, int window) throws IOException {
+    /**
+     * Writes every output file.
+     *
+     * @param r the result
+     * @throws IOException if a file cannot be written
+     */
+    static void write(LocalAttentionTraining.Result r) throws IOException {
+        int window = r.window();
         Path out = r.outDir();
         Files.createDirectories(out);
         try (PrintWriter w = writer(out.resolve("buckets.csv"))) {
@@ -60,12 +67,19 @@ final class LocalAttentionReport {
                 w.println();
             }
         }
-        Files.writeString(out.resolve("summary.json"), summary(r), StandardCharsets.UTF_8);
+        Files.writeString(out.resolve("summary.json"), summary(r, window), StandardCharsets.UTF_8);
         plot(r, window, out.resolve("position-perplexity.png"));
     }
 
-    /** A Markdown table: one row per variant, perplexity per bucket, tokens/s. */
+    /**
+     * A Markdown table: one row per variant, perplexity per position bucket and at block edges /
+     * inside blocks, training tokens/s.
+     *
+     * @param r the result
+     * @return the table
+     */
     static String markdownTable(LocalAttentionTraining.Result r) {
+        int window = r.window();
         StringBuilder s = new StringBuilder("| variant |");
         List<PositionPerplexity.Bucket> first = r.variants().get(0).buckets();
         for (int i = 0; i < first.size(); i++) {
@@ -73,13 +87,18 @@ final class LocalAttentionReport {
             boolean all = i == first.size() - 1;
             s.append(all ? " all positions |" : " " + b.from() + "–" + (b.to() - 1) + " |");
         }
+        int edge = Math.max(1, window / 8);
+        s.append(String.format(Locale.ROOT, " ≥%d, block offset <%d | ≥%d, offset ≥%d |",
+                window, edge, window, edge));
         s.append(" train tokens/s | median step tokens/s | final loss |\n|---|");
-        s.append("---|".repeat(first.size() + 3)).append('\n');
+        s.append("---|".repeat(first.size() + 5)).append('\n');
         for (LocalAttentionTraining.Variant v : r.variants()) {
             s.append("| ").append(label(v)).append(" |");
             for (PositionPerplexity.Bucket b : v.buckets()) {
                 s.append(String.format(Locale.ROOT, " %.2f |", b.perplexity()));
             }
+            double[] edges = PositionPerplexity.blockEdges(v.meanNll(), window);
+            s.append(String.format(Locale.ROOT, " %.2f | %.2f |", edges[0], edges[1]));
             s.append(String.format(Locale.ROOT, " %.0f | %.0f | %.3f |%n", v.tokensPerSecond(),
                     v.medianStepTokensPerSecond(), v.finalLoss()));
         }
@@ -94,7 +113,7 @@ final class LocalAttentionReport {
         };
     }
 
-    private static String summary(LocalAttentionTraining.Result r) {
+    private static String summary(LocalAttentionTraining.Result r, int window) {
         JsonObject o = new JsonObject();
         o.addProperty("settings", r.settings());
         o.addProperty("train_windows", r.trainWindows());
@@ -111,17 +130,20 @@ final class LocalAttentionReport {
             j.addProperty("train_tokens_per_second", v.tokensPerSecond());
             j.addProperty("median_step_tokens_per_second", v.medianStepTokensPerSecond());
             j.addProperty("train_seconds", v.trainSeconds());
-            j.addProperty("load_average_before", v.loadAverage()[0]);
-            j.addProperty("load_average_after", v.loadAverage()[1]);
+            j.addProperty("load_average_mean", v.loadAverage()[0]);
+            j.addProperty("load_average_max", v.loadAverage()[1]);
             JsonObject b = new JsonObject();
             for (PositionPerplexity.Bucket x : v.buckets()) {
                 b.addProperty(x.from() + "-" + (x.to() - 1), x.perplexity());
             }
             j.add("perplexity_by_position", b);
+            double[] edges = PositionPerplexity.blockEdges(v.meanNll(), window);
+            j.addProperty("perplexity_block_edges", edges[0]);
+            j.addProperty("perplexity_block_interiors", edges[1]);
             vs.add(j);
         }
         o.add("variants", vs);
-        return new GsonBuilder().setPrettyPrinting().create().toJson(o);
+        return new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create().toJson(o);
     }
 
     private static void plot(LocalAttentionTraining.Result r, int window, Path png)

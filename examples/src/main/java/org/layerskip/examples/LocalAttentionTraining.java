@@ -79,6 +79,7 @@ public final class LocalAttentionTraining {
      * The outcome.
      *
      * @param settings the shared settings
+     * @param window W = B, the window of the sliding and the block of the block variant
      * @param trainWindows training windows of {@code T + 1} tokens
      * @param heldoutWindows held-out windows
      * @param heldoutFiles held-out files used (windows each)
@@ -88,6 +89,7 @@ public final class LocalAttentionTraining {
      */
     public record Result(
             String settings,
+            int window,
             int trainWindows,
             int heldoutWindows,
             List<String> heldoutFiles,
@@ -190,9 +192,9 @@ public final class LocalAttentionTraining {
             List<Variant> variants = new ArrayList<>(done.values());
             Result r =
                     new Result(
-                            settings, docs.train().length, docs.heldout().length,
+                            settings, window, docs.train().length, docs.heldout().length,
                             docs.heldoutFiles(), (long) steps * batch * seqLen, variants, out);
-            LocalAttentionReport.write(r, window);
+            LocalAttentionReport.write(r);
             return r;
         }
     }

@@ -92,6 +92,30 @@ public final class PositionPerplexity {
         return out;
     }
 
+    /**
+     * Splits the positions past the first block by their offset inside a block of {@code w}: the
+     * first {@code w / 8} positions of each block (where disjoint blocks see almost no context)
+     * and the rest.
+     *
+     * @param meanNll per-position mean NLL from {@link #meanNll}
+     * @param w the block size
+     * @return {@code {perplexity at block edges, perplexity inside blocks}}
+     */
+    public static double[] blockEdges(double[] meanNll, int w) {
+        int edge = Math.max(1, w / 8);
+        double[] sum = new double[2];
+        int[] count = new int[2];
+        for (int j = w; j < meanNll.length; j++) {
+            int k = j % w < edge ? 0 : 1;
+            sum[k] += meanNll[j];
+            count[k]++;
+        }
+        return new double[] {
+            count[0] == 0 ? Double.NaN : Math.exp(sum[0] / count[0]),
+            count[1] == 0 ? Double.NaN : Math.exp(sum[1] / count[1])
+        };
+    }
+
     private static Bucket bucket(double[] meanNll, int windows, int from, int to) {
         double s = 0;
         for (int j = from; j < to; j++) {
