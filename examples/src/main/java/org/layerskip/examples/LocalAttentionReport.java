@@ -148,17 +148,13 @@ final class LocalAttentionReport {
 
     private static void plot(LocalAttentionTraining.Result r, int window, Path png)
             throws IOException {
-        int w = 640;
+        int w = 560;
         int h = 420;
-        XYChart ppl =
-                new XYChartBuilder().width(w).height(h)
-                        .title("Held-out perplexity by position (W = B = " + window + ")")
-                        .xAxisTitle("position in the window (mean of " + BIN + ")")
-                        .yAxisTitle("perplexity (log)")
-                        .build();
-        ppl.getStyler().setYAxisLogarithmic(true);
-        ppl.getStyler().setChartBackgroundColor(Color.WHITE);
-        ppl.getStyler().setMarkerSize(4);
+        String x = "position in the window (bins of " + BIN + ")";
+        XYChart ppl = xyChart("Held-out perplexity by position", x, "perplexity", w, h);
+        LocalAttentionTraining.Variant ref = r.variants().get(0);
+        String ratioTitle = "Perplexity / " + label(ref) + " (W = B = " + window + ")";
+        XYChart ratio = xyChart(ratioTitle, x, "ratio", w, h);
         CategoryChart speed =
                 new CategoryChartBuilder().width(w).height(h)
                         .title("Training throughput (1 thread, same budget)")
@@ -166,34 +162,55 @@ final class LocalAttentionReport {
                         .build();
         speed.getStyler().setChartBackgroundColor(Color.WHITE);
         speed.getStyler().setLegendVisible(false);
-        List<String> names = r.variants().stream().map(LocalAttentionReport::label).toList();
+        double[] base = binned(ref.meanNll());
         for (LocalAttentionTraining.Variant v : r.variants()) {
-            double[] nll = v.meanNll();
-            int bins = nll.length / BIN;
-            double[] x = new double[bins];
-            double[] y = new double[bins];
-            for (int i = 0; i < bins; i++) {
-                double s = 0;
-                for (int j = i * BIN; j < (i + 1) * BIN; j++) {
-                    s += nll[j];
-                }
-                x[i] = i * BIN + (BIN - 1) / 2.0;
-                y[i] = Math.exp(s / BIN);
+            double[] y = binned(v.meanNll());
+            double[] pos = new double[y.length];
+            double[] rel = new double[y.length];
+            for (int i = 0; i < y.length; i++) {
+                pos[i] = i * BIN;
+                rel[i] = y[i] / base[i];
             }
-            ppl.addSeries(label(v), x, y).setMarker(SeriesMarkers.CIRCLE);
+            ppl.addSeries(label(v), pos, y).setMarker(SeriesMarkers.CIRCLE);
+            ratio.addSeries(label(v), pos, rel).setMarker(SeriesMarkers.CIRCLE);
         }
-        speed.addSeries("tokens/s", names,
+        speed.addSeries("tokens/s", r.variants().stream().map(LocalAttentionReport::label).toList(),
                 r.variants().stream().map(v -> (Number) v.tokensPerSecond()).toList());
-        BufferedImage image = new BufferedImage(2 * w, h, BufferedImage.TYPE_INT_RGB);
+        BufferedImage image = new BufferedImage(3 * w, h, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         try {
             ppl.paint(g, w, h);
+            g.translate(w, 0);
+            ratio.paint(g, w, h);
             g.translate(w, 0);
             speed.paint(g, w, h);
         } finally {
             g.dispose();
         }
         ImageIO.write(image, "png", png.toFile());
+    }
+
+    /** Perplexity of each bin of {@link #BIN} positions. */
+    private static double[] binned(double[] nll) {
+        double[] y = new double[nll.length / BIN];
+        for (int i = 0; i < y.length; i++) {
+            double s = 0;
+            for (int j = i * BIN; j < (i + 1) * BIN; j++) {
+                s += nll[j];
+            }
+            y[i] = Math.exp(s / BIN);
+        }
+        return y;
+    }
+
+    private static XYChart xyChart(String title, String x, String y, int w, int h) {
+        XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle(x)
+                .yAxisTitle(y).build();
+        c.getStyler().setChartBackgroundColor(Color.WHITE);
+        c.getStyler().setMarkerSize(4);
+        c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);
+        c.getStyler().setDecimalPattern("#,##0.##");
+        return c;
     }
 
     private static PrintWriter writer(Path p) throws IOException {
