@@ -21,7 +21,11 @@ final class TrainFixtures {
 
     /** A trainable tiny model (V = 97, D = 32). */
     static LlamaModel trainable(NDManager manager, int layers, long seed, DataType dtype) {
-        LlamaConfig config = TinyModels.config(layers, false);
+        return trainable(manager, TinyModels.config(layers, false), seed, dtype);
+    }
+
+    /** A trainable model of the given architecture (e.g. with local-attention layers). */
+    static LlamaModel trainable(NDManager manager, LlamaConfig config, long seed, DataType dtype) {
         manager.getEngine().setRandomSeed((int) seed);
         LlamaModel model = LlamaModel.builder().setConfig(config).build();
         model.setInitializer(new NormalInitializer(0.2f), Parameter.Type.WEIGHT);
