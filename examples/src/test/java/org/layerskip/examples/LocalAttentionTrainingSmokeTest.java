@@ -11,7 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** Runs the local-attention training reproduction tiny, on a synthetic corpus. */
-public class LocalAttentionTrainingTest {
+public class LocalAttentionTrainingSmokeTest {
 
     private static final Path TOKENIZER =
             Path.of("../model-zoo/src/main/resources/org/layerskip/zoo/models/tiny-layerskip");
