@@ -232,12 +232,7 @@ public class PredictorFlowTest {
             Generator g = ((GenerationBlock) zoo.getBlock()).getGenerator();
             Assert.assertEquals(g.getDefaultExitLayer(), layers - 1);
             Assert.assertEquals(g.getDefaultNumSpeculations(), 3);
-            long[] ids =
-                    generator.generate(
-                                    tokenizer.encode("hello world"), direct(layers - 1, 3, 10), null)
-                            .tokenIds();
-            Assert.assertEquals(
-                    p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+            assertPredictsLikeGenerator(p, direct(layers - 1, 3, 10));
         }
         // explicit arguments win over the file
         try (ZooModel<String, String> zoo =
@@ -250,11 +245,32 @@ public class PredictorFlowTest {
                         .build()
                         .loadModel();
                 Predictor<String, String> p = zoo.newPredictor()) {
-            long[] ids =
-                    generator.generate(tokenizer.encode("hello world"), direct(1, 2, 10), null)
-                            .tokenIds();
-            Assert.assertEquals(
-                    p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+            assertPredictsLikeGenerator(p, direct(1, 2, 10));
+        }
+    }
+
+    private void assertPredictsLikeGenerator(Predictor<String, String> p, GenerationOptions o)
+            throws Exception {
+        long[] ids = generator.generate(tokenizer.encode("hello world"), o, null).tokenIds();
+        Assert.assertEquals(
+                p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
+    }
+
+    /** Loads a text model from the folder, expects failure and returns all messages of the cause chain. */
+    private static String loadFailure(Path dir) {
+        Criteria<String, String> criteria =
+                LayerSkipTranslatorFactory.configure(
+                                Criteria.builder().setTypes(String.class, String.class))
+                        .optModelPath(dir)
+                        .build();
+        try (ZooModel<String, String> zoo = criteria.loadModel()) {
+            throw new AssertionError("expected loading " + dir + " to fail");
+        } catch (Exception e) {
+            StringBuilder all = new StringBuilder();
+            for (Throwable c = e; c != null; c = c.getCause()) {
+                all.append(c.getMessage()).append('\n');
+            }
+            return all.toString();
         }
     }
 
@@ -263,20 +279,8 @@ public class PredictorFlowTest {
         Path copy = TranslateFixtures.tinyModelWithTokenizer();
         Files.writeString(
                 copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 99, \"num_speculations\": 2}");
-        Criteria<String, String> criteria =
-                LayerSkipTranslatorFactory.configure(
-                                Criteria.builder().setTypes(String.class, String.class))
-                        .optModelPath(copy)
-                        .build();
-        try (ZooModel<String, String> zoo = criteria.loadModel()) {
-            Assert.fail("expected an error about " + RecordedSettings.FILE_NAME);
-        } catch (Exception e) {
-            StringBuilder all = new StringBuilder();
-            for (Throwable c = e; c != null; c = c.getCause()) {
-                all.append(c.getMessage()).append('\n');
-            }
-            Assert.assertTrue(all.toString().contains("exit_layer must be in"), all.toString());
-        }
+        String messages = loadFailure(copy);
+        Assert.assertTrue(messages.contains("exit_layer must be in"), messages);
     }
 
     @Test
@@ -285,21 +289,7 @@ public class PredictorFlowTest {
         for (String f : new String[] {"config.json", "generation_config.json", "model.safetensors"}) {
             Files.copy(dir.resolve(f), bare.resolve(f));
         }
-        Criteria<String, String> criteria =
-                LayerSkipTranslatorFactory.configure(
-                                Criteria.builder().setTypes(String.class, String.class))
-                        .optModelPath(bare)
-                        .build();
-        try (ZooModel<String, String> zoo = criteria.loadModel()) {
-            Assert.fail("expected a missing-tokenizer error");
-        } catch (Exception e) {
-            Throwable c = e;
-            StringBuilder all = new StringBuilder();
-            while (c != null) {
-                all.append(c.getMessage()).append('\n');
-                c = c.getCause();
-            }
-            Assert.assertTrue(all.toString().contains("tokenizer.json"), all.toString());
-        }
+        String messages = loadFailure(bare);
+        Assert.assertTrue(messages.contains("tokenizer.json"), messages);
     }
 }
