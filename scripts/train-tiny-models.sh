@@ -10,14 +10,15 @@
 # 3. saves both (HF layout, F32, tokenizer) plus heldout.txt under
 #    model-zoo/src/main/resources/org/layerskip/zoo/models/ and prints per-layer held-out metrics.
 # The two models train in parallel, one PyTorch thread each (two OpenMP thread pools competing for
-# 2 cores stalled steps by 20x). Run time: 1200 steps x 1024 tokens per model (~0.8 epoch of the
-# 1.47M-token corpus); measured on the 2-core box while other jobs shared it: tiny-baseline 1359 s
-# (930 tokens/s), tiny-layerskip 1776 s (700 tokens/s; its steps push 2-5 exits through the LM
-# head), plus ~3 s for the tokenizer. No restart was needed.
-# Interrupted runs resume exactly from build-out/tiny/*.work/checkpoints (checkpoint every 50 steps).
+# 2 cores stalled steps by 20x). Run time: 2400 steps x 1024 tokens per model (~1.7 epochs of the
+# 1.47M-token corpus); measured on the otherwise idle 2-core box, both runs side by side: training
+# tiny-baseline 620 s (3966 tokens/s), tiny-layerskip 1033 s (2379 tokens/s; its steps push 2-5
+# exits through the LM head), plus ~15 s of evaluation each and ~3 s for the tokenizer. No restart
+# was needed.
+# Interrupted runs resume exactly from build-out/tiny/*.work/checkpoints (checkpoint every 100 steps).
 # A JVM that dies is restarted from the last checkpoint, up to 20 times (older builds saw sporadic
-# native heap corruption in long runs, most likely autograd keeping Java-owned buffers alive; none
-# since that was fixed).
+# native crashes and NaN gradients in long runs: DJL freed scalar operands and Java-owned buffers that
+# autograd still read; none since those were fixed).
 # VARIANTS="layerskip" or "baseline" trains one model only. Extra arguments are passed to the
 # training runs (e.g. --steps 20 for a smoke test).
 set -euo pipefail
@@ -29,9 +30,9 @@ mkdir -p "$WORK"
 mvn -o -q -B package -DskipTests -pl examples -am
 CP="examples/target/classes:layerskip-djl/target/classes:$(tr ':' '\n' < examples/target/classpath.txt | grep -v 'org/layerskip' | paste -sd:)"
 COMMON=(--tokenizer "$WORK/tokenizer" --layers 8 --hidden 128 --intermediate 384 --heads 4
-        --kv-heads 2 --seq-len 128 --batch 8 --steps 1200 --warmup 50 --lr 3e-3 --seed 1234
+        --kv-heads 2 --seq-len 128 --batch 8 --steps 2400 --warmup 50 --lr 3e-3 --seed 1234
         --p-max 0.2 --e-scale 0.5 --dilation 2 --tie-embeddings false --save-dtype F32
-        --checkpoint-every 50)
+        --checkpoint-every 100)
 JAVA=(java -Xmx3g -Dai.djl.offline=true -Dai.djl.pytorch.num_threads=1
       -Dai.djl.pytorch.num_interop_threads=1 -XX:ErrorFile="$WORK/hs_err_%p.log" -cp "$CP"
       org.layerskip.examples.TrainTinyModel)

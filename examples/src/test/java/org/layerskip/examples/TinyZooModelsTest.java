@@ -69,8 +69,8 @@ public class TinyZooModelsTest {
     /**
      * The bundled pair shows LayerSkip's effect on held-out text: every early exit of tiny-layerskip
      * has a lower perplexity than the baseline's same exit, by a wide margin in the first half
-     * (measured 2.8–3.3× at exits 1–4; asserted 2×), while its last layer is no more than 10% above
-     * the baseline's (measured: 22% below).
+     * (measured 3.9–8.9× at exits 1–4; asserted 2×) and at least 5× at the middle layer (measured
+     * 8.9×), while its last layer is no more than 10% above the baseline's (measured: 21% below).
      */
     @Test
     public void layerSkipModelExitsEarlyWhereTheBaselineCannot() throws IOException {
@@ -84,6 +84,10 @@ public class TinyZooModelsTest {
                     base.perplexity()[l] > margin * ls.perplexity()[l],
                     "exit " + (l + 1) + ": " + ls.perplexity()[l] + " vs " + base.perplexity()[l]);
         }
+        int middle = (last + 1) / 2 - 1; // exit L/2
+        Assert.assertTrue(
+                base.perplexity()[middle] >= 5 * ls.perplexity()[middle],
+                "middle exit: " + ls.perplexity()[middle] + " vs " + base.perplexity()[middle]);
         Assert.assertTrue(
                 ls.perplexity()[last] <= 1.10 * base.perplexity()[last],
                 "last layer: " + ls.perplexity()[last] + " vs " + base.perplexity()[last]);
