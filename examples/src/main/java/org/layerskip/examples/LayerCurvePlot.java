@@ -5,7 +5,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 import org.layerskip.train.LayerMetrics;
 
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -75,16 +74,7 @@ public final class LayerCurvePlot {
             ppl.addSeries(e.getKey(), x, m.perplexity()).setMarker(SeriesMarkers.CIRCLE);
             acc.addSeries(e.getKey(), x, m.accuracy()).setMarker(SeriesMarkers.CIRCLE);
         }
-        BufferedImage image = new BufferedImage(2 * w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            ppl.paint(g, w, h);
-            g.translate(w, 0);
-            acc.paint(g, w, h);
-        } finally {
-            g.dispose();
-        }
-        return image;
+        return ChartPanels.sideBySide(w, h, ppl, acc);
     }
 
     private static XYChart chart(String title, String yTitle, int w, int h) {

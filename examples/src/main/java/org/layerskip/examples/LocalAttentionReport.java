@@ -11,7 +11,6 @@ import org.knowm.xchart.XYChartBuilder;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 import java.awt.Color;
-import java.awt.Graphics2D;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -176,17 +175,7 @@ final class LocalAttentionReport {
         }
         speed.addSeries("tokens/s", r.variants().stream().map(LocalAttentionReport::label).toList(),
                 r.variants().stream().map(v -> (Number) v.tokensPerSecond()).toList());
-        BufferedImage image = new BufferedImage(3 * w, h, BufferedImage.TYPE_INT_RGB);
-        Graphics2D g = image.createGraphics();
-        try {
-            ppl.paint(g, w, h);
-            g.translate(w, 0);
-            ratio.paint(g, w, h);
-            g.translate(w, 0);
-            speed.paint(g, w, h);
-        } finally {
-            g.dispose();
-        }
+        BufferedImage image = ChartPanels.sideBySide(w, h, ppl, ratio, speed);
         ImageIO.write(image, "png", png.toFile());
     }
 

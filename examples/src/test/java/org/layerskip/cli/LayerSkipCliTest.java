@@ -153,7 +153,11 @@ public class LayerSkipCliTest {
 
     @Test(dataProvider = "badInputs")
     public void badInputIsOneLineAndExitCode(int code, String[] args) {
-        Run r = cli(args);
+        assertOneErrorLine(cli(args), code);
+    }
+
+    /** Asserts the CLI failed with {@code code}, nothing on stdout and one {@code error:} line. */
+    static void assertOneErrorLine(Run r, int code) {
         Assert.assertEquals(r.code(), code, r.err());
         Assert.assertEquals(r.out(), "");
         List<String> lines = r.err().lines().collect(Collectors.toList());
