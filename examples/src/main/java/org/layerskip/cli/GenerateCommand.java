@@ -8,6 +8,7 @@ import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.SpeculationStats;
+import org.layerskip.tasks.TaskSuite;
 
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -64,6 +65,11 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Exit layer E (default: layerskip.json in the model folder, else L/4).")
     Integer exitLayer;
 
+    @Option(names = "--task", paramLabel = "NAME|FILE",
+            description = "Use the E and d that 'sweep --task' recorded for this task (code, copy,"
+                    + " free or a suite .json file) in layerskip.json, when E and d are not given.")
+    String task;
+
     @Option(names = "--num-speculations", paramLabel = "D",
             description = "Draft tokens per verification (default: layerskip.json, else 4).")
     Integer numSpeculations;
@@ -99,6 +105,7 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         checkUsage();
+        String taskName = task == null ? null : TaskSuite.resolve(task).name();
         try (LoadedModel lm = modelOptions.load()) {
             long[] ids = prompt.text != null ? lm.encode(prompt.text) : prompt.ids;
             lm.checkExitLayer(exitLayer, strategy == DecodingStrategy.SELF_SPECULATIVE);
@@ -130,7 +137,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (mark) {
                 err.println(TokenPrinter.legend(colour));
             }
-            GenerationResult r = lm.generator().generate(ids, options, printer);
+            GenerationResult r = lm.generator(taskName).generate(ids, options, printer);
             if (printer != null) {
                 printer.finish();
             }
@@ -154,6 +161,8 @@ final class GenerateCommand implements Callable<Integer> {
         SamplingChecks.require(spec, confidenceThreshold >= 0 && confidenceThreshold < 1,
                 "--confidence-threshold must be in [0, 1), got " + confidenceThreshold);
         String m = modelOptions.check();
+        SamplingChecks.require(spec, m == null, m);
+        m = task == null ? null : TaskOption.usageError(task);
         SamplingChecks.require(spec, m == null, m);
     }
 

@@ -14,8 +14,8 @@ import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 
 /**
- * The {@code layerskip} command: early-exit and self-speculative decoding from the command line, and
- * per-exit-layer evaluation.
+ * The {@code layerskip} command: early-exit and self-speculative decoding from the command line,
+ * per-task benchmarks, per-exit-layer evaluation and LayerSkip training.
  *
  * <p>Exit codes: 0 on success, 1 for runtime and input errors (bad model folder, ids outside the
  * vocabulary, exit layer out of range, I/O), 2 for usage errors. Every error is one line on stderr,
@@ -27,7 +27,8 @@ import java.nio.charset.StandardCharsets;
         versionProvider = LayerSkipCli.Version.class,
         description = "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
         subcommands = {
-            GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class
+            GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class,
+            TrainCommand.class
         })
 public final class LayerSkipCli implements Runnable {
 
@@ -109,7 +110,7 @@ public final class LayerSkipCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "missing subcommand: use generate, bench, sweep or eval-layers (see --help)");
+                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers or train (see --help)");
     }
 
     private static DecodingStrategy parseStrategy(String s) {

@@ -6,6 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.RecordedSettings;
+import org.layerskip.io.RecordedSettingsFile;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
 import org.slf4j.Logger;
@@ -15,7 +16,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** A model folder loaded for generation: weights, optional tokenizer, recorded E/d. Close it. */
+/**
+ * A model folder loaded for generation: weights, optional tokenizer, the E/d recorded in {@code
+ * layerskip.json} (defaults and per task). Close it.
+ */
 final class LoadedModel implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(LoadedModel.class);
@@ -24,14 +28,14 @@ final class LoadedModel implements AutoCloseable {
     final NDManager manager;
     final LlamaModel model;
     final LlamaTokenizer tokenizer;
-    final Optional<RecordedSettings> recorded;
+    final Optional<RecordedSettingsFile> recorded;
 
     private LoadedModel(
             Path dir,
             NDManager manager,
             LlamaModel model,
             LlamaTokenizer tokenizer,
-            Optional<RecordedSettings> recorded) {
+            Optional<RecordedSettingsFile> recorded) {
         this.dir = dir;
         this.manager = manager;
         this.model = model;
@@ -55,8 +59,9 @@ final class LoadedModel implements AutoCloseable {
                     model.numLayers(),
                     dataType,
                     (System.nanoTime() - t0) / 1_000_000);
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, model.numLayers());
-            recorded.ifPresent(r -> logger.info("using {} from {}", r, RecordedSettings.FILE_NAME));
+            Optional<RecordedSettingsFile> recorded = RecordedSettingsFile.read(dir, model.numLayers());
+            recorded.flatMap(RecordedSettingsFile::defaults)
+                    .ifPresent(r -> logger.info("using {} from {}", r, RecordedSettings.FILE_NAME));
             if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
                 tokenizer = LlamaTokenizer.load(dir);
             }
@@ -79,7 +84,35 @@ final class LoadedModel implements AutoCloseable {
      * one, and from the library otherwise.
      */
     Generator generator() {
-        return recorded.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
+        return generator(recorded.flatMap(RecordedSettingsFile::defaults));
+    }
+
+    /**
+     * Returns a generator whose default E and d are those recorded for a task ({@code layerskip
+     * sweep --task}), else the file's defaults, else the library's.
+     *
+     * @param task the task name, or null for the defaults
+     */
+    Generator generator(String task) {
+        return generator(recordedFor(task));
+    }
+
+    /** The settings recorded for a task (falling back to the file's defaults), if any. */
+    Optional<RecordedSettings> recordedFor(String task) {
+        if (recorded.isEmpty()) {
+            return Optional.empty();
+        }
+        RecordedSettingsFile f = recorded.get();
+        Optional<RecordedSettings> t = task == null ? Optional.empty() : f.task(task);
+        if (task != null && t.isEmpty()) {
+            logger.info("{} records no settings for task {}; using its defaults",
+                    RecordedSettings.FILE_NAME, task);
+        }
+        return t.isPresent() ? t : f.defaults();
+    }
+
+    private Generator generator(Optional<RecordedSettings> settings) {
+        return settings.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
                 .orElseGet(() -> new Generator(model));
     }
 

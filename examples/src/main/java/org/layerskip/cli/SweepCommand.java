@@ -1,5 +1,7 @@
 package org.layerskip.cli;
 
+import com.google.gson.JsonObject;
+
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.HeatMapChart;
 import org.knowm.xchart.HeatMapChartBuilder;
@@ -7,6 +9,7 @@ import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.RecordedSettings;
+import org.layerskip.io.RecordedSettingsFile;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,7 +34,10 @@ import java.util.concurrent.Callable;
 /**
  * {@code layerskip sweep}: self-speculative greedy decoding over a grid of exit layers x draft
  * lengths, against an autoregressive baseline on the same prompts; CSV, a speedup heatmap, and the
- * best (E, d) recorded in the model folder as {@code layerskip.json}.
+ * best (E, d) recorded in the model folder as {@code layerskip.json}. With {@code --task} the
+ * prompts are a task suite's, early exit at every E of the grid is measured too (with its quality
+ * loss), every cell is checked against autoregressive output and scored, and the best (E, d) is
+ * recorded for that task ({@code "tasks"} in {@code layerskip.json}); other entries are kept.
  */
 @Command(
         name = "sweep",
@@ -63,8 +69,8 @@ final class SweepCommand implements Callable<Integer> {
             description = "Do not write the best (E, d) to layerskip.json in the model folder.")
     boolean noRecord;
 
-    /** One grid cell. */
-    record Cell(int exitLayer, int numSpeculations, Measurement m, double speedup) {}
+    /** One grid cell; {@code identical} is whether its outputs equal autoregressive decoding's. */
+    record Cell(int exitLayer, int numSpeculations, Measurement m, double speedup, boolean identical) {}
 
     @Override
     public Integer call() throws Exception {
@@ -76,6 +82,7 @@ final class SweepCommand implements Callable<Integer> {
             SamplingChecks.numSpeculations(spec, d);
         }
         int[] ds = Arrays.stream(numSpeculations).distinct().sorted().toArray();
+        workload.loadTask();
         try (LoadedModel lm = modelOptions.load()) {
             List<Integer> es;
             try {
@@ -90,92 +97,131 @@ final class SweepCommand implements Callable<Integer> {
             List<long[]> prompts = workload.prompts(lm);
             Generator gen = lm.generator();
             GenerationOptions.Builder base =
-                    GenerationOptions.builder().optMaxNewTokens(workload.maxNewTokens);
+                    GenerationOptions.builder().optMaxNewTokens(workload.maxNewTokens());
             if (workload.ignoreEos) {
                 base.optEosTokenIds(List.of());
             }
-            // key 0: the autoregressive baseline; key 1 + i: (es[i / |ds|], ds[i % |ds|])
-            Map<Integer, GenerationOptions> configs = new LinkedHashMap<>();
-            configs.put(0, base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
+            // "ar": the autoregressive baseline; "ss E d": the grid; "ee E": early exit (--task)
+            Map<String, GenerationOptions> configs = new LinkedHashMap<>();
+            configs.put("ar", base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
+            if (workload.encoded != null) {
+                base.optStrategy(DecodingStrategy.EARLY_EXIT);
+                for (int e : es) {
+                    configs.put("ee " + e, base.optExitLayer(e).build());
+                }
+            }
             base.optStrategy(DecodingStrategy.SELF_SPECULATIVE);
             for (int e : es) {
                 for (int d : ds) {
-                    configs.put(configs.size(), base.optExitLayer(e).optNumSpeculations(d).build());
+                    configs.put("ss " + e + " " + d, base.optExitLayer(e).optNumSpeculations(d).build());
                 }
             }
             long runs = configs.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
-            Map<Integer, Measurement> measured;
+            Map<String, Measurement> measured;
             try (Progress bar = Progress.open("sweep", runs, workload.showProgress())) {
                 measured = Measurement.runInterleaved(
                         gen, prompts, configs, workload.repeats, workload.warmup, bar::step);
             }
-            Measurement baseline = measured.get(0);
+            Measurement baseline = measured.get("ar");
             List<Cell> cells = new ArrayList<>();
-            int key = 1;
             for (int e : es) {
                 for (int d : ds) {
-                    Measurement m = measured.get(key++);
-                    cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming())));
+                    Measurement m = measured.get("ss " + e + " " + d);
+                    cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming()),
+                            m.sameOutputs(baseline)));
                 }
             }
-            Cell best = cells.get(0);
+            // a cell whose output differs from autoregressive decoding is never recommended
+            Cell best = null;
             for (Cell c : cells) {
-                if (c.speedup() > best.speedup()) {
+                if (c.identical() && (best == null || c.speedup() > best.speedup())) {
                     best = c;
                 }
+            }
+            if (best == null) {
+                throw new IllegalStateException("no (E, d) reproduced the autoregressive output;"
+                        + " nothing recorded (report this as a bug)");
             }
             if (csv != null) {
                 writeCsv(csv, cells);
             }
             if (png != null) {
-                writePng(png, lm, es, ds, cells);
+                writePng(png, lm, workload.suite == null ? null : workload.suite.name(), es, ds, cells);
             }
             PrintWriter out = spec.commandLine().getOut();
             out.printf(Locale.ROOT,
-                    "autoregressive baseline: %.1f tokens/s, %.2f ms/token, %.2f CPU ms/token;"
+                    "%sautoregressive baseline: %.1f tokens/s, %.2f ms/token, %.2f CPU ms/token;"
                             + " speedup by %s time%n",
+                    workload.suite == null ? "" : "task " + workload.suite.name() + ", "
+                            + prompts.size() + " prompt(s), " + workload.maxNewTokens()
+                            + " new tokens max; ",
                     baseline.tokensPerSecond(), baseline.msPerToken(), baseline.cpuMsPerToken(),
                     workload.timing);
-            out.printf(Locale.ROOT, "%4s %4s %10s %10s %8s %9s %12s%n",
-                    "E", "d", "acceptance", "tokens/s", "speedup", "ms/token", "CPU ms/token");
+            if (workload.encoded != null) {
+                SweepTaskReport.print(out, workload.encoded, lm, es, measured, workload.cpuTiming());
+            }
+            out.printf(Locale.ROOT, "%4s %4s %10s %10s %8s %9s %12s %10s%n",
+                    "E", "d", "acceptance", "tokens/s", "speedup", "ms/token", "CPU ms/token",
+                    "identical");
             for (Cell c : cells) {
-                out.printf(Locale.ROOT, "%4d %4d %10.3f %10.1f %7.2fx %9.2f %12.2f%n",
+                out.printf(Locale.ROOT, "%4d %4d %10.3f %10.1f %7.2fx %9.2f %12.2f %10s%n",
                         c.exitLayer(), c.numSpeculations(), c.m().acceptanceRate(),
                         c.m().tokensPerSecond(), c.speedup(), c.m().msPerToken(),
-                        c.m().cpuMsPerToken());
+                        c.m().cpuMsPerToken(), c.identical() ? "yes" : "NO");
             }
-            out.printf(Locale.ROOT, "best: exit_layer=%d num_speculations=%d speedup=%.2fx%n",
-                    best.exitLayer(), best.numSpeculations(), best.speedup());
+            out.printf(Locale.ROOT, "best%s: exit_layer=%d num_speculations=%d speedup=%.2fx"
+                            + " acceptance=%.3f%n",
+                    workload.suite == null ? "" : " for task " + workload.suite.name(),
+                    best.exitLayer(), best.numSpeculations(), best.speedup(),
+                    best.m().acceptanceRate());
             if (!noRecord) {
-                Path f = RecordedSettings.today(best.exitLayer(), best.numSpeculations(), best.speedup())
-                        .write(lm.dir);
-                out.println("recorded in " + f);
+                out.println("recorded in " + record(lm, best));
             }
             out.flush();
             return 0;
         }
     }
 
+    /** Writes the best cell into layerskip.json: for the task, or as the defaults. */
+    private Path record(LoadedModel lm, Cell best) throws IOException {
+        RecordedSettings s =
+                RecordedSettings.today(best.exitLayer(), best.numSpeculations(), best.speedup());
+        RecordedSettingsFile file = lm.recorded.orElseGet(RecordedSettingsFile::empty);
+        JsonObject extra = new JsonObject();
+        extra.addProperty("acceptance_rate", Math.round(best.m().acceptanceRate() * 1000) / 1000.0);
+        extra.addProperty("timing", workload.timing);
+        extra.addProperty("command", "layerskip sweep " + String.join(" ",
+                spec.commandLine().getParseResult().originalArgs()));
+        if (workload.suite != null) {
+            extra.addProperty("max_new_tokens", workload.maxNewTokens());
+            extra.addProperty("num_prompts", workload.encoded.prompts().size());
+            return file.withTask(workload.suite.name(), s, extra).write(lm.dir);
+        }
+        return file.withDefaults(s, extra).write(lm.dir);
+    }
+
     private static void writeCsv(Path file, List<Cell> cells) throws IOException {
         StringBuilder sb = new StringBuilder(
                 "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
-                        + "cpu_ms_per_token\n");
+                        + "cpu_ms_per_token,identical_to_autoregressive\n");
         for (Cell c : cells) {
-            sb.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.3f,%.4f,%.4f,%.4f%n", c.exitLayer(),
+            sb.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.3f,%.4f,%.4f,%.4f,%s%n", c.exitLayer(),
                     c.numSpeculations(), c.m().acceptanceRate(), c.m().tokensPerSecond(),
-                    c.speedup(), c.m().msPerToken(), c.m().cpuMsPerToken()));
+                    c.speedup(), c.m().msPerToken(), c.m().cpuMsPerToken(), c.identical()));
         }
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
 
-    private static void writePng(Path file, LoadedModel lm, List<Integer> es, int[] ds, List<Cell> cells)
+    private static void writePng(
+            Path file, LoadedModel lm, String task, List<Integer> es, int[] ds, List<Cell> cells)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         HeatMapChart chart = new HeatMapChartBuilder()
                 .width(160 + 90 * ds.length)
                 .height(160 + 45 * es.size())
                 .title("Self-speculative speedup vs autoregressive: "
-                        + lm.dir.toAbsolutePath().normalize().getFileName())
+                        + lm.dir.toAbsolutePath().normalize().getFileName()
+                        + (task == null ? "" : ", task " + task))
                 .xAxisTitle("draft length d (num_speculations)")
                 .yAxisTitle("exit layer E")
                 .build();

@@ -1,5 +1,8 @@
 package org.layerskip.cli;
 
+import org.layerskip.tasks.EncodedTask;
+import org.layerskip.tasks.TaskSuite;
+
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
@@ -9,8 +12,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Prompts and repetition settings shared by {@code bench} and {@code sweep} (greedy decoding). */
+/**
+ * Prompts and repetition settings shared by {@code bench} and {@code sweep} (greedy decoding): the
+ * built-in prompts, a prompt file, token ids, or a task suite ({@code --task}).
+ */
 final class Workload {
+
+    /** Tokens per run when neither --max-new-tokens nor a task says. */
+    static final int DEFAULT_MAX_NEW_TOKENS = 32;
 
     /** Used when no prompt is given and the model has a tokenizer. */
     static final List<String> BUILT_IN_TEXTS =
@@ -28,9 +37,20 @@ final class Workload {
             description = "A prompt as comma-separated token ids; repeat for several prompts.")
     List<String> promptIds;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "32",
-            description = "Tokens per run (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Option(names = "--task", paramLabel = "NAME|FILE",
+            description = "Run a task suite instead of prompts: code, copy or free (bundled, built"
+                    + " from the held-out split), or a suite .json file; reports its quality"
+                    + " metrics for every strategy.")
+    String task;
+
+    @Option(names = "--limit", paramLabel = "N",
+            description = "With --task: use only the first N examples.")
+    Integer limit;
+
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            description = "Tokens per run (default: the task's max_new_tokens, else "
+                    + DEFAULT_MAX_NEW_TOKENS + ").")
+    Integer maxNewTokens;
 
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3",
             description = "Measured runs per prompt (default: ${DEFAULT-VALUE}).")
@@ -53,9 +73,15 @@ final class Workload {
             description = "Show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
 
+    /** The suite of --task, once {@link #loadTask()} has read it. */
+    TaskSuite suite;
+
+    /** The suite tokenized for the model, once {@link #prompts} has run with a task. */
+    EncodedTask encoded;
+
     /** Returns a usage error message, or null. */
     String check() {
-        if (maxNewTokens < 1) {
+        if (maxNewTokens != null && maxNewTokens < 1) {
             return "--max-new-tokens must be >= 1, got " + maxNewTokens;
         }
         if (repeats < 1) {
@@ -70,6 +96,21 @@ final class Workload {
         if (promptFile != null && promptIds != null) {
             return "give either --prompts or --prompt-ids, not both";
         }
+        if (task != null && (promptFile != null || promptIds != null)) {
+            return "give either --task or prompts (--prompts, --prompt-ids), not both";
+        }
+        if (limit != null && task == null) {
+            return "--limit needs --task";
+        }
+        if (limit != null && limit < 1) {
+            return "--limit must be >= 1, got " + limit;
+        }
+        if (task != null) {
+            String m = TaskOption.usageError(task);
+            if (m != null) {
+                return m;
+            }
+        }
         if (promptIds != null) {
             for (String s : promptIds) {
                 try {
@@ -80,6 +121,28 @@ final class Workload {
             }
         }
         return null;
+    }
+
+    /**
+     * Reads the suite of --task (before the model loads, so a bad suite fails fast).
+     *
+     * @throws IllegalArgumentException naming the file when it is missing or malformed
+     */
+    void loadTask() {
+        if (task != null) {
+            suite = TaskSuite.resolve(task);
+            if (limit != null) {
+                suite = suite.slice(limit);
+            }
+        }
+    }
+
+    /** Returns the tokens per run: --max-new-tokens, else the task's, else the default. */
+    int maxNewTokens() {
+        if (maxNewTokens != null) {
+            return maxNewTokens;
+        }
+        return suite != null ? suite.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
     }
 
     /** Whether speedups use thread CPU time instead of wall time. */
@@ -94,6 +157,10 @@ final class Workload {
     /** Returns the prompts as token ids. */
     List<long[]> prompts(LoadedModel lm) throws IOException {
         List<long[]> out = new ArrayList<>();
+        if (suite != null) {
+            encoded = TaskOption.encode(suite, lm, maxNewTokens());
+            return encoded.prompts();
+        }
         if (promptIds != null) {
             for (String s : promptIds) {
                 out.add(parseIds(s));

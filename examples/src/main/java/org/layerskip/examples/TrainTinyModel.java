@@ -44,6 +44,15 @@ import java.util.Map;
  * present), and the hyperparameters {@code --steps --batch --seq-len --accumulation --lr --warmup
  * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
  * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
+ * {@code --extra-documents FILE} adds the documents of a JSON array of strings to the training text
+ * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}); {@code --time-curriculum
+ * exp|constant} sets S(t) (default exp: pretraining from scratch); {@code --copy-heldout false}
+ * does not copy heldout.txt next to the output folder (the bundled-model layout).
+ *
+ * <p>{@code --init-from DIR} continues from an existing Hugging Face checkpoint instead of a random
+ * initialisation (continual pretraining, the paper's main setting; {@link CheckpointShape}):
+ * the architecture options then default to the checkpoint's, and one that differs from it is an
+ * error naming the checkpoint and the field, before anything is written.
  */
 public final class TrainTinyModel {
 
@@ -121,11 +130,15 @@ public final class TrainTinyModel {
         Path out = Path.of(required(a, "out"));
         boolean baseline = a.getOrDefault("variant", "layerskip").equals("baseline");
         Path work = Path.of(a.getOrDefault("work", out + ".work"));
-        int layers = Integer.parseInt(a.getOrDefault("layers", "8"));
-        int hidden = Integer.parseInt(a.getOrDefault("hidden", "192"));
-        int inter = Integer.parseInt(a.getOrDefault("intermediate", "512"));
-        int heads = Integer.parseInt(a.getOrDefault("heads", "6"));
-        int kvHeads = Integer.parseInt(a.getOrDefault("kv-heads", "2"));
+        Path initFrom = a.containsKey("init-from") ? Path.of(a.get("init-from")) : null;
+        LlamaConfig init = initFrom == null ? null : HfLlama.readConfig(initFrom);
+        int layers = intArg(a, "layers", init == null ? 8 : init.numLayers());
+        int hidden = intArg(a, "hidden", init == null ? 192 : init.hiddenSize());
+        int inter = intArg(a, "intermediate", init == null ? 512 : init.intermediateSize());
+        int heads = intArg(a, "heads", init == null ? 6 : init.numHeads());
+        int kvHeads = intArg(a, "kv-heads", init == null ? 2 : init.numKvHeads());
+        boolean tied = Boolean.parseBoolean(
+                a.getOrDefault("tie-embeddings", init == null ? "true" : "" + init.tieWordEmbeddings()));
         int seqLen = Integer.parseInt(a.getOrDefault("seq-len", "128"));
         SafetensorsDtype saveDtype = SafetensorsDtype.valueOf(a.getOrDefault("save-dtype", "BF16"));
 
@@ -159,14 +172,19 @@ public final class TrainTinyModel {
                             10000,
                             RopeScaling.NONE,
                             512,
-                            Boolean.parseBoolean(a.getOrDefault("tie-embeddings", "true")),
+                            tied,
                             (int) tok.bosTokenId().orElse(-1),
                             tok.eosTokenIds().stream().map(Long::intValue).toList(),
                             "float32");
+            if (initFrom != null) {
+                CheckpointShape.check(initFrom, init, modelConfig);
+            }
+            TimeCurriculum time = TimeCurriculum.valueOf(
+                    a.getOrDefault("time-curriculum", "exp").toUpperCase(Locale.ROOT));
             LayerSkipTrainingConfig.Builder b =
                     LayerSkipTrainingConfig.builder()
                             .optMaxDropRate(Double.parseDouble(a.getOrDefault("p-max", "0.2")))
-                            .optTimeCurriculum(TimeCurriculum.EXP)
+                            .optTimeCurriculum(time)
                             .optEScale(Double.parseDouble(a.getOrDefault("e-scale", "0.5")))
                             .optCurriculum(CurriculumType.ROTATIONAL)
                             .optLearningRate(Float.parseFloat(a.getOrDefault("lr", "3e-3")))
@@ -184,9 +202,11 @@ public final class TrainTinyModel {
             if (baseline) {
                 cfg = cfg.asBaseline();
             }
-            TokenSequences train =
-                    TokenSequences.pack(
-                            tok, TokenSequences.readAll(files), seqLen + 1, cfg.seed());
+            List<String> documents = new ArrayList<>(TokenSequences.readAll(files));
+            if (a.containsKey("extra-documents")) {
+                documents.addAll(DocumentList.read(Path.of(a.get("extra-documents"))));
+            }
+            TokenSequences train = TokenSequences.pack(tok, documents, seqLen + 1, cfg.seed());
             String heldText =
                     Files.readString(tokDir.resolve("heldout.txt"), StandardCharsets.UTF_8);
             TokenSequences held = TokenSequences.pack(tok, List.of(heldText), seqLen + 1, 0);
@@ -203,7 +223,10 @@ public final class TrainTinyModel {
                     MetricsLog log = new MetricsLog(work.resolve("metrics.jsonl"));
                     ProgressBarListener bar =
                             new ProgressBarListener(baseline ? "baseline" : "layerskip")) {
-                LlamaModel model = LayerSkipTrainer.newModel(modelConfig, manager, cfg.seed());
+                LlamaModel model =
+                        initFrom == null
+                                ? LayerSkipTrainer.newModel(modelConfig, manager, cfg.seed())
+                                : LayerSkipTrainer.loadForTraining(initFrom, manager);
                 LayerSkipTrainer trainer =
                         new LayerSkipTrainer(model, cfg, train, work.resolve("checkpoints"));
                 trainer.resume()
@@ -246,10 +269,12 @@ public final class TrainTinyModel {
                 for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
                     Files.copy(tokDir.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 }
-                Files.copy(
-                        tokDir.resolve("heldout.txt"),
-                        out.resolveSibling("heldout.txt"),
-                        StandardCopyOption.REPLACE_EXISTING);
+                if (Boolean.parseBoolean(a.getOrDefault("copy-heldout", "true"))) {
+                    Files.copy(
+                            tokDir.resolve("heldout.txt"),
+                            out.resolveSibling("heldout.txt"),
+                            StandardCopyOption.REPLACE_EXISTING);
+                }
                 LayerMetrics metrics;
                 try (NDManager evalManager = NDManager.newBaseManager()) {
                     LlamaModel saved = HfLlama.load(out, evalManager, DataType.FLOAT32);
@@ -278,6 +303,18 @@ public final class TrainTinyModel {
             }
         }
         return m;
+    }
+
+    private static int intArg(Map<String, String> a, String key, int fallback) {
+        String v = a.get(key);
+        if (v == null) {
+            return fallback;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("--" + key + " must be an integer, got '" + v + "'");
+        }
     }
 
     private static String required(Map<String, String> a, String key) {

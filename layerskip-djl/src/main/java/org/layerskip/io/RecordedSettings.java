@@ -3,8 +3,6 @@ package org.layerskip.io;
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
-import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -16,7 +14,8 @@ import java.util.Optional;
 
 /**
  * The best self-speculation settings found by {@code layerskip sweep}, stored next to the model as
- * {@value #FILE_NAME}: {@code {"exit_layer":E,"num_speculations":d,"speedup":x,"measured_on":date}}.
+ * {@value #FILE_NAME}: {@code {"exit_layer":E,"num_speculations":d,"speedup":x,"measured_on":date}}
+ * at the top level, and the same per task under {@code "tasks"} ({@link RecordedSettingsFile}).
  * The CLI's {@code generate} and {@code bench}, and {@code LlamaBlockFactory} (Criteria / model zoo
  * loading), use them when E and d are not given.
  *
@@ -46,46 +45,22 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
     }
 
     /**
-     * Reads the settings of a model folder.
+     * Reads the default (top-level) settings of a model folder; see {@link RecordedSettingsFile}
+     * for the per-task ones.
      *
      * @param modelDir the model folder
      * @param numLayers L, to check that 1 &lt;= E &lt; L
-     * @return the settings, or empty when the file does not exist
-     * @throws IllegalArgumentException naming the file when it is malformed or out of range
+     * @return the settings, or empty when the file does not exist or holds per-task settings only
+     * @throws IllegalArgumentException naming the file and the field when it is malformed or out
+     *     of range (an exit layer of 1.7, a missing num_speculations, ...)
      */
     public static Optional<RecordedSettings> read(Path modelDir, int numLayers) {
-        Path file = modelDir.resolve(FILE_NAME);
-        if (!Files.isRegularFile(file)) {
-            return Optional.empty();
-        }
-        try {
-            JsonObject o = JsonParser.parseString(Files.readString(file)).getAsJsonObject();
-            int e = o.get("exit_layer").getAsInt();
-            int d = o.get("num_speculations").getAsInt();
-            double s = o.has("speedup") ? o.get("speedup").getAsDouble() : Double.NaN;
-            String on = o.has("measured_on") ? o.get("measured_on").getAsString() : "";
-            if (e < 1 || e >= numLayers || d < 1) {
-                throw new IllegalArgumentException(
-                        file
-                                + ": exit_layer must be in [1, "
-                                + (numLayers - 1)
-                                + "] and num_speculations >= 1, got "
-                                + e
-                                + " and "
-                                + d
-                                + " (run 'layerskip sweep' again or delete the file)");
-            }
-            return Optional.of(new RecordedSettings(e, d, s, on));
-        } catch (IOException | JsonParseException | IllegalStateException | NullPointerException
-                | UnsupportedOperationException | NumberFormatException ex) {
-            throw new IllegalArgumentException(
-                    file + ": unreadable (" + ex.getMessage() + "); delete it or run 'layerskip sweep'",
-                    ex);
-        }
+        return RecordedSettingsFile.read(modelDir, numLayers).flatMap(RecordedSettingsFile::defaults);
     }
 
     /**
-     * Writes the settings atomically (temporary file in the same folder, then an atomic rename).
+     * Writes a file holding only these settings, atomically (temporary file in the same folder,
+     * then an atomic rename); {@link RecordedSettingsFile#withDefaults} keeps the other fields.
      *
      * @param modelDir the model folder
      * @return the written file
