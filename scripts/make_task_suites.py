@@ -42,10 +42,10 @@ FORMAT = "layerskip-task-suite"
 VERSION = 1
 GENERATOR = "scripts/make_task_suites.py"
 
-# Sizes in characters (about 3 characters per token with the bundled 2048-token BPE): prompts stay
-# well inside the bundled models' 512-token context together with the new tokens.
-CODE_MIN_LINES, CODE_MAX_CHARS = 5, 1800
-COPY_MIN_LINES, COPY_MAX_CHARS = 4, 700
+# Sizes in characters (about 3.1 characters per token with the bundled 2048-token BPE): prompt and
+# new tokens stay inside the 256 positions the bundled models were trained on.
+CODE_MIN_LINES, CODE_MAX_PROMPT_CHARS = 5, 600
+COPY_MIN_LINES, COPY_MAX_CHARS = 4, 450
 CODE_COUNT, COPY_COUNT = 24, 16
 
 FREE_PROMPTS = [
@@ -102,23 +102,23 @@ def spread(items, count):
     return [items[int(i * step)] for i in range(count)]
 
 
+def code_example(f):
+    lines = f["lines"]
+    code_lines = len(lines) - f["doc_end"]
+    # the signature, the docstring and about the first third of the code (at least one line)
+    cut = f["doc_end"] + max(1, code_lines // 3)
+    cut = min(cut, len(lines) - 1)
+    while cut > f["doc_end"] and not lines[cut - 1].strip():
+        cut -= 1  # end the prompt on a line with text
+    prompt = "\n".join(lines[:cut]).rstrip()
+    truth = "\n" + "\n".join(lines[cut:]).rstrip() + "\n"
+    return {"id": f"{f['file']}:{f['line']}:{f['name']}", "prompt": prompt, "truth": truth}
+
+
 def code_examples(fns):
-    picked = [f for f in fns if len(f["lines"]) >= CODE_MIN_LINES
-              and len("\n".join(f["lines"])) <= CODE_MAX_CHARS]
-    examples = []
-    for f in spread(picked, CODE_COUNT):
-        lines = f["lines"]
-        code_lines = len(lines) - f["doc_end"]
-        # the signature, the docstring and about the first third of the code (at least one line)
-        cut = f["doc_end"] + max(1, code_lines // 3)
-        cut = min(cut, len(lines) - 1)
-        while cut > f["doc_end"] and not lines[cut - 1].strip():
-            cut -= 1  # end the prompt on a line with text
-        prompt = "\n".join(lines[:cut]).rstrip()
-        truth = "\n" + "\n".join(lines[cut:]).rstrip() + "\n"
-        examples.append({"id": f"{f['file']}:{f['line']}:{f['name']}", "prompt": prompt,
-                         "truth": truth})
-    return examples
+    candidates = [code_example(f) for f in fns if len(f["lines"]) >= CODE_MIN_LINES]
+    picked = [e for e in candidates if len(e["prompt"]) <= CODE_MAX_PROMPT_CHARS]
+    return spread(picked, CODE_COUNT)
 
 
 def rename(text, old, new):
