@@ -190,7 +190,8 @@ final class SweepCommand implements Callable<Integer> {
         JsonObject extra = new JsonObject();
         extra.addProperty("acceptance_rate", Math.round(best.m().acceptanceRate() * 1000) / 1000.0);
         extra.addProperty("timing", workload.timing);
-        extra.addProperty("command", "layerskip sweep " + String.join(" ",
+        // the whole command line as given (originalArgs starts with the subcommand's name)
+        extra.addProperty("command", "layerskip " + String.join(" ",
                 spec.commandLine().getParseResult().originalArgs()));
         if (workload.suite != null) {
             extra.addProperty("max_new_tokens", workload.maxNewTokens());

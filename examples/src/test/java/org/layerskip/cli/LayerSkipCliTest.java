@@ -237,7 +237,7 @@ public class LayerSkipCliTest {
         List<String> rows = Files.readAllLines(csv);
         Assert.assertEquals(rows.get(0),
                 "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
-                        + "cpu_ms_per_token");
+                        + "cpu_ms_per_token,identical_to_autoregressive");
         Assert.assertEquals(rows.size(), 5);
         byte[] head = Files.readAllBytes(png);
         Assert.assertEquals(java.util.Arrays.copyOf(head, 8),
