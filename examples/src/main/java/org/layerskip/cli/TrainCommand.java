@@ -141,10 +141,13 @@ final class TrainCommand implements Callable<Integer> {
                 "--time-curriculum must be exp or constant, got '" + timeCurriculum + "'");
         SamplingChecks.require(spec, saveDtype.equals("F32") || saveDtype.equals("BF16"),
                 "--save-dtype must be F32 or BF16, got '" + saveDtype + "'");
-        SamplingChecks.require(spec, steps >= 1 && batch >= 1 && seqLen >= 2 && warmup >= 0
-                        && warmup < steps && checkpointEvery >= 0,
-                "--steps, --batch must be >= 1, --seq-len >= 2, --warmup in [0, steps),"
-                        + " --checkpoint-every >= 0");
+        SamplingChecks.require(spec, steps >= 1, "--steps must be >= 1, got " + steps);
+        SamplingChecks.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
+        SamplingChecks.require(spec, seqLen >= 2, "--seq-len must be >= 2, got " + seqLen);
+        SamplingChecks.require(spec, warmup >= 0 && warmup < steps,
+                "--warmup must be in [0, --steps), got " + warmup);
+        SamplingChecks.require(spec, checkpointEvery >= 0,
+                "--checkpoint-every must be >= 0, got " + checkpointEvery);
         SamplingChecks.require(spec, lr > 0 && Double.isFinite(lr), "--lr must be a positive number");
         SamplingChecks.require(spec, pMax >= 0 && pMax < 1, "--p-max must be in [0, 1), got " + pMax);
         SamplingChecks.require(spec, eScale >= 0 && Double.isFinite(eScale), "--e-scale must be >= 0");

@@ -45,7 +45,8 @@ import java.util.Map;
  * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
  * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
  * {@code --extra-documents FILE} adds the documents of a JSON array of strings to the training text
- * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}); {@code --time-curriculum
+ * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}), each whole inside one window
+ * ({@link WholeDocumentPacking}); {@code --time-curriculum
  * exp|constant} sets S(t) (default exp: pretraining from scratch); {@code --copy-heldout false}
  * does not copy heldout.txt next to the output folder (the bundled-model layout).
  *
@@ -202,11 +203,19 @@ public final class TrainTinyModel {
             if (baseline) {
                 cfg = cfg.asBaseline();
             }
-            List<String> documents = new ArrayList<>(TokenSequences.readAll(files));
+            List<String> documents = TokenSequences.readAll(files);
+            TokenSequences train;
             if (a.containsKey("extra-documents")) {
-                documents.addAll(DocumentList.read(Path.of(a.get("extra-documents"))));
+                List<String> extra = DocumentList.read(Path.of(a.get("extra-documents")));
+                train = TokenSequences.of(
+                        WholeDocumentPacking.pack(
+                                TokenSequences.tokenize(tok, documents),
+                                WholeDocumentPacking.tokenizeEach(tok, extra),
+                                seqLen + 1),
+                        cfg.seed());
+            } else {
+                train = TokenSequences.pack(tok, documents, seqLen + 1, cfg.seed());
             }
-            TokenSequences train = TokenSequences.pack(tok, documents, seqLen + 1, cfg.seed());
             String heldText =
                     Files.readString(tokDir.resolve("heldout.txt"), StandardCharsets.UTF_8);
             TokenSequences held = TokenSequences.pack(tok, List.of(heldText), seqLen + 1, 0);
