@@ -11,7 +11,7 @@ schemes so that the model learns to copy and apply the edit, not one suffix.
 Deterministic, standard library only. Both bundled models (LayerSkip and baseline) train on the
 same mix.
 
-Usage: scripts/make_copy_corpus.py TOKENIZER_DIR [--every 1] [--max-chars 300] [--repeat 2]
+Usage: scripts/make_copy_corpus.py TOKENIZER_DIR [--every 2] [--max-chars 450] [--repeat 1]
 Reads TOKENIZER_DIR/train-files.txt (written by scripts/train_tokenizer.py) and writes
 TOKENIZER_DIR/copy-documents.json, a JSON array of strings.
 """
@@ -42,9 +42,9 @@ def twin(fn, rng):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tokenizer_dir")
-    ap.add_argument("--every", type=int, default=1, help="use every N-th short function")
-    ap.add_argument("--max-chars", type=int, default=300)
-    ap.add_argument("--repeat", type=int, default=2,
+    ap.add_argument("--every", type=int, default=2, help="use every N-th short function")
+    ap.add_argument("--max-chars", type=int, default=450)
+    ap.add_argument("--repeat", type=int, default=1,
                     help="renamed twins per function (each a document with other names)")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()

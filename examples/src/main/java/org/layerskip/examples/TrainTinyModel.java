@@ -45,8 +45,9 @@ import java.util.Map;
  * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
  * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
  * {@code --extra-documents FILE} adds the documents of a JSON array of strings to the training text
- * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}), each whole inside one window
- * ({@link WholeDocumentPacking}); {@code --time-curriculum
+ * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}), appended to the stream, or
+ * each whole inside one window with {@code --whole-extra-documents true} ({@link
+ * WholeDocumentPacking}); {@code --time-curriculum
  * exp|constant} sets S(t) (default exp: pretraining from scratch); {@code --copy-heldout false}
  * does not copy heldout.txt next to the output folder (the bundled-model layout).
  *
@@ -203,10 +204,12 @@ public final class TrainTinyModel {
             if (baseline) {
                 cfg = cfg.asBaseline();
             }
-            List<String> documents = TokenSequences.readAll(files);
+            List<String> documents = new ArrayList<>(TokenSequences.readAll(files));
             TokenSequences train;
-            if (a.containsKey("extra-documents")) {
-                List<String> extra = DocumentList.read(Path.of(a.get("extra-documents")));
+            List<String> extra = a.containsKey("extra-documents")
+                    ? DocumentList.read(Path.of(a.get("extra-documents")))
+                    : List.of();
+            if (Boolean.parseBoolean(a.getOrDefault("whole-extra-documents", "false"))) {
                 train = TokenSequences.of(
                         WholeDocumentPacking.pack(
                                 TokenSequences.tokenize(tok, documents),
@@ -214,6 +217,7 @@ public final class TrainTinyModel {
                                 seqLen + 1),
                         cfg.seed());
             } else {
+                documents.addAll(extra); // appended to the stream, cut like the rest
                 train = TokenSequences.pack(tok, documents, seqLen + 1, cfg.seed());
             }
             String heldText =
