@@ -2,7 +2,7 @@
 # Measures the README's per-task tables on the bundled model, the way the paper reports them
 # (greedy, one PyTorch thread, speedups by thread CPU time so that other jobs on the machine do not
 # distort them):
-#   scripts/task-benchmarks.sh [--no-sweep] [--tasks "code copy free"]
+#   scripts/task-benchmarks.sh [--no-sweep] [--tasks "code copy free"] [--limit N] [--no-record]
 # 1. sweep --task T over E = 1..L/2 x d in {1,2,3,4,6,8}: CSV and heatmap in docs/tasks/, the best
 #    (E, d) recorded for T in the bundled model's layerskip.json (the source tree's copy);
 # 2. bench --task T at the recorded (E, d): autoregressive, early exit at E, self-speculative, with
@@ -17,10 +17,14 @@ BASELINE=${BASELINE:-model-zoo/src/main/resources/org/layerskip/zoo/models/tiny-
 OUT=${OUT:-docs/tasks}
 TASKS="code copy free"
 SWEEP=1
+EXTRA=()
+RECORD=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-sweep) SWEEP=0; shift ;;
     --tasks) TASKS=$2; shift 2 ;;
+    --limit) EXTRA+=(--limit "$2"); shift 2 ;;   # first N examples only (a quick check)
+    --no-record) RECORD=(--no-record); shift ;;
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -31,13 +35,13 @@ L=$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['nu
 for t in $TASKS; do
   if [ "$SWEEP" = 1 ]; then
     scripts/layerskip sweep --model "$MODEL" --task "$t" --threads 1 --timing cpu --repeats 1 \
-        --warmup 1 --exit-layers "1:$((L / 2))" --num-speculations 1,2,3,4,6,8 \
+        --warmup 1 --exit-layers "1:$((L / 2))" --num-speculations 1,2,3,4,6,8 "${EXTRA[@]}" "${RECORD[@]}" \
         --csv "$OUT/sweep-$t.csv" --png "$OUT/sweep-$t.png" | tee "$OUT/sweep-$t.txt"
   fi
   scripts/layerskip bench --model "$MODEL" --task "$t" --threads 1 --timing cpu --repeats 2 \
-      --warmup 1 --json > "$OUT/bench-$t.json"
+      --warmup 1 "${EXTRA[@]}" --json > "$OUT/bench-$t.json"
   scripts/layerskip bench --model "$BASELINE" --task "$t" --threads 1 --timing cpu --repeats 1 \
       --warmup 1 --exit-layer "$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][1]['exit_layer'])" "$OUT/bench-$t.json")" \
-      --json > "$OUT/bench-$t-baseline.json"
+      "${EXTRA[@]}" --json > "$OUT/bench-$t-baseline.json"
 done
 /usr/bin/python3 scripts/task_tables.py "$OUT" $TASKS
