@@ -14,6 +14,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 WORK=${WORK:-build-out/continual}
+ZOO=${ZOO:-model-zoo/src/main/resources/org/layerskip/zoo/models}
 OUT_PNG=${OUT_PNG:-docs/images/continual-pretraining.png}
 STEPS=1000
 if [ "${1:-}" = "--steps" ]; then STEPS=$2; shift 2; fi
@@ -25,7 +26,7 @@ RECIPE=(--data "$WORK/data" --extra-documents "$WORK/data/copy-documents.json" -
         --seq-len 256 --batch 4 --warmup 50 --p-max 0.1 --e-scale 1.0 --dilation 3 --seed 4321
         --checkpoint-every 100 --threads 1 --no-progress --json)
 export OMP_NUM_THREADS=1
-scripts/layerskip train "${RECIPE[@]}" --init-from tiny-baseline --lr 1e-3 \
+scripts/layerskip train "${RECIPE[@]}" --init-from "$ZOO/tiny-baseline" --lr 1e-3 \
     --out "$WORK/continual" > "$WORK/continual.json" 2> "$WORK/continual.log" &
 p1=$!
 scripts/layerskip train "${RECIPE[@]}" --lr 3e-3 --layers 16 --hidden 96 --intermediate 256 \
@@ -36,8 +37,7 @@ status=0
 wait $p1 || status=1
 wait $p2 || status=1
 if [ "$status" != 0 ]; then tail -n 3 "$WORK"/*.log; exit 1; fi
-scripts/layerskip eval-layers --threads 1 --json \
-    --model tiny-baseline,"$WORK/continual","$WORK/scratch",tiny-layerskip \
-    --plot "$OUT_PNG" > "$WORK/eval-layers.json"
-scripts/layerskip eval-layers --threads 1 \
-    --model tiny-baseline,"$WORK/continual","$WORK/scratch",tiny-layerskip
+MODELS="$ZOO/tiny-baseline,$WORK/continual,$WORK/scratch,$ZOO/tiny-layerskip"
+scripts/layerskip eval-layers --threads 1 --json --model "$MODELS" --plot "$OUT_PNG" \
+    > "$WORK/eval-layers.json"
+scripts/layerskip eval-layers --threads 1 --model "$MODELS"
