@@ -177,8 +177,8 @@ final class GenerateCommand implements Callable<Integer> {
             o.addProperty("num_speculations", r.numSpeculations());
             o.addProperty("acceptance_rate", s.acceptanceRate());
             o.addProperty("mean_accepted_per_verification", s.meanAcceptedPerVerification());
-            o.addProperty("draft_ms", s.draftNanos() / 1e6);
-            o.addProperty("verify_ms", s.verifyNanos() / 1e6);
+            o.addProperty("tokens_per_verification", s.tokensPerVerification());
+            o.addProperty("round_ms", s.roundNanos() / 1e6);
         }
         return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(o);
     }
