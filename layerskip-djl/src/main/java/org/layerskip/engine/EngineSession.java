@@ -26,6 +26,41 @@ public interface EngineSession extends AutoCloseable {
     long[] forward(int[] rows, long[] ids, int tokens, int exitLayer, int[] pickAt, double[] uniforms);
 
     /**
+     * LayerSkip's draft pass ({@code forward_early}) on its own: one token per row through layers
+     * {@code 0..E-1} and the shared head, storing the exit states; chooses the next token.
+     *
+     * @param rows state rows of the pass
+     * @param ids one token per row
+     * @param exitLayer E in {@code [1, L - 1]}
+     * @param uniforms per row a uniform when sampling, else null
+     * @return the chosen draft per row
+     */
+    long[] forwardEarly(int[] rows, long[] ids, int exitLayer, double[] uniforms);
+
+    /**
+     * LayerSkip's verification pass ({@code forward_remainder}) on its own: layers {@code E..L-1}
+     * over the stored exit states of each row's next {@code tokens} positions, then the head.
+     *
+     * @param rows state rows of the pass
+     * @param tokens positions to verify
+     * @param exitLayer E in {@code [1, L - 1]}
+     * @return per row, the full model's argmax after each position
+     */
+    long[][] forwardRemainder(int[] rows, int tokens, int exitLayer);
+
+    /**
+     * Runs a pass like {@link #forward} but returns every position's logits (tests and tools: the
+     * whole {@code (b, T, V)} block crosses to the host).
+     *
+     * @param rows state rows of the pass
+     * @param ids row-major {@code (rows, tokens)} ids
+     * @param tokens T
+     * @param exitLayer E in {@code [1, L]}
+     * @return {@code [b][T][V]} logits
+     */
+    float[][][] logits(int[] rows, long[] ids, int tokens, int exitLayer);
+
+    /**
      * Runs one self-speculative round: drafts with layers {@code 0..E-1} and the shared head
      * (storing exit states), then verifies with layers {@code E..L-1} over the stored exit states in
      * one pass. Acceptance is the caller's ({@code SpeculativeAcceptor}); the caller also rolls the

@@ -100,25 +100,86 @@ final class FusedSession implements EngineSession {
     @Override
     public long[] forward(
             int[] rows, long[] ids, int tokens, int exitLayer, int[] pickAt, double[] uniforms) {
-        if (exitLayer < 1 || exitLayer > layers) {
-            throw new IllegalArgumentException("exit layer must be in [1, " + layers + "], got " + exitLayer);
+        checkExit(exitLayer, layers);
+        double[] r = pass(rows, ids, tokens, 0, exitLayer, false, 1, pickAt, uniforms);
+        return tokens(r, rows.length);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public long[] forwardEarly(int[] rows, long[] ids, int exitLayer, double[] uniforms) {
+        checkExit(exitLayer, layers - 1);
+        double[] r = pass(rows, ids, 1, 0, exitLayer, true, 1, new int[rows.length], uniforms);
+        return tokens(r, rows.length);
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public long[][] forwardRemainder(int[] rows, int tokens, int exitLayer) {
+        checkExit(exitLayer, layers - 1);
+        double[] r = pass(rows, null, tokens, exitLayer, layers, false, 2, null, null);
+        long[][] out = new long[rows.length][tokens];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < tokens; j++) {
+                out[i][j] = (long) r[1 + i * tokens + j];
+            }
         }
-        PassPlan plan = PassPlan.of(state, rows, 0, exitLayer, tokens);
+        return out;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public float[][][] logits(int[] rows, long[] ids, int tokens, int exitLayer) {
+        checkExit(exitLayer, layers);
+        double[] r = pass(rows, ids, tokens, 0, exitLayer, false, 3, null, null);
+        float[][][] out = new float[rows.length][tokens][vocab];
+        int k = 1;
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < tokens; j++) {
+                for (int v = 0; v < vocab; v++) {
+                    out[i][j][v] = (float) r[k++];
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One {@code step} call: {@code tokens} per row over layers {@code [from, to)}, from ids or (when
+     * {@code ids} is null) from the stored exit states.
+     */
+    private double[] pass(
+            int[] rows,
+            long[] ids,
+            int tokens,
+            int from,
+            int to,
+            boolean store,
+            int output,
+            int[] pickAt,
+            double[] uniforms) {
+        PassPlan plan = PassPlan.of(state, rows, from, to, tokens);
         int b = rows.length;
-        if (ids == null || ids.length != (long) b * tokens || pickAt == null || pickAt.length != b) {
-            throw new IllegalArgumentException("need " + b + " x " + tokens + " ids and one pick position per row");
+        if (ids != null && ids.length != (long) b * tokens) {
+            throw new IllegalArgumentException("need " + b + " x " + tokens + " token ids, got " + ids.length);
         }
-        if (sampling && (uniforms == null || uniforms.length != b)) {
+        boolean pick = output == 1;
+        if (pick && (pickAt == null || pickAt.length != b)) {
+            throw new IllegalArgumentException("need one pick position per row");
+        }
+        boolean draws = pick && sampling;
+        if (draws && (uniforms == null || uniforms.length != b)) {
             throw new IllegalArgumentException("sampling needs one uniform per row");
         }
-        long[] p = new long[8 + 2 * b + b * tokens + b + (sampling ? b : 0)];
+        long[] p =
+                new long[8 + 2 * b + (ids == null ? 0 : b * tokens) + (pick ? b : 0) + (draws ? b : 0)];
         p[0] = b;
         p[1] = tokens;
-        p[2] = 0;
-        p[3] = exitLayer;
-        p[4] = 0; // input: ids
-        p[5] = 0; // no exit-state store
-        p[6] = 1; // one token per row
+        p[2] = from;
+        p[3] = to;
+        p[4] = ids == null ? 1 : 0;
+        p[5] = store ? 1 : 0;
+        p[6] = output;
         p[7] = plan.allRows() ? 1 : 0;
         int o = 8;
         int[] starts = plan.starts();
@@ -127,28 +188,43 @@ final class FusedSession implements EngineSession {
             p[o + b + i] = starts[i];
         }
         o += 2 * b;
-        for (long id : ids) {
-            checkId(id);
-            p[o++] = id;
-        }
-        for (int i = 0; i < b; i++) {
-            if (pickAt[i] < 0 || pickAt[i] >= tokens) {
-                throw new IllegalArgumentException("pick position " + pickAt[i] + " outside [0, " + tokens + ")");
+        if (ids != null) {
+            for (long id : ids) {
+                checkId(id);
+                p[o++] = id;
             }
-            p[o++] = pickAt[i];
         }
-        if (sampling) {
+        if (pick) {
+            for (int i = 0; i < b; i++) {
+                if (pickAt[i] < 0 || pickAt[i] >= tokens) {
+                    throw new IllegalArgumentException(
+                            "pick position " + pickAt[i] + " outside [0, " + tokens + ")");
+                }
+                p[o++] = pickAt[i];
+            }
+        }
+        if (draws) {
             for (double u : uniforms) {
                 p[o++] = uniform(u);
             }
         }
         double[] r = call("step", p);
         plan.commit();
+        return r;
+    }
+
+    private static long[] tokens(double[] r, int b) {
         long[] out = new long[b];
         for (int i = 0; i < b; i++) {
             out[i] = (long) r[1 + i];
         }
         return out;
+    }
+
+    private static void checkExit(int exitLayer, int max) {
+        if (exitLayer < 1 || exitLayer > max) {
+            throw new IllegalArgumentException("exit layer must be in [1, " + max + "], got " + exitLayer);
+        }
     }
 
     /** {@inheritDoc} */

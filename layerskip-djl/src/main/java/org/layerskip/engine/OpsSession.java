@@ -40,22 +40,65 @@ final class OpsSession implements EngineSession {
             PassPlan plan = PassPlan.of(state, rows, 0, exitLayer, tokens);
             NDArray h = model.embed(ps, manager, ids, rows.length, tokens);
             h = model.runLayers(ps, h, plan, false);
-            NDArray logits = model.head(ps, h, pickAt); // (b, 1, V)
-            if (sampler == null) {
-                long[][] g = greedy(logits);
-                long[] out = new long[rows.length];
-                for (int r = 0; r < out.length; r++) {
-                    out[r] = g[r][0];
+            return choose(model.head(ps, h, pickAt), uniforms); // (b, 1, V) logits
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public long[] forwardEarly(int[] rows, long[] ids, int exitLayer, double[] uniforms) {
+        try (NDScope ignored = new NDScope()) {
+            PassPlan plan = PassPlan.of(state, rows, 0, exitLayer, 1);
+            NDArray h = model.embed(ps, manager, ids, rows.length, 1);
+            return choose(model.head(ps, model.runLayers(ps, h, plan, true)), uniforms);
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public long[][] forwardRemainder(int[] rows, int tokens, int exitLayer) {
+        try (NDScope ignored = new NDScope()) {
+            PassPlan plan = PassPlan.of(state, rows, exitLayer, layers, tokens);
+            NDArray h = model.runLayers(ps, model.readExitStates(plan), plan, false);
+            return greedy(model.head(ps, h));
+        }
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public float[][][] logits(int[] rows, long[] ids, int tokens, int exitLayer) {
+        try (NDScope ignored = new NDScope()) {
+            PassPlan plan = PassPlan.of(state, rows, 0, exitLayer, tokens);
+            NDArray h = model.runLayers(ps, model.embed(ps, manager, ids, rows.length, tokens), plan, false);
+            NDArray logits = model.head(ps, h).toType(DataType.FLOAT32, false);
+            int v = (int) logits.getShape().get(2);
+            float[] flat = logits.toFloatArray();
+            float[][][] out = new float[rows.length][tokens][v];
+            for (int i = 0; i < rows.length; i++) {
+                for (int j = 0; j < tokens; j++) {
+                    System.arraycopy(flat, (i * tokens + j) * v, out[i][j], 0, v);
                 }
-                return out;
-            }
-            double[][][] d = distributions(logits);
-            long[] out = new long[rows.length];
-            for (int r = 0; r < out.length; r++) {
-                out[r] = TokenSampler.sample(d[r][0], uniforms[r]);
             }
             return out;
         }
+    }
+
+    /** Chooses one token per row from {@code (b, 1, V)} logits. */
+    private long[] choose(NDArray logits, double[] uniforms) {
+        int b = (int) logits.getShape().get(0);
+        long[] out = new long[b];
+        if (sampler == null) {
+            long[][] g = greedy(logits);
+            for (int r = 0; r < b; r++) {
+                out[r] = g[r][0];
+            }
+            return out;
+        }
+        double[][][] d = distributions(logits);
+        for (int r = 0; r < b; r++) {
+            out[r] = TokenSampler.sample(d[r][0], uniforms[r]);
+        }
+        return out;
     }
 
     /** {@inheritDoc} */

@@ -243,7 +243,8 @@ class LayerSkipDecoder(Module):
     fc: List[float],
     p: List[int]) -> List[float]:
     # p: b, T, from, to, input (0 ids, 1 stored exit states), store exit states (0/1),
-    #    output (0 none, 1 one token per row at pick[], 2 argmax at every position), all rows (0/1),
+    #    output (0 none, 1 one token per row at pick[], 2 argmax at every position, 3 all logits),
+    #    all rows (0/1),
     #    rows[b], starts[b], ids[b*T] (input 0), pick[b] (output 1), uniforms[b] (output 1, sampling)
     b = p[0]
     T = p[1]
@@ -283,6 +284,8 @@ class LayerSkipDecoder(Module):
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
       res = res + annotate(List[float], a.to(7).view([-1]).tolist())
+    if out == 3:
+      res = res + annotate(List[float], self.head(h, w, fc[0]).to(7).view([-1]).tolist())
     return res
   def speculate(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
