@@ -3,6 +3,7 @@ package org.layerskip.generate;
 import org.layerskip.cache.DecoderState;
 import org.layerskip.engine.EngineSession;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 /**
  * Processes the prompts of a batch: in one pass (prompts right-padded to a common length), or for
@@ -42,6 +43,7 @@ final class BatchPrefill {
      * @param exit layers to run (E, or L for the full model)
      * @param picker supplies sampling uniforms
      * @param chunk the most tokens per pass
+     * @param lease the request's hold on the model (checked between passes)
      * @return the first generated token of each row
      */
     static long[] run(
@@ -50,11 +52,13 @@ final class BatchPrefill {
             long[][] prompts,
             int exit,
             Picker picker,
-            int chunk) {
+            int chunk,
+            ModelGuard.Lease lease) {
         int b = prompts.length;
         int[] consumed = new int[b];
         long[] first = new long[b];
         while (true) {
+            lease.check();
             int n = 0;
             int remaining = 0;
             for (int r = 0; r < b; r++) {

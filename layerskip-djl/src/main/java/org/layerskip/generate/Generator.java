@@ -8,6 +8,7 @@ import org.layerskip.engine.EngineSession;
 import org.layerskip.engine.Engines;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -148,15 +149,19 @@ public final class Generator {
         if (listener == null) {
             listener = TokenListener.NONE;
         }
-        DecodeEngine engine = Engines.of(model, options.engine());
-        NDManager parent = model.getEmbedding().getArray().getManager();
-        try (NDManager request = parent.newSubManager()) {
-            if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-                int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
-                return new SelfSpeculativeDecoder(model, engine, request, options, exit, d, eos, listener)
-                        .generate(prompts);
+        try (ModelGuard.Lease lease = model.guard().enter()) {
+            DecodeEngine engine = Engines.of(model, options.engine());
+            NDManager parent = model.getEmbedding().getArray().getManager();
+            try (NDManager request = parent.newSubManager()) {
+                if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
+                    int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
+                    return new SelfSpeculativeDecoder(
+                                    model, engine, request, options, exit, d, eos, listener, lease)
+                            .generate(prompts);
+                }
+                return autoregressive(
+                        engine, request, prompts, maxPrompt, options, exit, eos, listener, lease);
             }
-            return autoregressive(engine, request, prompts, maxPrompt, options, exit, eos, listener);
         }
     }
 
@@ -168,7 +173,8 @@ public final class Generator {
             GenerationOptions options,
             int exit,
             List<Long> eos,
-            TokenListener listener) {
+            TokenListener listener,
+            ModelGuard.Lease lease) {
         int b = prompts.length;
         int maxNew = options.maxNewTokens();
         long start = System.nanoTime();
@@ -180,13 +186,14 @@ public final class Generator {
         try (DecoderState state = model.newState(request, b, maxPrompt + maxNew, chunk);
                 EngineSession session = engine.open(state, picker.sampler(), 0)) {
             kvBytes = state.kvBytes();
-            long[] first = BatchPrefill.run(session, state, prompts, exit, picker, chunk);
+            long[] first = BatchPrefill.run(session, state, prompts, exit, picker, chunk, lease);
             prefillNanos = System.nanoTime() - start;
             for (int r = 0; r < b; r++) {
                 out.emit(r, first[r], TokenKind.PLAIN);
             }
             int[] rows;
             while ((rows = out.activeRows()).length > 0) {
+                lease.check();
                 long[] feed = new long[rows.length];
                 for (int i = 0; i < rows.length; i++) {
                     feed[i] = out.last(rows[i]);
@@ -214,7 +221,8 @@ public final class Generator {
                             prefillNanos,
                             decodeNanos,
                             null,
-                            kvBytes));
+                            kvBytes,
+                            engine.kind()));
         }
         return results;
     }

@@ -9,6 +9,7 @@ import org.layerskip.engine.DraftRound;
 import org.layerskip.engine.EngineSession;
 import org.layerskip.generate.SpeculativeAcceptor.Acceptance;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -46,6 +47,7 @@ final class SelfSpeculativeDecoder {
     private final List<Long> eos;
     private final long[] eosIds;
     private final TokenListener listener;
+    private final ModelGuard.Lease lease;
 
     SelfSpeculativeDecoder(
             LlamaModel model,
@@ -55,7 +57,8 @@ final class SelfSpeculativeDecoder {
             int exit,
             int numSpeculations,
             List<Long> eos,
-            TokenListener listener) {
+            TokenListener listener,
+            ModelGuard.Lease lease) {
         this.model = model;
         this.engine = engine;
         this.request = request;
@@ -65,6 +68,7 @@ final class SelfSpeculativeDecoder {
         this.eos = eos;
         this.eosIds = eos.stream().mapToLong(Long::longValue).toArray();
         this.listener = listener;
+        this.lease = lease;
     }
 
     List<GenerationResult> generate(long[][] prompts) {
@@ -88,13 +92,14 @@ final class SelfSpeculativeDecoder {
                 EngineSession session = engine.open(state, picker.sampler(), lookAhead)) {
             kvBytes = state.kvBytes();
             long[] first =
-                    BatchPrefill.run(session, state, prompts, model.numLayers(), picker, chunk);
+                    BatchPrefill.run(session, state, prompts, model.numLayers(), picker, chunk, lease);
             prefillNanos = System.nanoTime() - start;
             for (int r = 0; r < b; r++) {
                 out.emit(r, first[r], TokenKind.PLAIN);
             }
             int[] rows;
             while ((rows = out.activeRows()).length > 0) {
+                lease.check();
                 round(session, state, rows, picker, out, stats, lookAhead);
             }
         }
@@ -112,7 +117,8 @@ final class SelfSpeculativeDecoder {
                             prefillNanos,
                             decodeNanos,
                             new SpeculationStats(stats[r][0], stats[r][1], stats[r][2], stats[r][3]),
-                            kvBytes));
+                            kvBytes,
+                            engine.kind()));
         }
         return results;
     }

@@ -66,6 +66,7 @@ public final class LlamaModel extends AbstractBlock {
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;
     private final Rope rope;
+    private final ModelGuard guard = new ModelGuard();
 
     private LlamaModel(Builder builder) {
         super(VERSION);
@@ -159,6 +160,15 @@ public final class LlamaModel extends AbstractBlock {
      */
     public RmsNorm getNorm() {
         return norm;
+    }
+
+    /**
+     * Returns the guard that keeps the weights alive while requests run (see {@link ModelGuard}).
+     *
+     * @return the guard
+     */
+    public ModelGuard guard() {
+        return guard;
     }
 
     /**

@@ -27,7 +27,7 @@ import org.layerskip.nn.LlamaModel;
  * one {@code ZooModel}, serves any number of predictors on any number of threads.
  *
  * <p>Input: {@code [promptIds (1,T) int64, intOptions (7,) int64, floatOptions (3,) float64(,
- * eosIds)]}. Output: {@code [tokenIds (N,) int64, stats (13,) int64]}; see {@link
+ * eosIds)]}. Output: {@code [tokenIds (N,) int64, stats (14,) int64]}; see {@link
  * GenerationCodec}. The wrapped {@link LlamaModel} is this block's only child; {@link #getModel()}
  * gives direct access for code that drives it itself.
  */
@@ -103,7 +103,7 @@ public final class GenerationBlock extends AbstractBlock {
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(-1), new Shape(13)};
+        return new Shape[] {new Shape(-1), new Shape(14)};
     }
 
     /** {@inheritDoc} */

@@ -30,15 +30,15 @@ import java.util.List;
  *   <li>{@code eosIds (k,)} int64 — present only when EOS ids are overridden
  * </ol>
  *
- * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (13,)} int64: finish reason,
+ * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (14,)} int64: finish reason,
  * strategy, exit layer, d, prompt tokens, prefill ns, decode ns, has-speculation flag, drafted,
- * accepted, verifications, round ns, KV-cache bytes. Every field is an integer, so int64 keeps it
+ * accepted, verifications, round ns, KV-cache bytes, engine ordinal (-1 = unknown). Every field is an integer, so int64 keeps it
  * exact.
  */
 public final class GenerationCodec {
 
     private static final int INT_OPTIONS = 9;
-    private static final int STATS = 13;
+    private static final int STATS = 14;
 
     private GenerationCodec() {}
 
@@ -158,7 +158,8 @@ public final class GenerationCodec {
             s == null ? 0 : s.accepted(),
             s == null ? 0 : s.verifications(),
             s == null ? 0 : s.roundNanos(),
-            r.kvCacheBytes()
+            r.kvCacheBytes(),
+            r.engine() == null ? -1 : r.engine().ordinal()
         };
         return new NDList(manager.create(r.tokenIds()), manager.create(stats));
     }
@@ -173,7 +174,7 @@ public final class GenerationCodec {
         long[] ids = output.get(0).toLongArray();
         long[] s = output.get(1).toLongArray();
         if (s.length != STATS) {
-            throw new IllegalArgumentException("stats must have 13 values, got " + s.length);
+            throw new IllegalArgumentException("stats must have " + STATS + " values, got " + s.length);
         }
         SpeculationStats spec =
                 s[7] == 0 ? null : new SpeculationStats(s[8], s[9], s[10], s[11]);
@@ -187,7 +188,8 @@ public final class GenerationCodec {
                 s[5],
                 s[6],
                 spec,
-                s[12]);
+                s[12],
+                s[13] < 0 ? null : EngineKind.values()[(int) s[13]]);
     }
 
     private static void check(NDList input) {
