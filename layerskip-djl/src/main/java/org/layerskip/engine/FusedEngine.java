@@ -49,13 +49,11 @@ public final class FusedEngine implements DecodeEngine {
     private final IValue weights;
     private final List<NDArray> owned;
 
-    private FusedEngine(LlamaModel model, PtNDManager manager) {
+    private FusedEngine(LlamaModel model, PtNDManager manager, String source) {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
-        byte[] archive =
-                TorchScriptArchive.build(
-                        "layerskip_decoder", CLASS_NAME, TorchScriptArchive.resource(SOURCE));
+        byte[] archive = TorchScriptArchive.build("layerskip_decoder", CLASS_NAME, source);
         try {
             this.module = JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
         } catch (IOException | EngineException e) {
@@ -97,11 +95,22 @@ public final class FusedEngine implements DecodeEngine {
      * @throws UnsupportedOperationException when the model cannot run fused (see {@link #support})
      */
     public static FusedEngine create(LlamaModel model) {
+        return create(model, TorchScriptArchive.resource(SOURCE));
+    }
+
+    /**
+     * Loads a fused program from source (tests: a broken program must fail clearly).
+     *
+     * @param model an initialised model
+     * @param source the program in TorchScript's serialized-code dialect
+     * @return the engine
+     */
+    static FusedEngine create(LlamaModel model, String source) {
         String why = support(model);
         if (why != null) {
             throw new UnsupportedOperationException("the fused engine cannot run this model: " + why);
         }
-        return new FusedEngine(model, (PtNDManager) model.getEmbedding().getArray().getManager());
+        return new FusedEngine(model, (PtNDManager) model.getEmbedding().getArray().getManager(), source);
     }
 
     /**
