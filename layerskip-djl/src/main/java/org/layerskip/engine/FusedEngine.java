@@ -193,9 +193,21 @@ public final class FusedEngine implements DecodeEngine {
         return (PtNDArray) copy;
     }
 
+    /** LibTorch's compiler message in one line: what went wrong and where. */
     private static String oneLine(Throwable e) {
-        String m = String.valueOf(e.getMessage());
-        int nl = m.indexOf('\n');
-        return nl < 0 ? m : m.substring(0, nl);
+        StringBuilder sb = new StringBuilder();
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (sb.length() == 0) {
+                sb.append(t);
+            } else if (t.startsWith("File ")) {
+                sb.append(" (").append(t).append(')');
+                break;
+            }
+        }
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
     }
 }

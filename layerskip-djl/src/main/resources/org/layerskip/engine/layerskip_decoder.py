@@ -67,62 +67,6 @@ class LayerSkipDecoder(Module):
       vis = torch.logical_and(vis, same)
     m = torch.masked_fill(torch.zeros([b, T, S], dtype=dtype), torch.logical_not(vis), float("-inf"))
     return m.view([b, 1, T, S]).repeat([1, 1, G, 1])
-  def layer(self: __torch__.LayerSkipDecoder,
-    x: Tensor,
-    w: List[Tensor],
-    base: int,
-    kc: Tensor,
-    vc: Tensor,
-    cos: Tensor,
-    sin: Tensor,
-    rows_bt: Tensor,
-    slots: Tensor,
-    read_rows: Optional[Tensor],
-    S: int,
-    mask: Optional[Tensor],
-    H: int,
-    K: int,
-    Dh: int,
-    F: int,
-    eps: float) -> Tensor:
-    b = x.size(0)
-    T = x.size(1)
-    G = H // K
-    proj = torch.linear(self.rms(x, w[base], eps), w[base + 1]).view([b, T, H + 2 * K, Dh])
-    qk0 = proj.narrow(2, 0, H + K)
-    v = proj.narrow(2, H + K, K)
-    qk = torch.add(torch.mul(qk0, cos), torch.mul(torch.matmul(qk0, w[4]), sin))
-    q = qk.narrow(2, 0, H)
-    k = qk.narrow(2, H, K)
-    at = annotate(List[Optional[Tensor]], [rows_bt, None, slots])
-    kc.index_put_(at, k)
-    vc.index_put_(at, v)
-    kr = kc
-    vr = vc
-    if read_rows is not None:
-      kr = torch.index_select(kc, 0, read_rows)
-      vr = torch.index_select(vc, 0, read_rows)
-    if S < kr.size(2):
-      kr = kr.narrow(2, 0, S)
-      vr = vr.narrow(2, 0, S)
-    if T == 1:
-      qg = q.reshape([b, K, G, Dh])
-    else:
-      qg = q.reshape([b, T, K, G, Dh]).permute([0, 2, 3, 1, 4]).reshape([b, K, G * T, Dh])
-    scores = torch.matmul(qg, kr.transpose(2, 3))
-    if mask is not None:
-      scores = torch.add(scores, mask)
-    o = torch.matmul(torch.softmax(scores, -1), vr)
-    if T == 1:
-      o = o.reshape([b, 1, H * Dh])
-    else:
-      o = o.reshape([b, K, G, T, Dh]).permute([0, 3, 1, 2, 4]).reshape([b, T, H * Dh])
-    h = torch.add(x, torch.linear(o, w[base + 2]))
-    gu = torch.linear(self.rms(h, w[base + 3], eps), w[base + 4])
-    gate = gu.narrow(-1, 0, F)
-    up = gu.narrow(-1, F, F)
-    act = torch.mul(torch.mul(gate, torch.sigmoid(gate)), up)
-    return torch.add(h, torch.linear(act, w[base + 5]))
   def run_layers(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     kv: List[Tensor],
@@ -167,6 +111,7 @@ class LayerSkipDecoder(Module):
     slots = annotate(List[Tensor], [])
     masks = annotate(List[Optional[Tensor]], [])
     reads = annotate(List[int], [])
+    contiguous = annotate(List[bool], [])
     for g in range(G):
       gb = 12 + L + 4 * g
       kind = cfg[gb]
@@ -180,14 +125,66 @@ class LayerSkipDecoder(Module):
       else:
         slots.append(pos)
       reads.append(S)
+      contiguous.append(allrows and uniform and not ring)
       if ring or kind != 0 or T > 1 or not uniform:
         masks.append(self.mask(pos, last, S, kind, size, cap, ring, H // K, dtype))
       else:
         masks.append(None)
+    # The layer loop, written out in place: a TorchScript method call costs as much as a few ops.
+    # One layer: h = x + attn(rms(x)); out = h + mlp(rms(h)) (LlamaDecoderLayer), with the keys
+    # and values written into the layer's cache at the pass's slots before attention reads them.
     h = h0
+    Gq = H // K
     for l in range(frm, to):
       g = cfg[12 + l]
-      h = self.layer(h, w, 6 + 6 * l, kv[2 * l], kv[2 * l + 1], cos, sin, rows_bt, slots[g], read_rows, reads[g], masks[g], H, K, Dh, F, eps)
+      base = 6 + 6 * l
+      kc = kv[2 * l]
+      vc = kv[2 * l + 1]
+      S = reads[g]
+      mask = masks[g]
+      x = h
+      inv = torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), eps))
+      proj = torch.linear(torch.mul(torch.mul(x, inv), w[base]), w[base + 1]).view([b, T, H + 2 * K, Dh])
+      qk0 = proj.narrow(2, 0, H + K)
+      v = proj.narrow(2, H + K, K)
+      qk = torch.add(torch.mul(qk0, cos), torch.mul(torch.matmul(qk0, w[4]), sin))
+      q = qk.narrow(2, 0, H)
+      k = qk.narrow(2, H, K)
+      if contiguous[g]:
+        # every row writes the same contiguous slots: a plain copy is the same slot write
+        kc.narrow(2, starts[0], T).copy_(k.transpose(1, 2))
+        vc.narrow(2, starts[0], T).copy_(v.transpose(1, 2))
+      else:
+        at = annotate(List[Optional[Tensor]], [rows_bt, None, slots[g]])
+        kc.index_put_(at, k)
+        vc.index_put_(at, v)
+      kr = kc
+      vr = vc
+      if read_rows is not None:
+        kr = torch.index_select(kc, 0, read_rows)
+        vr = torch.index_select(vc, 0, read_rows)
+      if S < kr.size(2):
+        kr = kr.narrow(2, 0, S)
+        vr = vr.narrow(2, 0, S)
+      if T == 1:
+        qg = q.reshape([b, K, Gq, Dh])
+      else:
+        qg = q.reshape([b, T, K, Gq, Dh]).permute([0, 2, 3, 1, 4]).reshape([b, K, Gq * T, Dh])
+      scores = torch.matmul(qg, kr.transpose(2, 3))
+      if mask is not None:
+        scores = torch.add(scores, mask)
+      o = torch.matmul(torch.softmax(scores, -1), vr)
+      if T == 1:
+        o = o.reshape([b, 1, H * Dh])
+      else:
+        o = o.reshape([b, K, Gq, T, Dh]).permute([0, 3, 1, 2, 4]).reshape([b, T, H * Dh])
+      h = torch.add(x, torch.linear(o, w[base + 2]))
+      inv2 = torch.rsqrt(torch.add(torch.mean(torch.mul(h, h), [-1], True), eps))
+      gu = torch.linear(torch.mul(torch.mul(h, inv2), w[base + 3]), w[base + 4])
+      gate = gu.narrow(-1, 0, F)
+      up = gu.narrow(-1, F, F)
+      act = torch.mul(torch.mul(gate, torch.sigmoid(gate)), up)
+      h = torch.add(h, torch.linear(act, w[base + 5]))
     if store:
       xs = annotate(List[Optional[Tensor]], [rows_bt, torch.remainder(pos, X)])
       kv[2 * L].index_put_(xs, h)
