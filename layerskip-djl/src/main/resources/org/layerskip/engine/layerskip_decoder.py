@@ -52,7 +52,8 @@ class LayerSkipDecoder(Module):
     dtype: int) -> Tensor:
     b = pos.size(0)
     T = pos.size(1)
-    k = torch.arange(S).view([1, S])
+    dev = pos.device
+    k = torch.arange(S, device=dev).view([1, S])
     if ring:
       sp = torch.sub(last.view([b, 1]), torch.remainder(torch.sub(last.view([b, 1]), k), cap))
     else:
@@ -65,7 +66,7 @@ class LayerSkipDecoder(Module):
     if kind == 2:
       same = torch.eq(torch.div(p, size, rounding_mode="floor"), torch.div(q, size, rounding_mode="floor"))
       vis = torch.logical_and(vis, same)
-    m = torch.masked_fill(torch.zeros([b, T, S], dtype=dtype), torch.logical_not(vis), float("-inf"))
+    m = torch.masked_fill(torch.zeros([b, T, S], dtype=dtype, device=dev), torch.logical_not(vis), float("-inf"))
     return m.view([b, 1, T, S]).repeat([1, 1, G, 1])
   def run_layers(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
@@ -88,9 +89,10 @@ class LayerSkipDecoder(Module):
     X = cfg[8]
     G = cfg[9]
     b = len(rows)
-    st = torch.tensor(starts, dtype=4)
-    pos = torch.add(st.view([b, 1]), torch.arange(T).view([1, T]))
-    rows_t = torch.tensor(rows, dtype=4)
+    dev = h0.device
+    st = torch.tensor(starts, dtype=4, device=dev)
+    pos = torch.add(st.view([b, 1]), torch.arange(T, device=dev).view([1, T]))
+    rows_t = torch.tensor(rows, dtype=4, device=dev)
     rows_bt = rows_t.view([b, 1]).expand([b, T])
     read_rows = annotate(Optional[Tensor], None)
     if not allrows:
@@ -196,8 +198,9 @@ class LayerSkipDecoder(Module):
     starts: List[int],
     T: int) -> Tensor:
     b = len(rows)
-    pos = torch.add(torch.tensor(starts, dtype=4).view([b, 1]), torch.arange(T).view([1, T]))
-    rows_bt = torch.tensor(rows, dtype=4).view([b, 1]).expand([b, T])
+    dev = kv[0].device
+    pos = torch.add(torch.tensor(starts, dtype=4, device=dev).view([b, 1]), torch.arange(T, device=dev).view([1, T]))
+    rows_bt = torch.tensor(rows, dtype=4, device=dev).view([b, 1]).expand([b, T])
     at = annotate(List[Optional[Tensor]], [rows_bt, torch.remainder(pos, cfg[8])])
     return torch.index(kv[2 * cfg[0]], at)
   def probs(self: __torch__.LayerSkipDecoder,
@@ -210,7 +213,7 @@ class LayerSkipDecoder(Module):
     p = torch.softmax(torch.div(logits.to(7), fc[1]), -1)
     if (topk > 0 and topk < V) or topp < 1.0:
       sp, si = torch.sort(p, stable=True, dim=-1, descending=True)
-      rank = torch.arange(V).view([1, V])
+      rank = torch.arange(V, device=logits.device).view([1, V])
       keep = torch.ones_like(sp, dtype=11)
       if topk > 0 and topk < V:
         keep = torch.lt(rank, topk).expand_as(sp)
@@ -231,8 +234,9 @@ class LayerSkipDecoder(Module):
     lastnz = torch.sub(V - 1, torch.argmax(torch.flip(torch.gt(dist, 0.0), [-1]).to(4), -1))
     return torch.minimum(idx, lastnz)
   def uniforms(self: __torch__.LayerSkipDecoder,
-    ints: List[int]) -> Tensor:
-    return torch.div(torch.tensor(ints, dtype=7), 9007199254740992.0)
+    ints: List[int],
+    dev: Device) -> Tensor:
+    return torch.div(torch.tensor(ints, dtype=7, device=dev), 9007199254740992.0)
   def step(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     kv: List[Tensor],
@@ -251,13 +255,14 @@ class LayerSkipDecoder(Module):
     store = p[5] == 1
     out = p[6]
     allrows = p[7] == 1
+    dev = w[0].device
     o = 8
     rows = p[o:o + b]
     o = o + b
     starts = p[o:o + b]
     o = o + b
     if mode == 0:
-      ids = torch.tensor(p[o:o + b * T], dtype=4).view([b, T])
+      ids = torch.tensor(p[o:o + b * T], dtype=4, device=dev).view([b, T])
       o = o + b * T
       h = torch.embedding(w[0], ids)
     else:
@@ -265,15 +270,15 @@ class LayerSkipDecoder(Module):
     h = self.run_layers(w, kv, cfg, fc[0], rows, starts, T, frm, to, h, store, allrows)
     res = annotate(List[float], [0.0])
     if out == 1:
-      pick = torch.tensor(p[o:o + b], dtype=4)
+      pick = torch.tensor(p[o:o + b], dtype=4, device=dev)
       o = o + b
-      hp = torch.index(h, annotate(List[Optional[Tensor]], [torch.arange(b), pick]))
+      hp = torch.index(h, annotate(List[Optional[Tensor]], [torch.arange(b, device=dev), pick]))
       logits = self.head(hp, w, fc[0])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
       if cfg[11] == 1:
-        a = self.draw(self.probs(logits, cfg, fc), self.uniforms(p[o:o + b]))
+        a = self.draw(self.probs(logits, cfg, fc), self.uniforms(p[o:o + b], dev))
       res = res + annotate(List[float], a.to(7).tolist())
     if out == 2:
       logits = self.head(h, w, fc[0])
@@ -304,6 +309,7 @@ class LayerSkipDecoder(Module):
     allrows = p[4] == 1
     thr = float(p[5]) / 9007199254740992.0
     ne = p[6]
+    dev = w[0].device
     o = 7
     rows = p[o:o + b]
     o = o + b
@@ -316,12 +322,12 @@ class LayerSkipDecoder(Module):
     o = o + b
     eos = p[o:o + ne]
     o = o + ne
-    du = torch.zeros([1], dtype=7)
-    ru = torch.zeros([1], dtype=7)
+    du = torch.zeros([1], dtype=7, device=dev)
+    ru = torch.zeros([1], dtype=7, device=dev)
     if sampling:
-      du = self.uniforms(p[o:o + b * dmax]).view([b, dmax])
+      du = self.uniforms(p[o:o + b * dmax], dev).view([b, dmax])
       o = o + b * dmax
-      ru = self.uniforms(p[o:o + b * (dmax + 1)]).view([b, dmax + 1])
+      ru = self.uniforms(p[o:o + b * (dmax + 1)], dev).view([b, dmax + 1])
       o = o + b * (dmax + 1)
     drafting = annotate(List[bool], [])
     drafts = annotate(List[List[int]], [])
@@ -336,7 +342,7 @@ class LayerSkipDecoder(Module):
       pos = annotate(List[int], [])
       for i in range(b):
         pos.append(starts[i] + steps)
-      h = torch.embedding(w[0], torch.tensor(cur, dtype=4).view([b, 1]))
+      h = torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1]))
       h = self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
       logits = self.head(h, w, eps).view([b, V])
       m, a = torch.max(logits, -1)
@@ -368,7 +374,7 @@ class LayerSkipDecoder(Module):
       pos = annotate(List[int], [])
       for i in range(b):
         pos.append(starts[i] + steps)
-      h = torch.embedding(w[0], torch.tensor(cur, dtype=4).view([b, 1]))
+      h = torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1]))
       self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
       h = self.exit_states(kv, cfg, rows, starts, n1)
       h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, E, L, h, False, allrows)
@@ -381,7 +387,7 @@ class LayerSkipDecoder(Module):
             seq.append(drafts[i][j])
           else:
             seq.append(cur[i])
-      h = torch.embedding(w[0], torch.tensor(seq, dtype=4).view([b, n1]))
+      h = torch.embedding(w[0], torch.tensor(seq, dtype=4, device=dev).view([b, n1]))
       h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, 0, L, h, False, allrows)
     logits = self.head(h, w, eps)
     m, a = torch.max(logits, -1)
@@ -400,10 +406,10 @@ class LayerSkipDecoder(Module):
     if sampling:
       P = self.probs(logits.view([b * n1, V]), cfg, fc).view([b, n1, V])
       D = P
-      tgt = torch.zeros([b, 0], dtype=7)
-      prop = torch.zeros([b, 0], dtype=7)
+      tgt = torch.zeros([b, 0], dtype=7, device=dev)
+      prop = torch.zeros([b, 0], dtype=7, device=dev)
       if steps > 0:
-        dr = torch.tensor(padded, dtype=4).view([b, steps, 1])
+        dr = torch.tensor(padded, dtype=4, device=dev).view([b, steps, 1])
         Q = kv[2 * L + 1].narrow(0, 0, b).narrow(1, 0, steps)
         Ps = P.narrow(1, 0, steps)
         tgt = torch.gather(Ps, 2, dr).view([b, steps])
@@ -411,19 +417,19 @@ class LayerSkipDecoder(Module):
         R = torch.relu(torch.sub(Ps, Q))
         tot = torch.sum(R, [-1], True)
         R = torch.where(torch.gt(tot, 0.0), torch.div(R, tot), Ps)
-        k = torch.tensor(counts, dtype=4).view([b, 1])
-        isdraft = torch.lt(torch.arange(steps).view([1, steps]), k).unsqueeze(-1)
+        k = torch.tensor(counts, dtype=4, device=dev).view([b, 1])
+        isdraft = torch.lt(torch.arange(steps, device=dev).view([1, steps]), k).unsqueeze(-1)
         D = torch.cat([torch.where(isdraft, R, Ps), P.narrow(1, steps, 1)], 1)
       a = self.draw(D.view([b * n1, V]), ru.narrow(1, 0, n1).reshape([b * n1])).view([b, n1])
       for i in range(b):
         res.append(float(counts[i]))
-      res = res + annotate(List[float], torch.tensor(padded, dtype=7).tolist())
+      res = res + [float(x) for x in padded]
       res = res + annotate(List[float], a.to(7).view([-1]).tolist())
       res = res + annotate(List[float], tgt.view([-1]).tolist())
       res = res + annotate(List[float], prop.view([-1]).tolist())
     else:
       for i in range(b):
         res.append(float(counts[i]))
-      res = res + annotate(List[float], torch.tensor(padded, dtype=7).tolist())
+      res = res + [float(x) for x in padded]
       res = res + annotate(List[float], a.to(7).view([-1]).tolist())
     return res
