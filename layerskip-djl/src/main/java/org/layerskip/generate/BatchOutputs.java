@@ -40,6 +40,16 @@ final class BatchOutputs {
         }
     }
 
+    /** Emits one row's round: its accepted drafts, then the verifier's token, until the row ends. */
+    void emitRound(int row, long[] drafts, SpeculativeAcceptor.Acceptance a) {
+        for (int j = 0; j < a.accepted() && active(row); j++) {
+            emit(row, drafts[j], TokenKind.ACCEPTED);
+        }
+        if (active(row)) {
+            emit(row, a.next(), TokenKind.VERIFIED);
+        }
+    }
+
     boolean active(int row) {
         return reasons[row] == null;
     }

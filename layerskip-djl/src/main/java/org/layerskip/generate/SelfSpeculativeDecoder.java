@@ -123,7 +123,7 @@ final class SelfSpeculativeDecoder {
         return results;
     }
 
-    /** One draft-verify-accept-rollback round over the active rows. */
+    /** One round over the active rows: draft and verify (one engine call), accept, roll back, emit. */
     private void round(
             EngineSession session,
             DecoderState state,
@@ -132,54 +132,36 @@ final class SelfSpeculativeDecoder {
             BatchOutputs out,
             long[][] stats,
             int lookAhead) {
-        int b = rows.length;
-        int[] n = new int[b]; // committed slots; the row's last token goes to slot n
-        long[] last = new long[b];
-        int[] budgets = new int[b];
-        for (int i = 0; i < b; i++) {
+        int[] n = new int[rows.length]; // committed slots; each row's last token goes to slot n
+        long[] last = new long[rows.length];
+        int[] budgets = new int[rows.length];
+        for (int i = 0; i < rows.length; i++) {
             n[i] = state.length(0, rows[i]);
             last[i] = out.last(rows[i]);
             budgets[i] = Math.min(numSpeculations, out.remaining(rows[i]) - 1);
         }
-        double[][] draftU = picker.uniforms(rows, lookAhead);
         double[][] acceptU = picker.uniforms(rows, lookAhead);
-        double[][] residualU = picker.uniforms(rows, lookAhead + 1);
         long t0 = System.nanoTime();
         DraftRound dr =
                 session.speculate(
-                        new DraftRequest(
-                                rows,
-                                last,
-                                budgets,
-                                exit,
-                                eosIds,
-                                options.confidenceThreshold(),
-                                draftU,
-                                residualU,
+                        new DraftRequest(rows, last, budgets, exit, eosIds, options.confidenceThreshold(),
+                                picker.uniforms(rows, lookAhead), picker.uniforms(rows, lookAhead + 1),
                                 options.reuseExitStates()));
         long nanos = System.nanoTime() - t0;
-        for (int i = 0; i < b; i++) {
+        for (int i = 0; i < rows.length; i++) {
             int r = rows[i];
             long[] drafts = dr.drafts()[i];
             if (drafts.length > 0) {
                 listener.onDraft(r, drafts);
             }
-            Acceptance a =
-                    picker.greedy()
-                            ? SpeculativeAcceptor.greedy(drafts, dr.verified()[i])
-                            : SpeculativeAcceptor.sample(
-                                    drafts, dr.target()[i], dr.proposal()[i], acceptU[i], dr.verified()[i]);
-            state.truncate(r, n[i] + a.accepted() + 1); // slots n..n+m: x and the accepted drafts
-            stats[r][0] += drafts.length;
-            stats[r][1] += a.accepted();
-            stats[r][2]++;
-            stats[r][3] += nanos;
-            for (int j = 0; j < a.accepted() && out.active(r); j++) {
-                out.emit(r, drafts[j], TokenKind.ACCEPTED);
-            }
-            if (out.active(r)) {
-                out.emit(r, a.next(), TokenKind.VERIFIED);
-            }
+            Acceptance a = SpeculativeAcceptor.accept(dr, i, acceptU == null ? null : acceptU[i]);
+            state.truncate(r, n[i] + a.accepted() + 1); // keep x and the accepted drafts
+            long[] s = stats[r];
+            s[0] += drafts.length;
+            s[1] += a.accepted();
+            s[2]++;
+            s[3] += nanos;
+            out.emitRound(r, drafts, a);
         }
     }
 }

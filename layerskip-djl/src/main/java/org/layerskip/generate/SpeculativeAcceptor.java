@@ -1,5 +1,7 @@
 package org.layerskip.generate;
 
+import org.layerskip.engine.DraftRound;
+
 /**
  * The acceptance rule of speculative decoding, as a pure function of one row's round (Leviathan et
  * al. 2023; LayerSkip §4.3). Greedy: accept the longest prefix of drafts that equals the verifier's
@@ -19,6 +21,23 @@ public final class SpeculativeAcceptor {
      * @param next the token emitted after them (the verifier's, or the residual draw)
      */
     public record Acceptance(int accepted, long next) {}
+
+    /**
+     * Applies the rule to one row of an engine's round: greedy when the round carries no
+     * probabilities, exact speculative sampling otherwise.
+     *
+     * @param round the engine's round
+     * @param row the row's index in the round
+     * @param uniforms sampling: the row's uniforms for the accept tests; ignored for greedy
+     * @return the row's outcome
+     */
+    public static Acceptance accept(DraftRound round, int row, double[] uniforms) {
+        long[] drafts = round.drafts()[row];
+        if (round.target() == null) {
+            return greedy(drafts, round.verified()[row]);
+        }
+        return sample(drafts, round.target()[row], round.proposal()[row], uniforms, round.verified()[row]);
+    }
 
     /**
      * Greedy acceptance.
