@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.StringReader;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * The JSON-lines format of {@code layerskip batch}, shared by the in-process and the Spark runs so
@@ -32,6 +34,8 @@ public final class JsonLines {
 
     /** The output field holding an unparseable input line. */
     public static final String INPUT_LINE = "input_line";
+
+    private static final Pattern COLUMN = Pattern.compile("line \\d+ column (\\d+)");
 
     private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
@@ -61,7 +65,7 @@ public final class JsonLines {
                 return new Parsed(null, null, "the line has data after its JSON object");
             }
         } catch (IOException | RuntimeException ex) {
-            return new Parsed(null, null, "the line is not valid JSON: " + ModelFolders.firstLine(ex));
+            return new Parsed(null, null, "the line is not valid JSON" + where(ex));
         }
         if (!e.isJsonObject()) {
             return new Parsed(null, null, "the line is not a JSON object");
@@ -145,6 +149,17 @@ public final class JsonLines {
                 isNull(o, GenerationStruct.NUM_GENERATED) ? null : o.get(GenerationStruct.NUM_GENERATED).getAsInt(),
                 isNull(o, GenerationStruct.ACCEPTANCE_RATE) ? null : o.get(GenerationStruct.ACCEPTANCE_RATE).getAsDouble(),
                 string(o, GenerationStruct.ERROR));
+    }
+
+    /** Gson's messages advise lenient parsing; keep only where the error is. */
+    private static String where(Throwable ex) {
+        for (Throwable c = ex; c != null; c = c.getCause()) {
+            Matcher m = COLUMN.matcher(String.valueOf(c.getMessage()));
+            if (m.find()) {
+                return " (error at column " + m.group(1) + ")";
+            }
+        }
+        return "";
     }
 
     private static boolean isNull(JsonObject o, String key) {

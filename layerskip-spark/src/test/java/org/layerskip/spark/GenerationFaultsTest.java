@@ -122,7 +122,7 @@ public class GenerationFaultsTest {
                                     return r;
                                 },
                         Encoders.row(LayerSkipGeneratorTest.SCHEMA));
-        Path dir = Files.createTempDirectory("layerskip-retry").resolve("out");
+        Path dir = SparkFixtures.tempDir("layerskip-retry").resolve("out");
         new LayerSkipGenerator()
                 .setOptionsCol("options")
                 .setMaxNewTokens(8)
@@ -160,7 +160,7 @@ public class GenerationFaultsTest {
 
     @Test
     public void modelShippedAsAnArchiveIsFoundThroughSparkFiles() throws IOException {
-        Path zip = Files.createTempDirectory("layerskip-archive").resolve("tiny.zip");
+        Path zip = SparkFixtures.tempDir("layerskip-archive").resolve("tiny.zip");
         zipFolder(LayerSkipModels.resolve("tiny-layerskip"), zip);
         spark.sparkContext().addArchive(zip.toUri() + "#tiny-shipped");
         List<String> prompts = SparkFixtures.heldoutPrompts(4);

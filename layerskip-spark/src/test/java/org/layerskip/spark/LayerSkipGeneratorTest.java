@@ -142,7 +142,7 @@ public class LayerSkipGeneratorTest {
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setDtype("bfloat16"));
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setEngine("OnnxRuntime"));
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setTemperature(-1));
-        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("layerskip-generator");
+        java.nio.file.Path dir = SparkFixtures.tempDir("layerskip-generator");
         String path = dir.resolve("stage").toString();
         g.save(path);
         LayerSkipGenerator back = LayerSkipGenerator.load(path);

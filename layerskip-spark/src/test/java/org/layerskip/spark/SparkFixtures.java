@@ -54,4 +54,19 @@ final class SparkFixtures {
     static String heldoutText() {
         return BundledModels.heldoutText().orElseThrow();
     }
+
+    /** A temporary folder deleted when the test JVM exits. */
+    static java.nio.file.Path tempDir(String prefix) throws java.io.IOException {
+        java.nio.file.Path dir = java.nio.file.Files.createTempDirectory(prefix);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir)));
+        return dir;
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        try (java.util.stream.Stream<java.nio.file.Path> s = java.nio.file.Files.walk(dir)) {
+            s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (java.io.IOException | RuntimeException e) {
+            // best effort at exit
+        }
+    }
 }
