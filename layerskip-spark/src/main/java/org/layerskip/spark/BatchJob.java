@@ -152,15 +152,17 @@ public final class BatchJob {
      * @param spark the session
      * @param input the JSON-lines file (or folder of files)
      * @param output the output folder (must not exist)
-     * @param partitions the minimum number of input partitions, or 0 for Spark's default split
+     * @param partitions the minimum number of input partitions, or 0 for Spark's default
+     *     parallelism (its number of task slots)
      * @return what was done, counted from the written output
      */
     public BatchSummary runOnSpark(SparkSession spark, String input, String output, int partitions) {
         long t0 = System.nanoTime();
+        // textFile keeps the lines' order; at least one partition per task slot by default (Spark's
+        // own split would read a small file as one partition, i.e. one task)
+        int minPartitions = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         Dataset<String> lines =
-                partitions > 0
-                        ? spark.createDataset(spark.sparkContext().textFile(input, partitions), Encoders.STRING())
-                        : spark.read().textFile(input);
+                spark.createDataset(spark.sparkContext().textFile(input, minPartitions), Encoders.STRING());
         Dataset<Row> parsed =
                 lines.filter((FilterFunction<String>) l -> !l.isBlank())
                         .map((MapFunction<String, Row>) BatchJob::toRow, Encoders.row(PARSED));

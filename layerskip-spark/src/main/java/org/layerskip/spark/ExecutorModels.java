@@ -35,6 +35,17 @@ public final class ExecutorModels {
     }
 
     /**
+     * Loads a key's model in this JVM now, unless it is loaded already (e.g. before an in-process
+     * job, to report a missing model before any output is written).
+     *
+     * @param key the model and dtype
+     * @throws ModelUnavailableException if it cannot be found or loaded here
+     */
+    public static void preload(ModelKey key) {
+        acquire(key);
+    }
+
+    /**
      * Returns this JVM's model for a key, loading it on first use.
      *
      * @param key the model and dtype

@@ -1,5 +1,6 @@
 package org.layerskip.spark;
 
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.ml.evaluation.Evaluator;
 import org.apache.spark.ml.param.IntArrayParam;
 import org.apache.spark.ml.param.IntParam;
@@ -13,6 +14,8 @@ import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
@@ -20,6 +23,7 @@ import org.apache.spark.sql.types.StructType;
 import org.layerskip.train.LayerMetrics;
 import org.layerskip.train.LayerTotals;
 
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
@@ -355,6 +359,34 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
      */
     public LayerMetrics evaluateLayers(Dataset<?> dataset) {
         return totals(dataset).metrics();
+    }
+
+    /**
+     * Evaluates prepared windows (e.g. cut on the driver as {@code eval-layers} cuts them): they are
+     * spread over {@code partitions} partitions in order, as one {@code array<bigint>} column named
+     * by {@code inputCol}.
+     *
+     * @param spark the session
+     * @param windows token windows, each read but for its last id and scored on all but its first
+     * @param partitions how many partitions (tasks) to spread them over (&gt;= 1)
+     * @return perplexity and accuracy per exit
+     */
+    public LayerMetrics evaluateWindows(SparkSession spark, List<long[]> windows, int partitions) {
+        if (partitions < 1) {
+            throw new IllegalArgumentException("partitions must be >= 1, got " + partitions);
+        }
+        List<Row> rows = new ArrayList<>(windows.size());
+        for (long[] w : windows) {
+            List<Long> ids = new ArrayList<>(w.length);
+            for (long id : w) {
+                ids.add(id);
+            }
+            rows.add(RowFactory.create(ScalaSeqs.of(ids)));
+        }
+        StructType schema =
+                new StructType().add(getOrDefault(inputCol), DataTypes.createArrayType(DataTypes.LongType, false), false);
+        JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+        return evaluateLayers(spark.createDataFrame(jsc.parallelize(rows, partitions), schema));
     }
 
     @Override
