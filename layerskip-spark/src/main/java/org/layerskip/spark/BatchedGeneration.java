@@ -21,7 +21,6 @@ import java.util.Map;
  */
 final class BatchedGeneration {
 
-    private final SharedModel model;
     private final Generator generator;
     private final LlamaTokenizer tokenizer;
     private final RowOptions defaults;
@@ -34,7 +33,6 @@ final class BatchedGeneration {
      * @throws ModelUnavailableException if the model has no tokenizer
      */
     BatchedGeneration(SharedModel model, RowOptions defaults) {
-        this.model = model;
         this.generator = model.generator();
         this.tokenizer = model.tokenizer("generating from text prompts");
         this.defaults = defaults;
@@ -99,14 +97,5 @@ final class BatchedGeneration {
 
     private GenerationRecord record(GenerationResult r) {
         return GenerationRecord.of(r, tokenizer.decode(r.tokenIds()));
-    }
-
-    /**
-     * Returns the model this generation runs on.
-     *
-     * @return the shared model
-     */
-    SharedModel model() {
-        return model;
     }
 }
