@@ -47,6 +47,8 @@ final class BatchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin EngineOption engineOption;
+
     @Option(names = "--input", required = true, paramLabel = "FILE",
             description = "JSON-lines prompts (with Spark: any Hadoop path, e.g. hdfs://...).")
     String input;
@@ -119,7 +121,7 @@ final class BatchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--output " + output + " already exists; give a new folder");
         }
         ModelKey key = new ModelKey(modelArgument(modelOptions.model, local), modelOptions.dtype.name());
-        BatchJob job = new BatchJob(key, defaults, batchSize);
+        BatchJob job = new BatchJob(key, defaults, batchSize, engineOption.kind());
         JsonObject summary = new JsonObject();
         BatchSummary s;
         if (master == null) {

@@ -1,5 +1,7 @@
 package org.layerskip.spark;
 
+import org.layerskip.engine.EngineKind;
+
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
@@ -45,6 +47,7 @@ public final class BatchJob {
 
     private final ModelKey model;
     private final RowOptions defaults;
+    private final EngineKind engine;
     private final int batchSize;
 
     /**
@@ -55,6 +58,19 @@ public final class BatchJob {
      * @param batchSize rows per generation batch
      */
     public BatchJob(ModelKey model, RowOptions defaults, int batchSize) {
+        this(model, defaults, batchSize, EngineKind.fromProperty());
+    }
+
+    /**
+     * Creates a job on a given decode engine.
+     *
+     * @param model the model every row uses
+     * @param defaults options of rows that override none
+     * @param batchSize rows per generation batch
+     * @param engine the decode engine (same tokens either way)
+     */
+    public BatchJob(ModelKey model, RowOptions defaults, int batchSize, EngineKind engine) {
+        this.engine = engine;
         if (batchSize < 1) {
             throw new IllegalArgumentException("batch size must be >= 1, got " + batchSize);
         }
@@ -82,7 +98,7 @@ public final class BatchJob {
             throw new IllegalArgumentException("--input " + input + " is not a file");
         }
         checkNew(output);
-        BatchedGeneration generation = new BatchedGeneration(ExecutorModels.acquire(model), defaults);
+        BatchedGeneration generation = new BatchedGeneration(ExecutorModels.acquire(model), defaults, engine);
         Path parent = output.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + output.getFileName() + ".tmp-");
@@ -180,6 +196,7 @@ public final class BatchJob {
                         .setTemperature(defaults.temperature())
                         .setSeed(defaults.seed())
                         .setBatchSize(batchSize)
+                        .setEngine(engine.id())
                         .transform(parsed);
         generated.map((MapFunction<Row, String>) BatchJob::toLine, Encoders.STRING()).write().text(output);
         long[] counts =

@@ -1,5 +1,7 @@
 package org.layerskip.spark;
 
+import org.layerskip.engine.EngineKind;
+
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
@@ -24,18 +26,21 @@ final class BatchedGeneration {
     private final Generator generator;
     private final LlamaTokenizer tokenizer;
     private final RowOptions defaults;
+    private final EngineKind engine;
 
     /**
      * Creates a generation over a shared model.
      *
      * @param model the model loaded in this JVM
      * @param defaults the options of rows that override none
+     * @param engine the decode engine
      * @throws ModelUnavailableException if the model has no tokenizer
      */
-    BatchedGeneration(SharedModel model, RowOptions defaults) {
+    BatchedGeneration(SharedModel model, RowOptions defaults, EngineKind engine) {
         this.generator = model.generator();
         this.tokenizer = model.tokenizer("generating from text prompts");
         this.defaults = defaults;
+        this.engine = engine;
     }
 
     /**
@@ -66,7 +71,8 @@ final class BatchedGeneration {
             }
         }
         for (Map.Entry<RowOptions, List<Integer>> g : groups.entrySet()) {
-            generateGroup(g.getKey().toGenerationOptions(), g.getValue(), ids, out);
+            generateGroup(
+                    g.getKey().toGenerationOptions().toBuilder().optEngine(engine).build(), g.getValue(), ids, out);
         }
         return Arrays.asList(out);
     }

@@ -1,5 +1,7 @@
 package org.layerskip.spark;
 
+import org.layerskip.engine.EngineKind;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -25,6 +27,7 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
     private final int batchSize;
     private final int promptIndex;
     private final int optionsIndex;
+    private final EngineKind engine;
 
     /**
      * Creates the task body.
@@ -34,13 +37,16 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
      * @param batchSize rows per batch
      * @param promptIndex index of the prompt column
      * @param optionsIndex index of the per-row options column, or -1
+     * @param engine the decode engine
      */
-    GeneratePartition(ModelKey model, RowOptions defaults, int batchSize, int promptIndex, int optionsIndex) {
+    GeneratePartition(
+            ModelKey model, RowOptions defaults, int batchSize, int promptIndex, int optionsIndex, EngineKind engine) {
         this.model = model;
         this.defaults = defaults;
         this.batchSize = batchSize;
         this.promptIndex = promptIndex;
         this.optionsIndex = optionsIndex;
+        this.engine = engine;
     }
 
     @Override
@@ -51,7 +57,7 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
                 batchSize,
                 batch -> {
                     if (generation[0] == null) {
-                        generation[0] = new BatchedGeneration(ExecutorModels.acquire(model), defaults);
+                        generation[0] = new BatchedGeneration(ExecutorModels.acquire(model), defaults, engine);
                     }
                     List<PromptRequest> requests = new ArrayList<>(batch.size());
                     for (Row r : batch) {
