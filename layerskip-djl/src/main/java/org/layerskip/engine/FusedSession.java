@@ -62,7 +62,8 @@ final class FusedSession implements EngineSession {
         NDScope.unregister(q);
         buffers.add((PtNDArray) q);
         AttentionGroup[] groups = state.groups();
-        long[] ints = new long[12 + layers + 4 * groups.length];
+        long[] kinds = engine.kinds();
+        long[] ints = new long[12 + layers + 4 * groups.length + kinds.length];
         ints[0] = layers;
         ints[1] = c.numHeads();
         ints[2] = c.numKvHeads();
@@ -85,6 +86,7 @@ final class FusedSession implements EngineSession {
             ints[at + 2] = g.capacity();
             ints[at + 3] = g.ring() ? 1 : 0;
         }
+        System.arraycopy(kinds, 0, ints, 12 + layers + 4 * groups.length, kinds.length);
         double[] floats = {
             c.rmsNormEps(), sampling ? sampler.temperature() : 1.0, sampling ? sampler.topP() : 1.0
         };

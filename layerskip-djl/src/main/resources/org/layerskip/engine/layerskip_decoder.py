@@ -16,7 +16,11 @@
 #       [2L+1] draft distributions (B, dmax, V) float64 when sampling (else unused)
 #   cfg session ints: L, H, K, Dh, D, F, V, B, X, G, top-k, sampling, then the attention group of
 #       every layer (L ints), then per group: kind (0 full, 1 sliding, 2 chunked), size, capacity,
-#       ring (1 = slot is position mod capacity)
+#       ring (1 = slot is position mod capacity), then the kernel of every matrix (4 per layer: qkv,
+#       o, gate_up, down; then the head): 0 linear, 1 matmul with a transposed copy, 2 oneDNN
+#       prepacked (see prepare(); w then holds the prepared matrices)
+# Lines marked "@packed" use oneDNN ops that only some LibTorch builds have; the engine removes
+# them unless prepacking is on.
 #   fc  session floats: rms-norm epsilon, temperature, top-p
 #   p   the pass (the only per-call argument): see step() and speculate()
 # Uniforms and thresholds arrive as integers u * 2^53 (exact for SplittableRandom's doubles).
@@ -38,8 +42,15 @@ class LayerSkipDecoder(Module):
   def head(self: __torch__.LayerSkipDecoder,
     h: Tensor,
     w: List[Tensor],
+    cfg: List[int],
     eps: float) -> Tensor:
-    return torch.linear(self.rms(h, w[1], eps), w[2])
+    hn = self.rms(h, w[1], eps)
+    kq = cfg[12 + cfg[0] + 4 * cfg[9] + 4 * cfg[0]]
+    if kq == 1:
+      return torch.matmul(hn, w[2])
+    elif kq == 2:  # @packed
+      return ops.mkldnn._linear_pointwise(hn, w[2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
+    return torch.linear(hn, w[2])
   def mask(self: __torch__.LayerSkipDecoder,
     pos: Tensor,
     last: Tensor,
@@ -137,6 +148,7 @@ class LayerSkipDecoder(Module):
     # and values written into the layer's cache at the pass's slots before attention reads them.
     h = h0
     Gq = H // K
+    kb = 12 + L + 4 * G
     for l in range(frm, to):
       g = cfg[12 + l]
       base = 6 + 6 * l
@@ -146,7 +158,15 @@ class LayerSkipDecoder(Module):
       mask = masks[g]
       x = h
       inv = torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), eps))
-      proj = torch.linear(torch.mul(torch.mul(x, inv), w[base]), w[base + 1]).view([b, T, H + 2 * K, Dh])
+      xn = torch.mul(torch.mul(x, inv), w[base])
+      kq = cfg[kb + 4 * l]
+      if kq == 1:
+        proj0 = torch.matmul(xn, w[base + 1])
+      elif kq == 2:  # @packed
+        proj0 = ops.mkldnn._linear_pointwise(xn, w[base + 1], None, "none", annotate(List[Optional[number]], []), "")  # @packed
+      else:
+        proj0 = torch.linear(xn, w[base + 1])
+      proj = proj0.view([b, T, H + 2 * K, Dh])
       qk0 = proj.narrow(2, 0, H + K)
       v = proj.narrow(2, H + K, K)
       qk = torch.add(torch.mul(qk0, cos), torch.mul(torch.matmul(qk0, w[4]), sin))
@@ -180,17 +200,59 @@ class LayerSkipDecoder(Module):
         o = o.reshape([b, 1, H * Dh])
       else:
         o = o.reshape([b, K, Gq, T, Dh]).permute([0, 3, 1, 2, 4]).reshape([b, T, H * Dh])
-      h = torch.add(x, torch.linear(o, w[base + 2]))
+      kq = cfg[kb + 4 * l + 1]
+      if kq == 1:
+        ao = torch.matmul(o, w[base + 2])
+      elif kq == 2:  # @packed
+        ao = ops.mkldnn._linear_pointwise(o, w[base + 2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
+      else:
+        ao = torch.linear(o, w[base + 2])
+      h = torch.add(x, ao)
       inv2 = torch.rsqrt(torch.add(torch.mean(torch.mul(h, h), [-1], True), eps))
-      gu = torch.linear(torch.mul(torch.mul(h, inv2), w[base + 3]), w[base + 4])
+      hn = torch.mul(torch.mul(h, inv2), w[base + 3])
+      kq = cfg[kb + 4 * l + 2]
+      if kq == 1:
+        gu = torch.matmul(hn, w[base + 4])
+      elif kq == 2:  # @packed
+        gu = ops.mkldnn._linear_pointwise(hn, w[base + 4], None, "none", annotate(List[Optional[number]], []), "")  # @packed
+      else:
+        gu = torch.linear(hn, w[base + 4])
+
       gate = gu.narrow(-1, 0, F)
       up = gu.narrow(-1, F, F)
       act = torch.mul(torch.mul(gate, torch.sigmoid(gate)), up)
-      h = torch.add(h, torch.linear(act, w[base + 5]))
+      kq = cfg[kb + 4 * l + 3]
+      if kq == 1:
+        mo = torch.matmul(act, w[base + 5])
+      elif kq == 2:  # @packed
+        mo = ops.mkldnn._linear_pointwise(act, w[base + 5], None, "none", annotate(List[Optional[number]], []), "")  # @packed
+      else:
+        mo = torch.linear(act, w[base + 5])
+      h = torch.add(h, mo)
     if store:
       xs = annotate(List[Optional[Tensor]], [rows_bt, torch.remainder(pos, X)])
       kv[2 * L].index_put_(xs, h)
     return h
+  def prepare(self: __torch__.LayerSkipDecoder,
+    w: List[Tensor],
+    kinds: List[int]) -> List[Tensor]:
+    # Lays out each weight matrix for its matrix-vector kernel, once per model: kinds[i] for
+    # matrix i (qkv, o, gate_up, down of every layer, then the head): 0 as it is (linear),
+    # 1 transposed and contiguous (matmul: 2-2.5x faster for small in-cache matrices),
+    # 2 prepacked for oneDNN (multi-token passes at nearly the cost of one).
+    L = (len(w) - 6) // 6
+    out = annotate(List[Tensor], [])
+    for i in range(len(w)):
+      out.append(w[i])
+    for m in range(4 * L + 1):
+      idx = 2
+      if m < 4 * L:
+        idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+      if kinds[m] == 1:
+        out[idx] = torch.contiguous(torch.t(w[idx]))
+      elif kinds[m] == 2:  # @packed
+        out[idx] = ops.mkldnn._reorder_linear_weight(w[idx], None)  # @packed
+    return out
   def exit_states(self: __torch__.LayerSkipDecoder,
     kv: List[Tensor],
     cfg: List[int],
@@ -273,7 +335,7 @@ class LayerSkipDecoder(Module):
       pick = torch.tensor(p[o:o + b], dtype=4, device=dev)
       o = o + b
       hp = torch.index(h, annotate(List[Optional[Tensor]], [torch.arange(b, device=dev), pick]))
-      logits = self.head(hp, w, fc[0])
+      logits = self.head(hp, w, cfg, fc[0])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
@@ -281,13 +343,13 @@ class LayerSkipDecoder(Module):
         a = self.draw(self.probs(logits, cfg, fc), self.uniforms(p[o:o + b], dev))
       res = res + annotate(List[float], a.to(7).tolist())
     if out == 2:
-      logits = self.head(h, w, fc[0])
+      logits = self.head(h, w, cfg, fc[0])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
       res = res + annotate(List[float], a.to(7).view([-1]).tolist())
     if out == 3:
-      res = res + annotate(List[float], self.head(h, w, fc[0]).to(7).view([-1]).tolist())
+      res = res + annotate(List[float], self.head(h, w, cfg, fc[0]).to(7).view([-1]).tolist())
     return res
   def speculate(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
@@ -344,7 +406,7 @@ class LayerSkipDecoder(Module):
         pos.append(starts[i] + steps)
       h = torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1]))
       h = self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
-      logits = self.head(h, w, eps).view([b, V])
+      logits = self.head(h, w, cfg, eps).view([b, V])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
@@ -389,7 +451,7 @@ class LayerSkipDecoder(Module):
             seq.append(cur[i])
       h = torch.embedding(w[0], torch.tensor(seq, dtype=4, device=dev).view([b, n1]))
       h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, 0, L, h, False, allrows)
-    logits = self.head(h, w, eps)
+    logits = self.head(h, w, cfg, eps)
     m, a = torch.max(logits, -1)
     if not bool(torch.all(torch.isfinite(m))):
       return annotate(List[float], [1.0])
