@@ -40,6 +40,9 @@ public final class LlamaTokenizer implements AutoCloseable {
      */
     public static final int MAX_IN_PROCESS_CHARS = 1 << 20;
 
+    /** Alignment up to which a model's vocabulary may exceed its tokenizer's. */
+    public static final int VOCAB_PADDING = 128;
+
     private final Path file;
     private final String json;
     private final String[] idToToken;
@@ -220,6 +223,32 @@ public final class LlamaTokenizer implements AutoCloseable {
      */
     public int vocabSize() {
         return idToToken.length;
+    }
+
+    /**
+     * Checks this tokenizer against a model's vocabulary ({@code vocab_size} in {@code
+     * config.json}): every id the tokenizer produces must be one the model has, and every id the
+     * model can generate one the tokenizer can decode, except for padding of the model's table up to
+     * the next multiple of {@value #VOCAB_PADDING} (a common alignment of embedding tables).
+     *
+     * @param modelVocabSize the model's vocabulary size
+     * @throws TokenizerException naming the file if they do not belong together
+     */
+    public void checkModelVocabulary(int modelVocabSize) {
+        int n = idToToken.length;
+        int padded = (int) Math.min(Integer.MAX_VALUE, ((long) n + VOCAB_PADDING - 1) / VOCAB_PADDING * VOCAB_PADDING);
+        if (n > modelVocabSize) {
+            throw new TokenizerException(
+                    file + ": the tokenizer has " + n + " token ids but the model's vocab_size is "
+                            + modelVocabSize + " (config.json): it would produce ids the model does"
+                            + " not have");
+        }
+        if (modelVocabSize > padded) {
+            throw new TokenizerException(
+                    file + ": the tokenizer has " + n + " token ids but the model's vocab_size is "
+                            + modelVocabSize + " (config.json): the model could generate ids the"
+                            + " tokenizer cannot decode");
+        }
     }
 
     /**
