@@ -132,6 +132,14 @@ final class TokenizerJson {
     }
 
     static String readText(Path file) {
+        // never open a FIFO (blocks) or a device (endless): tell what the path is instead
+        if (Files.isDirectory(file)) {
+            throw new TokenizerException(file + ": is a directory, not a file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new TokenizerException(
+                    file + ": is not a regular file (a FIFO, a device or a socket)");
+        }
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
