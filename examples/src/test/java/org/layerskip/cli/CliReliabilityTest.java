@@ -8,6 +8,7 @@ import com.google.gson.JsonParser;
 
 import org.layerskip.cli.LayerSkipCliTest.Run;
 import org.testng.Assert;
+import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -60,6 +61,19 @@ public class CliReliabilityTest {
         Files.writeString(hostileTokenizer.resolve("tokenizer.json"), t.toString());
         Files.copy(tiny.resolve("tokenizer_config.json"),
                 hostileTokenizer.resolve("tokenizer_config.json"));
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void tearDown() throws IOException {
+        for (Path dir : new Path[] {tokenizerMismatch, hostileTokenizer}) {
+            if (dir != null) {
+                try (Stream<Path> files = Files.walk(dir)) {
+                    for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                        Files.delete(p);
+                    }
+                }
+            }
+        }
     }
 
     private Path copyModel(String name) throws IOException {

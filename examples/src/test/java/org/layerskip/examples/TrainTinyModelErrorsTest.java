@@ -125,5 +125,10 @@ public class TrainTinyModelErrorsTest {
         Assert.assertTrue(errText.contains("warning: skipped damaged checkpoint: " + optimizer
                 + ": 0 bytes"), errText);
         Assert.assertTrue(errText.contains("resumed from step 2"), errText);
+        try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
     }
 }
