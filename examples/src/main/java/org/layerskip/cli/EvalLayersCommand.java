@@ -108,7 +108,8 @@ final class EvalLayersCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SamplingChecks.require(spec, seqLen >= 1, "--seq-len must be >= 1, got " + seqLen);
         SamplingChecks.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
-        SamplingChecks.require(spec, threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
+        String threadError = ThreadLimit.check(threads);
+        SamplingChecks.require(spec, threadError == null, threadError);
         for (String m : models) {
             SamplingChecks.require(spec, !m.isBlank(), "--model: empty model name");
         }

@@ -49,9 +49,8 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(
                 names = "--prompt-ids",
                 paramLabel = "IDS",
-                split = ",",
                 description = "Prompt token ids, comma-separated, used as given (e.g. 1,2,3).")
-        long[] ids;
+        String ids;
     }
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
@@ -102,7 +101,7 @@ final class GenerateCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         checkUsage();
         try (LoadedModel lm = modelOptions.load()) {
-            long[] ids = prompt.text != null ? lm.encode(prompt.text) : prompt.ids;
+            long[] ids = prompt.text != null ? lm.encode(prompt.text) : TokenIdList.parse(prompt.ids);
             lm.checkExitLayer(exitLayer, strategy == DecodingStrategy.SELF_SPECULATIVE);
             GenerationOptions.Builder b =
                     GenerationOptions.builder()
@@ -158,6 +157,13 @@ final class GenerateCommand implements Callable<Integer> {
                 "--confidence-threshold must be in [0, 1), got " + confidenceThreshold);
         String m = modelOptions.check();
         SamplingChecks.require(spec, m == null, m);
+        if (prompt.ids != null) {
+            try {
+                TokenIdList.parse(prompt.ids);
+            } catch (NumberFormatException e) {
+                SamplingChecks.require(spec, false, "--prompt-ids: " + e.getMessage());
+            }
+        }
     }
 
     static String toJson(GenerationResult r, LoadedModel lm) {

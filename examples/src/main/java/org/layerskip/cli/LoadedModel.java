@@ -59,6 +59,8 @@ final class LoadedModel implements AutoCloseable {
             recorded.ifPresent(r -> logger.info("using {} from {}", r, RecordedSettings.FILE_NAME));
             if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
                 tokenizer = LlamaTokenizer.load(dir);
+                // before generating: a mismatch would otherwise fail only when decoding the output
+                tokenizer.checkModelVocabulary(model.getConfig().vocabSize());
             }
             return new LoadedModel(dir, manager, model, tokenizer, recorded);
         } catch (Exception | Error e) {

@@ -49,7 +49,8 @@ public final class ModelOptions {
     @Option(
             names = "--threads",
             paramLabel = "N",
-            description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads; default: PyTorch's).")
+            description = "PyTorch intra-op threads, at most the number of processors"
+                    + " (ai.djl.pytorch.num_threads; default: PyTorch's).")
     Integer threads;
 
     /**
@@ -58,10 +59,7 @@ public final class ModelOptions {
      * @return an error message, or null
      */
     String check() {
-        if (threads != null && threads < 1) {
-            return "--threads must be >= 1, got " + threads;
-        }
-        return null;
+        return ThreadLimit.check(threads);
     }
 
     /**

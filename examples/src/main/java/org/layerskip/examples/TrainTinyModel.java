@@ -44,6 +44,8 @@ import java.util.Map;
  * present), and the hyperparameters {@code --steps --batch --seq-len --accumulation --lr --warmup
  * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
  * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
+ * A damaged newest checkpoint (verified against its manifest) is an error naming the file;
+ * {@code --resume-fallback} resumes from the newest intact one instead, naming what it skipped.
  */
 public final class TrainTinyModel {
 
@@ -206,8 +208,13 @@ public final class TrainTinyModel {
                 LlamaModel model = LayerSkipTrainer.newModel(modelConfig, manager, cfg.seed());
                 LayerSkipTrainer trainer =
                         new LayerSkipTrainer(model, cfg, train, work.resolve("checkpoints"));
-                trainer.resume()
-                        .ifPresent(s -> System.err.println("resumed from step " + s));
+                trainer.resume(a.containsKey("resume-fallback"))
+                        .ifPresent(p -> {
+                            for (String skipped : p.skipped()) {
+                                System.err.println("warning: skipped damaged checkpoint: " + skipped);
+                            }
+                            System.err.println("resumed from step " + p.step());
+                        });
                 boolean progress = !a.containsKey("no-progress");
                 TrainingListener both =
                         new TrainingListener() {
@@ -271,7 +278,7 @@ public final class TrainTinyModel {
                 throw new IllegalArgumentException("expected --key, got " + args[i]);
             }
             String key = args[i].substring(2);
-            if (key.equals("no-progress")) {
+            if (key.equals("no-progress") || key.equals("resume-fallback")) {
                 m.put(key, "true");
             } else {
                 m.put(key, args[++i]);

@@ -6,7 +6,6 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
-import com.google.gson.JsonParser;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -327,6 +326,13 @@ public record LlamaConfig(
      */
     public static LlamaConfig fromJson(Path file) {
         String text;
+        // never open a FIFO (blocks) or a device (endless): tell what the path is instead
+        if (Files.isDirectory(file)) {
+            throw new ConfigException(file + ": is a directory, not a file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new ConfigException(file + ": is not a regular file (a FIFO, a device or a socket)");
+        }
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
@@ -357,12 +363,12 @@ public record LlamaConfig(
     public static LlamaConfig fromJson(String json) {
         JsonObject o;
         try {
-            JsonElement e = JsonParser.parseString(json);
+            JsonElement e = StrictJsonTree.parse(json);
             if (!e.isJsonObject()) {
                 throw new ConfigException("not a JSON object");
             }
             o = e.getAsJsonObject();
-        } catch (JsonParseException | IllegalStateException e) {
+        } catch (JsonParseException e) {
             throw new ConfigException("invalid JSON (" + firstLine(e.getMessage()) + ")", e);
         }
         String modelType = optString(o, "model_type", "llama");
@@ -539,6 +545,19 @@ public record LlamaConfig(
         if ("default".equals(type)) {
             return RopeScaling.NONE;
         }
+        // as transformers' rope validation: no silent defaults for the parameters that matter
+        List<String> required =
+                "llama3".equals(type)
+                        ? List.of("factor", "low_freq_factor", "high_freq_factor",
+                                "original_max_position_embeddings")
+                        : "linear".equals(type) ? List.of("factor") : List.of();
+        for (String k : required) {
+            if (get(r, k) == null) {
+                throw new ConfigException(
+                        "rope_scaling of type " + type + " needs '" + k + "'; it has "
+                                + (r.keySet().isEmpty() ? "no fields" : r.keySet()));
+            }
+        }
         return new RopeScaling(
                 type,
                 optDouble(r, "factor", 1.0),
@@ -564,8 +583,13 @@ public record LlamaConfig(
         requireNumber(key, e);
         try {
             double d = e.getAsDouble();
-            if (d != Math.rint(d) || d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
+            if (d != Math.rint(d)) {
                 throw new ConfigException("field '" + key + "' must be an integer, got " + shorten(e));
+            }
+            if (d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
+                throw new ConfigException(
+                        "field '" + key + "' is " + shorten(e) + ", too large (the limit is "
+                                + Integer.MAX_VALUE + " in magnitude)");
             }
             return (int) d;
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {

@@ -98,7 +98,8 @@ public final class Checkpoint implements AutoCloseable {
             Path shardPath = entry.getValue();
             SafetensorsFile shard = shards.get(shardPath);
             if (shard == null) {
-                if (!Files.isRegularFile(shardPath)) {
+                String notRegular = IoErrors.notRegularFile(shardPath);
+                if ("no such file".equals(notRegular)) {
                     throw new CheckpointException(
                             index
                                     + ": shard "
@@ -107,6 +108,10 @@ public final class Checkpoint implements AutoCloseable {
                                     + entry.getKey()
                                     + "') is missing from "
                                     + directory);
+                }
+                if (notRegular != null) {
+                    throw new CheckpointException(
+                            index + ": shard " + shardPath + " " + notRegular);
                 }
                 shard = SafetensorsFile.open(shardPath);
                 opened.add(shard);

@@ -38,8 +38,9 @@ import java.util.TreeSet;
  * }</pre>
  *
  * Loading is strict: every expected tensor must be present with the shape {@code config.json}
- * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers, and {@code
- * lm_head.weight} in a tied model). BF16 and F16 tensors are converted in Java, one at a time.
+ * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers; also {@code
+ * lm_head.weight} in a tied model, which would be ignored). BF16 and F16 tensors are converted in
+ * Java, one at a time.
  */
 public final class HfLlama {
 
@@ -249,17 +250,22 @@ public final class HfLlama {
         Set<String> extra = new TreeSet<>(ckpt.names());
         extra.removeAll(expected);
         extra.removeIf(HfWeightMap::isIgnorable);
-        if (model.getConfig().tieWordEmbeddings()) {
-            extra.remove("lm_head.weight");
-        }
         if (!extra.isEmpty()) {
+            // a tied model uses embed_tokens as its head: a separate lm_head would be ignored
+            boolean tiedHead =
+                    model.getConfig().tieWordEmbeddings() && extra.contains("lm_head.weight");
             throw new CheckpointException(
                     dir
                             + ": unexpected tensor(s) "
                             + abbreviate(extra)
                             + " for this config.json ("
                             + extra.size()
-                            + ")");
+                            + ")"
+                            + (tiedHead
+                                    ? "; config.json says tie_word_embeddings=true, so"
+                                            + " lm_head.weight would be ignored (set it to false to"
+                                            + " use this head)"
+                                    : ""));
         }
     }
 

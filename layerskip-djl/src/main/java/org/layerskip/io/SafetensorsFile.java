@@ -61,8 +61,9 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IOException if reading fails
      */
     public static SafetensorsFile open(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new CheckpointException(file + ": no such file");
+        String notRegular = IoErrors.notRegularFile(file);
+        if (notRegular != null) {
+            throw new CheckpointException(file + ": " + notRegular);
         }
         FileChannel channel;
         try {

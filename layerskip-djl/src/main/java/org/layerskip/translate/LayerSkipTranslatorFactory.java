@@ -104,6 +104,16 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
 
     private static LlamaTokenizer tokenizer(Model model, Path dir) {
         LlamaTokenizer tok = LlamaTokenizer.load(dir);
+        if (model.getBlock() instanceof GenerationBlock b
+                && tok.vocabSize() > b.getModel().getConfig().vocabSize()) {
+            // ids the model does not have; fewer ids than the model is tolerated here: the
+            // translators leave generated ids the tokenizer does not know out of the text
+            try {
+                tok.checkModelVocabulary(b.getModel().getConfig().vocabSize());
+            } finally {
+                tok.close();
+            }
+        }
         // The tokenizer is native memory: release it with the model.
         model.getNDManager().attachInternal(UUID.randomUUID().toString(), tok);
         return tok;
