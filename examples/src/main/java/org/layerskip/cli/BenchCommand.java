@@ -142,9 +142,9 @@ final class BenchCommand implements Callable<Integer> {
                         + " speedups by %s time%n%n",
                 lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations, numPrompts,
                 workload.repeats, workload.maxNewTokens, cpu ? "thread CPU" : "wall"));
-        String fmt = "%-37s %10s %10s %10s %8s %7s %9s %12s %9s %8s %11s%n";
+        String fmt = "%-37s %10s %10s %10s %8s %7s %8s %9s %12s %9s %8s %11s%n";
         sb.append(String.format(Locale.ROOT, fmt, "strategy", "prefill/s", "tokens/s", "acceptance",
-                "speedup", "bound", "ms/token", "CPU ms/token", "KV MiB",
+                "speedup", "bound", "ceiling", "ms/token", "CPU ms/token", "KV MiB",
                 multi ? "vs " + kinds.get(kinds.size() - 1).id() : "", "identical"));
         for (Map.Entry<Row, Measurement> e : results.entrySet()) {
             Row row = e.getKey();
@@ -161,6 +161,9 @@ final class BenchCommand implements Callable<Integer> {
                     row.strategy().equals(STRATEGIES.get(2))
                             ? String.format(Locale.ROOT, "%.2fx", bound(m, costs.get(row.engine())))
                             : "-",
+                    row.strategy().equals(STRATEGIES.get(2))
+                            ? String.format(Locale.ROOT, "%.2fx", ceiling(m, costs.get(row.engine())))
+                            : "-",
                     String.format(Locale.ROOT, "%.2f", m.msPerToken()),
                     String.format(Locale.ROOT, "%.2f", m.cpuMsPerToken()),
                     String.format(Locale.ROOT, "%.2f", m.kvCacheBytes / 1048576.0),
@@ -168,23 +171,28 @@ final class BenchCommand implements Callable<Integer> {
                     m == reference ? "-" : (m.sameOutputs(reference) ? "yes" : "no")));
         }
         sb.append(String.format(Locale.ROOT, "%nspeedup: vs autoregressive on the same engine; bound: what"
-                + " the cost model allows from the measured pass costs and acceptance; identical: same"
-                + " tokens as %s autoregressive.%n", kinds.get(0).id()));
+                + " rounds of the measured cost allow at the measured acceptance; ceiling: the same at"
+                + " full acceptance (see PassCosts); identical: same tokens as %s autoregressive.%n",
+                kinds.get(0).id()));
         for (Map.Entry<EngineKind, PassCosts> c : costs.entrySet()) {
             PassCosts p = c.getValue();
             sb.append(String.format(Locale.ROOT,
-                    "pass costs [%s, median ms]: full step %.3f, draft step %.3f, verify %s%n",
-                    c.getKey().id(), p.arMs, p.draftMs, verifyCosts(p)));
+                    "pass costs [%s, median ms]: full one-token step %.3f; rounds by drafts: %s%n",
+                    c.getKey().id(), p.arMs, roundCosts(p)));
         }
         return sb.toString().stripTrailing();
     }
 
-    private static String verifyCosts(PassCosts p) {
+    private static String roundCosts(PassCosts p) {
         StringBuilder sb = new StringBuilder();
-        for (int t = 1; t < p.verifyMs.length; t++) {
-            sb.append(t == 1 ? "" : ", ").append(String.format(Locale.ROOT, "%d tok %.3f", t, p.verifyMs[t]));
+        for (int k = 0; k < p.roundMs.length; k++) {
+            sb.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d: %.3f", k, p.roundMs[k]));
         }
         return sb.toString();
+    }
+
+    private static double ceiling(Measurement m, PassCosts c) {
+        return m.verifications == 0 ? 0 : c.ceiling((double) m.drafted / m.verifications);
     }
 
     private static double bound(Measurement m, PassCosts c) {
@@ -228,6 +236,7 @@ final class BenchCommand implements Callable<Integer> {
             }
             if (row.strategy().equals(STRATEGIES.get(2))) {
                 r.addProperty("speedup_bound", bound(m, costs.get(row.engine())));
+                r.addProperty("speedup_ceiling", ceiling(m, costs.get(row.engine())));
             }
             r.addProperty("tokens_per_second", m.tokensPerSecond());
             r.addProperty("prefill_tokens_per_second", m.prefillTokensPerSecond());
@@ -251,12 +260,11 @@ final class BenchCommand implements Callable<Integer> {
         for (Map.Entry<EngineKind, PassCosts> c : costs.entrySet()) {
             JsonObject x = new JsonObject();
             x.addProperty("full_step_ms", c.getValue().arMs);
-            x.addProperty("draft_step_ms", c.getValue().draftMs);
             JsonArray v = new JsonArray();
-            for (int t = 1; t < c.getValue().verifyMs.length; t++) {
-                v.add(c.getValue().verifyMs[t]);
+            for (double ms : c.getValue().roundMs) {
+                v.add(ms);
             }
-            x.add("verify_ms_by_tokens", v);
+            x.add("round_ms_by_drafts", v);
             pc.add(c.getKey().id(), x);
         }
         o.add("pass_costs", pc);
