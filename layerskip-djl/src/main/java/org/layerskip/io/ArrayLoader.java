@@ -184,7 +184,7 @@ final class ArrayLoader implements AutoCloseable {
             return;
         }
         long rowsPerBlock = Math.max(1, STAGING_BYTES / Math.max(1, rowBytes));
-        long[] blockShape = target.getShape().getShape();
+        long[] blockShape = target.getShape().getShape().clone(); // getShape() is not a copy
         for (long r = 0; r < rows; r += rowsPerBlock) {
             long n = Math.min(rowsPerBlock, rows - r);
             ByteBuffer staged =

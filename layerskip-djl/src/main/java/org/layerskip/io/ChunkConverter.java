@@ -61,7 +61,11 @@ final class ChunkConverter {
                     "chunk of " + source.remaining() + " bytes exceeds " + maxElements * Short.BYTES);
         }
         if (from == to) {
-            target.put(source);
+            if (source.order() == target.order()) {
+                target.put(source);
+            } else {
+                TensorConversion.convert(source, from, target, to);
+            }
             return;
         }
         if (from == SafetensorsDtype.F32) {

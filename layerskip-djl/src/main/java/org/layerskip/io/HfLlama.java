@@ -330,8 +330,14 @@ public final class HfLlama {
         }
     }
 
+    /** Exact bytes, plus MB or GB for people. */
     private static String gigabytes(long bytes) {
-        return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
+        if (bytes < 1_000_000) {
+            return bytes + " bytes";
+        }
+        return bytes < 1_000_000_000
+                ? String.format(Locale.ROOT, "%d bytes (%.1f MB)", bytes, bytes / 1e6)
+                : String.format(Locale.ROOT, "%d bytes (%.2f GB)", bytes, bytes / 1e9);
     }
 
     private static void checkNames(Checkpoint ckpt, LlamaModel model, Path dir)
