@@ -1,10 +1,10 @@
 package org.layerskip.examples;
 
 import ai.djl.engine.Engine;
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.training.initializer.NormalInitializer;
 
 import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
@@ -15,6 +15,7 @@ import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
+import org.layerskip.generate.TokenListener;
 import org.layerskip.io.HfLlama;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
@@ -29,8 +30,10 @@ import java.util.Locale;
  * Measures what loading a Hugging Face folder costs and what decoding it adds: load time (wall,
  * user and system CPU), time to the first generated token, and peak resident memory against the
  * weights and KV cache. The "base" is the resident memory just before loading, after the JVM, the
- * PyTorch engine (with one warm-up matmul) and the tokenizer have started; the peak is Linux's
- * {@code VmHWM}, reset to the base first, so {@code peakOverBase} is what loading and decoding
+ * PyTorch engine and the tokenizer have started and a tiny random model of the same dtype has been
+ * loaded, decoded 8 tokens and closed (so code pages, JIT-compiled code and allocator pools that
+ * any model needs are in the base, not in the model's share); the peak is Linux's {@code VmHWM},
+ * reset to the base first, so {@code peakOverBase} is what loading and decoding this model
  * added.
  *
  * <pre>
@@ -50,10 +53,12 @@ public final class LoadFootprint {
      * @param weightBytes parameters times the dtype's size
      * @param kvCacheBytes the KV cache the generation allocated
      * @param baseRssBytes resident memory before loading
+     * @param baseAnonBytes the anonymous part of it ({@code RssAnon}: heap and native allocations)
+     * @param anonAfterDecodeBytes {@code RssAnon} at the end
      * @param peakAfterLoadBytes peak resident memory at the end of loading
      * @param peakAfterDecodeBytes peak resident memory at the end of decoding
      * @param rssAfterDecodeBytes resident memory at the end
-     * @param directBufferBytes live Java direct buffers after loading
+     * @param directBufferBytes Java direct-buffer bytes that loading added (and kept alive)
      * @param peakResetWorked whether the kernel reset the peak to the base before loading
      * @param loadMs wall time of {@code HfLlama.load}
      * @param loadUserSeconds user CPU time during loading (all threads)
@@ -72,6 +77,8 @@ public final class LoadFootprint {
             long weightBytes,
             long kvCacheBytes,
             long baseRssBytes,
+            long baseAnonBytes,
+            long anonAfterDecodeBytes,
             long peakAfterLoadBytes,
             long peakAfterDecodeBytes,
             long rssAfterDecodeBytes,
@@ -149,11 +156,7 @@ public final class LoadFootprint {
         }
         LlamaConfig config = HfLlama.readConfig(dir);
         Engine.getInstance();
-        try (NDManager warm = NDManager.newBaseManager();
-                NDArray x = warm.ones(new Shape(64, 64));
-                NDArray y = x.matMul(x)) {
-            y.sum().getFloat(); // starts LibTorch's thread pool and BLAS before the base is taken
-        }
+        warmUp(dtype);
         long[] prompt;
         String text = a.get("prompt", "Once upon a time");
         if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
@@ -164,7 +167,9 @@ public final class LoadFootprint {
             prompt = new long[] {Math.max(0, config.bosTokenId()), 1, 2, 3};
         }
         System.gc();
+        long directBefore = ProcessMemory.directBufferBytes();
         long base = ProcessMemory.residentBytes();
+        long baseAnon = ProcessMemory.anonymousBytes();
         boolean reset = ProcessMemory.resetPeak();
         double[] cpu0 = ProcessMemory.cpuSeconds();
         long t0 = System.nanoTime();
@@ -173,7 +178,7 @@ public final class LoadFootprint {
             long loaded = System.nanoTime();
             double[] cpu1 = ProcessMemory.cpuSeconds();
             long peakLoad = ProcessMemory.peakResidentBytes();
-            long direct = ProcessMemory.directBufferBytes();
+            long direct = ProcessMemory.directBufferBytes() - directBefore;
             long[] firstToken = {0};
             GenerationOptions options =
                     GenerationOptions.builder()
@@ -202,6 +207,8 @@ public final class LoadFootprint {
                     config.parameterCount() * dtype.getNumOfBytes(),
                     g.kvCacheBytes(),
                     base,
+                    baseAnon,
+                    ProcessMemory.anonymousBytes(),
                     peakLoad,
                     ProcessMemory.peakResidentBytes(),
                     ProcessMemory.residentBytes(),
@@ -218,6 +225,31 @@ public final class LoadFootprint {
         }
     }
 
+    /** Loads and decodes a tiny random model in {@code dtype}, then frees it. */
+    private static void warmUp(DataType dtype) {
+        LlamaConfig tiny =
+                LlamaConfig.fromJson(
+                        "{\"vocab_size\": 256, \"hidden_size\": 64, \"intermediate_size\": 128,"
+                                + " \"num_hidden_layers\": 2, \"num_attention_heads\": 4,"
+                                + " \"num_key_value_heads\": 2, \"max_position_embeddings\": 64,"
+                                + " \"bos_token_id\": 1, \"eos_token_id\": 2}");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model = LlamaModel.builder().setConfig(tiny).build();
+            model.setInitializer(new NormalInitializer(0.02f), p -> true);
+            model.initialize(manager, dtype, new Shape(1, 1));
+            model.freezeParameters(true);
+            new Generator(model)
+                    .generate(
+                            new long[] {1, 5, 7, 9},
+                            GenerationOptions.builder()
+                                    .optStrategy(DecodingStrategy.AUTOREGRESSIVE)
+                                    .optMaxNewTokens(8)
+                                    .optEosTokenIds(java.util.List.of())
+                                    .build(),
+                            TokenListener.NONE);
+        }
+    }
+
     /**
      * Formats a result for people.
      *
@@ -231,7 +263,8 @@ public final class LoadFootprint {
                         + "load %.2f s (user %.2f s, system %.2f s); first token after %.2f s"
                         + " (%.2f s after JVM start); decode %.1f tokens/s%n"
                         + "resident: base %.0f MB, peak after load %.0f MB, after decode %.0f MB"
-                        + " (+%.2fx of weights+KV over the base); Java direct buffers %d bytes",
+                        + " (+%.2fx of weights+KV over the base); anonymous %.0f -> %.0f MB;"
+                        + " Java direct buffers added by loading: %d bytes",
                 r.model(),
                 r.dtype(),
                 r.parameters(),
@@ -247,6 +280,8 @@ public final class LoadFootprint {
                 r.peakAfterLoadBytes() / 1e6,
                 r.peakAfterDecodeBytes() / 1e6,
                 r.peakOverBase(),
+                r.baseAnonBytes() / 1e6,
+                r.anonAfterDecodeBytes() / 1e6,
                 r.directBufferBytes());
     }
 

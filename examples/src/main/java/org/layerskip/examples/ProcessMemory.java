@@ -35,6 +35,16 @@ final class ProcessMemory {
     }
 
     /**
+     * Returns the anonymous part of the resident set (heap, native allocations; not mapped files
+     * such as libtorch's code).
+     *
+     * @return bytes, or -1
+     */
+    static long anonymousBytes() {
+        return statusKb("RssAnon:");
+    }
+
+    /**
      * Returns the peak resident set size (since start or the last {@link #resetPeak}).
      *
      * @return bytes, or -1

@@ -4,14 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
@@ -73,12 +73,19 @@ public final class SafetensorsFile implements AutoCloseable {
         if (!Files.isRegularFile(file)) {
             throw new CheckpointException(file + ": no such file");
         }
-        FileChannel channel;
+        // the header is read through RandomAccessFile, which reads into the heap array directly: a
+        // channel read into a heap buffer would leave a JDK temporary direct buffer of the header's
+        // size (up to 100 MB) cached on this thread for good
+        RandomAccessFile raf;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file + ": no such file", e);
+            raf = new RandomAccessFile(file.toFile(), "r");
+        } catch (FileNotFoundException e) {
+            if (!Files.exists(file)) {
+                throw new CheckpointException(file + ": no such file", e);
+            }
+            throw new IOException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
+        FileChannel channel = raf.getChannel();
         try {
             FileStamp stamp = FileStamp.of(file, channel);
             long size = stamp.size();
@@ -86,9 +93,9 @@ public final class SafetensorsFile implements AutoCloseable {
                 throw new CheckpointException(
                         file + ": truncated, " + size + " bytes is too short for a header");
             }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0, file);
-            long headerLength = lengthBytes.getLong(0);
+            byte[] lengthBytes = new byte[Long.BYTES];
+            readFully(raf, lengthBytes, 0, file);
+            long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw new CheckpointException(
                         file
@@ -106,11 +113,11 @@ public final class SafetensorsFile implements AutoCloseable {
                                 + " exceeds the file size "
                                 + size);
             }
-            ByteBuffer json = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, json, Long.BYTES, file);
+            byte[] json = new byte[(int) headerLength];
+            readFully(raf, json, Long.BYTES, file);
             long dataStart = Long.BYTES + headerLength;
             SafetensorsHeader header =
-                    SafetensorsHeader.parse(json.array(), size - dataStart, file.toString());
+                    SafetensorsHeader.parse(json, size - dataStart, file.toString());
             return new SafetensorsFile(file, channel, dataStart, header, stamp);
         } catch (IOException | RuntimeException | Error e) {
             channel.close();
@@ -411,13 +418,15 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer target, long position, Path file)
+    private static void readFully(RandomAccessFile raf, byte[] target, long position, Path file)
             throws IOException {
-        long offset = position;
-        while (target.hasRemaining()) {
-            int read = channel.read(target, offset);
+        raf.seek(position);
+        int offset = 0;
+        while (offset < target.length) {
+            int read = raf.read(target, offset, target.length - offset);
             if (read < 0) {
-                throw new CheckpointException(file + ": unexpected end of file at byte " + offset);
+                throw new CheckpointException(
+                        file + ": unexpected end of file at byte " + (position + offset));
             }
             offset += read;
         }
