@@ -50,7 +50,8 @@ import java.util.TreeSet;
  * tensor is read from its file straight into the parameter's memory (converted from BF16/F16 in
  * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
  * weights plus a fixed base; no Java direct buffer holds weights, so {@code
- * -XX:MaxDirectMemorySize} does not limit the model size. Before anything is allocated, the
+ * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on up to four threads
+ * (the system property {@code layerskip.loadThreads} sets how many). Before anything is allocated, the
  * weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
  * limit), and a model that does not fit is refused with a message naming both; {@value
  * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
@@ -220,6 +221,7 @@ public final class HfLlama {
             throw new IllegalArgumentException(
                     "maxParameterBytes must be >= 1, got " + maxParameterBytes);
         }
+        int threads = ParallelFill.defaultThreads();
         LlamaConfig config = readConfig(dir);
         long bytes = config.parameterCount() * dataType.getNumOfBytes();
         if (bytes > maxParameterBytes) {
@@ -288,15 +290,7 @@ public final class HfLlama {
                 // it is on (any thread but the engine's first) a write into a leaf that requires
                 // grad fails
                 model.freezeParameters(true);
-                try (ArrayLoader loader = new ArrayLoader(manager)) {
-                    for (HfWeightMap.Entry e : entries) {
-                        loader.fill(
-                                ckpt.file(e.hfName()),
-                                e.hfName(),
-                                e.parameter().getArray(),
-                                e.rowStart());
-                    }
-                }
+                ParallelFill.fill(ckpt, entries, manager, threads);
             } catch (IOException | RuntimeException | Error e) {
                 // a failed load frees what it allocated instead of leaving it to the caller's
                 // manager
