@@ -47,7 +47,7 @@ echo "scale-bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 /usr/bin/python3 - "$OUT" <<'EOF'
 import json, sys, os
 out = sys.argv[1]
-print("| dtype | threads | weights | load (user + sys CPU) | load → 1st token | CLI start → 1st token | base RSS | peak RSS | peak − base | CLI max RSS |")
+print("| dtype | threads | weights | load, wall (user + sys CPU) | load → 1st token | CLI `generate`, 1 token: wall (user + sys CPU) | base RSS | peak RSS | peak − base | CLI max RSS |")
 print("|---|---|---|---|---|---|---|---|---|---|")
 for dtype in ("float32", "float16"):
     for t in (1, 2):
@@ -55,8 +55,8 @@ for dtype in ("float32", "float16"):
         r = json.load(open(os.path.join(out, "footprint-%s.json" % tag)))
         wall, maxrss_kb, user, sys_ = open(os.path.join(out, "cli-%s.time" % tag)).read().split()[-4:]
         gb = lambda b: "%.2f GB" % (b / 1e9)
-        print("| %s | %d | %s | %.1f s (%.1f + %.1f) | %.1f s | %.1f s | %s | %s | %.2f× weights+KV | %s |" % (
+        print("| %s | %d | %s | %.1f s (%.1f + %.1f) | %.1f s | %.1f s (%.1f + %.1f) | %s | %s | %.2f× weights+KV | %s |" % (
             dtype, t, gb(r["weightBytes"]), r["loadMs"] / 1e3, r["loadUserSeconds"], r["loadSystemSeconds"],
-            r["loadToFirstTokenMs"] / 1e3, float(wall), gb(r["baseRssBytes"]), gb(r["peakAfterDecodeBytes"]),
-            r["peakOverBase"], gb(int(maxrss_kb) * 1024)))
+            r["loadToFirstTokenMs"] / 1e3, float(wall), float(user), float(sys_), gb(r["baseRssBytes"]),
+            gb(r["peakAfterDecodeBytes"]), r["peakOverBase"], gb(int(maxrss_kb) * 1024)))
 EOF
