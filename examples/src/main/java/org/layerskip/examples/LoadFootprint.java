@@ -33,8 +33,7 @@ import java.util.Locale;
  * PyTorch engine and the tokenizer have started and a tiny random model of the same dtype has been
  * loaded, decoded 8 tokens and closed (so code pages, JIT-compiled code and allocator pools that
  * any model needs are in the base, not in the model's share); the peak is Linux's {@code VmHWM},
- * reset to the base first, so {@code peakOverBase} is what loading and decoding this model
- * added.
+ * reset to the base first, so {@code peakOverBase} is what loading and decoding this model added.
  *
  * <pre>
  * LoadFootprint --model DIR [--dtype float32|float16] [--max-new-tokens 8] [--prompt TEXT]
@@ -139,15 +138,17 @@ public final class LoadFootprint {
         ExampleArgs a = new ExampleArgs(args);
         Path dir = Paths.get(a.get("model", ""));
         if (!Files.isDirectory(dir)) {
-            throw new IllegalArgumentException("--model must be a Hugging Face folder, got '" + dir + "'");
+            throw new IllegalArgumentException(
+                    "--model must be a Hugging Face folder, got '" + dir + "'");
         }
         String dtypeName = a.get("dtype", "float32");
         DataType dtype =
                 switch (dtypeName) {
                     case "float32" -> DataType.FLOAT32;
                     case "float16" -> DataType.FLOAT16;
-                    default -> throw new IllegalArgumentException(
-                            "--dtype must be float32 or float16, got " + dtypeName);
+                    default ->
+                            throw new IllegalArgumentException(
+                                    "--dtype must be float32 or float16, got " + dtypeName);
                 };
         int maxNew = positive(a, "max-new-tokens", 8);
         int threads = a.get("threads", null) == null ? 0 : positive(a, "threads", 1);
@@ -295,6 +296,7 @@ public final class LoadFootprint {
         } catch (NumberFormatException e) {
             // reported below
         }
-        throw new IllegalArgumentException("--" + name + " must be a positive integer, got '" + v + "'");
+        throw new IllegalArgumentException(
+                "--" + name + " must be a positive integer, got '" + v + "'");
     }
 }

@@ -9,10 +9,10 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * This process's memory and CPU time as Linux reports them ({@code /proc/self/status} {@code
- * VmRSS} and {@code VmHWM}, {@code /proc/self/stat} user and system time), plus the JVM's
- * direct-buffer pool. Read by hand: the JDK exposes neither resident nor peak resident memory.
- * Every figure is -1 where {@code /proc} cannot be read.
+ * This process's memory and CPU time as Linux reports them ({@code /proc/self/status} {@code VmRSS}
+ * and {@code VmHWM}, {@code /proc/self/stat} user and system time), plus the JVM's direct-buffer
+ * pool. Read by hand: the JDK exposes neither resident nor peak resident memory. Every figure is -1
+ * where {@code /proc} cannot be read.
  */
 final class ProcessMemory {
 

@@ -31,13 +31,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
- * The memory bound of loading, as a regression test without a 2.5 GB fixture: a random 88M-parameter
- * Llama (BF16, two shards, GQA, untied head: 175 MB on disk, 351 MB as float32) is loaded and
- * decoded by {@link LoadFootprint} in a fresh JVM, which must add at most {@value #BOUND}x the
- * weights plus KV cache to its resident memory (Linux {@code VmHWM} against the base that {@link
- * LoadFootprint} takes just before loading) and keep no Java direct buffer beyond the JDK's own
- * small per-thread I/O cache. Loading as it was before (each tensor copied into a second direct
- * buffer) measured about 1.5-1.7x.
+ * The memory bound of loading, as a regression test without a 2.5 GB fixture: a random
+ * 88M-parameter Llama (BF16, two shards, GQA, untied head: 175 MB on disk, 351 MB as float32) is
+ * loaded and decoded by {@link LoadFootprint} in a fresh JVM, which must add at most {@value
+ * #BOUND}x the weights plus KV cache to its resident memory (Linux {@code VmHWM} against the base
+ * that {@link LoadFootprint} takes just before loading) and keep no Java direct buffer beyond the
+ * JDK's own small per-thread I/O cache. Loading as it was before (each tensor copied into a second
+ * direct buffer) measured about 1.5-1.7x.
  */
 public class LoadFootprintTest {
 
@@ -102,7 +102,8 @@ public class LoadFootprintTest {
         long base = r.get("baseRssBytes").getAsLong();
         long peak = r.get("peakAfterDecodeBytes").getAsLong();
         long kv = r.get("kvCacheBytes").getAsLong();
-        Assert.assertTrue(base > 0 && peak >= r.get("peakAfterLoadBytes").getAsLong(), r.toString());
+        Assert.assertTrue(
+                base > 0 && peak >= r.get("peakAfterLoadBytes").getAsLong(), r.toString());
         // the weights really are resident: at least 90% of them show up over the base
         Assert.assertTrue(peak - base > 0.9 * weights, "weights not resident? " + r);
         double ratio = (peak - base) / (double) (weights + kv);
@@ -128,10 +129,19 @@ public class LoadFootprintTest {
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(LoadFootprint.class.getName());
-        for (String a : new String[] {
-            "--model", dir.toString(), "--dtype", dtype, "--threads", "1",
-            "--max-new-tokens", "8", "--json", "true"
-        }) {
+        for (String a :
+                new String[] {
+                    "--model",
+                    dir.toString(),
+                    "--dtype",
+                    dtype,
+                    "--threads",
+                    "1",
+                    "--max-new-tokens",
+                    "8",
+                    "--json",
+                    "true"
+                }) {
             cmd.add(a);
         }
         File out = Files.createTempFile("load-footprint", ".json").toFile();
@@ -146,8 +156,10 @@ public class LoadFootprintTest {
             Assert.assertEquals(
                     p.exitValue(),
                     0,
-                    "LoadFootprint failed: " + Files.readString(err.toPath(), StandardCharsets.UTF_8));
-            String json = stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("");
+                    "LoadFootprint failed: "
+                            + Files.readString(err.toPath(), StandardCharsets.UTF_8));
+            String json =
+                    stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("");
             return JsonParser.parseString(json).getAsJsonObject();
         } finally {
             out.delete();

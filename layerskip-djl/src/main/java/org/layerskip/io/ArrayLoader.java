@@ -20,15 +20,15 @@ import java.nio.ByteOrder;
  * allocation, nothing counted against {@code -XX:MaxDirectMemorySize}). So a tensor of the file's
  * type is read straight into that view, and a BF16/F16 tensor is read in 1 MiB chunks into an
  * engine-owned scratch array and converted into the view. A row range of a fused parameter (q/k/v,
- * gate/up) is a contiguous byte range of the view; a parameter larger than {@link
- * #MAX_VIEW_BYTES} is filled through views of row blocks (PyTorch slices share storage), since
- * one direct buffer holds at most 2 GiB.
+ * gate/up) is a contiguous byte range of the view; a parameter larger than {@link #MAX_VIEW_BYTES}
+ * is filled through views of row blocks (PyTorch slices share storage), since one direct buffer
+ * holds at most 2 GiB.
  *
  * <p>The constructor checks that views really share memory (it writes through a view of a small
- * probe array, and through a view of one of its rows, and reads the array back by copy). Where
- * they do not (an accelerator device, another engine), each block of rows is staged on the heap,
- * turned into a small array, and written into the target with {@code set(NDIndex, NDArray)}:
- * slower, still bounded in memory.
+ * probe array, and through a view of one of its rows, and reads the array back by copy). Where they
+ * do not (an accelerator device, another engine), each block of rows is staged on the heap, turned
+ * into a small array, and written into the target with {@code set(NDIndex, NDArray)}: slower, still
+ * bounded in memory.
  *
  * <p>Not thread-safe; close it to free the scratch array.
  */
@@ -115,8 +115,7 @@ final class ArrayLoader implements AutoCloseable {
      * @throws IllegalArgumentException if the shapes do not fit or the type is not FLOAT32/FLOAT16
      * @throws IOException if reading fails
      */
-    void fill(SafetensorsFile file, String name, NDArray target, long rowStart)
-            throws IOException {
+    void fill(SafetensorsFile file, String name, NDArray target, long rowStart) throws IOException {
         SafetensorsDtype to = SafetensorsDtype.fromDataType(target.getDataType());
         TensorInfo info = file.info(name);
         long[] shape = info.shape();
@@ -150,7 +149,14 @@ final class ArrayLoader implements AutoCloseable {
             ByteBuffer view = sharedView(target, targetBytes);
             view.position(Math.toIntExact(rowStart * rowBytes));
             view.limit(Math.toIntExact((rowStart + rows) * rowBytes));
-            file.readInto(name, 0, rows * rowElements, view.slice().order(view.order()), to, scratch, converter);
+            file.readInto(
+                    name,
+                    0,
+                    rows * rowElements,
+                    view.slice().order(view.order()),
+                    to,
+                    scratch,
+                    converter);
             return;
         }
         long rowsPerBlock = Math.max(1, maxViewBytes / rowBytes);
@@ -188,7 +194,8 @@ final class ArrayLoader implements AutoCloseable {
         for (long r = 0; r < rows; r += rowsPerBlock) {
             long n = Math.min(rowsPerBlock, rows - r);
             ByteBuffer staged =
-                    ByteBuffer.allocate(Math.toIntExact(n * rowBytes)).order(ByteOrder.nativeOrder());
+                    ByteBuffer.allocate(Math.toIntExact(n * rowBytes))
+                            .order(ByteOrder.nativeOrder());
             file.readInto(name, r * rowElements, n * rowElements, staged, to, scratch, converter);
             blockShape[0] = n;
             try (NDArray block = manager.create(staged.rewind(), new Shape(blockShape), type);
@@ -216,7 +223,10 @@ final class ArrayLoader implements AutoCloseable {
         if (shape.length == 0) {
             fits = target.length == 0 && rowStart == 0;
         } else {
-            fits = target.length == shape.length && rowStart >= 0 && rowStart + shape[0] <= target[0];
+            fits =
+                    target.length == shape.length
+                            && rowStart >= 0
+                            && rowStart + shape[0] <= target[0];
             for (int i = 1; fits && i < shape.length; i++) {
                 fits = shape[i] == target[i];
             }

@@ -10,8 +10,8 @@ import java.util.OptionalLong;
 
 /**
  * How much memory a new allocation can take without swapping or being killed: the kernel's {@code
- * MemAvailable} estimate, lowered to the headroom under this process's cgroup memory limit when
- * one is set (cgroup v2 {@code memory.max}, or v1 {@code memory.limit_in_bytes}; reclaimable page
+ * MemAvailable} estimate, lowered to the headroom under this process's cgroup memory limit when one
+ * is set (cgroup v2 {@code memory.max}, or v1 {@code memory.limit_in_bytes}; reclaimable page
  * cache, {@code inactive_file}, counts as free). Linux only; elsewhere nothing is known and no
  * check is made. Read by hand because the JDK reports neither figure.
  *
@@ -62,7 +62,8 @@ record AvailableMemory(long bytes, String source) {
                 String[] parts = line.substring("MemAvailable:".length()).trim().split("\\s+");
                 try {
                     long value = Long.parseLong(parts[0]);
-                    return OptionalLong.of(parts.length > 1 && parts[1].equals("kB") ? value * 1024 : value);
+                    return OptionalLong.of(
+                            parts.length > 1 && parts[1].equals("kB") ? value * 1024 : value);
                 } catch (NumberFormatException e) {
                     return OptionalLong.empty();
                 }
@@ -111,8 +112,10 @@ record AvailableMemory(long bytes, String source) {
                 continue;
             }
             boolean v2 = parts[0].equals("0") && parts[1].isEmpty();
-            boolean v1 = parts[1].equals("memory") || parts[1].contains("memory,")
-                    || parts[1].endsWith(",memory");
+            boolean v1 =
+                    parts[1].equals("memory")
+                            || parts[1].contains("memory,")
+                            || parts[1].endsWith(",memory");
             if (!v2 && !v1) {
                 continue;
             }

@@ -4,8 +4,8 @@ import java.nio.ByteBuffer;
 
 /**
  * Converts one chunk of tensor elements at a time between the loadable safetensors types, fast
- * enough to load a billion-parameter BF16 checkpoint in seconds: the source chunk is copied in
- * bulk into reusable primitive arrays, converted there, and written in bulk. The results are
+ * enough to load a billion-parameter BF16 checkpoint in seconds: the source chunk is copied in bulk
+ * into reusable primitive arrays, converted there, and written in bulk. The results are
  * bit-identical to {@link TensorConversion} (the 16-bit conversions are lookup tables built from
  * {@link FloatFormats}, so every one of the 65,536 inputs maps exactly as the element-wise code
  * maps it). Written by hand because Java 17 has no half-precision conversions and DJL's PyTorch
@@ -58,7 +58,10 @@ final class ChunkConverter {
     void convert(ByteBuffer source, SafetensorsDtype from, ByteBuffer target, SafetensorsDtype to) {
         if (source.remaining() > maxElements * Short.BYTES) {
             throw new IllegalArgumentException(
-                    "chunk of " + source.remaining() + " bytes exceeds " + maxElements * Short.BYTES);
+                    "chunk of "
+                            + source.remaining()
+                            + " bytes exceeds "
+                            + maxElements * Short.BYTES);
         }
         if (from == to) {
             if (source.order() == target.order()) {

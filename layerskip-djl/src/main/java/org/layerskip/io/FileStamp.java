@@ -9,10 +9,10 @@ import java.nio.file.attribute.FileTime;
 import java.util.Objects;
 
 /**
- * What an open file looked like: its size (through the open channel), and the modification time
- * and identity (device and inode) of the file its path names. Comparing a stamp taken at open with
- * one taken after each read detects a shard that was truncated, rewritten or replaced while a
- * model was loading, which would otherwise mix old and new weights silently.
+ * What an open file looked like: its size (through the open channel), and the modification time and
+ * identity (device and inode) of the file its path names. Comparing a stamp taken at open with one
+ * taken after each read detects a shard that was truncated, rewritten or replaced while a model was
+ * loading, which would otherwise mix old and new weights silently.
  *
  * @param size the size of the open file, in bytes
  * @param modified the path's last modification time

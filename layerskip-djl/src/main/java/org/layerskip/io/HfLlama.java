@@ -51,8 +51,8 @@ import java.util.TreeSet;
  * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
  * weights plus a fixed base; no Java direct buffer holds weights, so {@code
  * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on up to four threads
- * (the system property {@code layerskip.loadThreads} sets how many). Before anything is allocated, the
- * weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
+ * (the system property {@code layerskip.loadThreads} sets how many). Before anything is allocated,
+ * the weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
  * limit), and a model that does not fit is refused with a message naming both; {@value
  * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
  */
@@ -81,7 +81,8 @@ public final class HfLlama {
     public static final String CHECK_MEMORY_PROPERTY = "layerskip.checkAvailableMemory";
 
     /** Parameters filled from the checkpoint are allocated without being written first. */
-    private static final Initializer UNWRITTEN = (manager, shape, type) -> manager.create(shape, type);
+    private static final Initializer UNWRITTEN =
+            (manager, shape, type) -> manager.create(shape, type);
 
     private HfLlama() {}
 
@@ -311,7 +312,12 @@ public final class HfLlama {
             long expected = next.getOrDefault(e.parameter(), 0L);
             if (e.rowStart() != expected) {
                 throw new IllegalStateException(
-                        "weight map: " + e.hfName() + " starts at row " + e.rowStart() + ", expected " + expected);
+                        "weight map: "
+                                + e.hfName()
+                                + " starts at row "
+                                + e.rowStart()
+                                + ", expected "
+                                + expected);
             }
             next.put(e.parameter(), expected + e.rows());
         }
@@ -319,7 +325,12 @@ public final class HfLlama {
             long rows = p.getArray().getShape().get(0);
             if (next.get(p) != rows) {
                 throw new IllegalStateException(
-                        "weight map covers " + next.get(p) + " of " + rows + " rows of " + p.getName());
+                        "weight map covers "
+                                + next.get(p)
+                                + " of "
+                                + rows
+                                + " rows of "
+                                + p.getName());
             }
         }
     }

@@ -17,10 +17,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Fills a model's parameters from a checkpoint on several threads. Reading into fresh memory is
  * dominated by page faults and copies in the kernel and by the BF16/F16 conversion in Java, and
- * both scale with cores; the tensors are independent, so they are dealt out by size (largest
- * first, each to the least-loaded thread), and every thread has its own {@link ArrayLoader}.
- * After the first failure the other threads stop at their next tensor and that failure is
- * rethrown as it was.
+ * both scale with cores; the tensors are independent, so they are dealt out by size (largest first,
+ * each to the least-loaded thread), and every thread has its own {@link ArrayLoader}. After the
+ * first failure the other threads stop at their next tensor and that failure is rethrown as it was.
  */
 final class ParallelFill {
 
@@ -79,7 +78,13 @@ final class ParallelFill {
                 Executors.newFixedThreadPool(
                         n,
                         r -> {
-                            Thread t = new Thread(r, "layerskip-load-" + pool + "-" + threadIds.incrementAndGet());
+                            Thread t =
+                                    new Thread(
+                                            r,
+                                            "layerskip-load-"
+                                                    + pool
+                                                    + "-"
+                                                    + threadIds.incrementAndGet());
                             t.setDaemon(true);
                             return t;
                         });
@@ -116,7 +121,9 @@ final class ParallelFill {
             if (interrupted) {
                 Thread.currentThread().interrupt();
                 if (first == null) {
-                    first = new InterruptedIOException("interrupted while loading " + checkpoint.directory());
+                    first =
+                            new InterruptedIOException(
+                                    "interrupted while loading " + checkpoint.directory());
                 }
             }
             if (first instanceof IOException io) {
@@ -148,7 +155,10 @@ final class ParallelFill {
                     return;
                 }
                 loader.fill(
-                        checkpoint.file(e.hfName()), e.hfName(), e.parameter().getArray(), e.rowStart());
+                        checkpoint.file(e.hfName()),
+                        e.hfName(),
+                        e.parameter().getArray(),
+                        e.rowStart());
             }
         } catch (IOException | RuntimeException | Error e) {
             failed.set(true);
@@ -156,7 +166,9 @@ final class ParallelFill {
         }
     }
 
-    /** Deals entries to n lists, largest first, each to the list with the fewest elements so far. */
+    /**
+     * Deals entries to n lists, largest first, each to the list with the fewest elements so far.
+     */
     static List<List<HfWeightMap.Entry>> deal(List<HfWeightMap.Entry> entries, int n) {
         List<HfWeightMap.Entry> bySize = new ArrayList<>(entries);
         bySize.sort(Comparator.comparingLong(ParallelFill::elements).reversed());

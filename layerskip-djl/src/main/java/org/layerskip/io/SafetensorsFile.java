@@ -95,7 +95,8 @@ public final class SafetensorsFile implements AutoCloseable {
             }
             byte[] lengthBytes = new byte[Long.BYTES];
             readFully(raf, lengthBytes, 0, file);
-            long headerLength = ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
+            long headerLength =
+                    ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw new CheckpointException(
                         file

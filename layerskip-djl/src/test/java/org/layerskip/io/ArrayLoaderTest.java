@@ -72,9 +72,10 @@ public class ArrayLoaderTest {
         int i = 0;
         for (String name : names) {
             for (float v : f.readFloats(name)) {
-                out[i++] = type == DataType.FLOAT16
-                        ? FloatFormats.halfToFloat(FloatFormats.floatToHalf(v))
-                        : v;
+                out[i++] =
+                        type == DataType.FLOAT16
+                                ? FloatFormats.halfToFloat(FloatFormats.floatToHalf(v))
+                                : v;
             }
         }
         return out;
@@ -153,8 +154,12 @@ public class ArrayLoaderTest {
                     Assert.assertEquals(loaded.getShape(), new Shape(3, 5));
                 }
             }
-            Assert.assertTrue(direct.getCount() <= count, "direct buffers " + count + " -> " + direct.getCount());
-            Assert.assertTrue(direct.getMemoryUsed() <= used, "direct bytes " + used + " -> " + direct.getMemoryUsed());
+            Assert.assertTrue(
+                    direct.getCount() <= count,
+                    "direct buffers " + count + " -> " + direct.getCount());
+            Assert.assertTrue(
+                    direct.getMemoryUsed() <= used,
+                    "direct bytes " + used + " -> " + direct.getMemoryUsed());
         }
     }
 
@@ -164,10 +169,13 @@ public class ArrayLoaderTest {
                 ArrayLoader loader = new ArrayLoader(manager);
                 NDManager sub = manager.newSubManager()) {
             NDArray target = sub.create(new Shape(4, 5), DataType.FLOAT32);
-            Assert.expectThrows(IllegalArgumentException.class, () -> loader.fill(f, "a", target, 2));
-            Assert.expectThrows(IllegalArgumentException.class, () -> loader.fill(f, "a", target, -1));
+            Assert.expectThrows(
+                    IllegalArgumentException.class, () -> loader.fill(f, "a", target, 2));
+            Assert.expectThrows(
+                    IllegalArgumentException.class, () -> loader.fill(f, "a", target, -1));
             NDArray narrow = sub.create(new Shape(4, 4), DataType.FLOAT32);
-            Assert.expectThrows(IllegalArgumentException.class, () -> loader.fill(f, "a", narrow, 0));
+            Assert.expectThrows(
+                    IllegalArgumentException.class, () -> loader.fill(f, "a", narrow, 0));
             NDArray ints = sub.create(new Shape(3, 5), DataType.INT32);
             Assert.expectThrows(IllegalArgumentException.class, () -> loader.fill(f, "a", ints, 0));
             Assert.expectThrows(CheckpointException.class, () -> loader.fill(f, "nope", target, 0));

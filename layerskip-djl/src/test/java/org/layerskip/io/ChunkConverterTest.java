@@ -40,15 +40,25 @@ public class ChunkConverterTest {
         actual.flip();
         for (int i = 0; i < n * to.byteSize(); i++) {
             if (expected.get(i) != actual.get(i)) {
-                Assert.fail(from + "->" + to + " differs at byte " + i + " (element " + i / to.byteSize() + ")");
+                Assert.fail(
+                        from
+                                + "->"
+                                + to
+                                + " differs at byte "
+                                + i
+                                + " (element "
+                                + i / to.byteSize()
+                                + ")");
             }
         }
     }
 
     @Test
     public void every16BitPatternConvertsLikeTheReference() {
-        for (SafetensorsDtype from : new SafetensorsDtype[] {SafetensorsDtype.BF16, SafetensorsDtype.F16}) {
-            for (SafetensorsDtype to : new SafetensorsDtype[] {SafetensorsDtype.F32, SafetensorsDtype.F16}) {
+        for (SafetensorsDtype from :
+                new SafetensorsDtype[] {SafetensorsDtype.BF16, SafetensorsDtype.F16}) {
+            for (SafetensorsDtype to :
+                    new SafetensorsDtype[] {SafetensorsDtype.F32, SafetensorsDtype.F16}) {
                 assertSameAsReference(all16BitPatterns(), from, to, ByteOrder.LITTLE_ENDIAN);
                 assertSameAsReference(all16BitPatterns(), from, to, ByteOrder.BIG_ENDIAN);
             }
@@ -60,8 +70,19 @@ public class ChunkConverterTest {
         Random random = new Random(11);
         int n = 50_000;
         ByteBuffer f32 = ByteBuffer.allocateDirect(n * 4).order(ByteOrder.LITTLE_ENDIAN);
-        float[] specials = {0f, -0f, Float.NaN, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY,
-            65504f, 65520f, 0x1p-24f, 0x1p-25f, Float.MIN_VALUE, Float.MAX_VALUE};
+        float[] specials = {
+            0f,
+            -0f,
+            Float.NaN,
+            Float.POSITIVE_INFINITY,
+            Float.NEGATIVE_INFINITY,
+            65504f,
+            65520f,
+            0x1p-24f,
+            0x1p-25f,
+            Float.MIN_VALUE,
+            Float.MAX_VALUE
+        };
         for (float s : specials) {
             f32.putFloat(s);
         }
@@ -69,7 +90,8 @@ public class ChunkConverterTest {
             f32.putInt(random.nextInt());
         }
         f32.flip();
-        for (SafetensorsDtype to : new SafetensorsDtype[] {SafetensorsDtype.F32, SafetensorsDtype.F16}) {
+        for (SafetensorsDtype to :
+                new SafetensorsDtype[] {SafetensorsDtype.F32, SafetensorsDtype.F16}) {
             assertSameAsReference(f32, SafetensorsDtype.F32, to, ByteOrder.LITTLE_ENDIAN);
             assertSameAsReference(f32, SafetensorsDtype.F32, to, ByteOrder.BIG_ENDIAN);
         }
@@ -78,8 +100,10 @@ public class ChunkConverterTest {
     @Test
     public void bf16WidensExactly() {
         ByteBuffer src = ByteBuffer.allocate(6).order(ByteOrder.LITTLE_ENDIAN);
-        src.putShort(FloatFormats.floatToBf16(1.5f)).putShort(FloatFormats.floatToBf16(-2f))
-                .putShort(FloatFormats.floatToBf16(0.15625f)).flip();
+        src.putShort(FloatFormats.floatToBf16(1.5f))
+                .putShort(FloatFormats.floatToBf16(-2f))
+                .putShort(FloatFormats.floatToBf16(0.15625f))
+                .flip();
         ByteBuffer out = ByteBuffer.allocate(12).order(ByteOrder.LITTLE_ENDIAN);
         new ChunkConverter(1024).convert(src, SafetensorsDtype.BF16, out, SafetensorsDtype.F32);
         out.flip();
@@ -95,10 +119,20 @@ public class ChunkConverterTest {
         Assert.assertEquals(c.chunkBytes(SafetensorsDtype.BF16), 8);
         Assert.expectThrows(
                 IllegalArgumentException.class,
-                () -> c.convert(ByteBuffer.allocate(10), SafetensorsDtype.BF16, ByteBuffer.allocate(20), SafetensorsDtype.F32));
+                () ->
+                        c.convert(
+                                ByteBuffer.allocate(10),
+                                SafetensorsDtype.BF16,
+                                ByteBuffer.allocate(20),
+                                SafetensorsDtype.F32));
         Assert.expectThrows(
                 IllegalArgumentException.class,
-                () -> c.convert(ByteBuffer.allocate(4), SafetensorsDtype.F32, ByteBuffer.allocate(4), SafetensorsDtype.BF16));
+                () ->
+                        c.convert(
+                                ByteBuffer.allocate(4),
+                                SafetensorsDtype.F32,
+                                ByteBuffer.allocate(4),
+                                SafetensorsDtype.BF16));
         Assert.expectThrows(IllegalArgumentException.class, () -> new ChunkConverter(2));
     }
 }

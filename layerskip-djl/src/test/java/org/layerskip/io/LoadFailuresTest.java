@@ -21,8 +21,8 @@ import java.util.Optional;
 
 /**
  * Loads that must fail cleanly: shards truncated, rewritten or replaced after they were opened,
- * shapes that disagree with config.json, and models larger than the memory available. Every
- * message is one line naming the file (and the tensor, where one is at fault).
+ * shapes that disagree with config.json, and models larger than the memory available. Every message
+ * is one line naming the file (and the tensor, where one is at fault).
  */
 public class LoadFailuresTest {
 
@@ -61,8 +61,10 @@ public class LoadFailuresTest {
             }
             CheckpointException e =
                     Assert.expectThrows(
-                            CheckpointException.class, () -> f.load(LAST, manager, DataType.FLOAT32));
-            assertMessage(e, file.toString(), "'" + LAST + "'", "unexpected end of file", "truncated");
+                            CheckpointException.class,
+                            () -> f.load(LAST, manager, DataType.FLOAT32));
+            assertMessage(
+                    e, file.toString(), "'" + LAST + "'", "unexpected end of file", "truncated");
             // a tensor that is still complete is read, but the shrunken file is noticed
             String first = f.tensors().keySet().iterator().next();
             Assert.assertNotEquals(first, last.name());
@@ -80,7 +82,8 @@ public class LoadFailuresTest {
                     file, FileTime.fromMillis(Files.getLastModifiedTime(file).toMillis() + 5_000));
             CheckpointException e =
                     Assert.expectThrows(
-                            CheckpointException.class, () -> f.load(LAST, manager, DataType.FLOAT16));
+                            CheckpointException.class,
+                            () -> f.load(LAST, manager, DataType.FLOAT16));
             assertMessage(e, file.toString(), "was modified", "'" + LAST + "'");
         }
     }
@@ -92,7 +95,11 @@ public class LoadFailuresTest {
         Path other = root.resolve("replacement.safetensors");
         Files.copy(file, other);
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
-            Files.move(other, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    other,
+                    file,
+                    StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
             CheckpointException e =
                     Assert.expectThrows(CheckpointException.class, () -> f.rawBytes(LAST));
             assertMessage(e, file.toString(), "replaced", "'" + LAST + "'");
@@ -119,8 +126,14 @@ public class LoadFailuresTest {
                 cfg.replace("\"intermediate_size\": 160", "\"intermediate_size\": 128"));
         CheckpointException e =
                 Assert.expectThrows(
-                        CheckpointException.class, () -> HfLlama.load(dir, manager, DataType.FLOAT32));
-        assertMessage(e, dir.resolve(Checkpoint.SINGLE_FILE).toString(), "mlp.gate_proj.weight", "[160, 64]", "[128, 64]");
+                        CheckpointException.class,
+                        () -> HfLlama.load(dir, manager, DataType.FLOAT32));
+        assertMessage(
+                e,
+                dir.resolve(Checkpoint.SINGLE_FILE).toString(),
+                "mlp.gate_proj.weight",
+                "[160, 64]",
+                "[128, 64]");
     }
 
     @Test
@@ -133,7 +146,13 @@ public class LoadFailuresTest {
         ConfigException e =
                 Assert.expectThrows(
                         ConfigException.class,
-                        () -> HfLlama.load(dir, manager, DataType.FLOAT32, Long.MAX_VALUE, Optional.of(little)));
+                        () ->
+                                HfLlama.load(
+                                        dir,
+                                        manager,
+                                        DataType.FLOAT32,
+                                        Long.MAX_VALUE,
+                                        Optional.of(little)));
         assertMessage(
                 e,
                 dir.toString(),
@@ -148,13 +167,26 @@ public class LoadFailuresTest {
         CheckpointException c =
                 Assert.expectThrows(
                         CheckpointException.class,
-                        () -> HfLlama.load(dir, manager, DataType.FLOAT32, Long.MAX_VALUE, Optional.of(enough)));
+                        () ->
+                                HfLlama.load(
+                                        dir,
+                                        manager,
+                                        DataType.FLOAT32,
+                                        Long.MAX_VALUE,
+                                        Optional.of(enough)));
         assertMessage(c, "neither");
         // float16 needs half
         AvailableMemory half = new AvailableMemory(weights / 2, "test");
-        c = Assert.expectThrows(
-                CheckpointException.class,
-                () -> HfLlama.load(dir, manager, DataType.FLOAT16, Long.MAX_VALUE, Optional.of(half)));
+        c =
+                Assert.expectThrows(
+                        CheckpointException.class,
+                        () ->
+                                HfLlama.load(
+                                        dir,
+                                        manager,
+                                        DataType.FLOAT16,
+                                        Long.MAX_VALUE,
+                                        Optional.of(half)));
         assertMessage(c, "neither");
     }
 }

@@ -47,7 +47,8 @@ public class ParallelFillTest {
                 for (int i = 0; i < a.size(); i++) {
                     NDArray x = a.get(i).parameter().getArray();
                     NDArray y = b.get(i).parameter().getArray();
-                    Assert.assertEquals(y.toFloatArray(), x.toFloatArray(), name + " " + a.get(i).hfName());
+                    Assert.assertEquals(
+                            y.toFloatArray(), x.toFloatArray(), name + " " + a.get(i).hfName());
                 }
             }
         }
@@ -60,7 +61,8 @@ public class ParallelFillTest {
             for (String bad : new String[] {"0", "-2", "many"}) {
                 System.setProperty(ParallelFill.THREADS_PROPERTY, bad);
                 IllegalArgumentException e =
-                        Assert.expectThrows(IllegalArgumentException.class, ParallelFill::defaultThreads);
+                        Assert.expectThrows(
+                                IllegalArgumentException.class, ParallelFill::defaultThreads);
                 assertMessage(e, ParallelFill.THREADS_PROPERTY, "'" + bad + "'");
             }
         } finally {
@@ -78,8 +80,7 @@ public class ParallelFillTest {
             Path dir = Files.createTempDirectory("parallel-fill");
             try (NDManager manager = NDManager.newBaseManager()) {
                 HfLlamaTest.copy(Fixtures.dir("tiny-bf16-sharded"), dir);
-                LlamaModel model =
-                        LlamaModel.builder().setConfig(HfLlama.readConfig(dir)).build();
+                LlamaModel model = LlamaModel.builder().setConfig(HfLlama.readConfig(dir)).build();
                 model.setInitializer(Initializer.ZEROS, p -> true);
                 model.initialize(manager, DataType.FLOAT16, new Shape(1, 1));
                 try (Checkpoint ckpt = Checkpoint.open(dir)) {
@@ -90,7 +91,12 @@ public class ParallelFillTest {
                     CheckpointException e =
                             Assert.expectThrows(
                                     CheckpointException.class,
-                                    () -> ParallelFill.fill(ckpt, HfWeightMap.entries(model), manager, threads));
+                                    () ->
+                                            ParallelFill.fill(
+                                                    ckpt,
+                                                    HfWeightMap.entries(model),
+                                                    manager,
+                                                    threads));
                     assertMessage(e, shard.toString(), "tensor '");
                 }
             } finally {
