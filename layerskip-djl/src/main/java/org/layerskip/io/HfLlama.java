@@ -50,8 +50,8 @@ import java.util.TreeSet;
  * tensor is read from its file straight into the parameter's memory (converted from BF16/F16 in
  * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
  * weights plus a fixed base; no Java direct buffer holds weights, so {@code
- * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on up to four threads
- * (the system property {@code layerskip.loadThreads} sets how many). Before anything is allocated,
+ * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on one thread, or on as
+ * many as the system property {@code layerskip.loadThreads} says. Before anything is allocated,
  * the weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
  * limit), and a model that does not fit is refused with a message naming both; {@value
  * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
