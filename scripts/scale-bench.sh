@@ -21,6 +21,7 @@ MODEL="$(cd "${1:-$ROOT/.cache/fixtures/llama3.2-1b}" 2>/dev/null && pwd)" || {
 OUT="${2:-$ROOT/build-out/scale}"
 [[ -f "$MODEL/config.json" ]] || { echo "scale-bench: $MODEL has no config.json" >&2; exit 1; }
 mkdir -p "$OUT"
+exec 2> >(tee "$OUT/scale-bench.log" >&2)   # progress and load averages, kept with the results
 cd "$ROOT"
 mvn -o -q -B install -DskipTests 1>&2
 CP="examples/target/classes:layerskip-djl/target/classes:model-zoo/target/classes"
