@@ -32,6 +32,8 @@ final class GenerateCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin EngineOption engineOption;
+
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput prompt;
 
@@ -112,7 +114,8 @@ final class GenerateCommand implements Callable<Integer> {
                             .optTemperature(temperature)
                             .optTopK(topK)
                             .optTopP(topP)
-                            .optSeed(seed);
+                            .optSeed(seed)
+                            .optEngine(engineOption.kind());
             if (ignoreEos) {
                 b.optEosTokenIds(List.of());
             }
@@ -172,13 +175,14 @@ final class GenerateCommand implements Callable<Integer> {
         o.addProperty("tokens_per_second", r.tokensPerSecond());
         o.addProperty("prompt_tokens", r.promptTokens());
         o.addProperty("exit_layer", r.exitLayer());
+        o.addProperty("engine", r.engine() == null ? null : r.engine().id());
         SpeculationStats s = r.speculation();
         if (r.strategy() == DecodingStrategy.SELF_SPECULATIVE && s != null) {
             o.addProperty("num_speculations", r.numSpeculations());
             o.addProperty("acceptance_rate", s.acceptanceRate());
             o.addProperty("mean_accepted_per_verification", s.meanAcceptedPerVerification());
-            o.addProperty("draft_ms", s.draftNanos() / 1e6);
-            o.addProperty("verify_ms", s.verifyNanos() / 1e6);
+            o.addProperty("tokens_per_verification", s.tokensPerVerification());
+            o.addProperty("round_ms", s.roundNanos() / 1e6);
         }
         return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(o);
     }

@@ -43,6 +43,8 @@ final class SweepCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin EngineOption engineOption;
+
     @Mixin Workload workload;
 
     @Option(names = "--exit-layers", paramLabel = "LIST", defaultValue = "1:L-1",
@@ -90,7 +92,9 @@ final class SweepCommand implements Callable<Integer> {
             List<long[]> prompts = workload.prompts(lm);
             Generator gen = lm.generator();
             GenerationOptions.Builder base =
-                    GenerationOptions.builder().optMaxNewTokens(workload.maxNewTokens);
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(workload.maxNewTokens)
+                            .optEngine(engineOption.kind());
             if (workload.ignoreEos) {
                 base.optEosTokenIds(List.of());
             }

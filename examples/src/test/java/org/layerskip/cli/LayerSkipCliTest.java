@@ -93,7 +93,7 @@ public class LayerSkipCliTest {
         Assert.assertTrue(o.has("tokens_per_second"));
         boolean selfSpec = o.get("strategy").getAsString().equals("self-speculative");
         for (String k : List.of("num_speculations", "acceptance_rate",
-                "mean_accepted_per_verification", "draft_ms", "verify_ms")) {
+                "mean_accepted_per_verification", "tokens_per_verification", "round_ms")) {
             Assert.assertEquals(o.has(k), selfSpec, k);
         }
         if (Stream.of(extra).anyMatch("early-exit"::equals)) {

@@ -285,7 +285,10 @@ public final class HfLlama {
             model.setInitializer(Initializer.ZEROS, p -> true);
             model.setInitializer(UNWRITTEN, filled::contains);
             try {
-                model.initialize(manager, dataType, new Shape(1, 1));
+                // The weights live in a sub-manager that `manager` closes through the model's
+                // guard: closing it (or the ZooModel) waits for running generations instead of
+                // freeing tensors under them.
+                model.initialize(model.guard().guard(manager), dataType, new Shape(1, 1));
                 checkCoverage(entries, filled);
                 // freeze before writing: PyTorch's grad mode is thread-local, and on a thread where
                 // it is on (any thread but the engine's first) a write into a leaf that requires

@@ -11,6 +11,7 @@ import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 /**
  * A whole generation call as one DJL block, so that {@code Criteria → ZooModel → Predictor} runs
@@ -27,7 +28,7 @@ import org.layerskip.nn.LlamaModel;
  * one {@code ZooModel}, serves any number of predictors on any number of threads.
  *
  * <p>Input: {@code [promptIds (1,T) int64, intOptions (7,) int64, floatOptions (3,) float64(,
- * eosIds)]}. Output: {@code [tokenIds (N,) int64, stats (13,) int64]}; see {@link
+ * eosIds)]}. Output: {@code [tokenIds (N,) int64, stats (14,) int64]}; see {@link
  * GenerationCodec}. The wrapped {@link LlamaModel} is this block's only child; {@link #getModel()}
  * gives direct access for code that drives it itself.
  */
@@ -93,17 +94,27 @@ public final class GenerationBlock extends AbstractBlock {
             throw new UnsupportedOperationException(
                     "GenerationBlock is inference only; train the LlamaModel child instead");
         }
-        long[] prompt = GenerationCodec.decodePrompt(inputs);
-        GenerationOptions options = GenerationCodec.decodeOptions(inputs);
-        GenerationResult r = generator.generate(prompt, options, null);
-        // Outputs live on the caller's (translator context's) manager, like any block output.
-        return GenerationCodec.encodeResult(inputs.head().getManager(), r);
+        // The lease spans the whole call: closing the model (ZooModel.close) also closes the
+        // predictor's context manager that holds this call's inputs and outputs, so a failure there
+        // after close is reported as what it is.
+        try (ModelGuard.Lease lease = model.guard().enter()) {
+            long[] prompt = GenerationCodec.decodePrompt(inputs);
+            GenerationOptions options = GenerationCodec.decodeOptions(inputs);
+            GenerationResult r = generator.generate(prompt, options, null);
+            // Outputs live on the caller's (translator context's) manager, like any block output.
+            return GenerationCodec.encodeResult(inputs.head().getManager(), r);
+        } catch (IllegalStateException e) {
+            if (model.guard().isClosed() && !String.valueOf(e.getMessage()).startsWith("the model")) {
+                throw new IllegalStateException("the model was closed during generation", e);
+            }
+            throw e;
+        }
     }
 
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(-1), new Shape(13)};
+        return new Shape[] {new Shape(-1), new Shape(14)};
     }
 
     /** {@inheritDoc} */

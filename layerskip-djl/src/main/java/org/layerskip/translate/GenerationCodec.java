@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
 
+import org.layerskip.engine.EngineKind;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.FinishReason;
 import org.layerskip.generate.GenerationOptions;
@@ -22,21 +23,22 @@ import java.util.List;
  *
  * <ol>
  *   <li>{@code promptIds (1, T)} int64
- *   <li>{@code intOptions (7,)} int64: strategy ordinal, max new tokens, exit layer (0 = default),
- *       draft length d (0 = default), top-k, seed, number of EOS overrides (-1 = the model's EOS)
+ *   <li>{@code intOptions (9,)} int64: strategy ordinal, max new tokens, exit layer (0 = default),
+ *       draft length d (0 = default), top-k, seed, number of EOS overrides (-1 = the model's EOS),
+ *       engine ordinal (-1 = the default), reuse exit states (1 or 0)
  *   <li>{@code floatOptions (3,)} float64: confidence threshold, temperature, top-p
  *   <li>{@code eosIds (k,)} int64 — present only when EOS ids are overridden
  * </ol>
  *
- * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (13,)} int64: finish reason,
+ * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (14,)} int64: finish reason,
  * strategy, exit layer, d, prompt tokens, prefill ns, decode ns, has-speculation flag, drafted,
- * accepted, verifications, draft ns, verify ns. Every field is an integer, so int64 keeps it
+ * accepted, verifications, round ns, KV-cache bytes, engine ordinal (-1 = unknown). Every field is an integer, so int64 keeps it
  * exact.
  */
 public final class GenerationCodec {
 
-    private static final int INT_OPTIONS = 7;
-    private static final int STATS = 13;
+    private static final int INT_OPTIONS = 9;
+    private static final int STATS = 14;
 
     private GenerationCodec() {}
 
@@ -57,7 +59,9 @@ public final class GenerationCodec {
             o.numSpeculations(),
             o.topK(),
             o.seed(),
-            eos == null ? -1 : eos.size()
+            eos == null ? -1 : eos.size(),
+            o.engine() == null ? -1 : o.engine().ordinal(),
+            o.reuseExitStates() ? 1 : 0
         };
         double[] floats = {o.confidenceThreshold(), o.temperature(), o.topP()};
         NDList list =
@@ -100,7 +104,7 @@ public final class GenerationCodec {
         double[] f = input.get(2).toDoubleArray();
         if (i.length != INT_OPTIONS || f.length != 3) {
             throw new IllegalArgumentException(
-                    "option arrays must have 7 int64 and 3 float64 values, got "
+                    "option arrays must have " + INT_OPTIONS + " int64 and 3 float64 values, got "
                             + i.length
                             + " and "
                             + f.length);
@@ -115,7 +119,9 @@ public final class GenerationCodec {
                         .optSeed(i[5])
                         .optConfidenceThreshold(f[0])
                         .optTemperature(f[1])
-                        .optTopP(f[2]);
+                        .optTopP(f[2])
+                        .optEngine(i[7] < 0 ? null : EngineKind.values()[(int) i[7]])
+                        .optReuseExitStates(i[8] != 0);
         if (i[6] >= 0) {
             if (input.size() < 4 || input.get(3).size() != i[6]) {
                 throw new IllegalArgumentException(
@@ -151,8 +157,9 @@ public final class GenerationCodec {
             s == null ? 0 : s.drafted(),
             s == null ? 0 : s.accepted(),
             s == null ? 0 : s.verifications(),
-            s == null ? 0 : s.draftNanos(),
-            s == null ? 0 : s.verifyNanos()
+            s == null ? 0 : s.roundNanos(),
+            r.kvCacheBytes(),
+            r.engine() == null ? -1 : r.engine().ordinal()
         };
         return new NDList(manager.create(r.tokenIds()), manager.create(stats));
     }
@@ -167,10 +174,10 @@ public final class GenerationCodec {
         long[] ids = output.get(0).toLongArray();
         long[] s = output.get(1).toLongArray();
         if (s.length != STATS) {
-            throw new IllegalArgumentException("stats must have 13 values, got " + s.length);
+            throw new IllegalArgumentException("stats must have " + STATS + " values, got " + s.length);
         }
         SpeculationStats spec =
-                s[7] == 0 ? null : new SpeculationStats(s[8], s[9], s[10], s[11], s[12]);
+                s[7] == 0 ? null : new SpeculationStats(s[8], s[9], s[10], s[11]);
         return new GenerationResult(
                 ids,
                 FinishReason.values()[(int) s[0]],
@@ -180,7 +187,9 @@ public final class GenerationCodec {
                 (int) s[4],
                 s[5],
                 s[6],
-                spec);
+                spec,
+                s[12],
+                s[13] < 0 ? null : EngineKind.values()[(int) s[13]]);
     }
 
     private static void check(NDList input) {

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDManager;
 
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.config.RopeScaling;
+import org.layerskip.engine.TokenSampler;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.TinyModels;
 import org.testng.Assert;
@@ -122,7 +123,7 @@ public class SpeculativeSamplingTest {
     public void residualIsNormalisedPositivePart() {
         double[] p = {0.5, 0.3, 0.2};
         double[] q = {0.2, 0.5, 0.3};
-        double[] r = SelfSpeculativeDecoder.residual(p, q);
+        double[] r = TokenSampler.residual(p, q);
         Assert.assertEquals(r[0], 1.0, 1e-12);
         Assert.assertEquals(r[1], 0.0);
         Assert.assertEquals(r[2], 0.0);

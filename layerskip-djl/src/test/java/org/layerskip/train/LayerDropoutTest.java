@@ -7,7 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
-import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaModel;
 import org.testng.Assert;
 import org.testng.annotations.Test;
@@ -23,8 +23,8 @@ public class LayerDropoutTest {
             ParameterStore ps = new ParameterStore(manager, false);
             manager.getEngine().setRandomSeed(1);
             NDArray h = manager.randomNormal(new Shape(5, 6, 32));
-            AttentionContext ctx = model.trainingContext(manager, 6);
-            NDArray full = model.getLayer(1).forward(ps, h, ctx, null, false);
+            LayerInputs ctx = model.trainingContext(manager, 6);
+            NDArray full = model.getLayer(1).forward(ps, h, ctx, false);
             boolean[] drop = {false, true, true, false, true};
             NDArray out = LayerDropout.apply(ps, model.getLayer(1), h, ctx, drop, false);
             Assert.assertEquals(out.getShape(), h.getShape());

@@ -1,7 +1,6 @@
-package org.layerskip.generate;
+package org.layerskip.engine;
 
 import java.util.Arrays;
-import java.util.SplittableRandom;
 
 /**
  * Turns one row of logits into a probability distribution with the Hugging Face warper order
@@ -88,14 +87,15 @@ public final class TokenSampler {
     }
 
     /**
-     * Draws one index from a distribution.
+     * Draws one index from a distribution by inverting its cumulative sum at {@code u}: the first
+     * index whose cumulative probability exceeds {@code u} (the fused engine draws the same way on
+     * the device, from the same host-drawn {@code u}).
      *
      * @param probs probabilities summing to 1
-     * @param rng the random source
+     * @param u a uniform draw in {@code [0, 1)}
      * @return the index
      */
-    public static int sample(double[] probs, SplittableRandom rng) {
-        double u = rng.nextDouble();
+    public static int sample(double[] probs, double u) {
         double cum = 0;
         int last = -1;
         for (int i = 0; i < probs.length; i++) {
@@ -108,6 +108,57 @@ public final class TokenSampler {
             }
         }
         return last; // rounding: u >= the summed mass
+    }
+
+    /**
+     * The residual distribution of speculative sampling after a rejection, {@code norm(max(0, p -
+     * q))}; {@code p} itself if the difference vanishes numerically.
+     *
+     * @param p the target distribution
+     * @param q the draft distribution
+     * @return the residual distribution
+     */
+    public static double[] residual(double[] p, double[] q) {
+        double[] r = new double[p.length];
+        double sum = 0;
+        for (int i = 0; i < p.length; i++) {
+            r[i] = Math.max(0, p[i] - q[i]);
+            sum += r[i];
+        }
+        if (sum <= 0) {
+            return p;
+        }
+        for (int i = 0; i < p.length; i++) {
+            r[i] /= sum;
+        }
+        return r;
+    }
+
+    /**
+     * Returns the temperature.
+     *
+     * @return T &gt; 0
+     */
+    public double temperature() {
+        return temperature;
+    }
+
+    /**
+     * Returns top-k (0 = off).
+     *
+     * @return k
+     */
+    public int topK() {
+        return topK;
+    }
+
+    /**
+     * Returns top-p (1 = off).
+     *
+     * @return p
+     */
+    public double topP() {
+        return topP;
     }
 
     /** Indices sorted by descending probability (ties by index), via packed primitive sort. */

@@ -1,0 +1,213 @@
+package org.layerskip.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import org.layerskip.cache.DecoderState;
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.nn.LlamaDecoderLayer;
+import org.layerskip.nn.LlamaModel;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
+ * ({@code layerskip_decoder.py}, about 15 KB of code, written into an archive by {@link
+ * TorchScriptArchive} and compiled by LibTorch at load), so that a whole pass — embedding, layers
+ * {@code a..b} with the KV cache written in place, the exit-state store, the shared head and the
+ * token choice — is <b>one native call</b>, and a whole self-speculative round is one more. The
+ * weights are never copied: they are passed as one list of the model's own tensors, built once per
+ * model; the KV buffers once per request; per call only a list of integers crosses JNI.
+ *
+ * <p>Built once per model and shared by every request and thread (the program holds no state).
+ * Supports F32 and F16 weights on DJL's PyTorch engine, CPU (tested) and CUDA (documented, untested);
+ * {@link #support} says why a model is refused, and {@link Engines} then falls back to the per-op
+ * path.
+ */
+public final class FusedEngine implements DecodeEngine {
+
+    static final String CLASS_NAME = "LayerSkipDecoder";
+    private static final String SOURCE = "layerskip_decoder.py";
+    private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
+
+    private final LlamaConfig config;
+    private final DataType dataType;
+    private final PtSymbolBlock module;
+    private final IValue weights;
+    private final List<NDArray> owned;
+
+    private FusedEngine(LlamaModel model, PtNDManager manager, String source) {
+        this.config = model.getConfig();
+        this.dataType = model.dataType();
+        this.owned = new ArrayList<>();
+        byte[] archive = TorchScriptArchive.build("layerskip_decoder", CLASS_NAME, source);
+        try {
+            this.module = JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
+        } catch (IOException | EngineException e) {
+            throw new UnsupportedOperationException(
+                    "the fused decode program did not load in LibTorch: " + oneLine(e), e);
+        }
+        List<PtNDArray> w = new ArrayList<>();
+        w.add(array(model.getEmbedding()));
+        w.add(array(model.getNorm().getWeight()));
+        w.add(array(model.getLmHead()));
+        double[] inv = model.getRope().inverseFrequencies();
+        w.add(own(manager.create(inv)));
+        w.add(own(model.getRope().rotateHalfMatrix(manager, dataType, true)));
+        int h = config.numHeads();
+        int k = config.numKvHeads();
+        double[] scale = new double[h + k];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = i < h ? 1.0 / Math.sqrt(config.headDim()) : 1.0;
+        }
+        w.add(own(manager.create(scale, new Shape(h + k, 1))));
+        for (int l = 0; l < model.numLayers(); l++) {
+            LlamaDecoderLayer layer = model.getLayer(l);
+            w.add(array(layer.getInputNorm().getWeight()));
+            w.add(array(layer.getAttention().getQkv()));
+            w.add(array(layer.getAttention().getO()));
+            w.add(array(layer.getPostAttentionNorm().getWeight()));
+            w.add(array(layer.getMlp().getGateUp()));
+            w.add(array(layer.getMlp().getDown()));
+        }
+        this.weights = IValue.listFrom(w.toArray(new PtNDArray[0]));
+        manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
+    }
+
+    /**
+     * Loads the fused program for a model.
+     *
+     * @param model an initialised model
+     * @return the engine
+     * @throws UnsupportedOperationException when the model cannot run fused (see {@link #support})
+     */
+    public static FusedEngine create(LlamaModel model) {
+        return create(model, TorchScriptArchive.resource(SOURCE));
+    }
+
+    /**
+     * Loads a fused program from source (tests: a broken program must fail clearly).
+     *
+     * @param model an initialised model
+     * @param source the program in TorchScript's serialized-code dialect
+     * @return the engine
+     */
+    static FusedEngine create(LlamaModel model, String source) {
+        String why = support(model);
+        if (why != null) {
+            throw new UnsupportedOperationException("the fused engine cannot run this model: " + why);
+        }
+        return new FusedEngine(model, (PtNDManager) model.getEmbedding().getArray().getManager(), source);
+    }
+
+    /**
+     * Says why the fused engine cannot run a model, or null when it can.
+     *
+     * @param model a model
+     * @return the reason, or null
+     */
+    public static String support(LlamaModel model) {
+        if (model == null || model.getEmbedding().getArray() == null) {
+            return "the model is not initialised";
+        }
+        NDArray e = model.getEmbedding().getArray();
+        if (!(e instanceof PtNDArray) || !(e.getManager() instanceof PtNDManager)) {
+            return "its weights are not on DJL's PyTorch engine (" + e.getManager().getEngine().getEngineName() + ")";
+        }
+        DataType t = e.getDataType();
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT16) {
+            return "its weights are " + t + " (the fused step supports float32 and float16)";
+        }
+        Device d = e.getDevice();
+        if (!Device.Type.CPU.equals(d.getDeviceType()) && !d.isGpu()) {
+            return "its weights are on " + d + " (the fused step supports CPU and CUDA)";
+        }
+        return null;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public EngineKind kind() {
+        return EngineKind.FUSED;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public EngineSession open(DecoderState state, TokenSampler sampler, int maxDraft) {
+        if (state.dataType() != dataType || state.numLayers() != config.numLayers()) {
+            throw new IllegalArgumentException("the state was not made for this model");
+        }
+        return new FusedSession(this, state, sampler, maxDraft);
+    }
+
+    LlamaConfig config() {
+        return config;
+    }
+
+    IValue weights() {
+        return weights;
+    }
+
+    /**
+     * Runs one of the program's methods; the caller closes the result.
+     *
+     * @param method {@code step} or {@code speculate}
+     * @param inputs the IValues
+     * @return the result
+     */
+    IValue run(String method, IValue... inputs) {
+        if (!CONFIGURED.get()) {
+            // LibTorch's graph executor setting is per thread; its profiling passes double the
+            // per-op cost of this program, which is already as fused as it gets.
+            JniUtils.setGraphExecutorOptimize(false);
+            CONFIGURED.set(true);
+        }
+        return IValueUtils.runMethod(module, method, inputs);
+    }
+
+    private static PtNDArray array(Parameter p) {
+        NDArray a = p.getArray();
+        if (!(a instanceof PtNDArray)) {
+            throw new UnsupportedOperationException("parameter " + p.getName() + " is not a PyTorch array");
+        }
+        return (PtNDArray) a;
+    }
+
+    private PtNDArray own(NDArray a) {
+        NDArray copy = a.duplicate(); // engine-owned memory, not a wrapped Java buffer
+        a.close();
+        owned.add(copy);
+        return (PtNDArray) copy;
+    }
+
+    /** LibTorch's compiler message in one line: what went wrong and where. */
+    private static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (sb.length() == 0) {
+                sb.append(t);
+            } else if (t.startsWith("File ")) {
+                sb.append(" (").append(t).append(')');
+                break;
+            }
+        }
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+    }
+}
