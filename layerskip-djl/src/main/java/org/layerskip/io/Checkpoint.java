@@ -180,6 +180,17 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /**
+     * Returns the file that holds one tensor (its shard, or the single file).
+     *
+     * @param name the tensor name
+     * @return the open file
+     * @throws CheckpointException if there is no such tensor
+     */
+    public SafetensorsFile file(String name) throws CheckpointException {
+        return owner(name);
+    }
+
+    /**
      * Loads one tensor as an NDArray; see {@link SafetensorsFile#load}.
      *
      * @param name the tensor name

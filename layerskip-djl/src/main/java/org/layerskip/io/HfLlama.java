@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 
 import com.google.gson.JsonElement;
@@ -21,10 +22,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -38,9 +43,18 @@ import java.util.TreeSet;
  * }</pre>
  *
  * Loading is strict: every expected tensor must be present with the shape {@code config.json}
- * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers; also {@code
- * lm_head.weight} in a tied model, which would be ignored). BF16 and F16 tensors are converted in
- * Java, one at a time.
+ * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers; {@code
+ * lm_head.weight} in a tied model is an error too).
+ *
+ * <p>Loading makes one copy of each weight: the engine allocates every parameter once, and each
+ * tensor is read from its file straight into the parameter's memory (converted from BF16/F16 in
+ * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
+ * weights plus a fixed base; no Java direct buffer holds weights, so {@code
+ * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on one thread, or on as
+ * many as the system property {@code layerskip.loadThreads} says. Before anything is allocated,
+ * the weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
+ * limit), and a model that does not fit is refused with a message naming both; {@value
+ * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
  */
 public final class HfLlama {
 
@@ -59,6 +73,16 @@ public final class HfLlama {
 
     /** System property overriding {@link #DEFAULT_MAX_PARAMETER_BYTES}. */
     public static final String MAX_PARAMETER_BYTES_PROPERTY = "layerskip.maxParameterBytes";
+
+    /**
+     * System property that, set to {@code false}, skips the check that the weights fit in the
+     * available memory.
+     */
+    public static final String CHECK_MEMORY_PROPERTY = "layerskip.checkAvailableMemory";
+
+    /** Parameters filled from the checkpoint are allocated without being written first. */
+    private static final Initializer UNWRITTEN =
+            (manager, shape, type) -> manager.create(shape, type);
 
     private HfLlama() {}
 
@@ -142,9 +166,11 @@ public final class HfLlama {
      * @param manager owner of the weights
      * @param dataType FLOAT32 or FLOAT16
      * @return the model
-     * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
+     * @throws IOException if a file is missing, unreadable, changed while loading, or inconsistent
+     *     with {@code config.json}
      * @throws ConfigException if the parameters would take more than {@link
-     *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value #MAX_PARAMETER_BYTES_PROPERTY})
+     *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value
+     *     #MAX_PARAMETER_BYTES_PROPERTY}), or more than the memory available
      */
     public static LlamaModel load(Path dir, NDManager manager, DataType dataType) throws IOException {
         return load(dir, manager, dataType, Long.getLong(MAX_PARAMETER_BYTES_PROPERTY, DEFAULT_MAX_PARAMETER_BYTES));
@@ -160,11 +186,31 @@ public final class HfLlama {
      * @param dataType FLOAT32 or FLOAT16
      * @param maxParameterBytes the most bytes the parameters may take in {@code dataType}
      * @return the model
-     * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
-     * @throws ConfigException if the parameters would take more than {@code maxParameterBytes}
+     * @throws IOException if a file is missing, unreadable, changed while loading, or inconsistent
+     *     with {@code config.json}
+     * @throws ConfigException if the parameters would take more than {@code maxParameterBytes}, or
+     *     more than the memory available
      */
     public static LlamaModel load(
             Path dir, NDManager manager, DataType dataType, long maxParameterBytes)
+            throws IOException {
+        return load(
+                dir,
+                manager,
+                dataType,
+                maxParameterBytes,
+                Boolean.parseBoolean(System.getProperty(CHECK_MEMORY_PROPERTY, "true"))
+                        ? AvailableMemory.now()
+                        : Optional.empty());
+    }
+
+    /** {@link #load(Path, NDManager, DataType, long)} with the available memory given (tests). */
+    static LlamaModel load(
+            Path dir,
+            NDManager manager,
+            DataType dataType,
+            long maxParameterBytes,
+            Optional<AvailableMemory> available)
             throws IOException {
         if (dir == null || manager == null) {
             throw new IllegalArgumentException("load: dir and manager must not be null");
@@ -176,6 +222,7 @@ public final class HfLlama {
             throw new IllegalArgumentException(
                     "maxParameterBytes must be >= 1, got " + maxParameterBytes);
         }
+        int threads = ParallelFill.defaultThreads();
         LlamaConfig config = readConfig(dir);
         long bytes = config.parameterCount() * dataType.getNumOfBytes();
         if (bytes > maxParameterBytes) {
@@ -193,16 +240,38 @@ public final class HfLlama {
                             + MAX_PARAMETER_BYTES_PROPERTY
                             + ")");
         }
+        if (available.isPresent() && bytes > available.get().bytes()) {
+            throw new ConfigException(
+                    dir
+                            + ": the weights need "
+                            + gigabytes(bytes)
+                            + " as "
+                            + dataType
+                            + " ("
+                            + config.parameterCount()
+                            + " parameters) but only "
+                            + gigabytes(available.get().bytes())
+                            + " of memory is available ("
+                            + available.get().source()
+                            + ")"
+                            + (dataType == DataType.FLOAT32
+                                    ? "; as float16 they need " + gigabytes(bytes / 2)
+                                    : "")
+                            + "; -D"
+                            + CHECK_MEMORY_PROPERTY
+                            + "=false skips this check");
+        }
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaModel model = LlamaModel.builder().setConfig(config).build();
             checkNames(ckpt, model, dir);
             // every shape is checked before the first allocation, so the checkpoint's real tensor
             // sizes bound what is allocated
-            for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
+            List<HfWeightMap.Entry> entries = HfWeightMap.entries(model);
+            for (HfWeightMap.Entry e : entries) {
                 TensorInfo info = ckpt.info(e.hfName());
                 if (!Arrays.equals(info.shape(), e.shape())) {
                     throw new CheckpointException(
-                            dir
+                            ckpt.file(e.hfName()).path()
                                     + ": tensor "
                                     + e.hfName()
                                     + " has shape "
@@ -211,28 +280,72 @@ public final class HfLlama {
                                     + Arrays.toString(e.shape()));
                 }
             }
+            Set<Parameter> filled = Collections.newSetFromMap(new IdentityHashMap<>());
+            entries.forEach(e -> filled.add(e.parameter()));
             model.setInitializer(Initializer.ZEROS, p -> true);
-            // The weights live in a sub-manager that `manager` closes through the model's guard:
-            // closing it (or the ZooModel) waits for running generations instead of freeing
-            // tensors under them.
-            model.initialize(model.guard().guard(manager), dataType, new Shape(1, 1));
-            // freeze before copying: PyTorch's grad mode is thread-local, and on a thread where it
-            // is on (any thread but the engine's first) an in-place write into a leaf that
-            // requires grad fails
-            model.freezeParameters(true);
-            for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
-                try (NDManager tmp = manager.newSubManager()) {
-                    NDArray w = ckpt.load(e.hfName(), tmp, dataType);
-                    NDArray target = e.parameter().getArray();
-                    if (e.wholeParameter()) {
-                        w.copyTo(target);
-                    } else {
-                        target.set(new NDIndex("{}:{}", e.rowStart(), e.rowStart() + e.rows()), w);
-                    }
-                }
+            model.setInitializer(UNWRITTEN, filled::contains);
+            try {
+                // The weights live in a sub-manager that `manager` closes through the model's
+                // guard: closing it (or the ZooModel) waits for running generations instead of
+                // freeing tensors under them.
+                model.initialize(model.guard().guard(manager), dataType, new Shape(1, 1));
+                checkCoverage(entries, filled);
+                // freeze before writing: PyTorch's grad mode is thread-local, and on a thread where
+                // it is on (any thread but the engine's first) a write into a leaf that requires
+                // grad fails
+                model.freezeParameters(true);
+                ParallelFill.fill(ckpt, entries, manager, threads);
+            } catch (IOException | RuntimeException | Error e) {
+                // a failed load frees what it allocated instead of leaving it to the caller's
+                // manager
+                model.getParameters().values().forEach(Parameter::close);
+                throw e;
             }
             return model;
         }
+    }
+
+    /**
+     * Every row of every parameter allocated unwritten is written by exactly one entry, so no
+     * uninitialised memory survives a successful load.
+     */
+    private static void checkCoverage(List<HfWeightMap.Entry> entries, Set<Parameter> filled) {
+        Map<Parameter, Long> next = new IdentityHashMap<>();
+        for (HfWeightMap.Entry e : entries) {
+            long expected = next.getOrDefault(e.parameter(), 0L);
+            if (e.rowStart() != expected) {
+                throw new IllegalStateException(
+                        "weight map: "
+                                + e.hfName()
+                                + " starts at row "
+                                + e.rowStart()
+                                + ", expected "
+                                + expected);
+            }
+            next.put(e.parameter(), expected + e.rows());
+        }
+        for (Parameter p : filled) {
+            long rows = p.getArray().getShape().get(0);
+            if (next.get(p) != rows) {
+                throw new IllegalStateException(
+                        "weight map covers "
+                                + next.get(p)
+                                + " of "
+                                + rows
+                                + " rows of "
+                                + p.getName());
+            }
+        }
+    }
+
+    /** Exact bytes, plus MB or GB for people. */
+    private static String gigabytes(long bytes) {
+        if (bytes < 1_000_000) {
+            return bytes + " bytes";
+        }
+        return bytes < 1_000_000_000
+                ? String.format(Locale.ROOT, "%d bytes (%.1f MB)", bytes, bytes / 1e6)
+                : String.format(Locale.ROOT, "%d bytes (%.2f GB)", bytes, bytes / 1e9);
     }
 
     private static void checkNames(Checkpoint ckpt, LlamaModel model, Path dir)
