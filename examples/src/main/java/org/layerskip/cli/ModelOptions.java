@@ -1,5 +1,7 @@
 package org.layerskip.cli;
 
+import org.layerskip.engine.FusedEngine;
+
 import ai.djl.ndarray.types.DataType;
 
 import org.apache.logging.log4j.LogManager;
@@ -53,6 +55,16 @@ public final class ModelOptions {
                     + " (ai.djl.pytorch.num_threads; default: PyTorch's).")
     Integer threads;
 
+    @Option(
+            names = "--prepack",
+            description =
+                    "Fused engine: prepack the fp32 weight matrices for oneDNN, so multi-token passes"
+                            + " (verification, prefill) cost little more than one-token passes; the packed"
+                            + " copy costs the weights' size again in memory (-D"
+                            + FusedEngine.PREPACK_PROPERTY
+                            + "=true).")
+    boolean prepack;
+
     /**
      * Checks the values that need no model.
      *
@@ -69,6 +81,9 @@ public final class ModelOptions {
      * @throws Exception if a file cannot be read or is invalid
      */
     LoadedModel load() throws Exception {
+        if (prepack) {
+            System.setProperty(FusedEngine.PREPACK_PROPERTY, "true");
+        }
         if (threads != null) {
             // Read by the PyTorch engine when it starts; no effect once it has started.
             System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
