@@ -722,7 +722,7 @@ SCALE_SHAPES = {"llama3.2-1b": LLAMA32_1B}
 LLAMA3_TOKENIZER = os.path.join(REPO_ROOT, ".cache", "tokenizers", "llama3")
 
 
-def scale_std(name, spec):
+def scale_std(name, spec, residual_scale=1.0):
     """Standard deviation of a random weight (None: RMSNorm weight around 1).
 
     Projections get 1/sqrt(fan_in) so each branch output has unit scale; the two residual
@@ -739,6 +739,7 @@ def scale_std(name, spec):
     std = 1.0 / math.sqrt(fan_in)
     if name.endswith("o_proj.weight") or name.endswith("down_proj.weight"):
         std /= math.sqrt(2 * spec["layers"])
+        std *= residual_scale
     return std
 
 
@@ -748,9 +749,12 @@ def bf16_bytes(a):
     return t.view(torch.int16).numpy().astype("<i2", copy=False).tobytes(order="C")
 
 
-def build_scale(shape, out_dir):
+def build_scale(shape, out_dir, residual_scale=1.0):
     """Writes a random BF16 checkpoint in two shards with an index, streamed tensor by tensor,
-    plus the real Llama 3 tokenizer. Not part of CI (2.5 GB)."""
+    plus the real Llama 3 tokenizer. Not part of CI (2.5 GB). With residual_scale << 1 the layers
+    barely move the residual stream, so every exit layer predicts what the last one does: drafts
+    are always accepted, a clean test of the engine's cost structure (the work per pass is the
+    same as with any weights)."""
     spec = SCALE_SHAPES[shape]
     tok_files = ["tokenizer.json", "tokenizer_config.json"]
     for fn in tok_files:
@@ -786,7 +790,7 @@ def build_scale(shape, out_dir):
         with open(path, "wb") as f:
             f.write(header)
             for n, s in part:
-                std = scale_std(n, spec)
+                std = scale_std(n, spec, residual_scale)
                 if std is None:
                     a = 1.0 + STD_NORM_NOISE * rng.standard_normal(s, dtype=np.float32)
                 else:
@@ -810,6 +814,9 @@ def main():
     ap.add_argument("--out", default=None,
                     help="output dir (tiny fixtures: default .cache/fixtures; with --shape: the "
                          "checkpoint folder itself, default .cache/fixtures/<shape>)")
+    ap.add_argument("--agreeing-exits", action="store_true",
+                    help="scale shapes: residual writers scaled by 1e-3 so every exit layer agrees "
+                         "(self-speculation accepts every draft; written to <shape>-agree)")
     ap.add_argument("--shape", choices=sorted(BENCH_SPECS) + sorted(SCALE_SHAPES), default=None,
                     help="write one random benchmark checkpoint instead of the tiny fixtures "
                          "(m15, m42: F32; llama3.2-1b: BF16, 2 shards, Llama 3 tokenizer)")
@@ -817,7 +824,9 @@ def main():
     torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
     t0 = time.time()
     if args.shape in SCALE_SHAPES:
-        build_scale(args.shape, os.path.abspath(args.out or os.path.join(DEFAULT_OUT, args.shape)))
+        name = args.shape + ("-agree" if args.agreeing_exits else "")
+        build_scale(args.shape, os.path.abspath(args.out or os.path.join(DEFAULT_OUT, name)),
+                    1e-3 if args.agreeing_exits else 1.0)
     elif args.shape:
         build_bench(args.shape, os.path.abspath(args.out or os.path.join(DEFAULT_OUT, args.shape)))
     else:

@@ -115,7 +115,7 @@ final class BenchCommand implements Callable<Integer> {
             Map<EngineKind, PassCosts> costs = new LinkedHashMap<>();
             for (EngineKind k : kinds) {
                 costs.put(k, PassCosts.measure(lm.model, Engines.of(lm.model, k), any.exitLayer,
-                        any.numSpeculations, prompts.get(0), 15, workload.cpuTiming()));
+                        any.numSpeculations, prompts.get(0), 5 * workload.repeats, workload.cpuTiming()));
             }
             PrintWriter out = spec.commandLine().getOut();
             out.println(json
