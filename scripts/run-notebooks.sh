@@ -28,8 +28,8 @@ cp="$root/layerskip-djl/target/classes:$root/model-zoo/target/classes:$root/exam
 cp="$cp:$(tr ':' '\n' < examples/target/classpath.txt | grep -v '/org/layerskip/' | paste -sd: -)"
 
 export OPT_OUT_TRACKING=true
-# Spinning OpenMP waits collapse throughput when another process holds a core (see README).
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# No OMP_WAIT_POLICY here: the library sets it itself before LibTorch loads (runtime.ThreadDefaults),
+# as it must under a real Java kernel, so the notebooks run as they would there.
 
 if [[ $# -gt 0 ]]; then notebooks=("$@"); else notebooks=(examples/notebooks/*.ipynb); fi
 start=$SECONDS

@@ -52,7 +52,7 @@ public final class ModelOptions {
             names = "--threads",
             paramLabel = "N",
             description = "PyTorch intra-op threads, at most the number of processors"
-                    + " (ai.djl.pytorch.num_threads; default: PyTorch's).")
+                    + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
 
     @Option(

@@ -25,6 +25,7 @@ public class ArchitectureTest {
     private static final Map<String, Set<String>> ALLOWED =
             Map.of(
                     "config", Set.of(),
+                    "runtime", Set.of(),
                     "cache", Set.of("config"),
                     "nn", Set.of("config", "cache"),
                     "io", Set.of("config", "nn"),
