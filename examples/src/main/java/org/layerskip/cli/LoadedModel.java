@@ -5,9 +5,10 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
+import org.layerskip.zoo.ZooEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -15,7 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
 
-/** A model folder loaded for generation: weights, optional tokenizer, recorded E/d. Close it. */
+/** A model folder loaded for generation: weights, optional tokenizer, default E/d. Close it. */
 final class LoadedModel implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(LoadedModel.class);
@@ -24,22 +25,36 @@ final class LoadedModel implements AutoCloseable {
     final NDManager manager;
     final LlamaModel model;
     final LlamaTokenizer tokenizer;
-    final Optional<RecordedSettings> recorded;
+    final SpeculationDefaults defaults;
 
     private LoadedModel(
             Path dir,
             NDManager manager,
             LlamaModel model,
             LlamaTokenizer tokenizer,
-            Optional<RecordedSettings> recorded) {
+            SpeculationDefaults defaults) {
         this.dir = dir;
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.recorded = recorded;
+        this.defaults = defaults;
     }
 
+    /** Loads a model folder that no zoo entry names. */
     static LoadedModel open(Path dir, DataType dataType, boolean quiet) throws Exception {
+        return open(dir, dataType, quiet, Optional.empty());
+    }
+
+    /**
+     * Loads a model folder.
+     *
+     * @param dir the folder
+     * @param dataType the weights' type
+     * @param quiet whether to hide LibTorch's first-use warning
+     * @param zooEntry the zoo entry {@code --model} named, whose E and d are recommendations
+     */
+    static LoadedModel open(Path dir, DataType dataType, boolean quiet, Optional<ZooEntry> zooEntry)
+            throws Exception {
         HfLlama.readConfig(dir); // fails fast with a clear message before the engine starts
         NDManager manager = NDManager.newBaseManager();
         LlamaTokenizer tokenizer = null;
@@ -55,14 +70,24 @@ final class LoadedModel implements AutoCloseable {
                     model.numLayers(),
                     dataType,
                     (System.nanoTime() - t0) / 1_000_000);
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, model.numLayers());
-            recorded.ifPresent(r -> logger.info("using {} from {}", r, RecordedSettings.FILE_NAME));
+            SpeculationDefaults defaults =
+                    SpeculationDefaults.resolve(
+                            dir,
+                            model.numLayers(),
+                            zooEntry.map(ZooEntry::exitLayer).orElse(0),
+                            zooEntry.map(ZooEntry::numSpeculations).orElse(0),
+                            zooEntry.map(e -> "zoo entry " + e.artifactId()).orElse(null));
+            logger.info(
+                    "default E = {}, d = {} ({})",
+                    defaults.exitLayer(),
+                    defaults.numSpeculations(),
+                    defaults.source());
             if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
                 tokenizer = LlamaTokenizer.load(dir);
                 // before generating: a mismatch would otherwise fail only when decoding the output
                 tokenizer.checkModelVocabulary(model.getConfig().vocabSize());
             }
-            return new LoadedModel(dir, manager, model, tokenizer, recorded);
+            return new LoadedModel(dir, manager, model, tokenizer, defaults);
         } catch (Exception | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -77,12 +102,11 @@ final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Returns a generator whose default E and d come from {@code layerskip.json} when the folder has
-     * one, and from the library otherwise.
+     * Returns a generator whose default E and d follow {@link SpeculationDefaults}: {@code
+     * layerskip.json}, then the zoo entry, then the library's.
      */
     Generator generator() {
-        return recorded.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
-                .orElseGet(() -> new Generator(model));
+        return new Generator(model, defaults.exitLayer(), defaults.numSpeculations());
     }
 
     /** Encodes a text prompt, adding BOS as the tokenizer configuration says. */

@@ -1,6 +1,7 @@
 package org.layerskip.cli;
 
 import org.layerskip.engine.FusedEngine;
+import org.layerskip.zoo.LayerSkipModels;
 
 import ai.djl.ndarray.types.DataType;
 
@@ -90,6 +91,7 @@ public final class ModelOptions {
         }
         // LibTorch prints a C++ deprecation warning on first use; hide it unless --verbose.
         boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
-        return LoadedModel.open(ModelLocator.resolve(model), dtype.dataType(), quiet);
+        return LoadedModel.open(
+                ModelLocator.resolve(model), dtype.dataType(), quiet, LayerSkipModels.entry(model));
     }
 }

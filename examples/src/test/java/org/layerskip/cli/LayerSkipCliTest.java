@@ -166,6 +166,40 @@ public class LayerSkipCliTest {
     }
 
     @Test
+    public void zooIdWhoseRecommendedExitLayerDoesNotFitUsesTheLibraryDefault() throws IOException {
+        // The same rule as Criteria loading (LayerSkipZooTest): the entry's E = 4 does not fit the
+        // 4-layer model found under its id, so E = L/4 = 1.
+        Path models = Files.createTempDirectory("cli-models");
+        Path dir = Files.createDirectories(models.resolve("layerskip-llama3.2-1B"));
+        try (Stream<Path> files = Files.list(fixture("tiny-f32"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().equals("golden.json")) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+        }
+        String old = System.getProperty("layerskip.models");
+        System.setProperty("layerskip.models", models.toString());
+        try {
+            Run r = cli("generate", "--model", "layerskip-llama3.2-1B", "--prompt-ids", "1,5,9",
+                    "--max-new-tokens", "4", "--json");
+            Assert.assertEquals(r.code(), 0, r.err());
+            Assert.assertEquals(r.json().get("exit_layer").getAsInt(), 1, r.out());
+            // a recorded E that fits is the default: the bundled model's layerskip.json says E = 5
+            Run recorded = cli("generate", "--model", "tiny-layerskip", "--prompt-ids", "1,5,9",
+                    "--max-new-tokens", "4", "--json");
+            Assert.assertEquals(recorded.code(), 0, recorded.err());
+            Assert.assertEquals(recorded.json().get("exit_layer").getAsInt(), 5, recorded.out());
+        } finally {
+            if (old == null) {
+                System.clearProperty("layerskip.models");
+            } else {
+                System.setProperty("layerskip.models", old);
+            }
+        }
+    }
+
+    @Test
     public void defaultModelIsTheBundledLayerSkipModel() {
         Run r = cli("generate", "--prompt", "def f(x):", "--max-new-tokens", "8", "--json");
         Assert.assertEquals(r.code(), 0, r.err());

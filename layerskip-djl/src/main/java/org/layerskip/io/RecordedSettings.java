@@ -46,7 +46,7 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
     }
 
     /**
-     * Reads the settings of a model folder.
+     * Reads the settings of a model folder, checked against the model's depth.
      *
      * @param modelDir the model folder
      * @param numLayers L, to check that 1 &lt;= E &lt; L
@@ -54,6 +54,30 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
      * @throws IllegalArgumentException naming the file when it is malformed or out of range
      */
     public static Optional<RecordedSettings> read(Path modelDir, int numLayers) {
+        Optional<RecordedSettings> r = read(modelDir);
+        if (r.isPresent() && !r.get().fits(numLayers)) {
+            throw new IllegalArgumentException(
+                    modelDir.resolve(FILE_NAME)
+                            + ": exit_layer must be in [1, "
+                            + (numLayers - 1)
+                            + "] and num_speculations >= 1, got "
+                            + r.get().exitLayer()
+                            + " and "
+                            + r.get().numSpeculations()
+                            + " (run 'layerskip sweep' again or delete the file)");
+        }
+        return r;
+    }
+
+    /**
+     * Reads the settings of a model folder without comparing them with a model ({@link
+     * SpeculationDefaults} decides what to do with settings that do not fit).
+     *
+     * @param modelDir the model folder
+     * @return the settings (E &gt;= 1, d &gt;= 1), or empty when the file does not exist
+     * @throws IllegalArgumentException naming the file when it is malformed
+     */
+    public static Optional<RecordedSettings> read(Path modelDir) {
         Path file = modelDir.resolve(FILE_NAME);
         if (!Files.isRegularFile(file)) {
             return Optional.empty();
@@ -64,12 +88,10 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
             int d = o.get("num_speculations").getAsInt();
             double s = o.has("speedup") ? o.get("speedup").getAsDouble() : Double.NaN;
             String on = o.has("measured_on") ? o.get("measured_on").getAsString() : "";
-            if (e < 1 || e >= numLayers || d < 1) {
+            if (e < 1 || d < 1) {
                 throw new IllegalArgumentException(
                         file
-                                + ": exit_layer must be in [1, "
-                                + (numLayers - 1)
-                                + "] and num_speculations >= 1, got "
+                                + ": exit_layer and num_speculations must be >= 1, got "
                                 + e
                                 + " and "
                                 + d
@@ -82,6 +104,17 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
                     file + ": unreadable (" + ex.getMessage() + "); delete it or run 'layerskip sweep'",
                     ex);
         }
+    }
+
+    /**
+     * Returns whether these settings can drive self-speculation on a model of {@code numLayers}
+     * layers: the draft needs at least one layer and the verification at least one more.
+     *
+     * @param numLayers L
+     * @return whether 1 &lt;= E &lt;= L − 1 and d &gt;= 1
+     */
+    public boolean fits(int numLayers) {
+        return exitLayer >= 1 && exitLayer < numLayers && numSpeculations >= 1;
     }
 
     /**
