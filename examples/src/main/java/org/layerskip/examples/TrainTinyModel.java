@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.cli.LayerSkipCli;
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
@@ -149,22 +148,20 @@ public final class TrainTinyModel {
                 files = files.subList(0, maxFiles);
             }
             LlamaConfig modelConfig =
-                    new LlamaConfig(
-                            tok.vocabSize(),
-                            hidden,
-                            inter,
-                            layers,
-                            heads,
-                            kvHeads,
-                            hidden / heads,
-                            1e-5,
-                            10000,
-                            RopeScaling.NONE,
-                            512,
-                            Boolean.parseBoolean(a.getOrDefault("tie-embeddings", "true")),
-                            (int) tok.bosTokenId().orElse(-1),
-                            tok.eosTokenIds().stream().map(Long::intValue).toList(),
-                            "float32");
+                    LlamaConfig.builder()
+                            .setVocabSize(tok.vocabSize())
+                            .setHiddenSize(hidden)
+                            .setIntermediateSize(inter)
+                            .setNumLayers(layers)
+                            .setNumHeads(heads)
+                            .optNumKvHeads(kvHeads)
+                            .optRmsNormEps(1e-5)
+                            .optMaxPositionEmbeddings(512)
+                            .optTieWordEmbeddings(
+                                    Boolean.parseBoolean(a.getOrDefault("tie-embeddings", "true")))
+                            .optBosTokenId((int) tok.bosTokenId().orElse(-1))
+                            .optEosTokenIds(tok.eosTokenIds().stream().map(Long::intValue).toList())
+                            .build();
             LayerSkipTrainingConfig.Builder b =
                     LayerSkipTrainingConfig.builder()
                             .optMaxDropRate(Double.parseDouble(a.getOrDefault("p-max", "0.2")))

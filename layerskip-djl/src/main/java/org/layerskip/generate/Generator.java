@@ -11,7 +11,6 @@ import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.ModelGuard;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**

@@ -8,16 +8,12 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import org.layerskip.config.ConfigException;
+import org.layerskip.config.HfConfigJson;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -59,10 +55,10 @@ import java.util.TreeSet;
 public final class HfLlama {
 
     /** The configuration file name. */
-    public static final String CONFIG_FILE = "config.json";
+    public static final String CONFIG_FILE = HfConfigJson.CONFIG_FILE;
 
     /** The generation configuration file name. */
-    public static final String GENERATION_CONFIG_FILE = "generation_config.json";
+    public static final String GENERATION_CONFIG_FILE = HfConfigJson.GENERATION_CONFIG_FILE;
 
     /**
      * Default limit on the bytes the parameters of a loaded model may take (64 GiB); raise it with
@@ -88,75 +84,14 @@ public final class HfLlama {
 
     /**
      * Reads {@code config.json}, with BOS/EOS ids overridden by {@code generation_config.json} when it
-     * names them (as Transformers does).
+     * names them (as Transformers does); see {@link HfConfigJson#readModelFolder(Path)}.
      *
      * @param dir the model folder
      * @return the configuration
      * @throws ConfigException if a file is missing or invalid
      */
     public static LlamaConfig readConfig(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new ConfigException(dir + ": not a model folder (directory not found)");
-        }
-        LlamaConfig c = LlamaConfig.fromJson(dir.resolve(CONFIG_FILE));
-        Path gen = dir.resolve(GENERATION_CONFIG_FILE);
-        if (!Files.isRegularFile(gen)) {
-            return c;
-        }
-        try {
-            if (Files.size(gen) > LlamaConfig.MAX_FILE_BYTES) {
-                throw new ConfigException(gen + ": too large for a generation config");
-            }
-            JsonElement e =
-                    JsonParser.parseString(Files.readString(gen, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new ConfigException(gen + ": not a JSON object");
-            }
-            JsonObject o = e.getAsJsonObject();
-            int bos = c.bosTokenId();
-            List<Integer> eos = c.eosTokenIds();
-            JsonElement b = o.get("bos_token_id");
-            if (b != null && !b.isJsonNull()) {
-                bos = tokenId(gen, "bos_token_id", b);
-            }
-            JsonElement x = o.get("eos_token_id");
-            if (x != null && !x.isJsonNull()) {
-                eos = new ArrayList<>();
-                if (x.isJsonArray()) {
-                    for (JsonElement y : x.getAsJsonArray()) {
-                        eos.add(tokenId(gen, "eos_token_id", y));
-                    }
-                } else {
-                    eos.add(tokenId(gen, "eos_token_id", x));
-                }
-            }
-            return c.withSpecialTokens(bos, eos);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ConfigException) {
-                String m = e.getMessage();
-                throw m != null && m.startsWith(gen.toString())
-                        ? (ConfigException) e
-                        : new ConfigException(gen + ": " + m, e);
-            }
-            throw new ConfigException(gen + ": invalid (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** A token id in int range, written as a JSON integer. */
-    private static int tokenId(Path file, String key, JsonElement e) {
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-            double d = e.getAsDouble();
-            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-                return (int) d;
-            }
-        }
-        String text = String.valueOf(e);
-        throw new ConfigException(
-                file
-                        + ": "
-                        + key
-                        + " must be an integer token id, got "
-                        + (text.length() > 80 ? text.substring(0, 80) + "..." : text));
+        return HfConfigJson.readModelFolder(dir);
     }
 
     /**
@@ -430,7 +365,7 @@ public final class HfLlama {
                     case BF16 -> "bfloat16";
                     default -> throw new IllegalArgumentException("cannot save weights as " + dtype);
                 };
-        LlamaConfig out = c.withTorchDtype(torchDtype);
+        LlamaConfig out = c.toBuilder().optTorchDtype(torchDtype).build();
         try (NDManager tmp = model.getEmbedding().getArray().getManager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
@@ -443,16 +378,7 @@ public final class HfLlama {
             }
             CheckpointWriter.writeShardedArrays(dir, tensors, dtype, maxShardBytes);
         }
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), out.toJson());
-        JsonObject gen = new JsonObject();
-        if (c.bosTokenId() >= 0) {
-            gen.addProperty("bos_token_id", c.bosTokenId());
-        }
-        if (!c.eosTokenIds().isEmpty()) {
-            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
-            c.eosTokenIds().forEach(a::add);
-            gen.add("eos_token_id", a);
-        }
-        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_FILE), gen.toString());
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), HfConfigJson.toJson(out));
+        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_FILE), HfConfigJson.toGenerationJson(c));
     }
 }

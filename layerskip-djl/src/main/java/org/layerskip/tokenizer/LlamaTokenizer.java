@@ -1,14 +1,18 @@
 package org.layerskip.tokenizer;
 
+import org.layerskip.config.ConfigException;
+import org.layerskip.config.HfConfigJson;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
  * A Llama-family tokenizer: a Hugging Face {@code tokenizer.json} run by the native {@code
  * tokenizers} library (DJL's {@code HuggingFaceTokenizer}), plus the BOS/EOS rules of {@code
- * tokenizer_config.json}.
+ * tokenizer_config.json}; in a model folder, the EOS ids are the model's ({@link #eosTokenIds()}).
  *
  * <p>Loaded only from local files, never from the hub. Truncation and padding are off: DJL would
  * otherwise silently cut every input to 512 tokens. The native post-processor is not used; the
@@ -104,6 +108,14 @@ public final class LlamaTokenizer implements AutoCloseable {
         Path dir = file.toAbsolutePath().getParent();
         TokenizerJson json = TokenizerJson.read(file);
         SpecialTokens specials = SpecialTokens.resolve(json, dir.resolve(SpecialTokens.CONFIG_FILE));
+        try {
+            Optional<List<Integer>> modelEos = HfConfigJson.eosTokenIds(dir);
+            if (modelEos.isPresent()) {
+                specials = specials.withEos(modelEos.get().stream().map(Integer::longValue).toList());
+            }
+        } catch (ConfigException e) {
+            throw new TokenizerException(e.getMessage(), e);
+        }
         List<TokenizerJson.Regex> unsafe =
                 json.regexes.stream().filter(r -> !SafeRegexes.isSafe(r.pattern())).toList();
         if (isolation == TokenizerIsolation.IN_PROCESS && !unsafe.isEmpty()) {
@@ -261,7 +273,12 @@ public final class LlamaTokenizer implements AutoCloseable {
     }
 
     /**
-     * Returns the end-of-sequence ids named by the configuration ({@code eos_token}).
+     * Returns the end-of-sequence ids. In a model folder (one with {@code config.json} or a {@code
+     * generation_config.json} that names them) these are the model's, the ids generation stops on
+     * ({@link HfConfigJson#eosTokenIds}: {@code generation_config.json}, else {@code config.json}),
+     * so that tokenizer and model agree: for Llama 3.2, {@code [128001, 128008, 128009]} where {@code
+     * tokenizer_config.json}'s {@code eos_token} names only 128001. In a folder with the tokenizer
+     * files only, the {@code eos_token} of {@code tokenizer_config.json}.
      *
      * @return the EOS ids, possibly empty; unmodifiable
      */

@@ -29,7 +29,7 @@ public class ArchitectureTest {
                     "cache", Set.of("config"),
                     "nn", Set.of("config", "cache"),
                     "io", Set.of("config", "nn"),
-                    "tokenizer", Set.of(),
+                    "tokenizer", Set.of("config"),
                     "engine", Set.of("config", "cache", "nn"),
                     "generate", Set.of("config", "cache", "nn", "engine"),
                     "train", Set.of("config", "cache", "nn", "io", "tokenizer"),

@@ -3,7 +3,6 @@ package org.layerskip.generate;
 import ai.djl.ndarray.NDManager;
 
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
 import org.layerskip.engine.TokenSampler;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.TinyModels;
@@ -33,9 +32,18 @@ public class SpeculativeSamplingTest {
     public void setUp() {
         manager = NDManager.newBaseManager();
         LlamaConfig c =
-                new LlamaConfig(
-                        V, 16, 32, 3, 2, 1, 8, 1e-5, 10000, RopeScaling.NONE, 64, false, 0,
-                        List.of(), "float32");
+                LlamaConfig.builder()
+                        .setVocabSize(V)
+                        .setHiddenSize(16)
+                        .setIntermediateSize(32)
+                        .setNumLayers(3)
+                        .setNumHeads(2)
+                        .optNumKvHeads(1)
+                        .optHeadDim(8)
+                        .optRmsNormEps(1e-5)
+                        .optMaxPositionEmbeddings(64)
+                        .optBosTokenId(0)
+                        .build();
         LlamaModel model = TinyModels.random(manager, c, 5);
         generator = new Generator(model);
     }

@@ -3,7 +3,6 @@ package org.layerskip.train;
 import static org.layerskip.train.TrainingCheckpointsTest.temporaries;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.SafetensorsDtype;
