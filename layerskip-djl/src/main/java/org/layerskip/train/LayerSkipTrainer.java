@@ -613,7 +613,7 @@ public final class LayerSkipTrainer {
                     stateFile + ": step " + savedStep + " is not the checkpoint's step "
                             + manifest.step() + " in [0, " + saved.steps() + "]");
         }
-        if (!sameRun(saved, config)) {
+        if (!saved.sameRun(config)) {
             throw new IOException(
                     dir + ": checkpoint was written with another configuration:\n" + saved.toJson());
         }
@@ -644,17 +644,5 @@ public final class LayerSkipTrainer {
             }
         }
         return m.replaceAll("\\s+", " ");
-    }
-
-    /** Whether two configurations describe the same run (checkpoint cadence may differ). */
-    private static boolean sameRun(LayerSkipTrainingConfig a, LayerSkipTrainingConfig b) {
-        LayerSkipTrainingConfig x =
-                new LayerSkipTrainingConfig(
-                        a.maxDropRate(), a.layerScale(), a.timeCurriculum(), a.eScale(),
-                        a.curriculum(), a.dilation(), a.learningRate(), a.finalLearningRate(),
-                        a.warmupSteps(), a.steps(), a.batchSize(), a.seqLen(), a.accumulation(),
-                        a.seed(), a.weightDecay(), a.beta1(), a.beta2(), a.epsilon(), a.clipNorm(),
-                        b.checkpointEvery(), b.keepCheckpoints());
-        return x.equals(b);
     }
 }
