@@ -363,11 +363,13 @@ public final class GenerationOptions {
                         "max-new-tokens must be >= 1, got " + maxNewTokens);
             }
             if (exitLayer < 0) {
-                throw new IllegalArgumentException("exit-layer must be >= 1, got " + exitLayer);
+                throw new IllegalArgumentException(
+                        "exit-layer must be >= 1 (or 0 for the model's default), got " + exitLayer);
             }
             if (numSpeculations < 0) {
                 throw new IllegalArgumentException(
-                        "num-speculations must be >= 1, got " + numSpeculations);
+                        "num-speculations must be >= 1 (or 0 for the model's default), got "
+                                + numSpeculations);
             }
             if (!(confidenceThreshold >= 0 && confidenceThreshold < 1)) {
                 throw new IllegalArgumentException(

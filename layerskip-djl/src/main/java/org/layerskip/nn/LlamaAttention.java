@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -106,7 +107,8 @@ public final class LlamaAttention extends AbstractBlock {
         NDArray wQkv = ps.getValue(qkv, x.getDevice(), training);
         NDArray wO = ps.getValue(o, x.getDevice(), training);
 
-        NDArray proj = linear(x, wQkv).reshape(B, T, H + 2L * K, headDim); // (b, T, H+2K, Dh)
+        NDArray proj = // (b, T, H+2K, Dh)
+                Linear.linear(x, wQkv).singletonOrThrow().reshape(B, T, H + 2L * K, headDim);
         NDList qkAndV = proj.split(new long[] {H + K}, 2);
         NDArray qk = Rope.apply(qkAndV.get(0), in.cos(), in.sin(), in.rotateHalf());
         NDList qAndK = qk.split(new long[] {H}, 2);
@@ -139,7 +141,7 @@ public final class LlamaAttention extends AbstractBlock {
         } else {
             out = attend(q, k.swapAxes(1, 2), v.swapAxes(1, 2), in.bias());
         }
-        return linear(out, wO); // (b, T, D)
+        return Linear.linear(out, wO).singletonOrThrow(); // (b, T, D)
     }
 
     /**
@@ -178,17 +180,6 @@ public final class LlamaAttention extends AbstractBlock {
         return out.reshape(B, K, G, T, headDim)
                 .transpose(0, 3, 1, 2, 4)
                 .reshape(B, T, (long) H * headDim); // (B, T, H*Dh)
-    }
-
-    /**
-     * {@code x @ w^T} with a Hugging Face {@code (out, in)} weight, in one native call.
-     *
-     * @param x {@code (..., in)}
-     * @param w {@code (out, in)}
-     * @return {@code (..., out)}
-     */
-    static NDArray linear(NDArray x, NDArray w) {
-        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
     }
 
     /** {@inheritDoc} */

@@ -9,6 +9,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -425,7 +426,7 @@ public final class LlamaModel extends AbstractBlock {
                     "hidden states must be " + dataType() + ", got " + h.getDataType());
         }
         NDArray w = ps.getValue(getLmHead(), h.getDevice(), false);
-        return LlamaAttention.linear(norm.forward(ps, h, false), w);
+        return Linear.linear(norm.forward(ps, h, false), w).singletonOrThrow();
     }
 
     /**
@@ -483,7 +484,7 @@ public final class LlamaModel extends AbstractBlock {
                     contexts.computeIfAbsent(kind, k -> trainingContext(ids.getManager(), t, k));
             h = layers.get(l).forward(ps, h, ctx, training);
             if (exits[next] == l + 1) {
-                out.add(LlamaAttention.linear(norm.forward(ps, h, training), headW));
+                out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
                 next++;
             }
         }

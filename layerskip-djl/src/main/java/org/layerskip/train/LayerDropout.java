@@ -42,15 +42,6 @@ public final class LayerDropout {
     }
 
     /**
-     * Returns the rate schedule.
-     *
-     * @return the schedule
-     */
-    public LayerDropoutSchedule getSchedule() {
-        return schedule;
-    }
-
-    /**
      * Draws which rows skip layer {@code layer} at global step {@code step}, micro-batch {@code
      * microBatch} (a pure function of its arguments and the seed).
      *

@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -70,6 +71,20 @@ public class ArchitectureTest {
             }
         }
         Assert.assertTrue(violations.isEmpty(), String.join("\n", violations));
+    }
+
+    @Test
+    public void readmeShowsThisTable() throws IOException {
+        String readme = Files.readString(Paths.get("../README.md"));
+        for (Map.Entry<String, Set<String>> e : ALLOWED.entrySet()) {
+            String imports =
+                    e.getValue().isEmpty()
+                            ? "nothing"
+                            : e.getValue().stream().sorted().map(p -> "`" + p + "`")
+                                    .collect(Collectors.joining(", "));
+            String row = "| `" + e.getKey() + "` | " + imports + " |";
+            Assert.assertTrue(readme.contains(row), "README.md lacks the row " + row);
+        }
     }
 
     @Test

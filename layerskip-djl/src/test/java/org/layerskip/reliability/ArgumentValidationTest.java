@@ -77,8 +77,8 @@ public class ArgumentValidationTest {
         return new Object[][] {
             // GenerationOptions.Builder
             {"maxNewTokens 0", (Call) () -> opts().optMaxNewTokens(0).build(), "max-new-tokens"},
-            {"exit -1", (Call) () -> opts().optExitLayer(-1).build(), "exit-layer"},
-            {"d -1", (Call) () -> opts().optNumSpeculations(-1).build(), "num-speculations"},
+            {"exit -1", (Call) () -> opts().optExitLayer(-1).build(), "exit-layer must be >= 1 (or 0 for the model's default)"},
+            {"d -1", (Call) () -> opts().optNumSpeculations(-1).build(), "num-speculations must be >= 1 (or 0 for the model's default)"},
             {"temperature NaN", (Call) () -> opts().optTemperature(Double.NaN).build(), "temperature"},
             {"temperature -1", (Call) () -> opts().optTemperature(-1).build(), "temperature"},
             {"temperature inf", (Call) () -> opts().optTemperature(Double.POSITIVE_INFINITY).build(), "temperature"},

@@ -78,7 +78,9 @@ public class GenerationFaultsTest {
         };
         List<Row> data = new ArrayList<>();
         for (Object[] r : rows) {
-            data.add(org.apache.spark.sql.RowFactory.create(r[0], r[1], ScalaMaps.of((Map<String, String>) r[2])));
+            @SuppressWarnings("unchecked") // the table's third column holds Map<String, String> or null
+            Map<String, String> options = (Map<String, String>) r[2];
+            data.add(org.apache.spark.sql.RowFactory.create(r[0], r[1], ScalaMaps.of(options)));
         }
         Dataset<Row> df = spark.createDataFrame(
                 org.apache.spark.api.java.JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(data, 2),
