@@ -86,11 +86,6 @@ public class CliReliabilityTest {
         return dir;
     }
 
-    private static void assertOneErrorLine(Run r, int code, String fragment) {
-        LayerSkipCliTest.assertOneErrorLine(r, code);
-        Assert.assertTrue(r.err().contains(fragment), r.err());
-    }
-
     @DataProvider
     public Object[][] hostileArguments() {
         String f = fixture("tiny-f32").toString();
@@ -132,7 +127,7 @@ public class CliReliabilityTest {
 
     @Test(dataProvider = "hostileArguments", timeOut = 120_000)
     public void hostileArgumentIsOneErrorLine(int code, String fragment, String[] args) {
-        assertOneErrorLine(cli(args), code, fragment);
+        LayerSkipCliTest.assertOneErrorLine(cli(args), code, fragment);
     }
 
     @Test
@@ -147,7 +142,7 @@ public class CliReliabilityTest {
         // before: the run generated, then failed decoding ids the tokenizer does not have
         Run r = cli("generate", "--model", tokenizerMismatch.toString(), "--prompt-ids", "1,2",
                 "--max-new-tokens", "8", "--ignore-eos", "--json");
-        assertOneErrorLine(r, 1, tokenizerMismatch.resolve("tokenizer.json")
+        LayerSkipCliTest.assertOneErrorLine(r, 1, tokenizerMismatch.resolve("tokenizer.json")
                 + ": the tokenizer has 48 token ids but the model's vocab_size is 256 (config.json):"
                 + " the model could generate ids the tokenizer cannot decode");
     }
@@ -157,7 +152,7 @@ public class CliReliabilityTest {
         // before: "fatal runtime error: failed to initiate panic", SIGABRT of the whole JVM
         Run r = cli("generate", "--model", hostileTokenizer.toString(), "--prompt",
                 "a".repeat(40) + "b", "--max-new-tokens", "2", "--json");
-        assertOneErrorLine(r, 1, hostileTokenizer.resolve("tokenizer.json")
+        LayerSkipCliTest.assertOneErrorLine(r, 1, hostileTokenizer.resolve("tokenizer.json")
                 + ": the native tokenizer crashed while encoding a text of 41 characters");
         Assert.assertTrue(r.err().contains("retry-limit-in-match over"), r.err());
         Assert.assertTrue(r.err().contains("'(a+)+$' (normalizer.pattern)"), r.err());

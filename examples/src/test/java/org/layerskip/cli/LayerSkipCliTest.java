@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -156,13 +157,14 @@ public class LayerSkipCliTest {
         assertOneErrorLine(cli(args), code);
     }
 
-    /** Asserts the CLI failed with {@code code}, nothing on stdout and one {@code error:} line. */
-    static void assertOneErrorLine(Run r, int code) {
+    /**
+     * Asserts the CLI failed with {@code code}, nothing on stdout and one {@code error:} line that
+     * contains every part.
+     */
+    static void assertOneErrorLine(Run r, int code, String... parts) {
         Assert.assertEquals(r.code(), code, r.err());
         Assert.assertEquals(r.out(), "");
-        List<String> lines = r.err().lines().collect(Collectors.toList());
-        Assert.assertEquals(lines.size(), 1, r.err());
-        Assert.assertTrue(lines.get(0).startsWith("error: "), lines.get(0));
+        Assertions.assertOneErrorLine(r.err(), parts);
     }
 
     @Test

@@ -1,11 +1,11 @@
 package org.layerskip.io;
 
-import static org.layerskip.io.TestFiles.assertMessage;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.config.ConfigException;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
@@ -63,13 +63,13 @@ public class LoadFailuresTest {
                     Assert.expectThrows(
                             CheckpointException.class,
                             () -> f.load(LAST, manager, DataType.FLOAT32));
-            assertMessage(
+            Assertions.assertOneLineMessage(
                     e, file.toString(), "'" + LAST + "'", "unexpected end of file", "truncated");
             // a tensor that is still complete is read, but the shrunken file is noticed
             String first = f.tensors().keySet().iterator().next();
             Assert.assertNotEquals(first, last.name());
             e = Assert.expectThrows(CheckpointException.class, () -> f.readFloats(first));
-            assertMessage(e, file.toString(), "changed size", "'" + first + "'");
+            Assertions.assertOneLineMessage(e, file.toString(), "changed size", "'" + first + "'");
         }
     }
 
@@ -84,7 +84,7 @@ public class LoadFailuresTest {
                     Assert.expectThrows(
                             CheckpointException.class,
                             () -> f.load(LAST, manager, DataType.FLOAT16));
-            assertMessage(e, file.toString(), "was modified", "'" + LAST + "'");
+            Assertions.assertOneLineMessage(e, file.toString(), "was modified", "'" + LAST + "'");
         }
     }
 
@@ -102,7 +102,7 @@ public class LoadFailuresTest {
                     StandardCopyOption.ATOMIC_MOVE);
             CheckpointException e =
                     Assert.expectThrows(CheckpointException.class, () -> f.rawBytes(LAST));
-            assertMessage(e, file.toString(), "replaced", "'" + LAST + "'");
+            Assertions.assertOneLineMessage(e, file.toString(), "replaced", "'" + LAST + "'");
         }
     }
 
@@ -128,7 +128,7 @@ public class LoadFailuresTest {
                 Assert.expectThrows(
                         CheckpointException.class,
                         () -> HfLlama.load(dir, manager, DataType.FLOAT32));
-        assertMessage(
+        Assertions.assertOneLineMessage(
                 e,
                 dir.resolve(Checkpoint.SINGLE_FILE).toString(),
                 "mlp.gate_proj.weight",
@@ -153,7 +153,7 @@ public class LoadFailuresTest {
                                         DataType.FLOAT32,
                                         Long.MAX_VALUE,
                                         Optional.of(little)));
-        assertMessage(
+        Assertions.assertOneLineMessage(
                 e,
                 dir.toString(),
                 "need " + weights + " bytes",
@@ -174,7 +174,7 @@ public class LoadFailuresTest {
                                         DataType.FLOAT32,
                                         Long.MAX_VALUE,
                                         Optional.of(enough)));
-        assertMessage(c, "neither");
+        Assertions.assertOneLineMessage(c, "neither");
         // float16 needs half
         AvailableMemory half = new AvailableMemory(weights / 2, "test");
         c =
@@ -187,6 +187,6 @@ public class LoadFailuresTest {
                                         DataType.FLOAT16,
                                         Long.MAX_VALUE,
                                         Optional.of(half)));
-        assertMessage(c, "neither");
+        Assertions.assertOneLineMessage(c, "neither");
     }
 }

@@ -1,6 +1,5 @@
 package org.layerskip.io;
 
-import static org.layerskip.io.TestFiles.assertMessage;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
@@ -9,6 +8,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.Initializer;
 
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -63,7 +63,7 @@ public class ParallelFillTest {
                 IllegalArgumentException e =
                         Assert.expectThrows(
                                 IllegalArgumentException.class, ParallelFill::defaultThreads);
-                assertMessage(e, ParallelFill.THREADS_PROPERTY, "'" + bad + "'");
+                Assertions.assertOneLineMessage(e, ParallelFill.THREADS_PROPERTY, "'" + bad + "'");
             }
         } finally {
             if (old == null) {
@@ -97,7 +97,7 @@ public class ParallelFillTest {
                                                     HfWeightMap.entries(model),
                                                     manager,
                                                     threads));
-                    assertMessage(e, shard.toString(), "tensor '");
+                    Assertions.assertOneLineMessage(e, shard.toString(), "tensor '");
                 }
             } finally {
                 HfLlamaTest.delete(dir);

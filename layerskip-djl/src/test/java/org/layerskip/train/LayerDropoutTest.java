@@ -9,6 +9,7 @@ import ai.djl.training.ParameterStore;
 
 import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -31,13 +32,13 @@ public class LayerDropoutTest {
             for (int r = 0; r < drop.length; r++) {
                 NDArray expected = drop[r] ? h.get(r) : full.get(r);
                 // kept rows: the same layer on a smaller batch (allow float reassociation)
-                TrainFixtures.assertClose(out.get(r), expected, drop[r] ? 0.0 : 1e-5);
+                Assertions.assertClose(out.get(r), expected, drop[r] ? 0.0 : 1e-5);
             }
             // all dropped: identity; none dropped: the layer itself
             boolean[] all = new boolean[5];
             Arrays.fill(all, true);
             Assert.assertSame(LayerDropout.apply(ps, model.getLayer(1), h, ctx, all, false), h);
-            TrainFixtures.assertClose(
+            Assertions.assertClose(
                     LayerDropout.apply(ps, model.getLayer(1), h, ctx, new boolean[5], false),
                     full,
                     0.0);
@@ -58,8 +59,8 @@ public class LayerDropoutTest {
             SkipForward.Compute c = new SkipForward.Compute();
             NDList a = SkipForward.run(model, ps, ids, zero, 3, 0, last, false, c);
             NDList b = SkipForward.run(model, ps, ids, null, 3, 0, last, false, null);
-            TrainFixtures.assertClose(a.head(), b.head(), 0.0);
-            TrainFixtures.assertClose(
+            Assertions.assertClose(a.head(), b.head(), 0.0);
+            Assertions.assertClose(
                     model.head(ps, a.head()),
                     model.forwardExits(ps, ids, new int[] {4}, false).head(),
                     1e-5);
