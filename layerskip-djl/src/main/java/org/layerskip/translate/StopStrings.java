@@ -96,6 +96,15 @@ public final class StopStrings {
     }
 
     /**
+     * Returns the stop strings.
+     *
+     * @return an unmodifiable list
+     */
+    public List<String> stops() {
+        return stops;
+    }
+
+    /**
      * Returns whether a stop string appeared.
      *
      * @return true after the first match
