@@ -61,7 +61,19 @@ final class CompletionHandler {
         this.metrics = metrics;
     }
 
+    /** Requests inside {@link #handle} (the server waits for them before it stops). */
+    final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+
     void handle(Context ctx, boolean chat) throws IOException {
+        active.incrementAndGet();
+        try {
+            run(ctx, chat);
+        } finally {
+            active.decrementAndGet();
+        }
+    }
+
+    private void run(Context ctx, boolean chat) throws IOException {
         CompletionRequest q = RequestParser.parse(readBody(ctx), chat);
         long[] ids = promptIds(q);
         GenerationOptions options = options(q, ids.length);

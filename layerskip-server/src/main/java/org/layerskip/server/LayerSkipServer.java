@@ -44,6 +44,7 @@ public final class LayerSkipServer implements AutoCloseable {
     private final BatchScheduler scheduler;
     private final ServerMetrics metrics = new ServerMetrics();
     private final Javalin app;
+    private final CompletionHandler completions;
     private final long created = System.currentTimeMillis() / 1000;
     private volatile boolean stopping;
     private boolean stopped;
@@ -60,6 +61,7 @@ public final class LayerSkipServer implements AutoCloseable {
                         .build();
         this.scheduler = new BatchScheduler(batcher);
         CompletionHandler completions = new CompletionHandler(model, batcher, config, metrics);
+        this.completions = completions;
         this.app =
                 Javalin.create(
                         cfg -> {
@@ -156,8 +158,8 @@ public final class LayerSkipServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             drained = false;
         }
-        // let handlers write the last events of cancelled or finished streams
-        long until = System.currentTimeMillis() + 2000;
+        // let handlers write the last events of finished (or cancelled) streams
+        long until = System.currentTimeMillis() + 5000;
         while (System.currentTimeMillis() < until && activeHandlers() > 0) {
             try {
                 Thread.sleep(10);
@@ -173,8 +175,7 @@ public final class LayerSkipServer implements AutoCloseable {
     }
 
     private int activeHandlers() {
-        BatcherStats s = stats();
-        return s.running() + s.waiting();
+        return completions.active.get();
     }
 
     /** Same as {@link #shutdown()}. */
