@@ -27,7 +27,8 @@ import java.nio.charset.StandardCharsets;
         versionProvider = LayerSkipCli.Version.class,
         description = "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
         subcommands = {
-            GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class
+            GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class,
+            ServeCommand.class
         })
 public final class LayerSkipCli implements Runnable {
 
@@ -109,7 +110,7 @@ public final class LayerSkipCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "missing subcommand: use generate, bench, sweep or eval-layers (see --help)");
+                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers or serve (see --help)");
     }
 
     private static DecodingStrategy parseStrategy(String s) {

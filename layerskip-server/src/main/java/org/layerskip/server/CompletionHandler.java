@@ -106,8 +106,17 @@ final class CompletionHandler {
             GenerationResult r = await(seq);
             String out = text.text() + text.finish();
             metrics.ok.incrementAndGet();
-            ctx.contentType("application/json");
-            ctx.result(GSON.toJson(Responses.completion(chat, id, created, model.id(), out, r, queueNanos(r, submitted))));
+            byte[] json =
+                    GSON.toJson(Responses.completion(chat, id, created, model.id(), out, r, queueNanos(r, submitted)))
+                            .getBytes(StandardCharsets.UTF_8);
+            // written and completed here, not after the handler returns: a stopping server waits
+            // for handlers, so nothing may still be unsent when they return
+            ctx.status(200);
+            ctx.res().setContentType("application/json");
+            ctx.res().setContentLength(json.length);
+            try (OutputStream os = ctx.res().getOutputStream()) {
+                os.write(json);
+            }
         }
     }
 
@@ -176,7 +185,7 @@ final class CompletionHandler {
                 send(out, Responses.usageChunk(chat, id, created, name, r, queueNanos(r, submitted)));
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-            out.flush();
+            out.close(); // completes the chunked response now
             metrics.ok.incrementAndGet();
         } catch (IOException | RuntimeException e) {
             // the client went away (or the connection broke): free its row now
@@ -197,7 +206,7 @@ final class CompletionHandler {
     private static void sendError(OutputStream out, String message, String code) throws IOException {
         send(out, ApiException.errorJson(message, "server_error", null, code));
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
-        out.flush();
+        out.close();
     }
 
     private GenerationResult await(BatchedSequence seq) {
