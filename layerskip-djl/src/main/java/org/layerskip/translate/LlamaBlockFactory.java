@@ -41,11 +41,12 @@ public final class LlamaBlockFactory implements BlockFactory {
         DataType dtype = parseDtype(ArgumentsUtil.stringValue(arguments, "dtype", "float32"));
         LlamaModel llama = HfLlama.load(modelPath, model.getNDManager(), dtype);
         model.setDataType(dtype);
-        // The tokenizer detects stop strings inside the block; released with the model.
+        // The tokenizer detects stop strings inside the block (only while a generation holds the
+        // model's lease), so it is released with the weights: after running generations end.
         LlamaTokenizer tokenizer = null;
         if (Files.isRegularFile(modelPath.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
             tokenizer = LlamaTokenizer.load(modelPath);
-            model.getNDManager().attachInternal(UUID.randomUUID().toString(), tokenizer);
+            llama.getEmbedding().getArray().getManager().attachInternal(UUID.randomUUID().toString(), tokenizer);
         }
         // Settings measured by `layerskip sweep` for this model; explicit arguments still win.
         try {
