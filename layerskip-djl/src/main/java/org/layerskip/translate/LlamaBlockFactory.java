@@ -6,14 +6,19 @@ import ai.djl.nn.Block;
 import ai.djl.nn.BlockFactory;
 import ai.djl.translate.ArgumentsUtil;
 
+import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.RecordedSettings;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.tokenizer.LlamaTokenizer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
 
 /**
  * Builds the block of a DJL {@link Model} from a Hugging Face Llama folder ({@code config.json} +
@@ -36,11 +41,24 @@ public final class LlamaBlockFactory implements BlockFactory {
         DataType dtype = parseDtype(ArgumentsUtil.stringValue(arguments, "dtype", "float32"));
         LlamaModel llama = HfLlama.load(modelPath, model.getNDManager(), dtype);
         model.setDataType(dtype);
+        // The tokenizer detects stop strings inside the block (only while a generation holds the
+        // model's lease), so it is released with the weights: after running generations end.
+        LlamaTokenizer tokenizer = null;
+        if (Files.isRegularFile(modelPath.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
+            tokenizer = LlamaTokenizer.load(modelPath);
+            llama.getEmbedding().getArray().getManager().attachInternal(UUID.randomUUID().toString(), tokenizer);
+        }
         // Settings measured by `layerskip sweep` for this model; explicit arguments still win.
         try {
-            return RecordedSettings.read(modelPath, llama.numLayers())
-                    .map(r -> new GenerationBlock(llama, r.exitLayer(), r.numSpeculations()))
-                    .orElseGet(() -> new GenerationBlock(llama));
+            Generator defaults = new Generator(llama);
+            int e = defaults.getDefaultExitLayer();
+            int d = defaults.getDefaultNumSpeculations();
+            Optional<RecordedSettings> recorded = RecordedSettings.read(modelPath, llama.numLayers());
+            if (recorded.isPresent()) {
+                e = recorded.get().exitLayer();
+                d = recorded.get().numSpeculations();
+            }
+            return new GenerationBlock(llama, e, d, tokenizer);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }
