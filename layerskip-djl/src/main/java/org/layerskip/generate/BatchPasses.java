@@ -133,8 +133,9 @@ final class BatchPasses {
             int[] zero = {0};
             for (int i = 0; i < b; i++) {
                 BatchedSequence s = group.get(i);
-                draftU[i] = pad(s.picker.uniforms(zero, s.lookAhead)[0], maxBudget);
+                // the order SelfSpeculativeDecoder.round draws them in: accept, draft, residual
                 acceptU[i] = s.picker.uniforms(zero, s.lookAhead)[0];
+                draftU[i] = pad(s.picker.uniforms(zero, s.lookAhead)[0], maxBudget);
                 residualU[i] = pad(s.picker.uniforms(zero, s.lookAhead + 1)[0], maxBudget + 1);
             }
         }
