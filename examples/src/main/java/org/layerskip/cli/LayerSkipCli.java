@@ -29,7 +29,8 @@ import java.io.PrintWriter;
         description = "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
         subcommands = {
             GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class,
-            BatchCommand.class
+            BatchCommand.class,
+            ServeCommand.class
         })
 public final class LayerSkipCli implements Runnable {
 
@@ -118,7 +119,7 @@ public final class LayerSkipCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers or batch (see --help)");
+                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers, batch or serve (see --help)");
     }
 
     private static DecodingStrategy parseStrategy(String s) {

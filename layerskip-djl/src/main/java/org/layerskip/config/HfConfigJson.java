@@ -16,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalDouble;
 import java.util.OptionalInt;
 
 /**
@@ -123,7 +124,29 @@ public final class HfConfigJson {
                     get(o, "eos_token_id") == null
                             ? Optional.empty()
                             : Optional.of(intList(o, "eos_token_id"));
-            return Optional.of(new GenerationConfig(bos, eos));
+            boolean doSample = optBoolean(o, "do_sample", false);
+            OptionalDouble temperature = optionalNumber(o, "temperature");
+            OptionalDouble topP = optionalNumber(o, "top_p");
+            OptionalDouble k = optionalNumber(o, "top_k");
+            if (temperature.isPresent()
+                    && (!(temperature.getAsDouble() >= 0)
+                            || Double.isInfinite(temperature.getAsDouble()))) {
+                throw new ConfigException(
+                        "temperature must be a finite number >= 0, got "
+                                + temperature.getAsDouble());
+            }
+            if (topP.isPresent() && !(topP.getAsDouble() > 0 && topP.getAsDouble() <= 1)) {
+                throw new ConfigException("top_p must be in (0, 1], got " + topP.getAsDouble());
+            }
+            OptionalInt topK = OptionalInt.empty();
+            if (k.isPresent()) {
+                double v = k.getAsDouble();
+                if (v < 0 || v != Math.rint(v) || v > Integer.MAX_VALUE) {
+                    throw new ConfigException("top_k must be an integer >= 0, got " + v);
+                }
+                topK = OptionalInt.of((int) v);
+            }
+            return Optional.of(new GenerationConfig(bos, eos, doSample, temperature, topK, topP));
         } catch (ConfigException e) {
             throw new ConfigException(file + ": " + e.getMessage(), e);
         }
@@ -483,6 +506,10 @@ public final class HfConfigJson {
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
             throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e), ex);
         }
+    }
+
+    private static OptionalDouble optionalNumber(JsonObject o, String key) {
+        return get(o, key) == null ? OptionalDouble.empty() : OptionalDouble.of(optDouble(o, key, 0));
     }
 
     private static boolean optBoolean(JsonObject o, String key, boolean def) {

@@ -17,6 +17,8 @@ import org.layerskip.cache.DecoderState;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaDecoderLayer;
 import org.layerskip.nn.LlamaModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -62,6 +64,7 @@ public final class FusedEngine implements DecodeEngine {
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
     private static final String PACKED_MARK = "# @packed";
     private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
+    private static final Logger LOG = LoggerFactory.getLogger(FusedEngine.class);
 
     private final LlamaConfig config;
     private final DataType dataType;
@@ -71,11 +74,10 @@ public final class FusedEngine implements DecodeEngine {
     private final long[] kinds;
     private final long extraBytes;
 
-    private FusedEngine(LlamaModel model, PtNDManager manager, String source) {
+    private FusedEngine(LlamaModel model, PtNDManager manager, String source, boolean prepack) {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
-        boolean prepack = Boolean.getBoolean(PREPACK_PROPERTY) && dataType == DataType.FLOAT32;
         this.kinds = kinds(model, Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)), prepack);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
@@ -217,7 +219,17 @@ public final class FusedEngine implements DecodeEngine {
         if (why != null) {
             throw new UnsupportedOperationException("the fused engine cannot run this model: " + why);
         }
-        return new FusedEngine(model, (PtNDManager) model.getEmbedding().getArray().getManager(), source);
+        PtNDManager manager = (PtNDManager) model.getEmbedding().getArray().getManager();
+        boolean prepack = Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
+        if (prepack) {
+            try {
+                return new FusedEngine(model, manager, source, true);
+            } catch (UnsupportedOperationException e) {
+                // a LibTorch build without oneDNN's packed linear: the plain program still runs
+                LOG.warn("prepacking the weights for oneDNN failed, running without it: {}", e.getMessage());
+            }
+        }
+        return new FusedEngine(model, manager, source, false);
     }
 
     /**

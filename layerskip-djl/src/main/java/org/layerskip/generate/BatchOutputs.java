@@ -5,7 +5,7 @@ import java.util.List;
 
 /**
  * The tokens a batch has produced so far, per row, and when each row finished: at an EOS id
- * (emitted) or at the token budget. Every strategy emits through {@link #emit}, so stopping works the
+ * (emitted), when the listener asks to stop, or at the token budget. Every strategy emits through {@link #emit}, so stopping works the
  * same everywhere.
  */
 final class BatchOutputs {
@@ -35,6 +35,8 @@ final class BatchOutputs {
         listener.onToken(row, token, kind);
         if (eos.contains(token)) {
             reasons[row] = FinishReason.EOS;
+        } else if (listener.stopRequested(row)) {
+            reasons[row] = FinishReason.STOP;
         } else if (produced[row] == maxNew) {
             reasons[row] = FinishReason.LENGTH;
         }

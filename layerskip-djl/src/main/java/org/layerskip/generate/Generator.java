@@ -226,7 +226,8 @@ public final class Generator {
         return results;
     }
 
-    private int resolveExit(GenerationOptions options) {
+    /** E for a request: L, or the option's / default exit layer, validated. */
+    int resolveExit(GenerationOptions options) {
         int l = config.numLayers();
         switch (options.strategy()) {
             case AUTOREGRESSIVE:
@@ -257,7 +258,8 @@ public final class Generator {
         }
     }
 
-    private void validatePrompt(long[] prompt, int maxNew) {
+    /** Checks a prompt's ids and that prompt + new tokens fit the model's context. */
+    void validatePrompt(long[] prompt, int maxNew) {
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty (give at least one token id)");
         }
@@ -287,7 +289,8 @@ public final class Generator {
         }
     }
 
-    private List<Long> modelEos() {
+    /** The model's EOS ids. */
+    List<Long> modelEos() {
         List<Long> eos = new ArrayList<>();
         for (int id : config.eosTokenIds()) {
             eos.add((long) id);

@@ -252,8 +252,12 @@ public final class ResumableAdamW {
                 }
                 Slot s = new Slot();
                 NDManager owner = p.getArray().getManager();
-                s.m = list.get(i).toType(DataType.FLOAT32, true);
-                s.v = list.get(i + 1).toType(DataType.FLOAT32, true);
+                // duplicate(), not toType(FLOAT32, true): DJL's PyTorch toType does not copy a
+                // tensor that already has the type, so the moments would alias the decoded
+                // arrays' direct buffers, which the GC frees after tmp closes (use-after-free:
+                // non-finite losses or heap corruption after a resume, depending on GC timing)
+                s.m = list.get(i).toType(DataType.FLOAT32, false).duplicate();
+                s.v = list.get(i + 1).toType(DataType.FLOAT32, false).duplicate();
                 s.m.attach(owner);
                 s.v.attach(owner);
                 s.count = list.get(i + 2).getLong(0);

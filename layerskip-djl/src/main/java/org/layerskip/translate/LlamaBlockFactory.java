@@ -10,11 +10,14 @@ import org.layerskip.io.HfLlama;
 import org.layerskip.io.RecordedSettings;
 import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.tokenizer.LlamaTokenizer;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
 
 /**
  * Builds the block of a DJL {@link Model} from a Hugging Face Llama folder ({@code config.json} +
@@ -50,6 +53,16 @@ public final class LlamaBlockFactory implements BlockFactory {
         DataType dtype = parseDtype(ArgumentsUtil.stringValue(arguments, "dtype", "float32"));
         LlamaModel llama = HfLlama.load(modelPath, model.getNDManager(), dtype);
         model.setDataType(dtype);
+        // The tokenizer detects stop strings inside the block (only while a generation holds the
+        // model's lease), so it is released with the weights: after running generations end.
+        LlamaTokenizer tokenizer = null;
+        if (Files.isRegularFile(modelPath.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
+            tokenizer = LlamaTokenizer.load(modelPath);
+            llama.getEmbedding()
+                    .getArray()
+                    .getManager()
+                    .attachInternal(UUID.randomUUID().toString(), tokenizer);
+        }
         try {
             SpeculationDefaults d =
                     SpeculationDefaults.resolve(
@@ -59,7 +72,7 @@ public final class LlamaBlockFactory implements BlockFactory {
                             ArgumentsUtil.intValue(arguments, RECOMMENDED_NUM_SPECULATIONS, 0),
                             ArgumentsUtil.stringValue(
                                     arguments, RECOMMENDATION_SOURCE, "the Criteria arguments"));
-            return new GenerationBlock(llama, d.exitLayer(), d.numSpeculations());
+            return new GenerationBlock(llama, d.exitLayer(), d.numSpeculations(), tokenizer);
         } catch (IllegalArgumentException e) {
             throw new IOException(e.getMessage(), e);
         }

@@ -123,7 +123,7 @@ public final class LayerSkipModelLoader implements ModelLoader {
             throw new ModelNotFoundException(
                     entry.artifactId()
                             + " supports String -> String and GenerationRequest ->"
-                            + " GenerationResponse, not "
+                            + " GenerationResponse or GenerationStream, not "
                             + criteria.getInputClass().getName()
                             + " -> "
                             + criteria.getOutputClass().getName());
