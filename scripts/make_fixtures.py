@@ -7,6 +7,7 @@ no safetensors package: the safetensors format is written by hand). Run with Deb
 
     /usr/bin/python3 scripts/make_fixtures.py [--out DIR]            # tiny fixtures + golden.json
     /usr/bin/python3 scripts/make_fixtures.py --shape m15 [--out DIR] # one random F32 benchmark model
+    /usr/bin/python3 scripts/make_fixtures.py --shape llama3.2-1b      # Llama-3.2-1B-shaped BF16 model
 
 See scripts/README.md for the layout and the golden.json format.
 """
@@ -699,17 +700,134 @@ def build_bench(shape, out_dir):
         shape, nparams, path, os.path.getsize(path), time.time() - t0))
 
 
+# ----------------------------------------------------------------------------------------
+# Scale checkpoint: exactly the shape and layout of facebook/layerskip-llama3.2-1B
+# ----------------------------------------------------------------------------------------
+
+# Llama-3.2-1B's config.json values (tied head, llama3 RoPE scaling, BF16); random weights.
+LLAMA32_1B = dict(
+    vocab=128256, hidden=2048, layers=16, heads=32, kv_heads=8, head_dim=64, inter=8192,
+    tied=True, rope_theta=500000.0,
+    rope_scaling={
+        "factor": 32.0,
+        "high_freq_factor": 4.0,
+        "low_freq_factor": 1.0,
+        "original_max_position_embeddings": 8192,
+        "rope_type": "llama3",
+    },
+    max_pos=131072, bos=128000, eos=128001, rms_eps=1e-5, seed=1236,
+)
+LLAMA32_1B_GENERATION_EOS = [128001, 128008, 128009]
+SCALE_SHAPES = {"llama3.2-1b": LLAMA32_1B}
+LLAMA3_TOKENIZER = os.path.join(REPO_ROOT, ".cache", "tokenizers", "llama3")
+
+
+def scale_std(name, spec, residual_scale=1.0):
+    """Standard deviation of a random weight (None: RMSNorm weight around 1).
+
+    Projections get 1/sqrt(fan_in) so each branch output has unit scale; the two residual
+    writers (o_proj, down_proj) get another 1/sqrt(2L) so the residual stream stays O(1) after
+    L layers; the (tied) embedding gets 0.02 like HF's initializer_range, which keeps logits
+    O(1). Activations stay finite in float16.
+    """
+    if name.endswith("norm.weight"):
+        return None
+    if name == "model.embed_tokens.weight":
+        return 0.02
+    fan_in = spec["inter"] if name.endswith("down_proj.weight") else (
+        spec["heads"] * spec["head_dim"] if name.endswith("o_proj.weight") else spec["hidden"])
+    std = 1.0 / math.sqrt(fan_in)
+    if name.endswith("o_proj.weight") or name.endswith("down_proj.weight"):
+        std /= math.sqrt(2 * spec["layers"])
+        std *= residual_scale
+    return std
+
+
+def bf16_bytes(a):
+    """float32 numpy array -> little-endian BF16 bytes, rounded to nearest even (via torch)."""
+    t = torch.from_numpy(np.ascontiguousarray(a, dtype=np.float32)).to(torch.bfloat16)
+    return t.view(torch.int16).numpy().astype("<i2", copy=False).tobytes(order="C")
+
+
+def build_scale(shape, out_dir, residual_scale=1.0):
+    """Writes a random BF16 checkpoint in two shards with an index, streamed tensor by tensor,
+    plus the real Llama 3 tokenizer. Not part of CI (2.5 GB). With residual_scale << 1 the layers
+    barely move the residual stream, so every exit layer predicts what the last one does: drafts
+    are always accepted, a clean test of the engine's cost structure (the work per pass is the
+    same as with any weights)."""
+    spec = SCALE_SHAPES[shape]
+    tok_files = ["tokenizer.json", "tokenizer_config.json"]
+    for fn in tok_files:
+        if not os.path.isfile(os.path.join(LLAMA3_TOKENIZER, fn)):
+            sys.exit("make_fixtures: %s missing; run scripts/fetch-tokenizers.sh first"
+                     % os.path.join(LLAMA3_TOKENIZER, fn))
+    t0 = time.time()
+    os.makedirs(out_dir, exist_ok=True)
+    for f in os.listdir(out_dir):
+        if f.endswith(".safetensors") or f.endswith(".json"):
+            os.remove(os.path.join(out_dir, f))
+    cfg = config_json(spec, "bfloat16")
+    write_json(os.path.join(out_dir, "config.json"), cfg)
+    gen = generation_config_json(spec)
+    gen["eos_token_id"] = LLAMA32_1B_GENERATION_EOS
+    write_json(os.path.join(out_dir, "generation_config.json"), gen)
+    for fn in tok_files:
+        with open(os.path.join(LLAMA3_TOKENIZER, fn), "rb") as src, \
+                open(os.path.join(out_dir, fn), "wb") as dst:
+            dst.write(src.read())
+    names = tensor_names_shapes(spec)
+    # split after the middle layer, like the tiny sharded fixture: embed + first half | rest + norm
+    cut = next(i for i, (n, _) in enumerate(names)
+               if n.startswith("model.layers.%d." % (spec["layers"] // 2)))
+    parts = [names[:cut], names[cut:]]
+    rng = np.random.Generator(np.random.PCG64(spec["seed"]))
+    weight_map, total, files = {}, 0, []
+    for si, part in enumerate(parts):
+        fn = "model-%05d-of-%05d.safetensors" % (si + 1, len(parts))
+        entries = [(n, "BF16", s, 2 * int(np.prod(s))) for n, s in part]
+        header = _st_header(entries)
+        path = os.path.join(out_dir, fn)
+        with open(path, "wb") as f:
+            f.write(header)
+            for n, s in part:
+                std = scale_std(n, spec, residual_scale)
+                if std is None:
+                    a = 1.0 + STD_NORM_NOISE * rng.standard_normal(s, dtype=np.float32)
+                else:
+                    a = rng.standard_normal(s, dtype=np.float32)
+                    a *= np.float32(std)
+                f.write(bf16_bytes(a))
+                weight_map[n] = fn
+        data = sum(e[3] for e in entries)
+        assert os.path.getsize(path) == len(header) + data, path
+        total += data
+        files.append(fn)
+    write_json(os.path.join(out_dir, "model.safetensors.index.json"),
+               {"metadata": {"total_size": total}, "weight_map": weight_map})
+    nparams = sum(int(np.prod(s)) for _, s in names)
+    print("== %s: %d params, %d bytes of BF16 weights in %s (%s) in %.1fs" % (
+        shape, nparams, total, out_dir, ", ".join(files), time.time() - t0))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--out", default=None,
                     help="output dir (tiny fixtures: default .cache/fixtures; with --shape: the "
                          "checkpoint folder itself, default .cache/fixtures/<shape>)")
-    ap.add_argument("--shape", choices=sorted(BENCH_SPECS), default=None,
-                    help="write one random F32 benchmark checkpoint instead of the tiny fixtures")
+    ap.add_argument("--agreeing-exits", action="store_true",
+                    help="scale shapes: residual writers scaled by 1e-3 so every exit layer agrees "
+                         "(self-speculation accepts every draft; written to <shape>-agree)")
+    ap.add_argument("--shape", choices=sorted(BENCH_SPECS) + sorted(SCALE_SHAPES), default=None,
+                    help="write one random benchmark checkpoint instead of the tiny fixtures "
+                         "(m15, m42: F32; llama3.2-1b: BF16, 2 shards, Llama 3 tokenizer)")
     args = ap.parse_args()
     torch.set_num_threads(max(1, min(8, os.cpu_count() or 1)))
     t0 = time.time()
-    if args.shape:
+    if args.shape in SCALE_SHAPES:
+        name = args.shape + ("-agree" if args.agreeing_exits else "")
+        build_scale(args.shape, os.path.abspath(args.out or os.path.join(DEFAULT_OUT, name)),
+                    1e-3 if args.agreeing_exits else 1.0)
+    elif args.shape:
         build_bench(args.shape, os.path.abspath(args.out or os.path.join(DEFAULT_OUT, args.shape)))
     else:
         out = os.path.abspath(args.out or DEFAULT_OUT)

@@ -13,9 +13,16 @@ Conventions:
   would otherwise end the snippet at the previous, already complete, line).
 * The script is fed to jshell on stdin (a script given as a file argument runs without any
   feedback, which hides "cannot be invoked until ..." errors). Its preamble switches to a
-  prompt-less feedback mode derived from `concise` that shows no values, only diagnostics, and
-  defines `display(Object)` like IJava's: a `java.awt.image.RenderedImage` becomes an image/png
-  output, anything else is printed.
+  prompt-less feedback mode derived from `concise` that shows no values, only diagnostics and one
+  `@@SNIP` line per snippet (its kind, and for an expression its type), and defines
+  `display(Object)` like IJava's and JJava's: a `java.awt.image.RenderedImage` becomes an
+  image/png output, anything else is printed; like theirs it returns a String (the kernels' display
+  id).
+* A Java kernel shows the value of a cell's last snippet when it is an expression (JShell's
+  `expr;` is an expression too). So a cell whose last snippet has a value fails the run as a stray
+  result (`System.out.printf(...)` ends as `java.io.PrintStream@...`, `display(x)` as a display
+  id), except a last line without a semicolon, the cell's deliberate value: it is shown as a
+  kernel shows it (an image as image/png, anything else as text).
 * Each code cell is emitted between two marker statements. jshell keeps going after a failed
   snippet, and wrapping a cell in try/catch would turn its declarations into locals invisible to
   later cells; so failures are detected from jshell's own diagnostics ("|  Exception ...",
@@ -38,6 +45,7 @@ DONE = "@@NOTEBOOK-DONE"
 PNG = "@@PNG "
 PNG_DATA = "@@PNG-DATA "
 ERROR = re.compile(r"^(\|  )?(Exception |Error:|Caused by:|attempted to |.*cannot be (invoked|instantiated|referenced) until)")
+SNIP = "@@SNIP "
 CONTINUATION = (".", "&&", "||", "+", "?", ":")
 NOISE = re.compile(r"^\|  (created|modified|replaced|update|Warning:)|^\|  $")
 
@@ -45,8 +53,12 @@ NOISE = re.compile(r"^\|  (created|modified|replaced|update|Warning:)|^\|  $")
 # IJava's display() for images (the kernel provides it in Jupyter).
 PREAMBLE = r"""/set mode nb concise -quiet
 /set prompt nb "" ""
-/set format nb display "" expression,varvalue,varinit,assignment
+/set format nb display "@@SNIP value {type}\n" expression,varvalue
+/set format nb display "@@SNIP other\n" import,statement,vardecl,varinit,assignment,method,class,interface,enum,annotation,record
 /set feedback nb
+void nbShowValue(Object o) {
+    display(o);
+}
 String display(Object o) {
     if (!(o instanceof java.awt.image.RenderedImage)) {
         System.out.println(o);
@@ -85,6 +97,12 @@ def extract(nb):
                 body[-1] = body[-1] + " " + s
             else:
                 body.append(line)
+        # a last line without a semicolon is the cell's value: show it as a kernel would
+        last = len(body) - 1
+        while last >= 0 and (not body[last].strip() or body[last].strip().startswith("//")):
+            last -= 1
+        if last >= 0 and not body[last].rstrip().endswith((";", "{", "}")):
+            body[last] = "nbShowValue(%s);" % body[last].strip()
         out.append('System.out.println("%s%d");' % (BEGIN, i))
         out.extend(body)
         out.append('System.out.println("%s%d");' % (END, i))
@@ -108,16 +126,27 @@ def run(nb_path, classpath, jshell="jshell", remote_opts=(), write=True):
     cells = code_cells(nb)
     outputs = {i: [] for i in range(len(cells))}
     current, ended, failed, done = None, set(), None, False
+    last_snippet, skip_snip, stray = None, False, []
     for raw in proc.stdout:
         line = raw.rstrip("\n")
         if current is None and BEGIN in line:
             line = line[line.index(BEGIN):]  # after the preamble's last "jshell> " prompts
+        if SNIP in line and not line.startswith(SNIP):
+            continue  # the preamble's own snippet lines, after its "jshell> " prompts
+        if line.startswith(SNIP):
+            if current is not None and not skip_snip:
+                last_snippet = line[len(SNIP):]
+            skip_snip = False
+            continue
         sys.stdout.write(raw if not line.startswith(PNG_DATA) else PNG_DATA + "...\n")
         if line.startswith(BEGIN):
             current = int(line[len(BEGIN):])
+            last_snippet, skip_snip = None, True  # the marker's own snippet line follows
             continue
         if line.startswith(END):
             ended.add(int(line[len(END):]))
+            if last_snippet is not None and last_snippet.startswith("value "):
+                stray.append((current, last_snippet[len("value "):]))
             current = None
             continue
         if line == DONE:
@@ -159,6 +188,13 @@ def run(nb_path, classpath, jshell="jshell", remote_opts=(), write=True):
         with open(nb_path, "w") as f:
             json.dump(nb, f, indent=1, ensure_ascii=False)
             f.write("\n")
+    for cell, type_name in stray:
+        print("%s: code cell %d ends with an expression of type %s: a Java kernel would show its"
+              " value as a stray result; end the cell with a statement (println, not printf;"
+              " an image as the last line without a semicolon, not display(...))"
+              % (nb_path, cell, type_name), file=sys.stderr)
+        if failed is None:
+            failed = cell
     if failed is not None or proc.returncode != 0:
         print("%s: FAILED in code cell %s (jshell exit %d)" % (nb_path, failed, proc.returncode),
               file=sys.stderr)

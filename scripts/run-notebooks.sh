@@ -21,15 +21,15 @@ if [[ "${1:-}" == "--check" ]]; then
   shift
 fi
 
-mvn -o -q -B package -DskipTests -pl layerskip-djl,model-zoo,examples
+mvn -o -q -B package -DskipTests -pl layerskip-djl,model-zoo,layerskip-server,examples
 # Reactor modules first (their target/ folders), then third-party jars; drop any org/layerskip jars
 # that came from ~/.m2, which other checkouts may have overwritten.
-cp="$root/layerskip-djl/target/classes:$root/model-zoo/target/classes:$root/examples/target/classes"
+cp="$root/layerskip-djl/target/classes:$root/model-zoo/target/classes:$root/layerskip-server/target/classes:$root/examples/target/classes"
 cp="$cp:$(tr ':' '\n' < examples/target/classpath.txt | grep -v '/org/layerskip/' | paste -sd: -)"
 
 export OPT_OUT_TRACKING=true
-# Spinning OpenMP waits collapse throughput when another process holds a core (see README).
-export OMP_WAIT_POLICY="${OMP_WAIT_POLICY:-PASSIVE}"
+# No OMP_WAIT_POLICY here: the library sets it itself before LibTorch loads (runtime.ThreadDefaults),
+# as it must under a real Java kernel, so the notebooks run as they would there.
 
 if [[ $# -gt 0 ]]; then notebooks=("$@"); else notebooks=(examples/notebooks/*.ipynb); fi
 start=$SECONDS

@@ -3,7 +3,7 @@ package org.layerskip.bench;
 import ai.djl.ndarray.NDManager;
 
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
+import org.layerskip.config.LlamaPreset;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.train.LayerSkipTrainer;
 import org.layerskip.train.LayerSkipTrainingConfig;
@@ -86,10 +86,14 @@ public class TrainingStepBenchmark {
     @Setup(Level.Trial)
     public void setUp() throws IOException {
         int layers = 8;
+        // the bundled models' architecture, with a tied head
         LlamaConfig config =
-                new LlamaConfig(
-                        2048, 128, 384, layers, 4, 2, 32, 1e-5, 10000, RopeScaling.NONE, 512,
-                        true, 1, List.of(2), "float32");
+                LlamaPreset.TINY_LAYERSKIP.builder()
+                        .setNumLayers(layers)
+                        .optTieWordEmbeddings(true)
+                        .optBosTokenId(1)
+                        .optEosTokenIds(List.of(2))
+                        .build();
         LayerSkipTrainingConfig.Builder b =
                 LayerSkipTrainingConfig.builder()
                         .optMaxDropRate(0.2)

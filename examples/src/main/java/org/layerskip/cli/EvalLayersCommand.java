@@ -5,7 +5,11 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
 import org.apache.logging.log4j.LogManager;
+import org.layerskip.config.LlamaConfig;
 import org.layerskip.examples.LayerCurvePlot;
+import org.layerskip.io.HfLlama;
+import org.layerskip.spark.LayerSkipEvaluator;
+import org.layerskip.tokenizer.LlamaTokenizer;
 import org.layerskip.train.LayerEvaluator;
 import org.layerskip.train.LayerMetrics;
 import org.layerskip.train.TokenSequences;
@@ -83,6 +87,16 @@ final class EvalLayersCommand implements Callable<Integer> {
             description = "Write per-layer perplexity (log scale) and accuracy charts of all models.")
     Path plot;
 
+    @Option(names = "--spark-master", paramLabel = "MASTER",
+            description = "Evaluate as a Spark job: local[N], spark://host:7077, yarn, k8s://..."
+                    + " (windows are cut here, scored on the executors; same numbers as in-process).")
+    String sparkMaster;
+
+    @Option(names = "--partitions", paramLabel = "N",
+            description = "With --spark-master: spread the windows over N tasks (default: Spark's"
+                    + " default parallelism).")
+    Integer partitions;
+
     @Option(names = "--progress", negatable = true,
             description = "Show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
@@ -94,9 +108,16 @@ final class EvalLayersCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         SamplingChecks.require(spec, seqLen >= 1, "--seq-len must be >= 1, got " + seqLen);
         SamplingChecks.require(spec, batch >= 1, "--batch must be >= 1, got " + batch);
-        SamplingChecks.require(spec, threads == null || threads >= 1, "--threads must be >= 1, got " + threads);
+        String threadError = ThreadLimit.check(threads);
+        SamplingChecks.require(spec, threadError == null, threadError);
         for (String m : models) {
             SamplingChecks.require(spec, !m.isBlank(), "--model: empty model name");
+        }
+        SamplingChecks.require(spec, partitions == null || partitions >= 1, "--partitions must be >= 1, got " + partitions);
+        SamplingChecks.require(spec, partitions == null || sparkMaster != null, "--partitions needs --spark-master");
+        SamplingChecks.require(spec, sparkMaster == null || !sparkMaster.isBlank(), "--spark-master must not be empty");
+        if (sparkMaster != null) {
+            return callSpark();
         }
         if (threads != null) {
             System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
@@ -110,7 +131,11 @@ final class EvalLayersCommand implements Callable<Integer> {
         for (String m : models) {
             Path dir = ModelLocator.resolve(m);
             try (LoadedModel lm = LoadedModel.open(dir, dtype.dataType(), quiet)) {
-                TokenSequences windows = windows(lm, m, text, dataName);
+                if (lm.tokenizer == null) {
+                    throw new IllegalArgumentException(
+                            m + ": eval-layers needs tokenizer.json in " + lm.dir);
+                }
+                TokenSequences windows = windows(lm.tokenizer, lm.model.getConfig(), m, text, dataName);
                 LayerMetrics metrics;
                 try (Progress bar = Progress.open("eval " + m, windows.size(), showProgress)) {
                     int[] exits = new int[lm.numLayers()];
@@ -126,6 +151,54 @@ final class EvalLayersCommand implements Callable<Integer> {
                 results.add(new Evaluated(m, label(m, dir, results), dir, lm.numLayers(), windows.size(), metrics));
             }
         }
+        return report(results, dataName);
+    }
+
+    /**
+     * The same evaluation as a Spark job: the text is tokenized and cut into windows here, exactly
+     * as in-process, and the windows' per-exit sums are computed on the executors.
+     */
+    private int callSpark() throws Exception {
+        String text = readText();
+        String dataName = data == null ? "bundled " + BundledModels.HELDOUT_FILE : data.toString();
+        List<Evaluated> results = new ArrayList<>();
+        SparkRun run = SparkRun.start(sparkMaster, threads);
+        try {
+            for (String m : models) {
+                Path dir = ModelLocator.resolve(m);
+                LlamaConfig config = HfLlama.readConfig(dir);
+                List<long[]> windows;
+                try (LlamaTokenizer tokenizer = tokenizer(m, dir)) {
+                    TokenSequences packed = windows(tokenizer, config, m, text, dataName);
+                    windows = new ArrayList<>(packed.size());
+                    for (int i = 0; i < packed.size(); i++) {
+                        windows.add(packed.get(i));
+                    }
+                }
+                LayerSkipEvaluator evaluator =
+                        new LayerSkipEvaluator()
+                                .setModel(BatchCommand.modelArgument(m, SparkRun.isLocal(sparkMaster)))
+                                .setDtype(dtype.name().toLowerCase(Locale.ROOT))
+                                .setInputCol("tokens")
+                                .setBatchSize(batch);
+                int tasks = partitions != null ? partitions : run.defaultParallelism();
+                LayerMetrics metrics = run.evaluate(evaluator, windows, Math.min(tasks, windows.size()));
+                results.add(new Evaluated(m, label(m, dir, results), dir, config.numLayers(), windows.size(), metrics));
+            }
+        } finally {
+            run.stop();
+        }
+        return report(results, dataName);
+    }
+
+    private static LlamaTokenizer tokenizer(String model, Path dir) {
+        if (!Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
+            throw new IllegalArgumentException(model + ": eval-layers needs tokenizer.json in " + dir);
+        }
+        return LlamaTokenizer.load(dir);
+    }
+
+    private int report(List<Evaluated> results, String dataName) throws IOException {
         if (plot != null) {
             Map<String, LayerMetrics> curves = new LinkedHashMap<>();
             for (Evaluated e : results) {
@@ -160,25 +233,22 @@ final class EvalLayersCommand implements Callable<Integer> {
         return text;
     }
 
-    private TokenSequences windows(LoadedModel lm, String model, String text, String dataName) {
-        if (lm.tokenizer == null) {
-            throw new IllegalArgumentException(
-                    model + ": eval-layers needs tokenizer.json in " + lm.dir);
-        }
-        int context = lm.model.getConfig().maxPositionEmbeddings();
+    private TokenSequences windows(
+            LlamaTokenizer tokenizer, LlamaConfig config, String model, String text, String dataName) {
+        int context = config.maxPositionEmbeddings();
         if (seqLen > context) {
             throw new IllegalArgumentException(
                     "--seq-len " + seqLen + " exceeds the context length of " + model
                             + " (max_position_embeddings " + context + ")");
         }
-        long tokens = TokenSequences.tokenize(lm.tokenizer, List.of(text)).length;
+        long tokens = TokenSequences.tokenize(tokenizer, List.of(text)).length;
         if (tokens < seqLen + 1L) {
             throw new IllegalArgumentException(
                     dataName + " is " + tokens + " tokens for " + model + ", shorter than one window of"
                             + " --seq-len + 1 = " + (seqLen + 1) + " tokens; give more text or a"
                             + " smaller --seq-len");
         }
-        return TokenSequences.pack(lm.tokenizer, List.of(text), seqLen + 1, 0);
+        return TokenSequences.pack(tokenizer, List.of(text), seqLen + 1, 0);
     }
 
     /** The model as given for a zoo id, the folder name for a path; made unique for the legend. */

@@ -8,6 +8,12 @@ import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.SpeculationStats;
+import org.layerskip.generate.TokenListener;
+import org.layerskip.io.SamplingDefaults;
+import org.layerskip.tokenizer.ChatMessage;
+import org.layerskip.tokenizer.ChatTemplate;
+import org.layerskip.translate.StopStrings;
+import org.layerskip.translate.TextStreamListener;
 import org.layerskip.tasks.TaskSuite;
 
 import picocli.CommandLine.ArgGroup;
@@ -18,6 +24,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -32,6 +39,8 @@ final class GenerateCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
     @Mixin ModelOptions modelOptions;
+
+    @Mixin EngineOption engineOption;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     PromptInput prompt;
@@ -48,9 +57,8 @@ final class GenerateCommand implements Callable<Integer> {
         @Option(
                 names = "--prompt-ids",
                 paramLabel = "IDS",
-                split = ",",
                 description = "Prompt token ids, comma-separated, used as given (e.g. 1,2,3).")
-        long[] ids;
+        String ids;
     }
 
     @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
@@ -78,15 +86,29 @@ final class GenerateCommand implements Callable<Integer> {
             description = "Stop drafting when the draft's top probability falls below T (0 = off).")
     double confidenceThreshold;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
-            description = "Sampling temperature; 0 = greedy (default).")
-    double temperature;
+    @Option(names = "--temperature", paramLabel = "T",
+            description = "Sampling temperature; 0 = greedy (default: generation_config.json's, else 0).")
+    Double temperature;
 
-    @Option(names = "--top-k", paramLabel = "K", defaultValue = "0", description = "Top-k (0 = off).")
-    int topK;
+    @Option(names = "--top-k", paramLabel = "K",
+            description = "Top-k, 0 = off (default: generation_config.json's, else 0).")
+    Integer topK;
 
-    @Option(names = "--top-p", paramLabel = "P", defaultValue = "1", description = "Top-p in (0, 1] (1 = off).")
-    double topP;
+    @Option(names = "--top-p", paramLabel = "P",
+            description = "Top-p in (0, 1], 1 = off (default: generation_config.json's, else 1).")
+    Double topP;
+
+    @Option(names = "--chat",
+            description = "Treat --prompt as a user message and render it with the model's chat template.")
+    boolean chat;
+
+    @Option(names = "--system", paramLabel = "TEXT",
+            description = "A system message before the --prompt (implies --chat).")
+    String system;
+
+    @Option(names = "--stop", paramLabel = "TEXT",
+            description = "Stop at the first occurrence of TEXT in the output (not printed; repeatable, up to 4).")
+    List<String> stop = new ArrayList<>();
 
     @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
@@ -107,7 +129,8 @@ final class GenerateCommand implements Callable<Integer> {
         checkUsage();
         String taskName = task == null ? null : TaskSuite.resolve(task).name();
         try (LoadedModel lm = modelOptions.load()) {
-            long[] ids = prompt.text != null ? lm.encode(prompt.text) : prompt.ids;
+            long[] ids = prompt.text != null ? encodePrompt(lm) : TokenIdList.parse(prompt.ids);
+            SamplingDefaults defaults = SamplingDefaults.read(lm.dir);
             lm.checkExitLayer(exitLayer, strategy == DecodingStrategy.SELF_SPECULATIVE);
             GenerationOptions.Builder b =
                     GenerationOptions.builder()
@@ -116,10 +139,11 @@ final class GenerateCommand implements Callable<Integer> {
                             .optExitLayer(exitLayer == null ? 0 : exitLayer)
                             .optNumSpeculations(numSpeculations == null ? 0 : numSpeculations)
                             .optConfidenceThreshold(confidenceThreshold)
-                            .optTemperature(temperature)
-                            .optTopK(topK)
-                            .optTopP(topP)
-                            .optSeed(seed);
+                            .optTemperature(temperature != null ? temperature : defaults.temperature())
+                            .optTopK(topK != null ? topK : defaults.topK())
+                            .optTopP(topP != null ? topP : defaults.topP())
+                            .optSeed(seed)
+                            .optEngine(engineOption.kind());
             if (ignoreEos) {
                 b.optEosTokenIds(List.of());
             }
@@ -137,12 +161,28 @@ final class GenerateCommand implements Callable<Integer> {
             if (mark) {
                 err.println(TokenPrinter.legend(colour));
             }
-            GenerationResult r = lm.generator(taskName).generate(ids, options, printer);
+            TokenPrinter p = printer;
+            TextStreamListener text =
+                    lm.tokenizer == null
+                            ? null
+                            : new TextStreamListener(lm.tokenizer, stop, (t, id, kind) -> {
+                                if (p != null) {
+                                    p.printText(t, kind);
+                                }
+                            });
+            TokenListener listener = text != null ? text : printer;
+            GenerationResult r = lm.generator(taskName).generate(ids, options, listener);
+            if (text != null) {
+                String tail = text.finish();
+                if (printer != null) {
+                    printer.printText(tail, null);
+                }
+            }
             if (printer != null) {
                 printer.finish();
             }
             if (json) {
-                out.println(toJson(r, lm));
+                out.println(toJson(r, lm, text == null ? null : text.text()));
                 out.flush();
             } else {
                 err.println(summary(r));
@@ -151,29 +191,67 @@ final class GenerateCommand implements Callable<Integer> {
         }
     }
 
+    private long[] encodePrompt(LoadedModel lm) {
+        if (!chat && system == null) {
+            return lm.encode(prompt.text);
+        }
+        if (lm.tokenizer == null) {
+            throw new IllegalArgumentException("--chat needs the model's tokenizer.json in " + lm.dir);
+        }
+        ChatTemplate template =
+                ChatTemplate.read(lm.dir)
+                        .orElseThrow(() -> new IllegalArgumentException(
+                                lm.dir + " has no chat template (chat_template in tokenizer_config.json); drop --chat"));
+        List<ChatMessage> messages = new ArrayList<>();
+        if (system != null) {
+            messages.add(ChatMessage.system(system));
+        }
+        messages.add(ChatMessage.user(prompt.text));
+        return template.encode(lm.tokenizer, messages);
+    }
+
     private void checkUsage() {
         SamplingChecks.maxNewTokens(spec, maxNewTokens);
         SamplingChecks.numSpeculations(spec, numSpeculations);
-        SamplingChecks.require(spec, temperature >= 0 && !Double.isInfinite(temperature),
+        SamplingChecks.require(spec, temperature == null || (temperature >= 0 && !Double.isInfinite(temperature)),
                 "--temperature must be a finite number >= 0, got " + temperature);
-        SamplingChecks.require(spec, topP > 0 && topP <= 1, "--top-p must be in (0, 1], got " + topP);
-        SamplingChecks.require(spec, topK >= 0, "--top-k must be >= 0, got " + topK);
+        SamplingChecks.require(spec, topP == null || (topP > 0 && topP <= 1), "--top-p must be in (0, 1], got " + topP);
+        SamplingChecks.require(spec, topK == null || topK >= 0, "--top-k must be >= 0, got " + topK);
+        SamplingChecks.require(spec, (!chat && system == null) || prompt.text != null,
+                "--chat and --system need --prompt TEXT (not --prompt-ids)");
+        try {
+            new StopStrings(stop);
+        } catch (IllegalArgumentException e) {
+            SamplingChecks.require(spec, false, "--stop: " + e.getMessage());
+        }
         SamplingChecks.require(spec, confidenceThreshold >= 0 && confidenceThreshold < 1,
                 "--confidence-threshold must be in [0, 1), got " + confidenceThreshold);
         String m = modelOptions.check();
         SamplingChecks.require(spec, m == null, m);
         m = task == null ? null : TaskOption.usageError(task);
         SamplingChecks.require(spec, m == null, m);
+        if (prompt.ids != null) {
+            try {
+                TokenIdList.parse(prompt.ids);
+            } catch (NumberFormatException e) {
+                SamplingChecks.require(spec, false, "--prompt-ids: " + e.getMessage());
+            }
+        }
     }
 
     static String toJson(GenerationResult r, LoadedModel lm) {
+        return toJson(r, lm, null);
+    }
+
+    /** The JSON result; {@code text} is the output text when known (cut before a stop string). */
+    static String toJson(GenerationResult r, LoadedModel lm, String text) {
         JsonObject o = new JsonObject();
         JsonArray ids = new JsonArray();
         for (long id : r.tokenIds()) {
             ids.add(id);
         }
         o.add("token_ids", ids);
-        o.addProperty("text", lm.tokenizer == null ? null : lm.tokenizer.decode(r.tokenIds()));
+        o.addProperty("text", text != null ? text : lm.tokenizer == null ? null : lm.tokenizer.decode(r.tokenIds()));
         o.addProperty("strategy", r.strategy().cliName());
         o.addProperty("finish_reason", r.finishReason().jsonName());
         o.addProperty("num_generated", r.numGenerated());
@@ -181,13 +259,14 @@ final class GenerateCommand implements Callable<Integer> {
         o.addProperty("tokens_per_second", r.tokensPerSecond());
         o.addProperty("prompt_tokens", r.promptTokens());
         o.addProperty("exit_layer", r.exitLayer());
+        o.addProperty("engine", r.engine() == null ? null : r.engine().id());
         SpeculationStats s = r.speculation();
         if (r.strategy() == DecodingStrategy.SELF_SPECULATIVE && s != null) {
             o.addProperty("num_speculations", r.numSpeculations());
             o.addProperty("acceptance_rate", s.acceptanceRate());
             o.addProperty("mean_accepted_per_verification", s.meanAcceptedPerVerification());
-            o.addProperty("draft_ms", s.draftNanos() / 1e6);
-            o.addProperty("verify_ms", s.verifyNanos() / 1e6);
+            o.addProperty("tokens_per_verification", s.tokensPerVerification());
+            o.addProperty("round_ms", s.roundNanos() / 1e6);
         }
         return new GsonBuilder().serializeNulls().disableHtmlEscaping().create().toJson(o);
     }

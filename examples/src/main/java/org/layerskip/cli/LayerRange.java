@@ -24,19 +24,23 @@ final class LayerRange {
      */
     static List<Integer> parse(String spec, int numLayers) {
         TreeSet<Integer> out = new TreeSet<>();
-        for (String item : spec.split(",")) {
-            String[] p = item.trim().split(":");
+        for (String item : spec.split(",", -1)) {
+            if (item.isBlank()) {
+                throw new NumberFormatException("'" + spec + "' has an empty item");
+            }
+            String[] p = item.trim().split(":", -1);
             if (p.length == 1) {
-                out.add(value(p[0], numLayers));
+                out.add(layer(p[0], item, numLayers));
             } else if (p.length == 2 || p.length == 3) {
-                int a = value(p[0], numLayers);
-                int b = value(p[1], numLayers);
-                int step = p.length == 3 ? value(p[2], numLayers) : 1;
+                // bounds are checked before the range is expanded: 1:2147483647 must not loop
+                int a = layer(p[0], item, numLayers);
+                int b = layer(p[1], item, numLayers);
+                int step = p.length == 3 ? value(p[2], item, numLayers) : 1;
                 if (step < 1) {
                     throw new NumberFormatException("step must be >= 1 in '" + item.trim() + "'");
                 }
-                for (int e = a; e <= b; e += step) {
-                    out.add(e);
+                for (long e = a; e <= b; e += step) {
+                    out.add((int) e);
                 }
             } else {
                 throw new NumberFormatException("'" + item.trim() + "' is not N, A:B or A:B:STEP");
@@ -48,18 +52,40 @@ final class LayerRange {
         return new ArrayList<>(out);
     }
 
-    private static int value(String s, int numLayers) {
+    /** A layer number, which must lie in [1, numLayers]. */
+    private static int layer(String s, String item, int numLayers) {
+        int v = value(s, item, numLayers);
+        if (v < 1 || v > numLayers) {
+            throw new NumberFormatException(
+                    v + " in '" + item.trim() + "' is outside [1, " + numLayers + "] for this "
+                            + numLayers + "-layer model");
+        }
+        return v;
+    }
+
+    private static int value(String s, String item, int numLayers) {
         String t = s.trim().toUpperCase(Locale.ROOT);
+        if (t.isEmpty()) {
+            throw new NumberFormatException("'" + item.trim() + "' has an empty bound");
+        }
         if (t.startsWith("L")) {
             String rest = t.substring(1).trim();
             if (rest.isEmpty()) {
                 return numLayers;
             }
             if (rest.startsWith("-")) {
-                return numLayers - Integer.parseInt(rest.substring(1).trim());
+                return numLayers - number(rest.substring(1).trim());
             }
             throw new NumberFormatException("'" + s.trim() + "' is not L or L-N");
         }
-        return Integer.parseInt(t);
+        return number(t);
+    }
+
+    private static int number(String t) {
+        try {
+            return Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw new NumberFormatException("'" + t + "' is not a layer number");
+        }
     }
 }

@@ -9,9 +9,10 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 
 /**
  * The {@code layerskip} command: early-exit and self-speculative decoding from the command line,
@@ -28,7 +29,9 @@ import java.nio.charset.StandardCharsets;
         description = "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
         subcommands = {
             GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class,
-            TrainCommand.class
+            TrainCommand.class,
+            BatchCommand.class,
+            ServeCommand.class
         })
 public final class LayerSkipCli implements Runnable {
 
@@ -63,7 +66,8 @@ public final class LayerSkipCli implements Runnable {
      */
     public static void main(String[] args) {
         System.setProperty("java.awt.headless", "true");
-        PrintStream out = new PrintStream(System.out, true, StandardCharsets.UTF_8);
+        // straight to the file descriptor, so that a failed write (full disk, closed pipe) is seen
+        PrintStream out = ResultOutput.over(new FileOutputStream(FileDescriptor.out));
         System.exit(run(args, out, System.err));
     }
 
@@ -97,7 +101,13 @@ public final class LayerSkipCli implements Runnable {
                         fail(e, c.getErr(), top.verbose);
                         return EXIT_ERROR;
                     });
-            return cl.execute(args);
+            int code = cl.execute(args);
+            // PrintWriter and PrintStream swallow write errors: ask them
+            if (cl.getOut().checkError() && code == 0) {
+                errWriter.println("error: " + ResultOutput.describeFailure(out));
+                return EXIT_ERROR;
+            }
+            return code;
         } catch (Throwable t) {
             fail(t, errWriter, top.verbose);
             return EXIT_ERROR;
@@ -110,7 +120,7 @@ public final class LayerSkipCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers or train (see --help)");
+                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers, train, batch or serve (see --help)");
     }
 
     private static DecodingStrategy parseStrategy(String s) {

@@ -5,10 +5,10 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
-import org.layerskip.io.RecordedSettingsFile;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
+import org.layerskip.zoo.ZooEntry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -17,8 +17,8 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * A model folder loaded for generation: weights, optional tokenizer, the E/d recorded in {@code
- * layerskip.json} (defaults and per task). Close it.
+ * A model folder loaded for generation: weights, optional tokenizer, the default E/d ({@link
+ * SpeculationDefaults}, also per task). Close it.
  */
 final class LoadedModel implements AutoCloseable {
 
@@ -28,22 +28,39 @@ final class LoadedModel implements AutoCloseable {
     final NDManager manager;
     final LlamaModel model;
     final LlamaTokenizer tokenizer;
-    final Optional<RecordedSettingsFile> recorded;
+    final SpeculationDefaults defaults;
+    private final Optional<ZooEntry> zooEntry;
 
     private LoadedModel(
             Path dir,
             NDManager manager,
             LlamaModel model,
             LlamaTokenizer tokenizer,
-            Optional<RecordedSettingsFile> recorded) {
+            SpeculationDefaults defaults,
+            Optional<ZooEntry> zooEntry) {
         this.dir = dir;
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.recorded = recorded;
+        this.defaults = defaults;
+        this.zooEntry = zooEntry;
     }
 
+    /** Loads a model folder that no zoo entry names. */
     static LoadedModel open(Path dir, DataType dataType, boolean quiet) throws Exception {
+        return open(dir, dataType, quiet, Optional.empty());
+    }
+
+    /**
+     * Loads a model folder.
+     *
+     * @param dir the folder
+     * @param dataType the weights' type
+     * @param quiet whether to hide LibTorch's first-use warning
+     * @param zooEntry the zoo entry {@code --model} named, whose E and d are recommendations
+     */
+    static LoadedModel open(Path dir, DataType dataType, boolean quiet, Optional<ZooEntry> zooEntry)
+            throws Exception {
         HfLlama.readConfig(dir); // fails fast with a clear message before the engine starts
         NDManager manager = NDManager.newBaseManager();
         LlamaTokenizer tokenizer = null;
@@ -59,13 +76,24 @@ final class LoadedModel implements AutoCloseable {
                     model.numLayers(),
                     dataType,
                     (System.nanoTime() - t0) / 1_000_000);
-            Optional<RecordedSettingsFile> recorded = RecordedSettingsFile.read(dir, model.numLayers());
-            recorded.flatMap(RecordedSettingsFile::defaults)
-                    .ifPresent(r -> logger.info("using {} from {}", r, RecordedSettings.FILE_NAME));
+            SpeculationDefaults defaults =
+                    SpeculationDefaults.resolve(
+                            dir,
+                            model.numLayers(),
+                            zooEntry.map(ZooEntry::exitLayer).orElse(0),
+                            zooEntry.map(ZooEntry::numSpeculations).orElse(0),
+                            zooEntry.map(e -> "zoo entry " + e.artifactId()).orElse(null));
+            logger.info(
+                    "default E = {}, d = {} ({})",
+                    defaults.exitLayer(),
+                    defaults.numSpeculations(),
+                    defaults.source());
             if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
                 tokenizer = LlamaTokenizer.load(dir);
+                // before generating: a mismatch would otherwise fail only when decoding the output
+                tokenizer.checkModelVocabulary(model.getConfig().vocabSize());
             }
-            return new LoadedModel(dir, manager, model, tokenizer, recorded);
+            return new LoadedModel(dir, manager, model, tokenizer, defaults, zooEntry);
         } catch (Exception | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -80,40 +108,36 @@ final class LoadedModel implements AutoCloseable {
     }
 
     /**
-     * Returns a generator whose default E and d come from {@code layerskip.json} when the folder has
-     * one, and from the library otherwise.
+     * Returns a generator whose default E and d follow {@link SpeculationDefaults}: {@code
+     * layerskip.json}, then the zoo entry, then the library's.
      */
     Generator generator() {
-        return generator(recorded.flatMap(RecordedSettingsFile::defaults));
+        return new Generator(model, defaults.exitLayer(), defaults.numSpeculations());
     }
 
     /**
      * Returns a generator whose default E and d are those recorded for a task ({@code layerskip
-     * sweep --task}), else the file's defaults, else the library's.
+     * sweep --task}), else the defaults of {@link #generator()}.
      *
      * @param task the task name, or null for the defaults
      */
     Generator generator(String task) {
-        return generator(recordedFor(task));
+        SpeculationDefaults d = defaultsFor(task);
+        return new Generator(model, d.exitLayer(), d.numSpeculations());
     }
 
-    /** The settings recorded for a task (falling back to the file's defaults), if any. */
-    Optional<RecordedSettings> recordedFor(String task) {
-        if (recorded.isEmpty()) {
-            return Optional.empty();
+    /** The default E and d for a task (null: the model's defaults). */
+    SpeculationDefaults defaultsFor(String task) {
+        if (task == null) {
+            return defaults;
         }
-        RecordedSettingsFile f = recorded.get();
-        Optional<RecordedSettings> t = task == null ? Optional.empty() : f.task(task);
-        if (task != null && t.isEmpty()) {
-            logger.info("{} records no settings for task {}; using its defaults",
-                    RecordedSettings.FILE_NAME, task);
-        }
-        return t.isPresent() ? t : f.defaults();
-    }
-
-    private Generator generator(Optional<RecordedSettings> settings) {
-        return settings.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
-                .orElseGet(() -> new Generator(model));
+        return SpeculationDefaults.resolve(
+                dir,
+                model.numLayers(),
+                task,
+                zooEntry.map(ZooEntry::exitLayer).orElse(0),
+                zooEntry.map(ZooEntry::numSpeculations).orElse(0),
+                zooEntry.map(e -> "zoo entry " + e.artifactId()).orElse(null));
     }
 
     /** Encodes a text prompt, adding BOS as the tokenizer configuration says. */

@@ -1,5 +1,8 @@
 package org.layerskip.cli;
 
+import org.layerskip.engine.FusedEngine;
+import org.layerskip.zoo.LayerSkipModels;
+
 import ai.djl.ndarray.types.DataType;
 
 import org.apache.logging.log4j.LogManager;
@@ -49,8 +52,19 @@ public final class ModelOptions {
     @Option(
             names = "--threads",
             paramLabel = "N",
-            description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads; default: PyTorch's).")
+            description = "PyTorch intra-op threads, at most the number of processors"
+                    + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
+
+    @Option(
+            names = "--prepack",
+            description =
+                    "Fused engine: prepack the fp32 weight matrices for oneDNN, so multi-token passes"
+                            + " (verification, prefill) cost little more than one-token passes; the packed"
+                            + " copy costs the weights' size again in memory (-D"
+                            + FusedEngine.PREPACK_PROPERTY
+                            + "=true).")
+    boolean prepack;
 
     /**
      * Checks the values that need no model.
@@ -58,10 +72,7 @@ public final class ModelOptions {
      * @return an error message, or null
      */
     String check() {
-        if (threads != null && threads < 1) {
-            return "--threads must be >= 1, got " + threads;
-        }
-        return null;
+        return ThreadLimit.check(threads);
     }
 
     /**
@@ -71,12 +82,16 @@ public final class ModelOptions {
      * @throws Exception if a file cannot be read or is invalid
      */
     LoadedModel load() throws Exception {
+        if (prepack) {
+            System.setProperty(FusedEngine.PREPACK_PROPERTY, "true");
+        }
         if (threads != null) {
             // Read by the PyTorch engine when it starts; no effect once it has started.
             System.setProperty("ai.djl.pytorch.num_threads", threads.toString());
         }
         // LibTorch prints a C++ deprecation warning on first use; hide it unless --verbose.
         boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
-        return LoadedModel.open(ModelLocator.resolve(model), dtype.dataType(), quiet);
+        return LoadedModel.open(
+                ModelLocator.resolve(model), dtype.dataType(), quiet, LayerSkipModels.entry(model));
     }
 }

@@ -49,6 +49,8 @@ final class SweepCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin EngineOption engineOption;
+
     @Mixin Workload workload;
 
     @Option(names = "--exit-layers", paramLabel = "LIST", defaultValue = "1:L-1",
@@ -97,7 +99,9 @@ final class SweepCommand implements Callable<Integer> {
             List<long[]> prompts = workload.prompts(lm);
             Generator gen = lm.generator();
             GenerationOptions.Builder base =
-                    GenerationOptions.builder().optMaxNewTokens(workload.maxNewTokens());
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(workload.maxNewTokens())
+                            .optEngine(engineOption.kind());
             if (workload.ignoreEos) {
                 base.optEosTokenIds(List.of());
             }
@@ -186,7 +190,7 @@ final class SweepCommand implements Callable<Integer> {
     private Path record(LoadedModel lm, Cell best) throws IOException {
         RecordedSettings s =
                 RecordedSettings.today(best.exitLayer(), best.numSpeculations(), best.speedup());
-        RecordedSettingsFile file = lm.recorded.orElseGet(RecordedSettingsFile::empty);
+        RecordedSettingsFile file = RecordedSettingsFile.read(lm.dir).orElseGet(RecordedSettingsFile::empty);
         JsonObject extra = new JsonObject();
         extra.addProperty("acceptance_rate", Math.round(best.m().acceptanceRate() * 1000) / 1000.0);
         extra.addProperty("timing", workload.timing);

@@ -69,6 +69,17 @@ final class TokenPrinter implements TokenListener {
         write(fragment, mark && kind == TokenKind.ACCEPTED);
     }
 
+    /**
+     * Prints text that was already decoded elsewhere (with stop strings cut), instead of feeding
+     * tokens through {@link #onToken}.
+     *
+     * @param text the text
+     * @param kind the kind of the token that completed it, or null
+     */
+    void printText(String text, TokenKind kind) {
+        write(text, mark && (kind == null ? spanOpen : kind == TokenKind.ACCEPTED));
+    }
+
     /** Writes the text the decoder still holds, closes any open span and ends the line. */
     void finish() {
         if (decoder != null) {

@@ -114,9 +114,9 @@ final class Workload {
         if (promptIds != null) {
             for (String s : promptIds) {
                 try {
-                    parseIds(s);
+                    TokenIdList.parse(s);
                 } catch (NumberFormatException e) {
-                    return "--prompt-ids: '" + s + "' is not a comma-separated list of token ids";
+                    return "--prompt-ids: " + e.getMessage();
                 }
             }
         }
@@ -163,7 +163,7 @@ final class Workload {
         }
         if (promptIds != null) {
             for (String s : promptIds) {
-                out.add(parseIds(s));
+                out.add(TokenIdList.parse(s));
             }
         } else if (promptFile != null) {
             for (String line : Files.readAllLines(promptFile, StandardCharsets.UTF_8)) {
@@ -192,14 +192,5 @@ final class Workload {
             }
         }
         return out;
-    }
-
-    static long[] parseIds(String s) {
-        String[] parts = s.split(",");
-        long[] ids = new long[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            ids[i] = Long.parseLong(parts[i].trim());
-        }
-        return ids;
     }
 }

@@ -11,7 +11,6 @@ import org.knowm.xchart.XYChart;
 import org.knowm.xchart.XYChartBuilder;
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
@@ -101,11 +100,18 @@ public final class LocalAttentionScaling {
         }
         for (Map.Entry<String, LayerAttention> v : variants.entrySet()) {
             LlamaConfig c =
-                    new LlamaConfig(
-                                    32000, dim, dim * 8 / 3, layers, dim / 48, dim / 48, 48, 1e-5,
-                                    10000, RopeScaling.NONE, maxLen + prompt.length, false, 1,
-                                    List.of(), "float32")
-                            .withLayerAttention(List.of(v.getValue()));
+                    LlamaConfig.builder()
+                            .setVocabSize(32000)
+                            .setHiddenSize(dim)
+                            .setIntermediateSize(dim * 8 / 3)
+                            .setNumLayers(layers)
+                            .setNumHeads(dim / 48)
+                            .optHeadDim(48)
+                            .optRmsNormEps(1e-5)
+                            .optMaxPositionEmbeddings(maxLen + prompt.length)
+                            .optBosTokenId(1)
+                            .optLayerAttention(List.of(v.getValue()))
+                            .build();
             try (NDManager manager = NDManager.newBaseManager()) {
                 LlamaModel model = LlamaModel.builder().setConfig(c).build();
                 model.setInitializer(new NormalInitializer(0.02f), Parameter.Type.WEIGHT);

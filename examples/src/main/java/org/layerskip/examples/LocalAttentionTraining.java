@@ -4,9 +4,7 @@ import com.google.gson.Gson;
 
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
 import org.layerskip.tokenizer.LlamaTokenizer;
-import org.layerskip.train.LayerSkipTrainer;
 import org.layerskip.train.LayerSkipTrainingConfig;
 import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
 import org.layerskip.train.TimeCurriculum;
@@ -210,22 +208,19 @@ public final class LocalAttentionTraining {
     private static LlamaConfig modelConfig(ExampleArgs a, LlamaTokenizer tok, int seqLen) {
         int dim = a.getInt("dim", 128);
         int heads = a.getInt("heads", 4);
-        return new LlamaConfig(
-                tok.vocabSize(),
-                dim,
-                a.getInt("intermediate", 3 * dim),
-                a.getInt("layers", 4),
-                heads,
-                a.getInt("kv-heads", 2),
-                dim / heads,
-                1e-5,
-                10000,
-                RopeScaling.NONE,
-                seqLen,
-                true,
-                (int) tok.bosTokenId().orElse(-1),
-                tok.eosTokenIds().stream().map(Long::intValue).toList(),
-                "float32");
+        return LlamaConfig.builder()
+                .setVocabSize(tok.vocabSize())
+                .setHiddenSize(dim)
+                .setIntermediateSize(a.getInt("intermediate", 3 * dim))
+                .setNumLayers(a.getInt("layers", 4))
+                .setNumHeads(heads)
+                .optNumKvHeads(a.getInt("kv-heads", 2))
+                .optRmsNormEps(1e-5)
+                .optMaxPositionEmbeddings(seqLen)
+                .optTieWordEmbeddings(true)
+                .optBosTokenId((int) tok.bosTokenId().orElse(-1))
+                .optEosTokenIds(tok.eosTokenIds().stream().map(Long::intValue).toList())
+                .build();
     }
 
     private static LayerSkipTrainingConfig trainingConfig(

@@ -5,7 +5,6 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.cli.LayerSkipCli;
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
@@ -55,6 +54,9 @@ import java.util.Map;
  * initialisation (continual pretraining, the paper's main setting; {@link CheckpointShape}):
  * the architecture options then default to the checkpoint's, and one that differs from it is an
  * error naming the checkpoint and the field, before anything is written.
+ *
+ * <p>A damaged newest checkpoint (verified against its manifest) is an error naming the file;
+ * {@code --resume-fallback} resumes from the newest intact one instead, naming what it skipped.
  */
 public final class TrainTinyModel {
 
@@ -162,22 +164,19 @@ public final class TrainTinyModel {
                 files = files.subList(0, maxFiles);
             }
             LlamaConfig modelConfig =
-                    new LlamaConfig(
-                            tok.vocabSize(),
-                            hidden,
-                            inter,
-                            layers,
-                            heads,
-                            kvHeads,
-                            hidden / heads,
-                            1e-5,
-                            10000,
-                            RopeScaling.NONE,
-                            512,
-                            tied,
-                            (int) tok.bosTokenId().orElse(-1),
-                            tok.eosTokenIds().stream().map(Long::intValue).toList(),
-                            "float32");
+                    LlamaConfig.builder()
+                            .setVocabSize(tok.vocabSize())
+                            .setHiddenSize(hidden)
+                            .setIntermediateSize(inter)
+                            .setNumLayers(layers)
+                            .setNumHeads(heads)
+                            .optNumKvHeads(kvHeads)
+                            .optRmsNormEps(1e-5)
+                            .optMaxPositionEmbeddings(512)
+                            .optTieWordEmbeddings(tied)
+                            .optBosTokenId((int) tok.bosTokenId().orElse(-1))
+                            .optEosTokenIds(tok.eosTokenIds().stream().map(Long::intValue).toList())
+                            .build();
             if (initFrom != null) {
                 CheckpointShape.check(initFrom, init, modelConfig);
             }
@@ -242,8 +241,13 @@ public final class TrainTinyModel {
                                 : LayerSkipTrainer.loadForTraining(initFrom, manager);
                 LayerSkipTrainer trainer =
                         new LayerSkipTrainer(model, cfg, train, work.resolve("checkpoints"));
-                trainer.resume()
-                        .ifPresent(s -> System.err.println("resumed from step " + s));
+                trainer.resume(a.containsKey("resume-fallback"))
+                        .ifPresent(p -> {
+                            for (String skipped : p.skipped()) {
+                                System.err.println("warning: skipped damaged checkpoint: " + skipped);
+                            }
+                            System.err.println("resumed from step " + p.step());
+                        });
                 boolean progress = !a.containsKey("no-progress");
                 TrainingListener both =
                         new TrainingListener() {
@@ -309,7 +313,7 @@ public final class TrainTinyModel {
                 throw new IllegalArgumentException("expected --key, got " + args[i]);
             }
             String key = args[i].substring(2);
-            if (key.equals("no-progress")) {
+            if (key.equals("no-progress") || key.equals("resume-fallback")) {
                 m.put(key, "true");
             } else {
                 m.put(key, args[++i]);

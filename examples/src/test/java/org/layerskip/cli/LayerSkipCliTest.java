@@ -4,6 +4,7 @@ import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
@@ -93,7 +94,7 @@ public class LayerSkipCliTest {
         Assert.assertTrue(o.has("tokens_per_second"));
         boolean selfSpec = o.get("strategy").getAsString().equals("self-speculative");
         for (String k : List.of("num_speculations", "acceptance_rate",
-                "mean_accepted_per_verification", "draft_ms", "verify_ms")) {
+                "mean_accepted_per_verification", "tokens_per_verification", "round_ms")) {
             Assert.assertEquals(o.has(k), selfSpec, k);
         }
         if (Stream.of(extra).anyMatch("early-exit"::equals)) {
@@ -156,13 +157,48 @@ public class LayerSkipCliTest {
         assertOneErrorLine(cli(args), code);
     }
 
-    /** Asserts the CLI failed with {@code code}, nothing on stdout and one {@code error:} line. */
-    static void assertOneErrorLine(Run r, int code) {
+    /**
+     * Asserts the CLI failed with {@code code}, nothing on stdout and one {@code error:} line that
+     * contains every part.
+     */
+    static void assertOneErrorLine(Run r, int code, String... parts) {
         Assert.assertEquals(r.code(), code, r.err());
         Assert.assertEquals(r.out(), "");
-        List<String> lines = r.err().lines().collect(Collectors.toList());
-        Assert.assertEquals(lines.size(), 1, r.err());
-        Assert.assertTrue(lines.get(0).startsWith("error: "), lines.get(0));
+        Assertions.assertOneErrorLine(r.err(), parts);
+    }
+
+    @Test
+    public void zooIdWhoseRecommendedExitLayerDoesNotFitUsesTheLibraryDefault() throws IOException {
+        // The same rule as Criteria loading (LayerSkipZooTest): the entry's E = 4 does not fit the
+        // 4-layer model found under its id, so E = L/4 = 1.
+        Path models = Files.createTempDirectory("cli-models");
+        Path dir = Files.createDirectories(models.resolve("layerskip-llama3.2-1B"));
+        try (Stream<Path> files = Files.list(fixture("tiny-f32"))) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                if (!f.getFileName().toString().equals("golden.json")) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+        }
+        String old = System.getProperty("layerskip.models");
+        System.setProperty("layerskip.models", models.toString());
+        try {
+            Run r = cli("generate", "--model", "layerskip-llama3.2-1B", "--prompt-ids", "1,5,9",
+                    "--max-new-tokens", "4", "--json");
+            Assert.assertEquals(r.code(), 0, r.err());
+            Assert.assertEquals(r.json().get("exit_layer").getAsInt(), 1, r.out());
+            // a recorded E that fits is the default: the bundled model's layerskip.json says E = 5
+            Run recorded = cli("generate", "--model", "tiny-layerskip", "--prompt-ids", "1,5,9",
+                    "--max-new-tokens", "4", "--json");
+            Assert.assertEquals(recorded.code(), 0, recorded.err());
+            Assert.assertEquals(recorded.json().get("exit_layer").getAsInt(), 5, recorded.out());
+        } finally {
+            if (old == null) {
+                System.clearProperty("layerskip.models");
+            } else {
+                System.setProperty("layerskip.models", old);
+            }
+        }
     }
 
     @Test

@@ -92,4 +92,43 @@ public class TrainTinyModelErrorsTest {
                         .count();
         Assert.assertEquals(trained, 3); // no step ran twice
     }
+
+    @Test
+    public void damagedCheckpointIsAnErrorUnlessFallingBackIsAsked() throws IOException {
+        Path work = Files.createTempDirectory("layerskip-train-damaged");
+        Path out = work.resolve("model");
+        run(args(out, work), 0); // checkpoints at steps 2 and 3
+        Path optimizer = work.resolve("checkpoints/step-000000003/optimizer.bin");
+        Files.write(optimizer, new byte[0]); // before manifests: resumed with a reset optimizer
+        String[] errors = run(args(out, work), 1);
+        Assert.assertEquals(errors.length, 1);
+        Assert.assertTrue(errors[0].startsWith("error: cannot resume from "
+                + work.resolve("checkpoints/step-000000003") + ": " + optimizer + ": 0 bytes, the"
+                + " manifest says "), errors[0]);
+        String[] withFallback = new String[args(out, work).length + 1];
+        System.arraycopy(args(out, work), 0, withFallback, 0, withFallback.length - 1);
+        withFallback[withFallback.length - 1] = "--resume-fallback";
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        PrintStream errStream = new PrintStream(err, true, StandardCharsets.UTF_8);
+        PrintStream systemErr = System.err;
+        int code;
+        System.setErr(errStream); // the example reports progress and resumption on System.err
+        try {
+            code = TrainTinyModel.run(withFallback,
+                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                    errStream);
+        } finally {
+            System.setErr(systemErr);
+        }
+        String errText = err.toString(StandardCharsets.UTF_8);
+        Assert.assertEquals(code, 0, errText);
+        Assert.assertTrue(errText.contains("warning: skipped damaged checkpoint: " + optimizer
+                + ": 0 bytes"), errText);
+        Assert.assertTrue(errText.contains("resumed from step 2"), errText);
+        try (java.util.stream.Stream<Path> files = Files.walk(work)) {
+            for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
 }

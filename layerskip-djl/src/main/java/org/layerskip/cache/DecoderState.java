@@ -1,41 +1,45 @@
 package org.layerskip.cache;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDArrays;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
-import ai.djl.ndarray.types.Shape;
 
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
 /**
  * Everything one generation request mutates: one {@link KvCache} per layer, how many slots of each
- * layer every batch row has filled, and the exit-layer hidden states that self-speculative
- * verification resumes from (the "Q" of the paper's KVQ cache).
+ * layer every batch row has filled, and the {@link ExitStateCache} that self-speculative verification
+ * resumes from (together the paper's KVQ cache).
  *
- * <p>Slot {@code s} of a row holds the token at position {@code s}. Each row has its own fill
- * length, so rows of a batch may accept different numbers of draft tokens; rolling a row back is
- * {@link #truncate(int, int)}: its later slots are simply overwritten by the next pass (attention is
- * causal on slots, so stale slots are never read). Layers may be filled to different lengths: while
- * drafting, layers {@code 0..E-1} run ahead of layers {@code E..L-1}.
+ * <p>Slot {@link KvCache#slot(long) slot(p)} of a row holds the token at position {@code p}. Each
+ * row has its own fill length, so rows of a batch may accept different numbers of draft tokens;
+ * rolling a row back is {@link #truncate(int, int)}: its later slots are simply overwritten by the
+ * next pass (the attention mask hides slots that hold no visible position). Layers may be filled to
+ * different lengths: while drafting, layers {@code 0..E-1} run ahead of layers {@code E..L-1}. Each
+ * pass is planned once by {@link PassPlan}.
  *
- * <p>Not thread-safe: one state per request. Closing it frees all its native memory.
+ * <p>Not thread-safe: one state per request. Closing it frees all its native memory, including
+ * anything an engine {@link #attach attached} to it.
  */
 public final class DecoderState implements AutoCloseable {
 
     private final NDManager manager;
     private final KvCache[] layers;
+    private final AttentionGroup[] groups;
+    private final int[] groupOf;
     private final int[][] length; // [layer][row]
     private final int capacity;
     private final int batch;
-    private final int hiddenSize;
+    private final int maxPassTokens;
     private final DataType dataType;
-    private final int exitCapacity;
-    private NDArray exitHidden; // (B, exitCapacity, D) ring, allocated on first use
+    private final ExitStateCache exitStates;
+    private final Deque<AutoCloseable> attached = new ArrayDeque<>();
 
     /**
      * Allocates the state of one request with linear caches only.
@@ -96,28 +100,42 @@ public final class DecoderState implements AutoCloseable {
         this.manager = parent.newSubManager();
         this.batch = batch;
         this.capacity = capacity;
-        this.hiddenSize = config.hiddenSize();
+        this.maxPassTokens = Math.min(capacity, maxPassTokens);
         this.dataType = dataType;
-        this.exitCapacity = Math.min(capacity, maxPassTokens) + 1;
-        this.layers = new KvCache[config.numLayers()];
+        int l = config.numLayers();
+        this.layers = new KvCache[l];
+        this.groupOf = new int[l];
+        List<AttentionGroup> found = new ArrayList<>();
         try (NDScope ignored = new NDScope()) {
-            for (int i = 0; i < layers.length; i++) {
+            for (int i = 0; i < l; i++) {
                 LayerAttention a = config.layerAttention().get(i);
                 long ringSlots = (long) a.size() + maxPassTokens;
                 boolean ring = a.isLocal() && ringSlots < capacity;
+                int slots = ring ? (int) ringSlots : capacity;
+                int k = config.numKvHeads();
+                int dh = config.headDim();
                 layers[i] =
-                        new KvCache(
-                                manager,
-                                batch,
-                                config.numKvHeads(),
-                                ring ? (int) ringSlots : capacity,
-                                config.headDim(),
-                                dataType,
-                                ring);
-                layers[i].detachFromScope();
+                        ring
+                                ? KvCache.ring(manager, batch, k, slots, dh, dataType)
+                                : KvCache.linear(manager, batch, k, slots, dh, dataType);
+                groupOf[i] = groupIndex(found, a, slots, ring);
             }
         }
-        this.length = new int[layers.length][batch];
+        this.groups = found.toArray(new AttentionGroup[0]);
+        this.length = new int[l][batch];
+        this.exitStates =
+                new ExitStateCache(
+                        manager, batch, this.maxPassTokens + 1, config.hiddenSize(), dataType);
+    }
+
+    private static int groupIndex(List<AttentionGroup> found, LayerAttention a, int slots, boolean ring) {
+        for (AttentionGroup g : found) {
+            if (g.attention().equals(a) && g.capacity() == slots && g.ring() == ring) {
+                return g.index();
+            }
+        }
+        found.add(new AttentionGroup(found.size(), a, slots, ring));
+        return found.size() - 1;
     }
 
     /**
@@ -141,12 +159,50 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
+     * Returns the attention groups of this request (layers sharing kind and cache layout).
+     *
+     * @return a copy, indexed by {@link AttentionGroup#index()}
+     */
+    public AttentionGroup[] groups() {
+        return groups.clone();
+    }
+
+    /**
+     * Returns the attention group of a layer.
+     *
+     * @param layer index in {@code [0, L)}
+     * @return its group
+     */
+    public AttentionGroup group(int layer) {
+        checkLayer(layer);
+        return groups[groupOf[layer]];
+    }
+
+    /**
+     * Returns the exit-state (Q) cache.
+     *
+     * @return the cache
+     */
+    public ExitStateCache exitStates() {
+        return exitStates;
+    }
+
+    /**
      * Returns L, the number of layer caches.
      *
      * @return the number of layers
      */
     public int numLayers() {
         return layers.length;
+    }
+
+    /**
+     * Returns the most tokens one pass may write ({@code S_max}, what ring caches were sized for).
+     *
+     * @return tokens per pass
+     */
+    public int maxPassTokens() {
+        return maxPassTokens;
     }
 
     private void checkLayer(int layer) {
@@ -186,26 +242,12 @@ public final class DecoderState implements AutoCloseable {
         return length[layer][row];
     }
 
-    /**
-     * Records the fill length of every row of a layer; mutates this state.
-     *
-     * @param layer index
-     * @param lengths one length per row, each in {@code [0, C]}
-     */
-    public void setLengths(int layer, int[] lengths) {
-        checkLayer(layer);
-        if (lengths == null || lengths.length != batch) {
-            throw new IllegalArgumentException(
-                    "need one length per row (" + batch + "), got "
-                            + (lengths == null ? "null" : lengths.length));
+    /** Records one fill length (by {@link PassPlan#commit()}). */
+    void setLength(int layer, int row, int value) {
+        if (value < 0 || value > capacity) {
+            throw new IllegalArgumentException("length " + value + " outside [0, " + capacity + "]");
         }
-        for (int r = 0; r < batch; r++) {
-            if (lengths[r] < 0 || lengths[r] > capacity) {
-                throw new IllegalArgumentException(
-                        "length " + lengths[r] + " outside [0, " + capacity + "]");
-            }
-            length[layer][r] = lengths[r];
-        }
+        length[layer][row] = value;
     }
 
     /**
@@ -255,103 +297,12 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Stores exit-layer hidden states of the tokens at positions {@code [start[r], start[r] + T)}
-     * that the upper layers have not processed yet; mutates this state. The store is a ring of
-     * {@code maxPassTokens + 1} slots: it only ever holds one verification window.
+     * Returns the data type of the cached keys and values.
      *
-     * @param hidden {@code (B, T, D)}
-     * @param start first position per row
+     * @return the dtype
      */
-    public void putExitHidden(NDArray hidden, int[] start) {
-        if (hidden == null || start == null || start.length != batch) {
-            throw new IllegalArgumentException("need hidden states and one start slot per row");
-        }
-        Shape hs = hidden.getShape();
-        if (hs.dimension() != 3 || hs.get(0) != batch || hs.get(2) != hiddenSize) {
-            throw new IllegalArgumentException(
-                    "hidden states must have shape (" + batch + ", T, " + hiddenSize + "), got " + hs);
-        }
-        int t = (int) hidden.getShape().get(1);
-        if (exitHidden == null) {
-            exitHidden = manager.zeros(new Shape(batch, exitCapacity, hiddenSize), dataType);
-            NDScope.unregister(exitHidden); // lives as long as the state, not the caller's scope
-        }
-        if (t > exitCapacity) {
-            throw new IllegalStateException(
-                    "storing " + t + " exit states in a store of " + exitCapacity);
-        }
-        for (int x : start) {
-            if (x < 0) {
-                throw new IllegalArgumentException("negative position " + x);
-            }
-        }
-        if (allEqual(start)) {
-            writeExit(-1, hidden, start[0], t);
-            return;
-        }
-        for (int r = 0; r < batch; r++) {
-            writeExit(r, hidden.get(new NDIndex().addSliceDim(r, r + 1)), start[r], t);
-        }
-    }
-
-    private void writeExit(int row, NDArray h, int start, int t) {
-        int slot = start % exitCapacity;
-        int first = Math.min(t, exitCapacity - slot);
-        if (first == t) {
-            exitHidden.set(exitIndex(row, slot, slot + t), h);
-            return;
-        }
-        NDList parts = h.split(new long[] {first}, 1);
-        exitHidden.set(exitIndex(row, slot, exitCapacity), parts.get(0));
-        exitHidden.set(exitIndex(row, 0, t - first), parts.get(1));
-    }
-
-    /**
-     * Returns the stored exit-layer hidden states of positions {@code [start[r], start[r] + t)}.
-     *
-     * @param start first position per row
-     * @param t number of positions
-     * @return {@code (B, t, D)}
-     */
-    public NDArray exitHidden(int[] start, int t) {
-        if (exitHidden == null) {
-            throw new IllegalStateException("no exit-layer states were stored");
-        }
-        if (start == null || start.length != batch) {
-            throw new IllegalArgumentException("need one start slot per row (" + batch + ")");
-        }
-        for (int s : start) {
-            if (t < 0 || s < 0 || t > exitCapacity) {
-                throw new IllegalArgumentException(
-                        "slots [" + s + ", " + ((long) s + t) + ") do not fit the exit-state store of " + exitCapacity);
-            }
-        }
-        if (allEqual(start)) {
-            return readExit(-1, start[0], t);
-        }
-        NDList rows = new NDList(batch);
-        for (int r = 0; r < batch; r++) {
-            rows.add(readExit(r, start[r], t));
-        }
-        return NDArrays.concat(rows, 0);
-    }
-
-    private NDArray readExit(int row, int start, int t) {
-        int slot = start % exitCapacity;
-        int first = Math.min(t, exitCapacity - slot);
-        NDArray a = exitHidden.get(exitIndex(row, slot, slot + first));
-        if (first == t) {
-            return a;
-        }
-        return a.concat(exitHidden.get(exitIndex(row, 0, t - first)), 1);
-    }
-
-    /** Index of slots [from, to) of one row (kept as a batch axis of 1) or of all rows. */
-    private static NDIndex exitIndex(int row, int from, int to) {
-        if (row < 0) {
-            return NDIndex.sliceAxis(1, from, to);
-        }
-        return new NDIndex().addSliceDim(row, row + 1).addSliceDim(from, to);
+    public DataType dataType() {
+        return dataType;
     }
 
     /**
@@ -365,6 +316,19 @@ public final class DecoderState implements AutoCloseable {
             sum += c.bytes();
         }
         return sum;
+    }
+
+    /**
+     * Ties a resource's lifetime to this state: it is closed (last attached first) when the state is.
+     * Engines attach the native handles they keep per request.
+     *
+     * @param resource what to close with the state
+     */
+    public synchronized void attach(AutoCloseable resource) {
+        if (resource == null) {
+            throw new IllegalArgumentException("resource must not be null");
+        }
+        attached.push(resource);
     }
 
     /**
@@ -386,6 +350,21 @@ public final class DecoderState implements AutoCloseable {
     /** Frees all native memory of this state. */
     @Override
     public void close() {
+        RuntimeException failure = null;
+        synchronized (this) {
+            while (!attached.isEmpty()) {
+                try {
+                    attached.pop().close();
+                } catch (Exception e) {
+                    if (failure == null) {
+                        failure = new IllegalStateException("closing a request resource failed", e);
+                    }
+                }
+            }
+        }
         manager.close();
+        if (failure != null) {
+            throw failure;
+        }
     }
 }

@@ -1,23 +1,20 @@
 package org.layerskip.cache;
 
 import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
 /**
- * The keys and values of one attention layer, preallocated and written by slot, so rolling back
- * rejected tokens is free: the next write overwrites them, and the attention bias hides slots that
- * hold no visible position (fill lengths are owned by {@link DecoderState}).
- *
- * <p>A <b>linear</b> cache stores position {@code p} at slot {@code p}; it is sized for the whole
- * request. A <b>ring</b> cache (for sliding-window and chunked layers) stores position {@code p} at
- * slot {@code p mod C} with {@code C = window + S_max}, where {@code S_max} is the most tokens one
- * pass writes: the window of every query of a pass and every position a rollback can return to are
- * then still present, and memory stays flat however long the text grows.
+ * The keys and values of one attention layer, preallocated and written by slot (gpt-fast's {@code
+ * k_out[:, :, input_pos] = k_val}). Where a position goes is {@link #slot(long)}: {@code slot = pos}
+ * in a <b>linear</b> cache (sized for the whole request), {@code slot = pos mod C} in a <b>ring</b>
+ * (sliding-window and chunked layers, {@code C = window + S_max} where {@code S_max} is the most
+ * tokens one pass writes, so every query's window and every position a rollback returns to are still
+ * present). The write itself is one index write inside the layer step, with slot indices computed on
+ * the host by {@link PassPlan}; rolling back is free because fill lengths live in {@link
+ * DecoderState} and stale slots are hidden by the attention mask.
  *
  * <ul>
  *   <li>keys, values: {@code (B, K, C, Dh)}
@@ -30,23 +27,16 @@ public final class KvCache {
     private final int capacity;
     private final boolean ring;
 
-    /**
-     * Allocates an empty linear cache.
-     *
-     * @param manager the owner of the buffers (closed with the request)
-     * @param batch B
-     * @param kvHeads K
-     * @param capacity C
-     * @param headDim Dh
-     * @param dataType the model's data type
-     */
-    public KvCache(
-            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
-        this(manager, batch, kvHeads, capacity, headDim, dataType, false);
+    private KvCache(NDManager manager, Shape shape, DataType dataType, boolean ring) {
+        this.keys = manager.zeros(shape, dataType);
+        this.values = manager.zeros(shape, dataType);
+        this.capacity = (int) shape.get(2);
+        this.ring = ring;
+        NDScope.unregister(keys, values); // lives as long as the request, not the caller's scope
     }
 
     /**
-     * Allocates an empty cache.
+     * Allocates an empty linear cache ({@code slot = position}).
      *
      * @param manager the owner of the buffers (closed with the request)
      * @param batch B
@@ -54,19 +44,37 @@ public final class KvCache {
      * @param capacity C
      * @param headDim Dh
      * @param dataType the model's data type
-     * @param ring whether positions wrap around ({@code slot = position mod C})
+     * @return the cache
      */
-    public KvCache(
-            NDManager manager,
-            int batch,
-            int kvHeads,
-            int capacity,
-            int headDim,
-            DataType dataType,
-            boolean ring) {
+    public static KvCache linear(
+            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
+        return new KvCache(manager, shape(batch, kvHeads, capacity, headDim), checked(manager, dataType), false);
+    }
+
+    /**
+     * Allocates an empty ring cache ({@code slot = position mod capacity}).
+     *
+     * @param manager the owner of the buffers (closed with the request)
+     * @param batch B
+     * @param kvHeads K
+     * @param capacity C
+     * @param headDim Dh
+     * @param dataType the model's data type
+     * @return the cache
+     */
+    public static KvCache ring(
+            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
+        return new KvCache(manager, shape(batch, kvHeads, capacity, headDim), checked(manager, dataType), true);
+    }
+
+    private static DataType checked(NDManager manager, DataType dataType) {
         if (manager == null || dataType == null) {
             throw new IllegalArgumentException("manager and dataType must not be null");
         }
+        return dataType;
+    }
+
+    private static Shape shape(int batch, int kvHeads, int capacity, int headDim) {
         if (batch < 1 || kvHeads < 1 || capacity < 1 || headDim < 1) {
             throw new IllegalArgumentException(
                     "KV cache dimensions must be >= 1, got batch "
@@ -78,136 +86,35 @@ public final class KvCache {
                             + ", headDim "
                             + headDim);
         }
-        Shape shape = new Shape(batch, kvHeads, capacity, headDim);
-        this.keys = manager.zeros(shape, dataType);
-        this.values = manager.zeros(shape, dataType);
-        this.capacity = capacity;
-        this.ring = ring;
+        return new Shape(batch, kvHeads, capacity, headDim);
     }
 
     /**
-     * Writes the keys and values of a pass: row {@code r}'s tokens are positions {@code [start[r],
-     * start[r] + T)}. One native write per buffer when all rows start together and no ring wraps.
+     * Returns the slot that holds a position.
      *
-     * @param k new keys {@code (B, K, T, Dh)}
-     * @param v new values {@code (B, K, T, Dh)}
-     * @param start first position per row
+     * @param position an absolute position {@code >= 0}
+     * @return {@code position} for a linear cache, {@code position mod C} for a ring
      */
-    public void write(NDArray k, NDArray v, int[] start) {
-        if (k == null || v == null || start == null) {
-            throw new IllegalArgumentException("keys, values and start must not be null");
-        }
-        Shape full = keys.getShape();
-        Shape ks = k.getShape();
-        if (ks.dimension() != 4
-                || ks.get(0) != full.get(0)
-                || ks.get(1) != full.get(1)
-                || ks.get(3) != full.get(3)
-                || !ks.equals(v.getShape())) {
-            throw new IllegalArgumentException(
-                    "keys and values must both have shape ("
-                            + full.get(0)
-                            + ", "
-                            + full.get(1)
-                            + ", T, "
-                            + full.get(3)
-                            + "), got "
-                            + ks
-                            + " and "
-                            + v.getShape());
-        }
-        if (start.length != full.get(0)) {
-            throw new IllegalArgumentException(
-                    "need one start slot per row (" + full.get(0) + "), got " + start.length);
-        }
-        int t = (int) ks.get(2);
-        boolean same = true;
-        for (int s : start) {
-            if (s < 0 || (!ring && s + t > capacity) || (ring && t > capacity)) {
-                throw new IllegalStateException(
-                        "KV cache overflow: writing positions ["
-                                + s
-                                + ", "
-                                + (s + t)
-                                + ") into a "
-                                + (ring ? "ring " : "")
-                                + "cache of "
-                                + capacity);
-            }
-            same &= s == start[0];
-        }
-        if (same) {
-            writeRows(keys, values, k, v, -1, start[0], t);
-            return;
-        }
-        for (int r = 0; r < start.length; r++) {
-            writeRows(keys, values, k.get(r), v.get(r), r, start[r], t);
-        }
-    }
-
-    /** Writes T positions from {@code start} (all rows when {@code row < 0}), wrapping in a ring. */
-    private void writeRows(
-            NDArray keyBuf, NDArray valueBuf, NDArray k, NDArray v, int row, int start, int t) {
-        int slot = ring ? start % capacity : start;
-        int first = Math.min(t, capacity - slot);
-        int axis = row < 0 ? 2 : 1; // the slot axis of k/v
-        if (first == t) {
-            keyBuf.set(index(row, slot, slot + t), k);
-            valueBuf.set(index(row, slot, slot + t), v);
-            return;
-        }
-        NDList ks = k.split(new long[] {first}, axis);
-        NDList vs = v.split(new long[] {first}, axis);
-        keyBuf.set(index(row, slot, capacity), ks.get(0));
-        valueBuf.set(index(row, slot, capacity), vs.get(0));
-        keyBuf.set(index(row, 0, t - first), ks.get(1));
-        valueBuf.set(index(row, 0, t - first), vs.get(1));
-    }
-
-    private static NDIndex index(int row, int from, int to) {
-        if (row < 0) {
-            return NDIndex.sliceAxis(2, from, to);
-        }
-        return new NDIndex().addIndices(row).addAllDim().addSliceDim(from, to);
+    public int slot(long position) {
+        return (int) (ring ? position % capacity : position);
     }
 
     /**
-     * Returns the keys to attend over: the first {@code length} slots of a linear cache, or the
-     * whole ring.
+     * Returns the whole key buffer (written in place by the layer step).
      *
-     * @param length S for a linear cache (ignored for a ring)
-     * @return a view {@code (B, K, S, Dh)}
+     * @return {@code (B, K, C, Dh)}
      */
-    public NDArray keys(int length) {
-        if (!ring) {
-            checkLength(length);
-        }
-        return ring || length == capacity ? keys : keys.get(NDIndex.sliceAxis(2, 0, length));
+    public NDArray keys() {
+        return keys;
     }
 
     /**
-     * Returns the values to attend over (see {@link #keys}).
+     * Returns the whole value buffer (written in place by the layer step).
      *
-     * @param length S for a linear cache (ignored for a ring)
-     * @return a view {@code (B, K, S, Dh)}
+     * @return {@code (B, K, C, Dh)}
      */
-    public NDArray values(int length) {
-        if (!ring) {
-            checkLength(length);
-        }
-        return ring || length == capacity ? values : values.get(NDIndex.sliceAxis(2, 0, length));
-    }
-
-    private void checkLength(int length) {
-        if (length < 0 || length > capacity) {
-            throw new IllegalArgumentException(
-                    "length " + length + " outside [0, " + capacity + "]");
-        }
-    }
-
-    /** Keeps the buffers alive past the {@link NDScope} they were created in. */
-    void detachFromScope() {
-        NDScope.unregister(keys, values);
+    public NDArray values() {
+        return values;
     }
 
     /**

@@ -1,20 +1,17 @@
 package org.layerskip.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
-
 import org.layerskip.cache.DecoderState;
+import org.layerskip.engine.EngineSession;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 /**
  * Processes the prompts of a batch: in one pass (prompts right-padded to a common length), or for
  * models with sliding-window/chunked layers in passes of at most {@code chunk} tokens, so that ring
- * caches stay {@code window + chunk} slots. Logits are taken at each row's own last prompt token; a
- * row whose prompt is exhausted keeps writing a filler token at its next position and is rolled back
- * after each pass, so fillers are overwritten by the first generated tokens.
+ * caches stay {@code window + chunk} slots. Each pass covers the rows that still have prompt left;
+ * the token is chosen at each row's own last prompt token; a row whose prompt ends inside a pass
+ * writes a filler token at its later positions and is rolled back after the pass, so fillers are
+ * overwritten by the first generated tokens.
  */
 final class BatchPrefill {
 
@@ -40,61 +37,71 @@ final class BatchPrefill {
     /**
      * Runs the prompts and picks each row's first token.
      *
-     * @param model the model
-     * @param ps the parameter store
-     * @param request the request's manager
+     * @param session the request's engine session
      * @param state the fresh state (mutated)
      * @param prompts prompt ids per row
      * @param exit layers to run (E, or L for the full model)
-     * @param picker chooses tokens
+     * @param picker supplies sampling uniforms
      * @param chunk the most tokens per pass
+     * @param lease the request's hold on the model (checked between passes)
      * @return the first generated token of each row
      */
     static long[] run(
-            LlamaModel model,
-            ParameterStore ps,
-            NDManager request,
+            EngineSession session,
             DecoderState state,
             long[][] prompts,
             int exit,
             Picker picker,
-            int chunk) {
+            int chunk,
+            ModelGuard.Lease lease) {
         int b = prompts.length;
         int[] consumed = new int[b];
         long[] first = new long[b];
         while (true) {
+            lease.check();
+            int n = 0;
             int remaining = 0;
             for (int r = 0; r < b; r++) {
-                remaining = Math.max(remaining, prompts[r].length - consumed[r]);
+                int left = prompts[r].length - consumed[r];
+                if (left > 0) {
+                    n++;
+                    remaining = Math.max(remaining, left);
+                }
             }
-            if (remaining == 0) {
+            if (n == 0) {
                 return first;
             }
             int t = Math.min(chunk, remaining);
-            long[] flat = new long[b * t];
-            int[] position = new int[b];
-            boolean[] endsHere = new boolean[b];
+            int[] rows = new int[n];
+            long[] flat = new long[n * t];
+            int[] pickAt = new int[n];
+            boolean[] endsHere = new boolean[n];
+            double[] u = picker.greedy() ? null : new double[n];
+            int i = 0;
             for (int r = 0; r < b; r++) {
                 long[] p = prompts[r];
-                for (int j = 0; j < t; j++) {
-                    int i = consumed[r] + j;
-                    flat[r * t + j] = i < p.length ? p[i] : p[p.length - 1]; // filler
-                }
                 int left = p.length - consumed[r];
-                endsHere[r] = left > 0 && left <= t;
-                position[r] = endsHere[r] ? left - 1 : 0;
-            }
-            try (NDScope ignored = new NDScope()) {
-                NDArray ids = request.create(flat, new Shape(b, t));
-                long[] picked =
-                        picker.pick(model.forward(ps, ids, state, exit, position).logits(), endsHere);
-                for (int r = 0; r < b; r++) {
-                    if (endsHere[r]) {
-                        first[r] = picked[r];
-                    }
+                if (left <= 0) {
+                    continue;
                 }
+                rows[i] = r;
+                for (int j = 0; j < t; j++) {
+                    int k = consumed[r] + j;
+                    flat[i * t + j] = k < p.length ? p[k] : p[p.length - 1]; // filler
+                }
+                endsHere[i] = left <= t;
+                pickAt[i] = endsHere[i] ? left - 1 : 0;
+                if (u != null && endsHere[i]) {
+                    u[i] = picker.uniform(r);
+                }
+                i++;
             }
-            for (int r = 0; r < b; r++) {
+            long[] picked = session.forward(rows, flat, t, exit, pickAt, u);
+            for (i = 0; i < n; i++) {
+                int r = rows[i];
+                if (endsHere[i]) {
+                    first[r] = picked[i];
+                }
                 consumed[r] = Math.min(prompts[r].length, consumed[r] + t);
                 state.truncate(r, consumed[r]);
             }

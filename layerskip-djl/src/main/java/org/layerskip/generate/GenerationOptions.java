@@ -1,5 +1,7 @@
 package org.layerskip.generate;
 
+import org.layerskip.engine.EngineKind;
+
 import java.util.List;
 
 /**
@@ -19,6 +21,7 @@ public final class GenerationOptions {
     private final long seed;
     private final List<Long> eosTokenIds;
     private final boolean reuseExitStates;
+    private final EngineKind engine;
 
     private GenerationOptions(Builder b) {
         strategy = b.strategy;
@@ -32,6 +35,7 @@ public final class GenerationOptions {
         seed = b.seed;
         eosTokenIds = b.eosTokenIds;
         reuseExitStates = b.reuseExitStates;
+        engine = b.engine;
     }
 
     /**
@@ -61,6 +65,7 @@ public final class GenerationOptions {
         b.seed = seed;
         b.eosTokenIds = eosTokenIds;
         b.reuseExitStates = reuseExitStates;
+        b.engine = engine;
         return b;
     }
 
@@ -167,6 +172,16 @@ public final class GenerationOptions {
     }
 
     /**
+     * Returns the engine that runs the request, or null for the default ({@link
+     * EngineKind#fromProperty()}).
+     *
+     * @return the engine kind or null
+     */
+    public EngineKind engine() {
+        return engine;
+    }
+
+    /**
      * Returns whether decoding is greedy.
      *
      * @return temperature == 0
@@ -189,6 +204,19 @@ public final class GenerationOptions {
         private long seed = 42;
         private List<Long> eosTokenIds;
         private boolean reuseExitStates = true;
+        private EngineKind engine;
+
+        /**
+         * Chooses the decode engine (default: the {@value EngineKind#PROPERTY} system property, or
+         * fused).
+         *
+         * @param e the engine, or null for the default
+         * @return this builder
+         */
+        public Builder optEngine(EngineKind e) {
+            this.engine = e;
+            return this;
+        }
 
         Builder() {}
 
@@ -335,11 +363,13 @@ public final class GenerationOptions {
                         "max-new-tokens must be >= 1, got " + maxNewTokens);
             }
             if (exitLayer < 0) {
-                throw new IllegalArgumentException("exit-layer must be >= 1, got " + exitLayer);
+                throw new IllegalArgumentException(
+                        "exit-layer must be >= 1 (or 0 for the model's default), got " + exitLayer);
             }
             if (numSpeculations < 0) {
                 throw new IllegalArgumentException(
-                        "num-speculations must be >= 1, got " + numSpeculations);
+                        "num-speculations must be >= 1 (or 0 for the model's default), got "
+                                + numSpeculations);
             }
             if (!(confidenceThreshold >= 0 && confidenceThreshold < 1)) {
                 throw new IllegalArgumentException(

@@ -1,5 +1,7 @@
 package org.layerskip.generate;
 
+import org.layerskip.engine.EngineKind;
+
 /**
  * The outcome of generating for one prompt.
  *
@@ -13,6 +15,7 @@ package org.layerskip.generate;
  * @param decodeNanos time for the remaining tokens
  * @param speculation self-speculation statistics, or null
  * @param kvCacheBytes native bytes of the request's KV caches (for the whole batch), 0 if unknown
+ * @param engine the decode engine that ran the request (after any fallback), or null if unknown
  */
 public record GenerationResult(
         long[] tokenIds,
@@ -24,7 +27,8 @@ public record GenerationResult(
         long prefillNanos,
         long decodeNanos,
         SpeculationStats speculation,
-        long kvCacheBytes) {
+        long kvCacheBytes,
+        EngineKind engine) {
 
     /**
      * Creates a result without a KV-cache size.
@@ -59,7 +63,8 @@ public record GenerationResult(
                 prefillNanos,
                 decodeNanos,
                 speculation,
-                0);
+                0,
+                null);
     }
 
     /**

@@ -1,17 +1,16 @@
 package org.layerskip.generate;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.NDScope;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.training.ParameterStore;
 
 import org.layerskip.cache.DecoderState;
+import org.layerskip.engine.DecodeEngine;
+import org.layerskip.engine.EngineSession;
+import org.layerskip.engine.Engines;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.nn.ModelGuard;
 
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -117,7 +116,8 @@ public final class Generator {
     }
 
     /**
-     * Generates for several prompts in one batch (left-padded to a common length).
+     * Generates for several prompts in one batch (right-padded to a common length; each row has its
+     * own positions and stops on its own).
      *
      * @param prompts prompt ids per row
      * @param options what to do
@@ -148,71 +148,59 @@ public final class Generator {
         if (listener == null) {
             listener = TokenListener.NONE;
         }
-        NDManager parent = model.getEmbedding().getArray().getManager();
-        try (NDManager request = parent.newSubManager()) {
-            if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-                int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
-                return new SelfSpeculativeDecoder(model, request, options, exit, d, eos, listener)
-                        .generate(prompts);
+        try (ModelGuard.Lease lease = model.guard().enter()) {
+            DecodeEngine engine = Engines.of(model, options.engine());
+            NDManager parent = model.getEmbedding().getArray().getManager();
+            try (NDManager request = parent.newSubManager()) {
+                if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
+                    int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
+                    return new SelfSpeculativeDecoder(
+                                    model, engine, request, options, exit, d, eos, listener, lease)
+                            .generate(prompts);
+                }
+                return autoregressive(
+                        engine, request, prompts, maxPrompt, options, exit, eos, listener, lease);
             }
-            return autoregressive(request, prompts, maxPrompt, options, exit, eos, listener);
         }
     }
 
     private List<GenerationResult> autoregressive(
+            DecodeEngine engine,
             NDManager request,
             long[][] prompts,
             int maxPrompt,
             GenerationOptions options,
             int exit,
             List<Long> eos,
-            TokenListener listener) {
+            TokenListener listener,
+            ModelGuard.Lease lease) {
         int b = prompts.length;
         int maxNew = options.maxNewTokens();
         long start = System.nanoTime();
         Picker picker = new Picker(options, b);
-        ParameterStore ps = new ParameterStore(request, false);
-        long[][] out = new long[b][maxNew];
-        int[] produced = new int[b];
-        boolean[] active = new boolean[b];
-        Arrays.fill(active, true);
-        FinishReason[] reasons = new FinishReason[b];
+        BatchOutputs out = new BatchOutputs(b, maxNew, eos, listener);
         long prefillNanos;
         long kvBytes;
         int chunk = BatchPrefill.chunk(model, maxPrompt);
-        try (DecoderState state = model.newState(request, b, maxPrompt + maxNew, chunk)) {
+        try (DecoderState state = model.newState(request, b, maxPrompt + maxNew, chunk);
+                EngineSession session = engine.open(state, picker.sampler(), 0)) {
             kvBytes = state.kvBytes();
-            long[] next = BatchPrefill.run(model, ps, request, state, prompts, exit, picker, chunk);
+            long[] first = BatchPrefill.run(session, state, prompts, exit, picker, chunk, lease);
             prefillNanos = System.nanoTime() - start;
-            while (true) {
-                int running = 0;
-                for (int r = 0; r < b; r++) {
-                    if (!active[r]) {
-                        continue;
-                    }
-                    out[r][produced[r]++] = next[r];
-                    listener.onToken(r, next[r], TokenKind.PLAIN);
-                    if (eos.contains(next[r])) {
-                        active[r] = false;
-                        reasons[r] = FinishReason.EOS;
-                    } else if (produced[r] == maxNew) {
-                        active[r] = false;
-                        reasons[r] = FinishReason.LENGTH;
-                    } else {
-                        running++;
-                    }
+            for (int r = 0; r < b; r++) {
+                out.emit(r, first[r], TokenKind.PLAIN);
+            }
+            int[] rows;
+            while ((rows = out.activeRows()).length > 0) {
+                lease.check();
+                long[] feed = new long[rows.length];
+                for (int i = 0; i < rows.length; i++) {
+                    feed[i] = out.last(rows[i]);
                 }
-                if (running == 0) {
-                    break;
-                }
-                long[] feed = new long[b];
-                for (int r = 0; r < b; r++) {
-                    // finished rows keep decoding their last token (ignored) so the batch stays whole
-                    feed[r] = out[r][produced[r] - 1];
-                }
-                try (NDScope scope = new NDScope()) {
-                    NDArray ids = request.create(feed, new Shape(b, 1));
-                    next = picker.pick(model.forward(ps, ids, state, exit, true).logits(), active);
+                long[] next =
+                        session.forward(rows, feed, 1, exit, new int[rows.length], picker.uniforms(rows));
+                for (int i = 0; i < rows.length; i++) {
+                    out.emit(rows[i], next[i], TokenKind.PLAIN);
                 }
             }
         }
@@ -223,8 +211,8 @@ public final class Generator {
         for (int r = 0; r < b; r++) {
             results.add(
                     new GenerationResult(
-                            Arrays.copyOf(out[r], produced[r]),
-                            reasons[r],
+                            out.tokens(r),
+                            out.reason(r),
                             s,
                             exit,
                             0,
@@ -232,12 +220,14 @@ public final class Generator {
                             prefillNanos,
                             decodeNanos,
                             null,
-                            kvBytes));
+                            kvBytes,
+                            engine.kind()));
         }
         return results;
     }
 
-    private int resolveExit(GenerationOptions options) {
+    /** E for a request: L, or the option's / default exit layer, validated. */
+    int resolveExit(GenerationOptions options) {
         int l = config.numLayers();
         switch (options.strategy()) {
             case AUTOREGRESSIVE:
@@ -268,7 +258,8 @@ public final class Generator {
         }
     }
 
-    private void validatePrompt(long[] prompt, int maxNew) {
+    /** Checks a prompt's ids and that prompt + new tokens fit the model's context. */
+    void validatePrompt(long[] prompt, int maxNew) {
         if (prompt == null || prompt.length == 0) {
             throw new IllegalArgumentException("the prompt is empty (give at least one token id)");
         }
@@ -298,7 +289,8 @@ public final class Generator {
         }
     }
 
-    private List<Long> modelEos() {
+    /** The model's EOS ids. */
+    List<Long> modelEos() {
         List<Long> eos = new ArrayList<>();
         for (int id : config.eosTokenIds()) {
             eos.add((long) id);

@@ -1,15 +1,14 @@
 package org.layerskip.generate;
 
-import ai.djl.ndarray.NDArray;
-import ai.djl.ndarray.types.DataType;
+import org.layerskip.engine.TokenSampler;
 
 import java.util.SplittableRandom;
 
 /**
- * Chooses next tokens from logits: argmax on the engine for greedy decoding (one small copy to
- * Java), or a seeded draw from the {@link TokenSampler} distribution. Every batch row has its own
- * random stream seeded with the options' seed, so a row of a batch samples exactly what the same
- * prompt samples alone.
+ * The host side of token choice: greedy, or the request's {@link TokenSampler} with one seeded
+ * random stream per batch row. Engines choose the token (argmax, or a draw at a uniform); the
+ * uniforms come from here, so a row of a batch samples exactly what the same prompt samples alone,
+ * on either engine.
  */
 final class Picker {
 
@@ -27,78 +26,59 @@ final class Picker {
         }
     }
 
+    /** The sampler, or null for greedy decoding. */
+    TokenSampler sampler() {
+        return sampler;
+    }
+
     boolean greedy() {
         return sampler == null;
     }
 
     /**
-     * Picks one token per row from the last position.
+     * One uniform from a row's stream.
      *
-     * @param logits {@code (B, 1, V)}
-     * @param active rows whose random stream may advance (others get -1)
-     * @return B ids
+     * @param row batch row
+     * @return a uniform in [0, 1)
      */
-    long[] pick(NDArray logits, boolean[] active) {
+    double uniform(int row) {
+        return rng[row].nextDouble();
+    }
+
+    /**
+     * One uniform per listed row (null when greedy).
+     *
+     * @param rows batch rows whose streams advance
+     * @return a uniform per row
+     */
+    double[] uniforms(int[] rows) {
         if (sampler == null) {
-            return logits.argMax(2).toLongArray();
+            return null;
         }
-        double[][][] d = distributions(logits);
-        long[] out = new long[d.length];
-        for (int r = 0; r < d.length; r++) {
-            out[r] = active[r] ? sample(d[r][0], r) : -1;
+        double[] u = new double[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+            u[i] = rng[rows[i]].nextDouble();
         }
-        return out;
+        return u;
     }
 
     /**
-     * Greedy choices at every position.
+     * {@code n} uniforms per listed row (null when greedy).
      *
-     * @param logits {@code (B, T, V)}
-     * @return {@code [B][T]} argmax ids
+     * @param rows batch rows whose streams advance
+     * @param n uniforms per row
+     * @return {@code [row][n]}
      */
-    long[][] argmax(NDArray logits) {
-        int b = (int) logits.getShape().get(0);
-        int t = (int) logits.getShape().get(1);
-        long[] flat = logits.argMax(2).toLongArray();
-        long[][] out = new long[b][t];
-        for (int r = 0; r < b; r++) {
-            System.arraycopy(flat, r * t, out[r], 0, t);
+    double[][] uniforms(int[] rows, int n) {
+        if (sampler == null) {
+            return null;
         }
-        return out;
-    }
-
-    /**
-     * Returns the processed distributions at every position of every row.
-     *
-     * @param logits {@code (B, T, V)}
-     * @return {@code [B][T][V]}
-     */
-    double[][][] distributions(NDArray logits) {
-        int b = (int) logits.getShape().get(0);
-        int t = (int) logits.getShape().get(1);
-        int v = (int) logits.getShape().get(2);
-        float[] all =
-                logits.getDataType() == DataType.FLOAT32
-                        ? logits.toFloatArray()
-                        : logits.toType(DataType.FLOAT32, false).toFloatArray();
-        double[][][] out = new double[b][t][];
-        float[] row = new float[v];
-        for (int r = 0; r < b; r++) {
-            for (int i = 0; i < t; i++) {
-                System.arraycopy(all, (r * t + i) * v, row, 0, v);
-                out[r][i] = sampler.distribution(row);
+        double[][] u = new double[rows.length][n];
+        for (int i = 0; i < rows.length; i++) {
+            for (int j = 0; j < n; j++) {
+                u[i][j] = rng[rows[i]].nextDouble();
             }
         }
-        return out;
-    }
-
-    /** Draws from a distribution with row {@code r}'s stream. */
-    long sample(double[] dist, int r) {
-        return TokenSampler.sample(dist, rng[r]);
-    }
-
-    /** A uniform draw in [0, 1) from row {@code r}'s stream. */
-    double uniform(int r) {
-        return rng[r].nextDouble();
+        return u;
     }
 }

@@ -5,12 +5,11 @@ package org.layerskip.generate;
  *
  * @param drafted draft tokens proposed
  * @param accepted draft tokens accepted by the verifier
- * @param verifications verification passes
- * @param draftNanos time spent drafting
- * @param verifyNanos time spent verifying
+ * @param verifications verification passes (rounds)
+ * @param roundNanos time spent in rounds (drafting and verification together: the fused engine runs
+ *     a whole round in one native call)
  */
-public record SpeculationStats(
-        long drafted, long accepted, long verifications, long draftNanos, long verifyNanos) {
+public record SpeculationStats(long drafted, long accepted, long verifications, long roundNanos) {
 
     /**
      * Returns accepted / drafted.
@@ -28,5 +27,14 @@ public record SpeculationStats(
      */
     public double meanAcceptedPerVerification() {
         return verifications == 0 ? 0 : (double) accepted / verifications;
+    }
+
+    /**
+     * Returns the mean number of tokens each round emits (accepted drafts plus the verifier's).
+     *
+     * @return (accepted + verifications) / verifications
+     */
+    public double tokensPerVerification() {
+        return verifications == 0 ? 0 : (double) (accepted + verifications) / verifications;
     }
 }

@@ -25,4 +25,16 @@ public interface TokenListener {
      * @param draft the drafted ids
      */
     default void onDraft(int row, long[] draft) {}
+
+    /**
+     * Asked after every {@link #onToken}: whether the row should end now, after that token (stop
+     * strings). Tokens the row would have emitted later in the same round (accepted drafts) are
+     * dropped; the row ends with {@link FinishReason#STOP}. Default: never.
+     *
+     * @param row the batch row
+     * @return true to end the row
+     */
+    default boolean stopRequested(int row) {
+        return false;
+    }
 }

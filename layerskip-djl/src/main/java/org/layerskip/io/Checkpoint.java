@@ -98,7 +98,8 @@ public final class Checkpoint implements AutoCloseable {
             Path shardPath = entry.getValue();
             SafetensorsFile shard = shards.get(shardPath);
             if (shard == null) {
-                if (!Files.isRegularFile(shardPath)) {
+                String notRegular = IoErrors.notRegularFile(shardPath);
+                if ("no such file".equals(notRegular)) {
                     throw new CheckpointException(
                             index
                                     + ": shard "
@@ -107,6 +108,10 @@ public final class Checkpoint implements AutoCloseable {
                                     + entry.getKey()
                                     + "') is missing from "
                                     + directory);
+                }
+                if (notRegular != null) {
+                    throw new CheckpointException(
+                            index + ": shard " + shardPath + " " + notRegular);
                 }
                 shard = SafetensorsFile.open(shardPath);
                 opened.add(shard);
@@ -172,6 +177,17 @@ public final class Checkpoint implements AutoCloseable {
      */
     public TensorInfo info(String name) throws CheckpointException {
         return owner(name).info(name);
+    }
+
+    /**
+     * Returns the file that holds one tensor (its shard, or the single file).
+     *
+     * @param name the tensor name
+     * @return the open file
+     * @throws CheckpointException if there is no such tensor
+     */
+    public SafetensorsFile file(String name) throws CheckpointException {
+        return owner(name);
     }
 
     /**

@@ -34,6 +34,10 @@ record CheckpointIndex(Map<String, Path> weightMap) {
      * @throws IOException if reading fails
      */
     static CheckpointIndex read(Path directory, Path indexFile) throws IOException {
+        String notRegular = IoErrors.notRegularFile(indexFile);
+        if (notRegular != null) {
+            throw new CheckpointException(indexFile + ": " + notRegular);
+        }
         byte[] bytes;
         try (InputStream in = Files.newInputStream(indexFile)) {
             bytes = in.readNBytes((int) MAX_INDEX_BYTES + 1);

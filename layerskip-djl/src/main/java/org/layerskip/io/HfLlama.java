@@ -5,26 +5,27 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
 import ai.djl.training.initializer.Initializer;
 
-import com.google.gson.JsonElement;
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import org.layerskip.config.ConfigException;
+import org.layerskip.config.HfConfigJson;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -38,16 +39,26 @@ import java.util.TreeSet;
  * }</pre>
  *
  * Loading is strict: every expected tensor must be present with the shape {@code config.json}
- * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers, and {@code
- * lm_head.weight} in a tied model). BF16 and F16 tensors are converted in Java, one at a time.
+ * implies, and unknown tensors are an error (except rotary {@code inv_freq} buffers; {@code
+ * lm_head.weight} in a tied model is an error too).
+ *
+ * <p>Loading makes one copy of each weight: the engine allocates every parameter once, and each
+ * tensor is read from its file straight into the parameter's memory (converted from BF16/F16 in
+ * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
+ * weights plus a fixed base; no Java direct buffer holds weights, so {@code
+ * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on one thread, or on as
+ * many as the system property {@code layerskip.loadThreads} says. Before anything is allocated,
+ * the weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
+ * limit), and a model that does not fit is refused with a message naming both; {@value
+ * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
  */
 public final class HfLlama {
 
     /** The configuration file name. */
-    public static final String CONFIG_FILE = "config.json";
+    public static final String CONFIG_FILE = HfConfigJson.CONFIG_FILE;
 
     /** The generation configuration file name. */
-    public static final String GENERATION_CONFIG_FILE = "generation_config.json";
+    public static final String GENERATION_CONFIG_FILE = HfConfigJson.GENERATION_CONFIG_FILE;
 
     /**
      * Default limit on the bytes the parameters of a loaded model may take (64 GiB); raise it with
@@ -59,79 +70,28 @@ public final class HfLlama {
     /** System property overriding {@link #DEFAULT_MAX_PARAMETER_BYTES}. */
     public static final String MAX_PARAMETER_BYTES_PROPERTY = "layerskip.maxParameterBytes";
 
+    /**
+     * System property that, set to {@code false}, skips the check that the weights fit in the
+     * available memory.
+     */
+    public static final String CHECK_MEMORY_PROPERTY = "layerskip.checkAvailableMemory";
+
+    /** Parameters filled from the checkpoint are allocated without being written first. */
+    private static final Initializer UNWRITTEN =
+            (manager, shape, type) -> manager.create(shape, type);
+
     private HfLlama() {}
 
     /**
      * Reads {@code config.json}, with BOS/EOS ids overridden by {@code generation_config.json} when it
-     * names them (as Transformers does).
+     * names them (as Transformers does); see {@link HfConfigJson#readModelFolder(Path)}.
      *
      * @param dir the model folder
      * @return the configuration
      * @throws ConfigException if a file is missing or invalid
      */
     public static LlamaConfig readConfig(Path dir) {
-        if (!Files.isDirectory(dir)) {
-            throw new ConfigException(dir + ": not a model folder (directory not found)");
-        }
-        LlamaConfig c = LlamaConfig.fromJson(dir.resolve(CONFIG_FILE));
-        Path gen = dir.resolve(GENERATION_CONFIG_FILE);
-        if (!Files.isRegularFile(gen)) {
-            return c;
-        }
-        try {
-            if (Files.size(gen) > LlamaConfig.MAX_FILE_BYTES) {
-                throw new ConfigException(gen + ": too large for a generation config");
-            }
-            JsonElement e =
-                    JsonParser.parseString(Files.readString(gen, StandardCharsets.UTF_8));
-            if (!e.isJsonObject()) {
-                throw new ConfigException(gen + ": not a JSON object");
-            }
-            JsonObject o = e.getAsJsonObject();
-            int bos = c.bosTokenId();
-            List<Integer> eos = c.eosTokenIds();
-            JsonElement b = o.get("bos_token_id");
-            if (b != null && !b.isJsonNull()) {
-                bos = tokenId(gen, "bos_token_id", b);
-            }
-            JsonElement x = o.get("eos_token_id");
-            if (x != null && !x.isJsonNull()) {
-                eos = new ArrayList<>();
-                if (x.isJsonArray()) {
-                    for (JsonElement y : x.getAsJsonArray()) {
-                        eos.add(tokenId(gen, "eos_token_id", y));
-                    }
-                } else {
-                    eos.add(tokenId(gen, "eos_token_id", x));
-                }
-            }
-            return c.withSpecialTokens(bos, eos);
-        } catch (IOException | RuntimeException e) {
-            if (e instanceof ConfigException) {
-                String m = e.getMessage();
-                throw m != null && m.startsWith(gen.toString())
-                        ? (ConfigException) e
-                        : new ConfigException(gen + ": " + m, e);
-            }
-            throw new ConfigException(gen + ": invalid (" + e.getMessage() + ")", e);
-        }
-    }
-
-    /** A token id in int range, written as a JSON integer. */
-    private static int tokenId(Path file, String key, JsonElement e) {
-        if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
-            double d = e.getAsDouble();
-            if (d == Math.rint(d) && d >= Integer.MIN_VALUE && d <= Integer.MAX_VALUE) {
-                return (int) d;
-            }
-        }
-        String text = String.valueOf(e);
-        throw new ConfigException(
-                file
-                        + ": "
-                        + key
-                        + " must be an integer token id, got "
-                        + (text.length() > 80 ? text.substring(0, 80) + "..." : text));
+        return HfConfigJson.readModelFolder(dir);
     }
 
     /**
@@ -141,9 +101,11 @@ public final class HfLlama {
      * @param manager owner of the weights
      * @param dataType FLOAT32 or FLOAT16
      * @return the model
-     * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
+     * @throws IOException if a file is missing, unreadable, changed while loading, or inconsistent
+     *     with {@code config.json}
      * @throws ConfigException if the parameters would take more than {@link
-     *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value #MAX_PARAMETER_BYTES_PROPERTY})
+     *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value
+     *     #MAX_PARAMETER_BYTES_PROPERTY}), or more than the memory available
      */
     public static LlamaModel load(Path dir, NDManager manager, DataType dataType) throws IOException {
         return load(dir, manager, dataType, Long.getLong(MAX_PARAMETER_BYTES_PROPERTY, DEFAULT_MAX_PARAMETER_BYTES));
@@ -159,11 +121,31 @@ public final class HfLlama {
      * @param dataType FLOAT32 or FLOAT16
      * @param maxParameterBytes the most bytes the parameters may take in {@code dataType}
      * @return the model
-     * @throws IOException if a file is missing, unreadable or inconsistent with {@code config.json}
-     * @throws ConfigException if the parameters would take more than {@code maxParameterBytes}
+     * @throws IOException if a file is missing, unreadable, changed while loading, or inconsistent
+     *     with {@code config.json}
+     * @throws ConfigException if the parameters would take more than {@code maxParameterBytes}, or
+     *     more than the memory available
      */
     public static LlamaModel load(
             Path dir, NDManager manager, DataType dataType, long maxParameterBytes)
+            throws IOException {
+        return load(
+                dir,
+                manager,
+                dataType,
+                maxParameterBytes,
+                Boolean.parseBoolean(System.getProperty(CHECK_MEMORY_PROPERTY, "true"))
+                        ? AvailableMemory.now()
+                        : Optional.empty());
+    }
+
+    /** {@link #load(Path, NDManager, DataType, long)} with the available memory given (tests). */
+    static LlamaModel load(
+            Path dir,
+            NDManager manager,
+            DataType dataType,
+            long maxParameterBytes,
+            Optional<AvailableMemory> available)
             throws IOException {
         if (dir == null || manager == null) {
             throw new IllegalArgumentException("load: dir and manager must not be null");
@@ -175,6 +157,7 @@ public final class HfLlama {
             throw new IllegalArgumentException(
                     "maxParameterBytes must be >= 1, got " + maxParameterBytes);
         }
+        int threads = ParallelFill.defaultThreads();
         LlamaConfig config = readConfig(dir);
         long bytes = config.parameterCount() * dataType.getNumOfBytes();
         if (bytes > maxParameterBytes) {
@@ -192,16 +175,38 @@ public final class HfLlama {
                             + MAX_PARAMETER_BYTES_PROPERTY
                             + ")");
         }
+        if (available.isPresent() && bytes > available.get().bytes()) {
+            throw new ConfigException(
+                    dir
+                            + ": the weights need "
+                            + gigabytes(bytes)
+                            + " as "
+                            + dataType
+                            + " ("
+                            + config.parameterCount()
+                            + " parameters) but only "
+                            + gigabytes(available.get().bytes())
+                            + " of memory is available ("
+                            + available.get().source()
+                            + ")"
+                            + (dataType == DataType.FLOAT32
+                                    ? "; as float16 they need " + gigabytes(bytes / 2)
+                                    : "")
+                            + "; -D"
+                            + CHECK_MEMORY_PROPERTY
+                            + "=false skips this check");
+        }
         try (Checkpoint ckpt = Checkpoint.open(dir)) {
             LlamaModel model = LlamaModel.builder().setConfig(config).build();
             checkNames(ckpt, model, dir);
             // every shape is checked before the first allocation, so the checkpoint's real tensor
             // sizes bound what is allocated
-            for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
+            List<HfWeightMap.Entry> entries = HfWeightMap.entries(model);
+            for (HfWeightMap.Entry e : entries) {
                 TensorInfo info = ckpt.info(e.hfName());
                 if (!Arrays.equals(info.shape(), e.shape())) {
                     throw new CheckpointException(
-                            dir
+                            ckpt.file(e.hfName()).path()
                                     + ": tensor "
                                     + e.hfName()
                                     + " has shape "
@@ -210,25 +215,72 @@ public final class HfLlama {
                                     + Arrays.toString(e.shape()));
                 }
             }
+            Set<Parameter> filled = Collections.newSetFromMap(new IdentityHashMap<>());
+            entries.forEach(e -> filled.add(e.parameter()));
             model.setInitializer(Initializer.ZEROS, p -> true);
-            model.initialize(manager, dataType, new Shape(1, 1));
-            // freeze before copying: PyTorch's grad mode is thread-local, and on a thread where it
-            // is on (any thread but the engine's first) an in-place write into a leaf that
-            // requires grad fails
-            model.freezeParameters(true);
-            for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
-                try (NDManager tmp = manager.newSubManager()) {
-                    NDArray w = ckpt.load(e.hfName(), tmp, dataType);
-                    NDArray target = e.parameter().getArray();
-                    if (e.wholeParameter()) {
-                        w.copyTo(target);
-                    } else {
-                        target.set(new NDIndex("{}:{}", e.rowStart(), e.rowStart() + e.rows()), w);
-                    }
-                }
+            model.setInitializer(UNWRITTEN, filled::contains);
+            try {
+                // The weights live in a sub-manager that `manager` closes through the model's
+                // guard: closing it (or the ZooModel) waits for running generations instead of
+                // freeing tensors under them.
+                model.initialize(model.guard().guard(manager), dataType, new Shape(1, 1));
+                checkCoverage(entries, filled);
+                // freeze before writing: PyTorch's grad mode is thread-local, and on a thread where
+                // it is on (any thread but the engine's first) a write into a leaf that requires
+                // grad fails
+                model.freezeParameters(true);
+                ParallelFill.fill(ckpt, entries, manager, threads);
+            } catch (IOException | RuntimeException | Error e) {
+                // a failed load frees what it allocated instead of leaving it to the caller's
+                // manager
+                model.getParameters().values().forEach(Parameter::close);
+                throw e;
             }
             return model;
         }
+    }
+
+    /**
+     * Every row of every parameter allocated unwritten is written by exactly one entry, so no
+     * uninitialised memory survives a successful load.
+     */
+    private static void checkCoverage(List<HfWeightMap.Entry> entries, Set<Parameter> filled) {
+        Map<Parameter, Long> next = new IdentityHashMap<>();
+        for (HfWeightMap.Entry e : entries) {
+            long expected = next.getOrDefault(e.parameter(), 0L);
+            if (e.rowStart() != expected) {
+                throw new IllegalStateException(
+                        "weight map: "
+                                + e.hfName()
+                                + " starts at row "
+                                + e.rowStart()
+                                + ", expected "
+                                + expected);
+            }
+            next.put(e.parameter(), expected + e.rows());
+        }
+        for (Parameter p : filled) {
+            long rows = p.getArray().getShape().get(0);
+            if (next.get(p) != rows) {
+                throw new IllegalStateException(
+                        "weight map covers "
+                                + next.get(p)
+                                + " of "
+                                + rows
+                                + " rows of "
+                                + p.getName());
+            }
+        }
+    }
+
+    /** Exact bytes, plus MB or GB for people. */
+    private static String gigabytes(long bytes) {
+        if (bytes < 1_000_000) {
+            return bytes + " bytes";
+        }
+        return bytes < 1_000_000_000
+                ? String.format(Locale.ROOT, "%d bytes (%.1f MB)", bytes, bytes / 1e6)
+                : String.format(Locale.ROOT, "%d bytes (%.2f GB)", bytes, bytes / 1e9);
     }
 
     private static void checkNames(Checkpoint ckpt, LlamaModel model, Path dir)
@@ -246,17 +298,22 @@ public final class HfLlama {
         Set<String> extra = new TreeSet<>(ckpt.names());
         extra.removeAll(expected);
         extra.removeIf(HfWeightMap::isIgnorable);
-        if (model.getConfig().tieWordEmbeddings()) {
-            extra.remove("lm_head.weight");
-        }
         if (!extra.isEmpty()) {
+            // a tied model uses embed_tokens as its head: a separate lm_head would be ignored
+            boolean tiedHead =
+                    model.getConfig().tieWordEmbeddings() && extra.contains("lm_head.weight");
             throw new CheckpointException(
                     dir
                             + ": unexpected tensor(s) "
                             + abbreviate(extra)
                             + " for this config.json ("
                             + extra.size()
-                            + ")");
+                            + ")"
+                            + (tiedHead
+                                    ? "; config.json says tie_word_embeddings=true, so"
+                                            + " lm_head.weight would be ignored (set it to false to"
+                                            + " use this head)"
+                                    : ""));
         }
     }
 
@@ -308,7 +365,7 @@ public final class HfLlama {
                     case BF16 -> "bfloat16";
                     default -> throw new IllegalArgumentException("cannot save weights as " + dtype);
                 };
-        LlamaConfig out = c.withTorchDtype(torchDtype);
+        LlamaConfig out = c.toBuilder().optTorchDtype(torchDtype).build();
         try (NDManager tmp = model.getEmbedding().getArray().getManager().newSubManager()) {
             Map<String, NDArray> tensors = new LinkedHashMap<>();
             for (HfWeightMap.Entry e : HfWeightMap.entries(model)) {
@@ -321,16 +378,7 @@ public final class HfLlama {
             }
             CheckpointWriter.writeShardedArrays(dir, tensors, dtype, maxShardBytes);
         }
-        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), out.toJson());
-        JsonObject gen = new JsonObject();
-        if (c.bosTokenId() >= 0) {
-            gen.addProperty("bos_token_id", c.bosTokenId());
-        }
-        if (!c.eosTokenIds().isEmpty()) {
-            com.google.gson.JsonArray a = new com.google.gson.JsonArray();
-            c.eosTokenIds().forEach(a::add);
-            gen.add("eos_token_id", a);
-        }
-        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_FILE), gen.toString());
+        AtomicFiles.writeString(dir.resolve(CONFIG_FILE), HfConfigJson.toJson(out));
+        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_FILE), HfConfigJson.toGenerationJson(c));
     }
 }

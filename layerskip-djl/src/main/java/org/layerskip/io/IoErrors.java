@@ -5,9 +5,11 @@ import java.nio.file.AccessDeniedException;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
+import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 
 /**
  * One-line descriptions of write failures: the file at fault and the operating system's reason,
@@ -20,6 +22,55 @@ import java.nio.file.Path;
 public final class IoErrors {
 
     private IoErrors() {}
+
+    /**
+     * Tells what a path is when it is not a regular file, without opening it (opening a FIFO
+     * blocks until a writer appears, and a device such as {@code /dev/zero} never ends).
+     *
+     * @param file the path (symbolic links are followed)
+     * @return null for a regular file, otherwise e.g. {@code "no such file"}, {@code "is a
+     *     directory"}, {@code "is a FIFO (named pipe), not a regular file"}
+     */
+    public static String notRegularFile(Path file) {
+        BasicFileAttributes a;
+        try {
+            a = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            return "no such file";
+        } catch (IOException | SecurityException e) {
+            return "cannot be read (" + describe(e, file) + ")";
+        }
+        if (a.isRegularFile()) {
+            return null;
+        }
+        if (a.isDirectory()) {
+            return "is a directory, not a file";
+        }
+        return "is " + specialKind(file) + ", not a regular file";
+    }
+
+    /** The kind of a special file from its st_mode, where the platform tells it. */
+    private static String specialKind(Path file) {
+        try {
+            int type = ((Integer) Files.getAttribute(file, "unix:mode")) & 0170000;
+            switch (type) {
+                case 0010000:
+                    return "a FIFO (named pipe)";
+                case 0020000:
+                    return "a character device";
+                case 0060000:
+                    return "a block device";
+                case 0140000:
+                    return "a socket";
+                default:
+                    break;
+            }
+        } catch (IOException | UnsupportedOperationException | IllegalArgumentException
+                | ClassCastException | SecurityException e) {
+            // no unix view: fall through
+        }
+        return "a special file";
+    }
 
     /**
      * Describes the innermost I/O failure of an exception chain in one line: {@code file: reason}

@@ -59,6 +59,31 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
     }
 
     /**
+     * Reads the default settings of a model folder without comparing them with a model ({@link
+     * SpeculationDefaults} decides what to do with settings that do not fit); the file's format is
+     * checked as strictly as by {@link #read(Path, int)}.
+     *
+     * @param modelDir the model folder
+     * @return the settings (E &gt;= 1, 1 &lt;= d &lt;= 1024), or empty when the file does not exist
+     *     or holds per-task settings only
+     * @throws IllegalArgumentException naming the file and the field when it is malformed
+     */
+    public static Optional<RecordedSettings> read(Path modelDir) {
+        return RecordedSettingsFile.read(modelDir).flatMap(RecordedSettingsFile::defaults);
+    }
+
+    /**
+     * Returns whether these settings can drive self-speculation on a model of {@code numLayers}
+     * layers: the draft needs at least one layer and the verification at least one more.
+     *
+     * @param numLayers L
+     * @return whether 1 &lt;= E &lt;= L − 1 and d &gt;= 1
+     */
+    public boolean fits(int numLayers) {
+        return exitLayer >= 1 && exitLayer < numLayers && numSpeculations >= 1;
+    }
+
+    /**
      * Writes a file holding only these settings, atomically (temporary file in the same folder,
      * then an atomic rename); {@link RecordedSettingsFile#withDefaults} keeps the other fields.
      *

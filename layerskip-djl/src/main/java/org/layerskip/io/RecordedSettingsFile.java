@@ -70,10 +70,22 @@ public final class RecordedSettingsFile {
     }
 
     /**
+     * Reads the file of a model folder, checking its format but not its exit layers against a
+     * model (E &gt;= 1 only).
+     *
+     * @param modelDir the model folder
+     * @return the file, or empty when the folder has none
+     * @throws IllegalArgumentException naming the file and the field when it is malformed
+     */
+    public static Optional<RecordedSettingsFile> read(Path modelDir) {
+        return read(modelDir, 0);
+    }
+
+    /**
      * Reads the file of a model folder.
      *
      * @param modelDir the model folder
-     * @param numLayers L, to check that 1 &lt;= E &lt; L
+     * @param numLayers L, to check that 1 &lt;= E &lt; L (0: E &gt;= 1 only)
      * @return the file, or empty when the folder has none
      * @throws IllegalArgumentException naming the file and the field when it is malformed or out
      *     of range
@@ -261,7 +273,12 @@ public final class RecordedSettingsFile {
         }
         long e = integer(file, o.get("exit_layer"), prefix + "exit_layer");
         long d = integer(file, o.get("num_speculations"), prefix + "num_speculations");
-        if (e < 1 || e >= numLayers || d < 1 || d > 1024) {
+        if (numLayers <= 0 && (e < 1 || e > Integer.MAX_VALUE || d < 1 || d > 1024)) {
+            throw bad(file, prefix + "exit_layer must be >= 1 and " + prefix
+                    + "num_speculations in [1, 1024], got " + shorten(o.get("exit_layer").toString())
+                    + " and " + shorten(o.get("num_speculations").toString()));
+        }
+        if (numLayers > 0 && (e < 1 || e >= numLayers || d < 1 || d > 1024)) {
             throw bad(file, prefix + "exit_layer must be in [1, " + (numLayers - 1) + "] and "
                     + prefix + "num_speculations in [1, 1024] for this " + numLayers
                     + "-layer model, got " + shorten(o.get("exit_layer").toString()) + " and "

@@ -4,14 +4,14 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.io.RandomAccessFile;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 
 /**
@@ -21,7 +21,10 @@ import java.util.Map;
  * with positional reads at {@code long} offsets, so files larger than 2 GiB work and the file is
  * never held on the heap.
  *
- * <p>Reads are thread-safe. BF16 tensors are converted in Java, never handed to the engine.
+ * <p>Reads are thread-safe. BF16 tensors are converted in Java, never handed to the engine. After
+ * every tensor read the file is checked against what it was when opened (size through the open
+ * channel; modification time and identity through its path), so a file truncated, rewritten or
+ * replaced while a model loads fails with a message naming the file and the tensor.
  *
  * <pre>{@code
  * try (SafetensorsFile file = SafetensorsFile.open(path)) {
@@ -43,13 +46,19 @@ public final class SafetensorsFile implements AutoCloseable {
     private final FileChannel channel;
     private final long dataStart;
     private final SafetensorsHeader header;
+    private final FileStamp stamp;
 
     private SafetensorsFile(
-            Path path, FileChannel channel, long dataStart, SafetensorsHeader header) {
+            Path path,
+            FileChannel channel,
+            long dataStart,
+            SafetensorsHeader header,
+            FileStamp stamp) {
         this.path = path;
         this.channel = channel;
         this.dataStart = dataStart;
         this.header = header;
+        this.stamp = stamp;
     }
 
     /**
@@ -61,24 +70,34 @@ public final class SafetensorsFile implements AutoCloseable {
      * @throws IOException if reading fails
      */
     public static SafetensorsFile open(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) {
-            throw new CheckpointException(file + ": no such file");
+        String notRegular = IoErrors.notRegularFile(file);
+        if (notRegular != null) {
+            throw new CheckpointException(file + ": " + notRegular);
         }
-        FileChannel channel;
+        // the header is read through RandomAccessFile, which reads into the heap array directly: a
+        // channel read into a heap buffer would leave a JDK temporary direct buffer of the header's
+        // size (up to 100 MB) cached on this thread for good
+        RandomAccessFile raf;
         try {
-            channel = FileChannel.open(file, StandardOpenOption.READ);
-        } catch (NoSuchFileException e) {
-            throw new CheckpointException(file + ": no such file", e);
+            raf = new RandomAccessFile(file.toFile(), "r");
+        } catch (FileNotFoundException e) {
+            if (!Files.exists(file)) {
+                throw new CheckpointException(file + ": no such file", e);
+            }
+            throw new IOException(file + ": cannot open (" + e.getMessage() + ")", e);
         }
+        FileChannel channel = raf.getChannel();
         try {
-            long size = channel.size();
+            FileStamp stamp = FileStamp.of(file, channel);
+            long size = stamp.size();
             if (size < Long.BYTES) {
                 throw new CheckpointException(
                         file + ": truncated, " + size + " bytes is too short for a header");
             }
-            ByteBuffer lengthBytes = ByteBuffer.allocate(Long.BYTES).order(ByteOrder.LITTLE_ENDIAN);
-            readFully(channel, lengthBytes, 0, file);
-            long headerLength = lengthBytes.getLong(0);
+            byte[] lengthBytes = new byte[Long.BYTES];
+            readFully(raf, lengthBytes, 0, file);
+            long headerLength =
+                    ByteBuffer.wrap(lengthBytes).order(ByteOrder.LITTLE_ENDIAN).getLong(0);
             if (headerLength < 0 || headerLength > MAX_HEADER_BYTES) {
                 throw new CheckpointException(
                         file
@@ -96,12 +115,12 @@ public final class SafetensorsFile implements AutoCloseable {
                                 + " exceeds the file size "
                                 + size);
             }
-            ByteBuffer json = ByteBuffer.allocate((int) headerLength);
-            readFully(channel, json, Long.BYTES, file);
+            byte[] json = new byte[(int) headerLength];
+            readFully(raf, json, Long.BYTES, file);
             long dataStart = Long.BYTES + headerLength;
             SafetensorsHeader header =
-                    SafetensorsHeader.parse(json.array(), size - dataStart, file.toString());
-            return new SafetensorsFile(file, channel, dataStart, header);
+                    SafetensorsHeader.parse(json, size - dataStart, file.toString());
+            return new SafetensorsFile(file, channel, dataStart, header, stamp);
         } catch (IOException | RuntimeException | Error e) {
             channel.close();
             throw e;
@@ -163,7 +182,8 @@ public final class SafetensorsFile implements AutoCloseable {
         checkFits(info, info.byteLength(), "bytes");
         ByteBuffer bytes =
                 ByteBuffer.allocateDirect((int) info.byteLength()).order(ByteOrder.LITTLE_ENDIAN);
-        readFully(channel, bytes, dataStart + info.begin(), path);
+        readTensorBytes(info, bytes, dataStart + info.begin());
+        checkUnchanged(info);
         return bytes.rewind();
     }
 
@@ -184,45 +204,106 @@ public final class SafetensorsFile implements AutoCloseable {
         int[] index = {0};
         readChunks(
                 info, chunk -> index[0] = TensorConversion.toFloats(chunk, from, values, index[0]));
+        checkUnchanged(info);
         return values;
     }
 
     /**
-     * Loads one F32, F16 or BF16 tensor as an NDArray of the target type. Conversion happens in
-     * Java, chunk by chunk, into a single direct buffer handed to {@link
-     * NDManager#create(java.nio.Buffer, ai.djl.ndarray.types.Shape, DataType)}; BF16 never reaches
-     * the engine.
+     * Loads one F32, F16 or BF16 tensor as an NDArray of the target type. The engine allocates the
+     * array and the file's bytes are read straight into its memory (through a direct view where
+     * the engine offers one, as DJL's PyTorch engine does on CPU), converted in Java in 1 MiB
+     * chunks where the types differ; BF16 never reaches the engine and no Java direct buffer
+     * holds the data.
      *
-     * <p>On CPU the PyTorch engine wraps that direct buffer without copying, so loaded weights
-     * count against the JVM's direct-memory limit ({@code -XX:MaxDirectMemorySize}, by default
-     * {@code -Xmx}); to load a model larger than that, copy each array into its parameter and close
-     * it.
+     * <p>To fill many tensors (a whole model) use {@link HfLlama#load}, which writes each tensor
+     * into its parameter directly.
      *
      * @param name the tensor name
      * @param manager the manager that will own the array
      * @param target {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
      * @return the array, named {@code name}
-     * @throws CheckpointException if there is no such tensor, its dtype is not a float type, or it
-     *     is larger than 2 GiB after conversion
+     * @throws CheckpointException if there is no such tensor, its dtype is not a float type, it
+     *     is larger than 2 GiB after conversion, or the file changed since it was opened
      * @throws IllegalArgumentException if {@code target} is not FLOAT32 or FLOAT16
      * @throws IOException if reading fails
      */
     public NDArray load(String name, NDManager manager, DataType target) throws IOException {
         SafetensorsDtype to = SafetensorsDtype.fromDataType(target);
         TensorInfo info = info(name);
-        SafetensorsDtype from = loadableType(info);
-        long outBytes = info.numel() * to.byteSize();
-        checkFits(info, outBytes, "bytes as " + target);
-        ByteBuffer out = ByteBuffer.allocateDirect((int) outBytes).order(ByteOrder.LITTLE_ENDIAN);
-        if (from == to) {
-            readFully(channel, out, dataStart + info.begin(), path);
-        } else {
-            readChunks(info, chunk -> TensorConversion.convert(chunk, from, out, to));
+        loadableType(info);
+        checkFits(info, info.numel() * to.byteSize(), "bytes as " + target);
+        NDArray array = manager.create(info.djlShape(), target);
+        try (ArrayLoader loader = new ArrayLoader(manager)) {
+            loader.fill(this, name, array, 0);
+        } catch (IOException | RuntimeException | Error e) {
+            array.close();
+            throw e;
         }
-        out.rewind();
-        NDArray array = manager.create(out, info.djlShape(), target);
         array.setName(name);
         return array;
+    }
+
+    /**
+     * Reads elements {@code [first, first + count)} of one F32, F16 or BF16 tensor, as {@code to},
+     * into {@code target}. A direct target in little-endian order of the same type is read into
+     * with positional reads (no copy in Java); otherwise the file is read into {@code scratch} in
+     * chunks and converted into {@code target}. Afterwards the file is checked for changes.
+     *
+     * @param name the tensor name
+     * @param first the first element (row-major)
+     * @param count how many elements
+     * @param target receives exactly {@code count * to.byteSize()} bytes from its position, in
+     *     its own byte order
+     * @param to F32 or F16
+     * @param scratch a direct buffer for chunked reads (its order is set to little-endian)
+     * @param converter converts chunks of up to {@code scratch.capacity()} bytes
+     * @throws CheckpointException if the tensor is missing or not a float type, or the file was
+     *     truncated or changed since it was opened
+     * @throws IOException if reading fails
+     */
+    void readInto(
+            String name,
+            long first,
+            long count,
+            ByteBuffer target,
+            SafetensorsDtype to,
+            ByteBuffer scratch,
+            ChunkConverter converter)
+            throws IOException {
+        TensorInfo info = info(name);
+        SafetensorsDtype from = loadableType(info);
+        if (first < 0 || count < 0 || first + count > info.numel()) {
+            throw new IllegalArgumentException(
+                    "elements [" + first + ", " + (first + count) + ") outside " + info);
+        }
+        if (target.remaining() != count * to.byteSize()) {
+            throw new IllegalArgumentException(
+                    "target has "
+                            + target.remaining()
+                            + " bytes for "
+                            + count
+                            + " elements of "
+                            + to);
+        }
+        long position = dataStart + info.begin() + first * from.byteSize();
+        long remaining = count * from.byteSize();
+        if (from == to && target.isDirect() && target.order() == ByteOrder.LITTLE_ENDIAN) {
+            readTensorBytes(info, target, position);
+        } else {
+            scratch.order(ByteOrder.LITTLE_ENDIAN);
+            int chunkBytes = Math.min(scratch.capacity(), converter.chunkBytes(from));
+            chunkBytes -= chunkBytes % from.byteSize();
+            while (remaining > 0) {
+                int length = (int) Math.min(chunkBytes, remaining);
+                scratch.clear().limit(length);
+                readTensorBytes(info, scratch, position);
+                scratch.flip();
+                converter.convert(scratch, from, target, to);
+                position += length;
+                remaining -= length;
+            }
+        }
+        checkUnchanged(info);
     }
 
     /**
@@ -281,7 +362,7 @@ public final class SafetensorsFile implements AutoCloseable {
         while (remaining > 0) {
             int length = (int) Math.min(CHUNK_BYTES, remaining);
             chunk.clear().limit(length);
-            readFully(channel, chunk, position, path);
+            readTensorBytes(info, chunk, position);
             chunk.flip();
             consumer.accept(chunk);
             position += length;
@@ -289,13 +370,65 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
-    private static void readFully(FileChannel channel, ByteBuffer target, long position, Path file)
+    /** Fills {@code target} from {@code position}; a short file names the tensor. */
+    private void readTensorBytes(TensorInfo info, ByteBuffer target, long position)
             throws IOException {
         long offset = position;
         while (target.hasRemaining()) {
             int read = channel.read(target, offset);
             if (read < 0) {
-                throw new CheckpointException(file + ": unexpected end of file at byte " + offset);
+                throw new CheckpointException(
+                        path
+                                + ": tensor '"
+                                + info.name()
+                                + "': unexpected end of file at byte "
+                                + offset
+                                + " (the tensor ends at byte "
+                                + (dataStart + info.end())
+                                + "; the file was "
+                                + stamp.size()
+                                + " bytes when opened, so it was truncated while loading)");
+            }
+            offset += read;
+        }
+    }
+
+    /** Fails if the file no longer looks as it did when it was opened. */
+    private void checkUnchanged(TensorInfo info) throws IOException {
+        FileStamp now;
+        try {
+            now = FileStamp.of(path, channel);
+        } catch (IOException e) {
+            throw new CheckpointException(
+                    path
+                            + ": changed while loading tensor '"
+                            + info.name()
+                            + "' (cannot read its attributes any more: "
+                            + e
+                            + ")",
+                    e);
+        }
+        String change = stamp.changeTo(now);
+        if (change != null) {
+            throw new CheckpointException(
+                    path
+                            + ": "
+                            + change
+                            + " while loading tensor '"
+                            + info.name()
+                            + "'; load again once the file is complete");
+        }
+    }
+
+    private static void readFully(RandomAccessFile raf, byte[] target, long position, Path file)
+            throws IOException {
+        raf.seek(position);
+        int offset = 0;
+        while (offset < target.length) {
+            int read = raf.read(target, offset, target.length - offset);
+            if (read < 0) {
+                throw new CheckpointException(
+                        file + ": unexpected end of file at byte " + (position + offset));
             }
             offset += read;
         }

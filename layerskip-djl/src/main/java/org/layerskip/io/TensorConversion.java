@@ -26,7 +26,13 @@ final class TensorConversion {
             }
         } else if (to == SafetensorsDtype.F16) {
             if (from == SafetensorsDtype.F16) {
-                target.put(source);
+                if (source.order() == target.order()) {
+                    target.put(source);
+                } else {
+                    while (source.hasRemaining()) {
+                        target.putShort(source.getShort());
+                    }
+                }
                 return;
             }
             while (source.hasRemaining()) {

@@ -2,21 +2,22 @@ package org.layerskip.nn;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
+import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import org.layerskip.cache.KvCache;
 import org.layerskip.config.LlamaConfig;
 
 /**
  * Grouped-query self-attention with rotary embeddings and a KV cache, as in Llama 2/3.
  *
  * <ul>
- *   <li>input: hidden {@code (B, T, D)} plus an {@link AttentionContext}
+ *   <li>input: hidden {@code (B, T, D)} plus the pass's {@link LayerInputs}
  *   <li>parameter {@code qkv}: {@code ((H + 2K) * Dh, D)}, the Hugging Face q, k and v projections
  *       stacked row-wise (one matrix product instead of three)
  *   <li>parameter {@code o}: {@code (D, H * Dh)}, Hugging Face {@code o_proj}
@@ -77,61 +78,70 @@ public final class LlamaAttention extends AbstractBlock {
     }
 
     /**
-     * Runs attention for the new tokens of a pass; writes their keys and values into {@code cache}
-     * (mutated) when one is given.
+     * Runs attention for the new tokens of a pass. With a cache, the new keys and values are first
+     * written into {@code keys}/{@code values} (mutated) at {@code in.writeSlots()} — one index write
+     * each, whatever the cache layout — and attention then reads the first {@code in.readLength()}
+     * slots; without one ({@code keys == null}) it attends over the new tokens only.
      *
      * @param ps the parameter store
-     * @param x hidden states {@code (B, T, D)} (already normalised)
-     * @param ctx the pass context
-     * @param cache this layer's cache, or null to attend over the new tokens only
+     * @param x hidden states {@code (b, T, D)} (already normalised)
+     * @param in the pass inputs of this layer's attention group
+     * @param keys this layer's whole key buffer {@code (B, K, C, Dh)}, or null without a cache
+     * @param values this layer's whole value buffer {@code (B, K, C, Dh)}, or null
      * @param training whether gradients are recorded
-     * @return {@code (B, T, D)}
+     * @return {@code (b, T, D)}
      */
     @SuppressWarnings("LocalVariableName")
     public NDArray forward(
-            ParameterStore ps, NDArray x, AttentionContext ctx, KvCache cache, boolean training) {
+            ParameterStore ps,
+            NDArray x,
+            LayerInputs in,
+            NDArray keys,
+            NDArray values,
+            boolean training) {
         Shape xs = x.getShape();
         long B = xs.get(0);
         long T = xs.get(1);
         int H = numHeads;
         int K = numKvHeads;
-        int G = H / K;
         NDArray wQkv = ps.getValue(qkv, x.getDevice(), training);
         NDArray wO = ps.getValue(o, x.getDevice(), training);
 
-        NDArray proj = linear(x, wQkv).reshape(B, T, H + 2L * K, headDim); // (B, T, H+2K, Dh)
+        NDArray proj = // (b, T, H+2K, Dh)
+                Linear.linear(x, wQkv).singletonOrThrow().reshape(B, T, H + 2L * K, headDim);
         NDList qkAndV = proj.split(new long[] {H + K}, 2);
-        NDArray qk = Rope.apply(qkAndV.get(0), ctx.cos(), ctx.sin(), ctx.rotateHalf());
+        NDArray qk = Rope.apply(qkAndV.get(0), in.cos(), in.sin(), in.rotateHalf());
         NDList qAndK = qk.split(new long[] {H}, 2);
-        NDArray q = qAndK.get(0); // (B, T, H, Dh), pre-scaled by 1/sqrt(Dh)
-        NDArray k = qAndK.get(1); // (B, T, K, Dh)
-        NDArray v = qkAndV.get(1); // (B, T, K, Dh)
+        NDArray q = qAndK.get(0); // (b, T, H, Dh), pre-scaled by 1/sqrt(Dh)
+        NDArray k = qAndK.get(1); // (b, T, K, Dh)
+        NDArray v = qkAndV.get(1); // (b, T, K, Dh)
 
         NDArray out;
-        if (cache == null && ctx.block() > 0) {
+        if (keys != null) {
+            // keys[rows, :, slots] = k: advanced indices around a full slice give (b, T, K, Dh)
+            NDIndex at = new NDIndex("{}, :, {}", in.writeRows(), in.writeSlots());
+            keys.set(at, k);
+            values.set(at, v);
+            NDArray kr = in.readRows() == null ? keys : keys.get(new NDIndex("{}", in.readRows()));
+            NDArray vr = in.readRows() == null ? values : values.get(new NDIndex("{}", in.readRows()));
+            int s = in.readLength();
+            if (s < kr.getShape().get(2)) {
+                kr = kr.get(NDIndex.sliceAxis(2, 0, s));
+                vr = vr.get(NDIndex.sliceAxis(2, 0, s));
+            }
+            out = attend(q, kr, vr, in.bias());
+        } else if (in.block() > 0) {
             // Disjoint blocks: fold them into the batch, dense (b x b) causal attention each.
-            long blk = ctx.block();
+            long blk = in.block();
             long nb = T / blk;
             NDArray qb = q.reshape(B * nb, blk, H, headDim);
             NDArray kb = k.reshape(B * nb, blk, K, headDim).swapAxes(1, 2);
             NDArray vb = v.reshape(B * nb, blk, K, headDim).swapAxes(1, 2);
-            out = attend(qb, kb, vb, ctx.bias()).reshape(B, T, (long) H * headDim);
+            out = attend(qb, kb, vb, in.bias()).reshape(B, T, (long) H * headDim);
         } else {
-            k = k.swapAxes(1, 2); // (B, K, T, Dh)
-            v = v.swapAxes(1, 2); // (B, K, T, Dh)
-            NDArray keys;
-            NDArray values;
-            if (cache == null) {
-                keys = k;
-                values = v;
-            } else {
-                cache.write(k, v, ctx.starts());
-                keys = cache.keys(ctx.keyLength()); // (B, K, S, Dh)
-                values = cache.values(ctx.keyLength());
-            }
-            out = attend(q, keys, values, ctx.bias());
+            out = attend(q, k.swapAxes(1, 2), v.swapAxes(1, 2), in.bias());
         }
-        return linear(out, wO); // (B, T, D)
+        return Linear.linear(out, wO).singletonOrThrow(); // (b, T, D)
     }
 
     /**
@@ -172,23 +182,12 @@ public final class LlamaAttention extends AbstractBlock {
                 .reshape(B, T, (long) H * headDim); // (B, T, H*Dh)
     }
 
-    /**
-     * {@code x @ w^T} with a Hugging Face {@code (out, in)} weight, in one native call.
-     *
-     * @param x {@code (..., in)}
-     * @param w {@code (out, in)}
-     * @return {@code (..., out)}
-     */
-    static NDArray linear(NDArray x, NDArray w) {
-        return x.getNDArrayInternal().linear(x, w, null).singletonOrThrow();
-    }
-
     /** {@inheritDoc} */
     @Override
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         throw new UnsupportedOperationException(
-                "LlamaAttention needs an AttentionContext; run it through LlamaModel");
+                "LlamaAttention needs LayerInputs; run it through LlamaModel");
     }
 
     /** {@inheritDoc} */

@@ -8,14 +8,13 @@ import ai.djl.nn.AbstractBlock;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
-import org.layerskip.cache.KvCache;
 import org.layerskip.config.LlamaConfig;
 
 /**
  * One pre-norm Llama decoder layer: {@code h = x + attn(norm1(x)); out = h + mlp(norm2(h))}.
  *
  * <ul>
- *   <li>input: {@code (B, T, D)} plus an {@link AttentionContext}
+ *   <li>input: {@code (B, T, D)} plus an {@link LayerInputs}
  *   <li>output: {@code (B, T, D)}
  * </ul>
  */
@@ -40,19 +39,40 @@ public final class LlamaDecoderLayer extends AbstractBlock {
     }
 
     /**
-     * Runs the layer on the new tokens of a pass; writes their keys/values into {@code cache}.
+     * Runs the layer on the new tokens of a pass: tensors in, tensors out. With a cache, writes the
+     * tokens' keys/values into {@code keys}/{@code values} at the pass's write slots.
+     *
+     * @param ps the parameter store
+     * @param x {@code (b, T, D)}
+     * @param in the pass inputs of this layer's attention group
+     * @param keys this layer's key buffer {@code (B, K, C, Dh)} (mutated), or null without a cache
+     * @param values this layer's value buffer (mutated), or null
+     * @param training whether gradients are recorded
+     * @return {@code (b, T, D)}
+     */
+    public NDArray forward(
+            ParameterStore ps,
+            NDArray x,
+            LayerInputs in,
+            NDArray keys,
+            NDArray values,
+            boolean training) {
+        NDArray a = attention.forward(ps, inputNorm.forward(ps, x, training), in, keys, values, training);
+        NDArray h = x.add(a);
+        return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
+    }
+
+    /**
+     * Runs the layer without a cache (training and evaluation).
      *
      * @param ps the parameter store
      * @param x {@code (B, T, D)}
-     * @param ctx the pass context
-     * @param cache this layer's KV cache (mutated), or null
+     * @param in cache-free inputs from {@link LlamaModel#trainingContext}
      * @param training whether gradients are recorded
      * @return {@code (B, T, D)}
      */
-    public NDArray forward(
-            ParameterStore ps, NDArray x, AttentionContext ctx, KvCache cache, boolean training) {
-        NDArray h = x.add(attention.forward(ps, inputNorm.forward(ps, x, training), ctx, cache, training));
-        return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
+    public NDArray forward(ParameterStore ps, NDArray x, LayerInputs in, boolean training) {
+        return forward(ps, x, in, null, null, training);
     }
 
     /**
@@ -96,7 +116,7 @@ public final class LlamaDecoderLayer extends AbstractBlock {
     protected NDList forwardInternal(
             ParameterStore ps, NDList inputs, boolean training, PairList<String, Object> params) {
         throw new UnsupportedOperationException(
-                "LlamaDecoderLayer needs an AttentionContext; run it through LlamaModel");
+                "LlamaDecoderLayer needs LayerInputs; run it through LlamaModel");
     }
 
     /** {@inheritDoc} */

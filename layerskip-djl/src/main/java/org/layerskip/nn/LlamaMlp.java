@@ -7,6 +7,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Activation;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
@@ -80,10 +81,11 @@ public final class LlamaMlp extends AbstractBlock {
     public NDArray forward(ParameterStore ps, NDArray x, boolean training) {
         NDArray wGateUp = ps.getValue(gateUp, x.getDevice(), training);
         NDArray wDown = ps.getValue(down, x.getDevice(), training);
-        NDList gu = LlamaAttention.linear(x, wGateUp).split(new long[] {intermediate}, 2);
+        NDList gu =
+                Linear.linear(x, wGateUp).singletonOrThrow().split(new long[] {intermediate}, 2);
         NDArray gate = gu.get(0); // (B, T, F)
         NDArray act = gate.mul(Activation.sigmoid(gate)); // silu
-        return LlamaAttention.linear(act.mul(gu.get(1)), wDown);
+        return Linear.linear(act.mul(gu.get(1)), wDown).singletonOrThrow();
     }
 
     /** {@inheritDoc} */

@@ -9,17 +9,17 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.ndarray.types.SparseFormat;
 import ai.djl.nn.AbstractBlock;
 import ai.djl.nn.Parameter;
+import ai.djl.nn.core.Linear;
 import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
+import org.layerskip.cache.AttentionGroup;
 import org.layerskip.cache.DecoderState;
 import org.layerskip.cache.KvCache;
+import org.layerskip.cache.PassPlan;
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.FloatBuffer;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
@@ -38,9 +38,13 @@ import java.util.Map;
  * </ul>
  *
  * <p>Entry points: {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} runs the first
- * E layers over new tokens with a KV cache; {@link #embed}, {@link #runLayers} and {@link #head} are
- * the pieces self-speculative decoding composes; the DJL {@code forward} runs the whole sequence without
- * a cache (training), with optional parameter {@code "exitLayer"}.
+ * E layers over new tokens with a KV cache (prefill, decoding, early exit); the two LayerSkip passes
+ * are {@link #forwardEarly} (layers {@code 0..E-1} and the shared head, storing exit states) and
+ * {@link #forwardRemainder} (layers {@code E..L-1} over the stored exit states); {@link
+ * #runLayers(ParameterStore, NDArray, PassPlan, boolean)} is the one layer loop they share; the DJL
+ * {@code forward} and {@link #forwardExits} run whole sequences without a cache (training), with
+ * optional parameter {@code "exitLayer"}. This is the per-op reference path; the fused engine
+ * ({@code org.layerskip.engine}) runs the same math in one native call per pass.
  *
  * <p><b>Thread safety.</b> Once initialised (and, for inference, frozen with {@code
  * freezeParameters(true)}, as {@link org.layerskip.io.HfLlama#load} does), a model holds no
@@ -63,6 +67,7 @@ public final class LlamaModel extends AbstractBlock {
     private final List<LlamaDecoderLayer> layers;
     private final RmsNorm norm;
     private final Rope rope;
+    private final ModelGuard guard = new ModelGuard();
 
     private LlamaModel(Builder builder) {
         super(VERSION);
@@ -159,6 +164,15 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
+     * Returns the guard that keeps the weights alive while requests run (see {@link ModelGuard}).
+     *
+     * @return the guard
+     */
+    public ModelGuard guard() {
+        return guard;
+    }
+
+    /**
      * Returns the rotary embedding.
      *
      * @return rope
@@ -219,7 +233,7 @@ public final class LlamaModel extends AbstractBlock {
             ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, boolean lastOnly) {
         checkExit(exitLayer);
         checkState(state, ids);
-        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
+        NDArray h = runLayers(ps, embed(ps, ids), plan(state, 0, exitLayer, ids), false);
         return new DecoderOutput(head(ps, lastOnly ? lastPosition(h) : h), h);
     }
 
@@ -238,138 +252,157 @@ public final class LlamaModel extends AbstractBlock {
             ParameterStore ps, NDArray ids, DecoderState state, int exitLayer, int[] positions) {
         checkExit(exitLayer);
         checkState(state, ids);
-        notNull(positions, "positions");
-        long tokens = ids.getShape().get(1);
-        if (positions.length != ids.getShape().get(0)) {
-            throw new IllegalArgumentException(
-                    "positions has " + positions.length + " entries for " + ids.getShape().get(0) + " rows");
-        }
-        for (int p : positions) {
-            if (p < 0 || p >= tokens) {
-                throw new IllegalArgumentException(
-                        "position " + p + " outside the " + tokens + " new tokens [0, " + tokens + ")");
-            }
-        }
-        NDArray h = runLayers(ps, embed(ps, ids), state, 0, exitLayer, state.lengths(0));
-        long b = h.getShape().get(0);
-        long[] rows = new long[(int) b];
-        long[] cols = new long[(int) b];
-        for (int r = 0; r < b; r++) {
-            rows[r] = r;
-            cols[r] = positions[r];
-        }
-        NDManager m = h.getManager();
-        NDArray picked = h.get(new NDIndex("{}, {}", m.create(rows), m.create(cols))); // (B, D)
-        return new DecoderOutput(head(ps, picked.expandDims(1)), h);
+        checkPositions(positions, ids.getShape().get(0), ids.getShape().get(1));
+        NDArray h = runLayers(ps, embed(ps, ids), plan(state, 0, exitLayer, ids), false);
+        return new DecoderOutput(head(ps, pick(h, positions)), h);
+    }
+
+    /**
+     * LayerSkip's draft pass ({@code forward_early}): new tokens through layers {@code 0..E-1} and the
+     * shared exit head; their keys/values go into the KV cache and their layer-E hidden states into
+     * the state's exit-state cache, from which {@link #forwardRemainder} resumes (mutates {@code
+     * state}).
+     *
+     * @param ps the parameter store
+     * @param ids new token ids {@code (B, T)} int64
+     * @param state the request state
+     * @param exitLayer E in {@code [1, L - 1]}
+     * @return logits at the last position {@code (B, 1, V)} and the exit states {@code (B, T, D)}
+     */
+    public DecoderOutput forwardEarly(
+            ParameterStore ps, NDArray ids, DecoderState state, int exitLayer) {
+        checkDraftExit(exitLayer);
+        checkState(state, ids);
+        NDArray h = runLayers(ps, embed(ps, ids), plan(state, 0, exitLayer, ids), true);
+        return new DecoderOutput(head(ps, lastPosition(h)), h);
+    }
+
+    /**
+     * LayerSkip's verification pass ({@code forward_remainder}): layers {@code E..L-1} over the
+     * stored exit states of each row's next {@code count} positions (those the draft passes ran but
+     * the upper layers have not), then the exit head (mutates {@code state}).
+     *
+     * @param ps the parameter store
+     * @param state the request state
+     * @param exitLayer E in {@code [1, L - 1]}
+     * @param count how many positions to verify, {@code >= 1}
+     * @return the full model's logits after each of those positions {@code (B, count, V)}
+     */
+    public NDArray forwardRemainder(
+            ParameterStore ps, DecoderState state, int exitLayer, int count) {
+        checkDraftExit(exitLayer);
+        notNull(state, "state");
+        checkLayers(state);
+        PassPlan plan = PassPlan.of(state, exitLayer, layers.size(), count);
+        return head(ps, runLayers(ps, readExitStates(plan), plan, false));
     }
 
     /**
      * Looks up token embeddings.
      *
      * @param ps the parameter store
-     * @param ids {@code (B, T)} int64
+     * @param ids {@code (B, T)} int64, every id in {@code [0, V)} (checked on the device)
      * @return {@code (B, T, D)}
      */
     public NDArray embed(ParameterStore ps, NDArray ids) {
         notNull(ps, "parameter store");
         checkIds(ids);
+        return lookup(ps, ids);
+    }
+
+    /**
+     * Looks up token embeddings of ids given on the host (checked there, so no device read-back).
+     *
+     * @param ps the parameter store
+     * @param manager where to create the ids
+     * @param ids row-major {@code (rows, tokens)} ids, each in {@code [0, V)}
+     * @param rows number of rows
+     * @param tokens tokens per row
+     * @return {@code (rows, tokens, D)}
+     */
+    public NDArray embed(ParameterStore ps, NDManager manager, long[] ids, int rows, int tokens) {
+        notNull(ps, "parameter store");
+        notNull(manager, "manager");
+        notNull(ids, "token ids");
+        if (rows < 1 || tokens < 1 || (long) rows * tokens != ids.length) {
+            throw new IllegalArgumentException(
+                    ids.length + " token ids do not form " + rows + " rows of " + tokens);
+        }
+        int v = config.vocabSize();
+        for (long id : ids) {
+            if (id < 0 || id >= v) {
+                throw new IllegalArgumentException(
+                        "token id " + id + " is outside the vocabulary [0, " + v + ")");
+            }
+        }
+        return lookup(ps, manager.create(ids, new Shape(rows, tokens)));
+    }
+
+    private NDArray lookup(ParameterStore ps, NDArray ids) {
         NDArray w = ps.getValue(embedding, ids.getDevice(), false);
         return ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
 
     /**
-     * Runs layers {@code [from, to)} over hidden states of tokens at slots {@code [start, start + T)}
-     * (the same for every row).
+     * Runs layers {@code [plan.from(), plan.to())} over hidden states of the plan's rows, writing
+     * keys/values at the plan's slots, and commits the plan's fill lengths. This is the loop the
+     * other entry points compose; engines call it with their own plans.
      *
      * @param ps the parameter store
-     * @param h {@code (B, T, D)}
-     * @param state the request state (mutated)
-     * @param from first layer
-     * @param to layer after the last
-     * @param start slot of the first token
-     * @return {@code (B, T, D)}
+     * @param h {@code (b, T, D)} for the plan's b rows and T tokens
+     * @param plan the pass plan (of a state of this model)
+     * @param storeExitStates whether to store the outputs as exit states (the draft pass)
+     * @return {@code (b, T, D)}
      */
-    public NDArray runLayers(
-            ParameterStore ps, NDArray h, DecoderState state, int from, int to, int start) {
-        notNull(state, "state");
-        int[] starts = new int[state.batchSize()];
-        java.util.Arrays.fill(starts, start);
-        return runLayers(ps, h, state, from, to, starts);
+    public NDArray runLayers(ParameterStore ps, NDArray h, PassPlan plan, boolean storeExitStates) {
+        notNull(ps, "parameter store");
+        notNull(plan, "plan");
+        checkHidden(h);
+        checkLayers(plan.state());
+        if (h.getShape().get(0) != plan.batchSize() || h.getShape().get(1) != plan.tokens()) {
+            throw new IllegalArgumentException(
+                    "hidden states "
+                            + h.getShape()
+                            + " do not match the plan's "
+                            + plan.batchSize()
+                            + " rows of "
+                            + plan.tokens()
+                            + " tokens");
+        }
+        DecoderState state = plan.state();
+        PassTensors pass = new PassTensors(this, h.getManager(), plan);
+        for (int l = plan.from(); l < plan.to(); l++) {
+            KvCache cache = state.layer(l);
+            h = layers.get(l).forward(ps, h, pass.forLayer(l), cache.keys(), cache.values(), false);
+        }
+        if (storeExitStates) {
+            NDArray slots = h.getManager().create(plan.exitSlots(), new Shape(plan.batchSize(), plan.tokens()));
+            state.exitStates().buffer().set(new NDIndex("{}, {}", pass.writeRows(), slots), h);
+        }
+        plan.commit();
+        return h;
     }
 
     /**
-     * Runs layers {@code [from, to)} over hidden states of tokens at slots {@code [start[r],
-     * start[r] + T)} of each row {@code r}, with the KV cache of {@code state}; each layer's fill
-     * length of row {@code r} becomes {@code start[r] + T}.
+     * Reads the stored exit states of the plan's rows and positions.
      *
-     * @param ps the parameter store
-     * @param h {@code (B, T, D)}
-     * @param state the request state (mutated)
-     * @param from first layer
-     * @param to layer after the last
-     * @param starts slot of the first token, per row
-     * @return {@code (B, T, D)}
+     * @param plan a plan starting at the first layer the stored states have not run through
+     * @return {@code (b, T, D)}
      */
-    public NDArray runLayers(
-            ParameterStore ps, NDArray h, DecoderState state, int from, int to, int[] starts) {
-        notNull(ps, "parameter store");
-        notNull(state, "state");
-        notNull(starts, "starts");
-        checkHidden(h);
-        if (from < 0 || to > layers.size() || from > to) {
-            throw new IllegalArgumentException(
-                    "layer range [" + from + ", " + to + ") is not within [0, " + layers.size() + "]");
+    public NDArray readExitStates(PassPlan plan) {
+        notNull(plan, "plan");
+        int b = plan.batchSize();
+        int t = plan.tokens();
+        int[] rows = plan.rows();
+        long[] rowOfToken = new long[b * t];
+        for (int i = 0; i < b; i++) {
+            java.util.Arrays.fill(rowOfToken, i * t, (i + 1) * t, rows[i]);
         }
-        if (h.getShape().get(0) != state.batchSize() || starts.length != state.batchSize()) {
-            throw new IllegalArgumentException(
-                    "batch mismatch: hidden states have "
-                            + h.getShape().get(0)
-                            + " rows, starts "
-                            + starts.length
-                            + ", the state "
-                            + state.batchSize());
-        }
-        for (int s : starts) {
-            if (s < 0) {
-                throw new IllegalArgumentException("start slot must be >= 0, got " + s);
-            }
-        }
-        if (from >= to) {
-            return h;
-        }
-        int t = (int) h.getShape().get(1);
-        int[] ends = new int[starts.length];
-        for (int r = 0; r < starts.length; r++) {
-            ends[r] = starts[r] + t;
-            if (ends[r] > state.capacity()) {
-                throw new IllegalArgumentException(
-                        "request needs "
-                                + ends[r]
-                                + " cache slots but was allocated "
-                                + state.capacity());
-            }
-        }
-        NDManager m = h.getManager();
-        Map<String, AttentionContext> contexts = new HashMap<>();
-        NDArray[] tables = null;
-        NDArray rotate = null;
-        for (int l = from; l < to; l++) {
-            LayerAttention kind = config.layerAttention().get(l);
-            KvCache cache = state.layer(l);
-            String key = kind + "/" + cache.isRing() + "/" + cache.capacity();
-            AttentionContext ctx = contexts.get(key);
-            if (ctx == null) {
-                if (tables == null) {
-                    tables = ropeTables(m, starts, t, false);
-                    rotate = rope.rotateHalfMatrix(m, dataType(), false);
-                }
-                ctx = cachedContext(m, tables, rotate, kind, cache, starts, t);
-                contexts.put(key, ctx);
-            }
-            h = layers.get(l).forward(ps, h, ctx, cache, false);
-            state.setLengths(l, ends);
-        }
-        return h;
+        NDArray buffer = plan.state().exitStates().buffer();
+        NDManager m = buffer.getManager();
+        NDArray r = m.create(rowOfToken, new Shape(b, t));
+        NDArray s = m.create(plan.exitSlots(), new Shape(b, t));
+        return buffer.get(new NDIndex("{}, {}", r, s)); // (b, T, D)
     }
 
     /**
@@ -393,7 +426,25 @@ public final class LlamaModel extends AbstractBlock {
                     "hidden states must be " + dataType() + ", got " + h.getDataType());
         }
         NDArray w = ps.getValue(getLmHead(), h.getDevice(), false);
-        return LlamaAttention.linear(norm.forward(ps, h, false), w);
+        return Linear.linear(norm.forward(ps, h, false), w).singletonOrThrow();
+    }
+
+    /**
+     * The shared exit head at one position per row.
+     *
+     * @param ps the parameter store
+     * @param h hidden states {@code (B, T, D)}
+     * @param positions per row, an index in {@code [0, T)}
+     * @return logits {@code (B, 1, V)}
+     */
+    public NDArray head(ParameterStore ps, NDArray h, int[] positions) {
+        checkHidden(h);
+        checkPositions(positions, h.getShape().get(0), h.getShape().get(1));
+        boolean last = true;
+        for (int p : positions) {
+            last &= p == h.getShape().get(1) - 1;
+        }
+        return head(ps, last ? lastPosition(h) : pick(h, positions));
     }
 
     /**
@@ -423,17 +474,17 @@ public final class LlamaModel extends AbstractBlock {
         NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
         int t = (int) ids.getShape().get(1);
-        Map<LayerAttention, AttentionContext> contexts = new HashMap<>();
+        Map<LayerAttention, LayerInputs> contexts = new HashMap<>();
         NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
         NDList out = new NDList();
         int next = 0;
         for (int l = 0; l < last; l++) {
             LayerAttention kind = config.layerAttention().get(l);
-            AttentionContext ctx =
+            LayerInputs ctx =
                     contexts.computeIfAbsent(kind, k -> trainingContext(ids.getManager(), t, k));
-            h = layers.get(l).forward(ps, h, ctx, null, training);
+            h = layers.get(l).forward(ps, h, ctx, training);
             if (exits[next] == l + 1) {
-                out.add(LlamaAttention.linear(norm.forward(ps, h, training), headW));
+                out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
                 next++;
             }
         }
@@ -537,72 +588,88 @@ public final class LlamaModel extends AbstractBlock {
         return t == 1 ? h : h.get(NDIndex.sliceAxis(1, t - 1, t));
     }
 
-    /** Rotary tables for positions [starts[r], starts[r] + T); batch 1 when rows agree. */
-    private NDArray[] ropeTables(NDManager manager, int[] starts, int t, boolean owned) {
-        int rows = DecoderState.allEqual(starts) ? 1 : starts.length;
-        long[][] positions = new long[rows][t];
-        for (int r = 0; r < rows; r++) {
-            for (int j = 0; j < t; j++) {
-                positions[r][j] = starts[r] + j;
-            }
+    /** Checks that an exit layer leaves layers to verify with: E in [1, L - 1]. */
+    private void checkDraftExit(int exitLayer) {
+        if (exitLayer < 1 || exitLayer >= layers.size()) {
+            throw new IllegalArgumentException(
+                    "exit layer for drafting must be in [1, " + (layers.size() - 1) + "], got " + exitLayer);
         }
-        return rope.tables(manager, positions, dataType(), owned);
     }
 
-    /** Context of a cached pass of T tokens at positions [starts[r], starts[r] + T) of one kind. */
-    private AttentionContext cachedContext(
-            NDManager manager,
-            NDArray[] tables,
-            NDArray rotate,
-            LayerAttention kind,
-            KvCache cache,
-            int[] starts,
-            int t) {
-        boolean same = DecoderState.allEqual(starts);
-        int[] rows = same ? new int[] {starts[0]} : starts;
-        int s;
-        if (cache.isRing()) {
-            s = cache.capacity();
-        } else {
-            s = 0;
-            for (int x : starts) {
-                s = Math.max(s, x + t);
+    private void checkLayers(DecoderState state) {
+        if (state.numLayers() != layers.size()) {
+            throw new IllegalArgumentException(
+                    "the state has " + state.numLayers() + " layers, the model " + layers.size());
+        }
+    }
+
+    private static void checkPositions(int[] positions, long rows, long tokens) {
+        notNull(positions, "positions");
+        if (positions.length != rows) {
+            throw new IllegalArgumentException(
+                    "positions has " + positions.length + " entries for " + rows + " rows");
+        }
+        for (int p : positions) {
+            if (p < 0 || p >= tokens) {
+                throw new IllegalArgumentException(
+                        "position " + p + " outside the " + tokens + " new tokens [0, " + tokens + ")");
             }
         }
-        NDArray bias = null;
-        if (cache.isRing() || kind.isLocal() || t > 1 || !same) {
-            int ring = cache.isRing() ? cache.capacity() : 0;
-            bias = bias(manager, kind, rows, t, s, ring, false);
-        }
-        return new AttentionContext(tables[0], tables[1], rotate, bias, starts, t, s, 0);
+    }
+
+    private static PassPlan plan(DecoderState state, int from, int to, NDArray ids) {
+        return PassPlan.of(state, from, to, (int) ids.getShape().get(1));
     }
 
     /**
-     * Builds the attention context of a cache-free pass over whole sequences with full attention
-     * (training and evaluation): positions {@code 0..T-1}, causal, shared by every row (tables have
-     * batch 1 and broadcast), so any subset of rows can use it.
+     * Picks one position per row.
+     *
+     * @param h {@code (B, T, D)}
+     * @param positions per row, an index in {@code [0, T)}
+     * @return {@code (B, 1, D)}
+     */
+    static NDArray pick(NDArray h, int[] positions) {
+        long b = h.getShape().get(0);
+        long[] rows = new long[(int) b];
+        long[] cols = new long[(int) b];
+        for (int r = 0; r < b; r++) {
+            rows[r] = r;
+            cols[r] = positions[r];
+        }
+        NDManager m = h.getManager();
+        return h.get(new NDIndex("{}, {}", m.create(rows), m.create(cols))).expandDims(1);
+    }
+
+    /**
+     * Builds the inputs of a cache-free pass over whole sequences with full attention (training and
+     * evaluation): positions {@code 0..T-1}, causal, shared by every row (tables have batch 1 and
+     * broadcast), so any subset of rows can use it.
      *
      * @param manager where to create the tables
      * @param t T, the sequence length
-     * @return the context
+     * @return the inputs
      */
-    public AttentionContext trainingContext(NDManager manager, int t) {
+    public LayerInputs trainingContext(NDManager manager, int t) {
         return trainingContext(manager, t, LayerAttention.FULL);
     }
 
     /**
-     * Builds the attention context of a cache-free pass over whole sequences for one attention
-     * kind. Chunked attention over a sequence of several whole blocks is computed block by block
-     * (dense {@code B x B} work, O(T·B) instead of O(T²)).
+     * Builds the inputs of a cache-free pass over whole sequences for one attention kind. Chunked
+     * attention over a sequence of several whole blocks is computed block by block (dense {@code B x
+     * B} work, O(T·B) instead of O(T²)).
      *
      * @param manager where to create the tables
      * @param t T, the sequence length
      * @param kind the layer's attention kind
-     * @return the context
+     * @return the inputs
      */
-    public AttentionContext trainingContext(NDManager manager, int t, LayerAttention kind) {
+    public LayerInputs trainingContext(NDManager manager, int t, LayerAttention kind) {
         // owned copies: autograd keeps these until backward
-        NDArray[] cs = ropeTables(manager, new int[1], t, true);
+        long[][] positions = new long[1][t];
+        for (int j = 0; j < t; j++) {
+            positions[0][j] = j;
+        }
+        NDArray[] cs = rope.tables(manager, positions, dataType(), true);
         NDArray rotate = rope.rotateHalfMatrix(manager, dataType(), true);
         int block = 0;
         int span = t;
@@ -610,53 +677,15 @@ public final class LlamaModel extends AbstractBlock {
             block = kind.size();
             span = block;
         }
-        NDArray bias = span > 1 ? bias(manager, block > 0 ? LayerAttention.FULL : kind, new int[1], span, span, 0, true)
-                        : null;
-        return new AttentionContext(cs[0], cs[1], rotate, bias, new int[1], t, span, block);
-    }
-
-    /**
-     * Additive bias {@code (rows, 1, G * T, S)}: the query of row {@code r} at position {@code
-     * starts[r] + j} sees the key in slot {@code k} iff the slot holds a position {@code p} that
-     * {@code kind} makes visible. A linear cache holds position {@code k} in slot {@code k}; a ring
-     * of {@code ring} slots holds the latest position {@code p <= end - 1} with {@code p = k (mod
-     * ring)}, where {@code end} is the row's fill length after this pass (older positions were
-     * overwritten, and rejected ones are never inside a later query's window). Every query sees at
-     * least itself.
-     */
-    private NDArray bias(
-            NDManager manager,
-            LayerAttention kind,
-            int[] starts,
-            int t,
-            int s,
-            int ring,
-            boolean owned) {
-        int b = starts.length;
-        int g = config.groupSize();
-        int n = b * g * t * s;
-        FloatBuffer buf = OwnedArrays.buffer(n);
-        float[] row = new float[s];
-        long[] pos = new long[s];
-        for (int r = 0; r < b; r++) {
-            long last = starts[r] + t - 1L;
-            for (int k = 0; k < s; k++) {
-                pos[k] = ring > 0 ? last - Math.floorMod(last - k, ring) : k;
-            }
-            for (int j = 0; j < t; j++) {
-                long q = starts[r] + j;
-                for (int k = 0; k < s; k++) {
-                    row[k] = kind.visible(q, pos[k]) ? 0f : Float.NEGATIVE_INFINITY;
-                }
-                for (int gi = 0; gi < g; gi++) {
-                    buf.position(((r * g + gi) * t + j) * s);
-                    buf.put(row);
-                }
-            }
+        NDArray bias = null;
+        if (span > 1) {
+            LayerAttention k = block > 0 ? LayerAttention.FULL : kind;
+            AttentionGroup g = new AttentionGroup(0, k, span, false);
+            NDArray b = PassTensors.bias(this, manager, g, new int[1], span, span, true);
+            bias = b.duplicate(); // engine-owned: autograd may keep it past its Java buffer
+            b.close();
         }
-        buf.rewind();
-        NDArray bias = OwnedArrays.floats(manager, buf, new Shape(b, 1, (long) g * t, s), owned);
-        return dataType() == DataType.FLOAT32 ? bias : bias.toType(dataType(), false);
+        return new LayerInputs(cs[0], cs[1], rotate, bias, null, null, null, span, block);
     }
 
     /** {@inheritDoc} */

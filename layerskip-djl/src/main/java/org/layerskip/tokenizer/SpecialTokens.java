@@ -42,6 +42,17 @@ record SpecialTokens(OptionalLong bos, List<Long> eos, List<Long> prefix, List<L
     }
 
     /**
+     * Returns these tokens with the model's EOS ids (what generation stops on) in place of the
+     * configuration's {@code eos_token}; what {@code encode} adds is unchanged.
+     *
+     * @param modelEos the model folder's EOS ids
+     * @return the tokens
+     */
+    SpecialTokens withEos(List<Long> modelEos) {
+        return new SpecialTokens(bos, modelEos, prefix, suffix);
+    }
+
+    /**
      * Resolves the special tokens of a tokenizer.
      *
      * @param json the parsed {@code tokenizer.json}

@@ -20,8 +20,9 @@ import java.util.Map;
 /**
  * What this package needs from a Hugging Face {@code tokenizer.json}, read with Gson before the
  * text is handed to the native library: the id-to-token table ({@code model.vocab} plus {@code
- * added_tokens}) and the special tokens that the {@code TemplateProcessing} post-processor (alone or
- * inside a {@code Sequence}) puts before and after a single sequence.
+ * added_tokens}), the special tokens that the {@code TemplateProcessing} post-processor (alone or
+ * inside a {@code Sequence}) puts before and after a single sequence, and every regex the native
+ * library would run (which decides where it may run, see {@link TokenizerIsolation}).
  */
 final class TokenizerJson {
 
@@ -37,6 +38,26 @@ final class TokenizerJson {
     final Map<String, Long> tokenToId;
     final List<Long> templatePrefix;
     final List<Long> templateSuffix;
+    final List<Regex> regexes;
+
+    /**
+     * A regular expression the native library will compile and run.
+     *
+     * @param where its place in the file, e.g. {@code pre_tokenizer.pretokenizers[0].pattern}
+     * @param pattern the pattern (a non-string value as its JSON text)
+     */
+    record Regex(String where, String pattern) {
+
+        /** Returns the pattern and its place, shortened for a message. */
+        String describe() {
+            String p = pattern.length() > 60 ? pattern.substring(0, 60) + "..." : pattern;
+            return "'" + p + "' (" + where + ")";
+        }
+    }
+
+    /** The parts of tokenizer.json that can hold regexes ({@code {"Regex": "..."}} patterns). */
+    private static final List<String> REGEX_SECTIONS =
+            List.of("normalizer", "pre_tokenizer", "post_processor", "decoder");
 
     private TokenizerJson(
             Path file,
@@ -44,13 +65,15 @@ final class TokenizerJson {
             String[] idToToken,
             Map<String, Long> tokenToId,
             List<Long> templatePrefix,
-            List<Long> templateSuffix) {
+            List<Long> templateSuffix,
+            List<Regex> regexes) {
         this.file = file;
         this.text = text;
         this.idToToken = idToToken;
         this.tokenToId = tokenToId;
         this.templatePrefix = templatePrefix;
         this.templateSuffix = templateSuffix;
+        this.regexes = regexes;
     }
 
     /**
@@ -90,13 +113,18 @@ final class TokenizerJson {
             if (template != null) {
                 readTemplate(template, prefix, suffix);
             }
+            List<Regex> regexes = new ArrayList<>();
+            for (String section : REGEX_SECTIONS) {
+                findRegexes(root.get(section), section, regexes);
+            }
             return new TokenizerJson(
                     file,
                     text,
                     idToToken,
                     tokenToId,
                     Collections.unmodifiableList(prefix),
-                    Collections.unmodifiableList(suffix));
+                    Collections.unmodifiableList(suffix),
+                    Collections.unmodifiableList(regexes));
         } catch (IllegalStateException | ClassCastException | NullPointerException
                 | UnsupportedOperationException | NumberFormatException e) {
             throw new TokenizerException(file + ": malformed tokenizer.json (" + e + ")", e);
@@ -104,6 +132,14 @@ final class TokenizerJson {
     }
 
     static String readText(Path file) {
+        // never open a FIFO (blocks) or a device (endless): tell what the path is instead
+        if (Files.isDirectory(file)) {
+            throw new TokenizerException(file + ": is a directory, not a file");
+        }
+        if (Files.exists(file) && !Files.isRegularFile(file)) {
+            throw new TokenizerException(
+                    file + ": is not a regular file (a FIFO, a device or a socket)");
+        }
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
@@ -175,6 +211,29 @@ final class TokenizerJson {
             long id = unkId.getAsLong();
             if (id < 0 || id > maxId) {
                 throw new TokenizerException(file + ": model.unk_id " + id + " is out of range");
+            }
+        }
+    }
+
+    /** Collects every {@code "Regex"} member below {@code e}; {@code where} is e's path. */
+    private static void findRegexes(JsonElement e, String where, List<Regex> out) {
+        if (e == null) {
+            return;
+        }
+        if (e.isJsonArray()) {
+            JsonArray a = e.getAsJsonArray();
+            for (int i = 0; i < a.size(); i++) {
+                findRegexes(a.get(i), where + "[" + i + "]", out);
+            }
+        } else if (e.isJsonObject()) {
+            for (Map.Entry<String, JsonElement> m : e.getAsJsonObject().entrySet()) {
+                if (m.getKey().equals("Regex")) {
+                    JsonElement v = m.getValue();
+                    boolean isString = v.isJsonPrimitive() && v.getAsJsonPrimitive().isString();
+                    out.add(new Regex(where, isString ? v.getAsString() : v.toString()));
+                } else {
+                    findRegexes(m.getValue(), where + "." + m.getKey(), out);
+                }
             }
         }
     }

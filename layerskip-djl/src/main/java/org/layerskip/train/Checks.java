@@ -1,6 +1,6 @@
 package org.layerskip.train;
 
-/** Argument checks shared by the curricula (package-private, not API). */
+/** Argument checks shared by the curricula and the training config (package-private, not API). */
 final class Checks {
 
     private Checks() {}
@@ -24,6 +24,18 @@ final class Checks {
     static void checkNumLayers(int numLayers) {
         if (numLayers < 1) {
             throw new IllegalArgumentException("numLayers (L) must be >= 1, got " + numLayers);
+        }
+    }
+
+    /**
+     * Rejects a value that breaks a rule.
+     *
+     * @param ok whether the rule holds
+     * @param message the error message
+     */
+    static void require(boolean ok, String message) {
+        if (!ok) {
+            throw new IllegalArgumentException(message);
         }
     }
 }

@@ -6,7 +6,7 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
-import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaDecoderLayer;
 
 import java.util.SplittableRandom;
@@ -39,15 +39,6 @@ public final class LayerDropout {
     public LayerDropout(LayerDropoutSchedule schedule, long seed) {
         this.schedule = schedule;
         this.seed = seed;
-    }
-
-    /**
-     * Returns the rate schedule.
-     *
-     * @return the schedule
-     */
-    public LayerDropoutSchedule getSchedule() {
-        return schedule;
     }
 
     /**
@@ -108,7 +99,7 @@ public final class LayerDropout {
             ParameterStore ps,
             LlamaDecoderLayer layer,
             NDArray h,
-            AttentionContext ctx,
+            LayerInputs ctx,
             boolean[] drop,
             boolean training) {
         int b = drop.length;
@@ -121,7 +112,7 @@ public final class LayerDropout {
             kept += d ? 0 : 1;
         }
         if (kept == b) {
-            return layer.forward(ps, h, ctx, null, training);
+            return layer.forward(ps, h, ctx, training);
         }
         if (kept == 0) {
             return h;
@@ -143,7 +134,7 @@ public final class LayerDropout {
         Shape shape = h.getShape();
         NDArray sel = m.create(select, new Shape(kept, b)).toType(dt, false); // (kept, B)
         NDArray keptRows = sel.matMul(h.reshape(b, -1)).reshape(kept, shape.get(1), shape.get(2));
-        NDArray out = layer.forward(ps, keptRows, ctx, null, training); // (kept, T, D)
+        NDArray out = layer.forward(ps, keptRows, ctx, training); // (kept, T, D)
         NDArray back = sel.transpose().matMul(out.reshape(kept, -1)).reshape(shape); // (B, T, D)
         NDArray pass = m.create(passMask, new Shape(b, 1, 1)).toType(dt, false); // (B, 1, 1)
         return h.mul(pass).add(back);

@@ -63,6 +63,23 @@ public final class LayerEvaluator {
      */
     public static LayerMetrics evaluate(
             LlamaModel model, TokenSequences data, int batchSize, int[] exits, IntConsumer progress) {
+        return totals(model, data, batchSize, exits, progress).metrics();
+    }
+
+    /**
+     * Returns the per-exit sums (negative log-likelihood, correct predictions, tokens) that {@link
+     * #evaluate} turns into metrics; sums of disjoint parts of a dataset can be added with {@link
+     * LayerTotals#plus} (how a distributed evaluation reduces its parts).
+     *
+     * @param model the model
+     * @param data held-out windows
+     * @param batchSize rows per forward pass
+     * @param exits exit layers in {@code [1, L]}, ascending
+     * @param progress called after each batch with the number of windows it held
+     * @return the sums
+     */
+    public static LayerTotals totals(
+            LlamaModel model, TokenSequences data, int batchSize, int[] exits, IntConsumer progress) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -93,12 +110,6 @@ public final class LayerEvaluator {
             }
             progress.accept(n);
         }
-        double[] ppl = new double[exits.length];
-        double[] acc = new double[exits.length];
-        for (int e = 0; e < exits.length; e++) {
-            ppl[e] = Math.exp(nll[e] / tokens);
-            acc[e] = (double) correct[e] / tokens;
-        }
-        return new LayerMetrics(exits.clone(), ppl, acc, tokens);
+        return new LayerTotals(exits.clone(), nll, correct, tokens);
     }
 }

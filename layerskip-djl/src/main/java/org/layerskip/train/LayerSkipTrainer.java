@@ -20,6 +20,8 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import org.layerskip.config.LlamaConfig;
+import org.layerskip.config.StrictJsonTree;
+import org.layerskip.io.CheckpointException;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.IoErrors;
 import org.layerskip.io.SafetensorsDtype;
@@ -30,6 +32,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -532,12 +535,31 @@ public final class LayerSkipTrainer {
     }
 
     /**
-     * Restores the newest complete checkpoint, if any: weights, optimizer state and step.
+     * Restores the newest complete checkpoint, if any: weights, optimizer state and step. The
+     * checkpoint is first verified as a whole against its manifest ({@link CheckpointManifest});
+     * a damaged one is an error, see {@link #resume(boolean)} to fall back to an older one.
      *
      * @return the restored step, or empty when there is no checkpoint
+     * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint is
+     *     damaged (a file missing, added, truncated or changed, an invalid {@code state.json} or
+     *     optimizer state)
      * @throws IOException if the checkpoint is unreadable or was written with another configuration
      */
     public Optional<Long> resume() throws IOException {
+        return resume(false).map(ResumePoint::step);
+    }
+
+    /**
+     * Restores the newest complete checkpoint that verifies, if any.
+     *
+     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones (newest
+     *     first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
+     * @return where it resumed, or empty when there is no checkpoint
+     * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint (or,
+     *     when falling back, every checkpoint) is damaged
+     * @throws IOException if the checkpoint is unreadable or was written with another configuration
+     */
+    public Optional<ResumePoint> resume(boolean fallBackToOlder) throws IOException {
         if (checkpoints == null) {
             return Optional.empty();
         }
@@ -545,14 +567,53 @@ public final class LayerSkipTrainer {
         if (latest.isEmpty()) {
             return Optional.empty();
         }
-        Path dir = latest.get();
-        JsonObject state =
-                JsonParser.parseString(
-                                Files.readString(dir.resolve(STATE_FILE), StandardCharsets.UTF_8))
-                        .getAsJsonObject();
-        LayerSkipTrainingConfig saved =
-                LayerSkipTrainingConfig.fromJson(state.get("config").toString());
-        if (!sameRun(saved, config)) {
+        List<Path> candidates = new ArrayList<>(List.of(latest.get()));
+        if (fallBackToOlder) {
+            List<Path> older = new ArrayList<>(checkpoints.complete());
+            Collections.reverse(older);
+            older.remove(latest.get());
+            candidates.addAll(older);
+        }
+        List<String> skipped = new ArrayList<>();
+        for (Path dir : candidates) {
+            try {
+                return Optional.of(new ResumePoint(restore(dir), dir, skipped));
+            } catch (CheckpointException e) {
+                if (!fallBackToOlder) {
+                    throw new CheckpointException(
+                            "cannot resume from " + dir + ": " + e.getMessage()
+                                    + " (allow falling back to the previous checkpoint to skip it)",
+                            e);
+                }
+                skipped.add(e.getMessage());
+            }
+        }
+        throw new CheckpointException(
+                "cannot resume from " + checkpoints.root() + ": every checkpoint is damaged; the newest: "
+                        + skipped.get(0));
+    }
+
+    /** Verifies and restores one checkpoint; returns its step. */
+    private long restore(Path dir) throws IOException {
+        CheckpointManifest manifest = TrainingCheckpoints.verify(dir);
+        Path stateFile = dir.resolve(STATE_FILE);
+        JsonObject state;
+        long savedStep;
+        LayerSkipTrainingConfig saved;
+        try {
+            state = StrictJsonTree.parse(Files.readString(stateFile, StandardCharsets.UTF_8))
+                    .getAsJsonObject();
+            savedStep = state.get("step").getAsBigDecimal().longValueExact();
+            saved = LayerSkipTrainingConfig.fromJson(state.get("config").toString());
+        } catch (RuntimeException e) {
+            throw new CheckpointException(stateFile + ": invalid (" + innermostMessage(e) + ")", e);
+        }
+        if (savedStep != manifest.step() || savedStep < 0 || savedStep > saved.steps()) {
+            throw new CheckpointException(
+                    stateFile + ": step " + savedStep + " is not the checkpoint's step "
+                            + manifest.step() + " in [0, " + saved.steps() + "]");
+        }
+        if (!saved.sameRun(config)) {
             throw new IOException(
                     dir + ": checkpoint was written with another configuration:\n" + saved.toJson());
         }
@@ -570,19 +631,18 @@ public final class LayerSkipTrainer {
             }
         }
         optimizer.load(dir.resolve(OPTIMIZER_FILE), parameters);
-        step = state.get("step").getAsLong();
-        return Optional.of(step);
+        step = savedStep;
+        return step;
     }
 
-    /** Whether two configurations describe the same run (checkpoint cadence may differ). */
-    private static boolean sameRun(LayerSkipTrainingConfig a, LayerSkipTrainingConfig b) {
-        LayerSkipTrainingConfig x =
-                new LayerSkipTrainingConfig(
-                        a.maxDropRate(), a.layerScale(), a.timeCurriculum(), a.eScale(),
-                        a.curriculum(), a.dilation(), a.learningRate(), a.finalLearningRate(),
-                        a.warmupSteps(), a.steps(), a.batchSize(), a.seqLen(), a.accumulation(),
-                        a.seed(), a.weightDecay(), a.beta1(), a.beta2(), a.epsilon(), a.clipNorm(),
-                        b.checkpointEvery(), b.keepCheckpoints());
-        return x.equals(b);
+    /** The message of the innermost cause (Gson wraps a record's validation error). */
+    private static String innermostMessage(Throwable t) {
+        String m = String.valueOf(t.getMessage());
+        for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
+            if (c.getMessage() != null) {
+                m = c.getMessage();
+            }
+        }
+        return m.replaceAll("\\s+", " ");
     }
 }

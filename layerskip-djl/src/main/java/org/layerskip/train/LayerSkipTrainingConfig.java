@@ -4,55 +4,28 @@ import com.google.gson.Gson;
 import com.google.gson.GsonBuilder;
 
 /**
- * Hyperparameters of a LayerSkip training run (Elhoushi et al. 2024, §4.1 and §5): the recipe knobs
- * p_max, D(l), S(t), e_scale, C and R, plus the optimisation settings. Immutable; build it with
- * {@link #builder()}. {@link #asBaseline()} turns layer dropout and the early-exit loss off (p_max =
- * 0, last-layer-only loss), giving the ordinary language-model run the paper compares against.
+ * Hyperparameters of a LayerSkip training run (Elhoushi et al. 2024, §4.1 and §5), in the sections
+ * torchtune's recipes use: {@link LayerDropoutConfig} (p_max, D(l), S(t)), {@link
+ * EarlyExitLossConfig} (e_scale, C, R), {@link OptimizerConfig}, {@link RunConfig} and {@link
+ * CheckpointConfig}. Immutable; build it with {@link #builder()}, whose setters and this record's
+ * flat accessors ({@link #maxDropRate()}, {@link #steps()}, ...) name every field directly. {@link
+ * #asBaseline()} turns layer dropout and the early-exit loss off (p_max = 0, last-layer-only loss),
+ * giving the ordinary language-model run the paper compares against.
  *
- * @param maxDropRate p_max, in [0, 1); 0 disables layer dropout
- * @param layerScale D(l), eq. 3 (paper: EXP)
- * @param timeCurriculum S(t), eq. 4 (EXP from scratch, CONSTANT for continued training)
- * @param eScale e_scale of the early-exit weights, eq. 6
- * @param curriculum which exits are in the loss, C(t,l)
- * @param dilation R of the rotational curriculum
- * @param learningRate the peak learning rate
- * @param finalLearningRate the learning rate at the end of the cosine decay
- * @param warmupSteps linear warm-up steps from 0
- * @param steps T, the number of optimizer steps
- * @param batchSize B, rows per micro-batch
- * @param seqLen T_seq, tokens the model reads per row (windows hold T_seq + 1 tokens)
- * @param accumulation micro-batches per optimizer step
- * @param seed the run seed (init, data order, dropout masks)
- * @param weightDecay AdamW's decoupled decay (rank ≥ 2 tensors)
- * @param beta1 AdamW β1
- * @param beta2 AdamW β2
- * @param epsilon AdamW ε
- * @param clipNorm the global gradient-norm limit; 0 disables clipping
- * @param checkpointEvery steps between checkpoints; 0 writes one at the end only
- * @param keepCheckpoints how many complete checkpoints to keep, at least 1
+ * <p>Stored in checkpoints as JSON with one object per section ({@link #toJson()}).
+ *
+ * @param layerDropout layer dropout, §4.1.1
+ * @param earlyExitLoss the early-exit loss and its curriculum, §4.1.2
+ * @param optimizer AdamW, warm-up and cosine decay, clipping
+ * @param run steps, batch shape, accumulation and seed
+ * @param checkpointing how often to checkpoint and how many to keep
  */
 public record LayerSkipTrainingConfig(
-        double maxDropRate,
-        LayerScale layerScale,
-        TimeCurriculum timeCurriculum,
-        double eScale,
-        CurriculumType curriculum,
-        int dilation,
-        float learningRate,
-        float finalLearningRate,
-        int warmupSteps,
-        int steps,
-        int batchSize,
-        int seqLen,
-        int accumulation,
-        long seed,
-        float weightDecay,
-        float beta1,
-        float beta2,
-        float epsilon,
-        float clipNorm,
-        int checkpointEvery,
-        int keepCheckpoints) {
+        LayerDropoutConfig layerDropout,
+        EarlyExitLossConfig earlyExitLoss,
+        OptimizerConfig optimizer,
+        RunConfig run,
+        CheckpointConfig checkpointing) {
 
     private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
@@ -68,23 +41,16 @@ public record LayerSkipTrainingConfig(
         NONE
     }
 
-    /** Validates the fields. */
+    /** Validates the sections together. */
     public LayerSkipTrainingConfig {
-        check(maxDropRate >= 0 && maxDropRate < 1, "maxDropRate (p_max) must be in [0, 1)");
-        check(layerScale != null && timeCurriculum != null && curriculum != null, "null enum");
-        check(eScale >= 0 && Double.isFinite(eScale), "eScale must be finite and >= 0");
-        check(dilation >= 1, "dilation (R) must be >= 1");
-        check(learningRate > 0 && finalLearningRate >= 0, "learning rates must be positive");
-        check(warmupSteps >= 0 && warmupSteps < steps, "warmupSteps must be in [0, steps)");
-        check(steps >= 1 && batchSize >= 1 && seqLen >= 2 && accumulation >= 1, "sizes >= 1");
-        check(clipNorm >= 0 && weightDecay >= 0, "clipNorm and weightDecay must be >= 0");
-        check(checkpointEvery >= 0 && keepCheckpoints >= 1, "checkpoint settings");
-    }
-
-    private static void check(boolean ok, String message) {
-        if (!ok) {
-            throw new IllegalArgumentException(message);
-        }
+        Checks.require(
+                layerDropout != null
+                        && earlyExitLoss != null
+                        && optimizer != null
+                        && run != null
+                        && checkpointing != null,
+                "every section must be set");
+        Checks.require(optimizer.warmupSteps() < run.steps(), "warmupSteps must be in [0, steps)");
     }
 
     /**
@@ -104,10 +70,11 @@ public record LayerSkipTrainingConfig(
      */
     public LayerSkipTrainingConfig asBaseline() {
         return new LayerSkipTrainingConfig(
-                0.0, layerScale, timeCurriculum, eScale, CurriculumType.NONE, dilation,
-                learningRate, finalLearningRate, warmupSteps, steps, batchSize, seqLen,
-                accumulation, seed, weightDecay, beta1, beta2, epsilon, clipNorm, checkpointEvery,
-                keepCheckpoints);
+                new LayerDropoutConfig(0.0, layerScale(), timeCurriculum()),
+                new EarlyExitLossConfig(eScale(), CurriculumType.NONE, dilation()),
+                optimizer,
+                run,
+                checkpointing);
     }
 
     /**
@@ -117,15 +84,145 @@ public record LayerSkipTrainingConfig(
      * @return the copy
      */
     public LayerSkipTrainingConfig withSteps(int newSteps) {
+        OptimizerConfig o = optimizer;
         return new LayerSkipTrainingConfig(
-                maxDropRate, layerScale, timeCurriculum, eScale, curriculum, dilation,
-                learningRate, finalLearningRate, Math.min(warmupSteps, newSteps - 1), newSteps,
-                batchSize, seqLen, accumulation, seed, weightDecay, beta1, beta2, epsilon,
-                clipNorm, checkpointEvery, keepCheckpoints);
+                layerDropout,
+                earlyExitLoss,
+                new OptimizerConfig(o.learningRate(), o.finalLearningRate(),
+                        Math.min(o.warmupSteps(), newSteps - 1), o.weightDecay(), o.beta1(),
+                        o.beta2(), o.epsilon(), o.clipNorm()),
+                new RunConfig(newSteps, batchSize(), seqLen(), accumulation(), seed()),
+                checkpointing);
     }
 
     /**
-     * Serialises the configuration (stored in checkpoints).
+     * Returns a copy with other checkpoint settings.
+     *
+     * @param c the checkpoint settings
+     * @return the copy
+     */
+    public LayerSkipTrainingConfig withCheckpointing(CheckpointConfig c) {
+        return new LayerSkipTrainingConfig(layerDropout, earlyExitLoss, optimizer, run, c);
+    }
+
+    /**
+     * Returns whether two configurations train the same run, so that one may resume the other's
+     * checkpoints: everything equal but the checkpoint cadence.
+     *
+     * @param other the other configuration
+     * @return true if only {@link #checkpointing()} differs, if anything
+     */
+    public boolean sameRun(LayerSkipTrainingConfig other) {
+        return other != null && withCheckpointing(other.checkpointing()).equals(other);
+    }
+
+    /** @return p_max ({@link LayerDropoutConfig#maxDropRate()}) */
+    public double maxDropRate() {
+        return layerDropout.maxDropRate();
+    }
+
+    /** @return D(l) ({@link LayerDropoutConfig#layerScale()}) */
+    public LayerScale layerScale() {
+        return layerDropout.layerScale();
+    }
+
+    /** @return S(t) ({@link LayerDropoutConfig#timeCurriculum()}) */
+    public TimeCurriculum timeCurriculum() {
+        return layerDropout.timeCurriculum();
+    }
+
+    /** @return e_scale ({@link EarlyExitLossConfig#eScale()}) */
+    public double eScale() {
+        return earlyExitLoss.eScale();
+    }
+
+    /** @return C ({@link EarlyExitLossConfig#curriculum()}) */
+    public CurriculumType curriculum() {
+        return earlyExitLoss.curriculum();
+    }
+
+    /** @return R ({@link EarlyExitLossConfig#dilation()}) */
+    public int dilation() {
+        return earlyExitLoss.dilation();
+    }
+
+    /** @return the peak learning rate ({@link OptimizerConfig#learningRate()}) */
+    public float learningRate() {
+        return optimizer.learningRate();
+    }
+
+    /** @return the final learning rate ({@link OptimizerConfig#finalLearningRate()}) */
+    public float finalLearningRate() {
+        return optimizer.finalLearningRate();
+    }
+
+    /** @return warm-up steps ({@link OptimizerConfig#warmupSteps()}) */
+    public int warmupSteps() {
+        return optimizer.warmupSteps();
+    }
+
+    /** @return AdamW weight decay ({@link OptimizerConfig#weightDecay()}) */
+    public float weightDecay() {
+        return optimizer.weightDecay();
+    }
+
+    /** @return AdamW β1 ({@link OptimizerConfig#beta1()}) */
+    public float beta1() {
+        return optimizer.beta1();
+    }
+
+    /** @return AdamW β2 ({@link OptimizerConfig#beta2()}) */
+    public float beta2() {
+        return optimizer.beta2();
+    }
+
+    /** @return AdamW ε ({@link OptimizerConfig#epsilon()}) */
+    public float epsilon() {
+        return optimizer.epsilon();
+    }
+
+    /** @return the gradient-norm limit ({@link OptimizerConfig#clipNorm()}) */
+    public float clipNorm() {
+        return optimizer.clipNorm();
+    }
+
+    /** @return T ({@link RunConfig#steps()}) */
+    public int steps() {
+        return run.steps();
+    }
+
+    /** @return B ({@link RunConfig#batchSize()}) */
+    public int batchSize() {
+        return run.batchSize();
+    }
+
+    /** @return T_seq ({@link RunConfig#seqLen()}) */
+    public int seqLen() {
+        return run.seqLen();
+    }
+
+    /** @return micro-batches per step ({@link RunConfig#accumulation()}) */
+    public int accumulation() {
+        return run.accumulation();
+    }
+
+    /** @return the run seed ({@link RunConfig#seed()}) */
+    public long seed() {
+        return run.seed();
+    }
+
+    /** @return steps between checkpoints ({@link CheckpointConfig#every()}) */
+    public int checkpointEvery() {
+        return checkpointing.every();
+    }
+
+    /** @return checkpoints kept ({@link CheckpointConfig#keep()}) */
+    public int keepCheckpoints() {
+        return checkpointing.keep();
+    }
+
+    /**
+     * Serialises the configuration (stored in checkpoints), one JSON object per section.
      *
      * @return pretty JSON
      */
@@ -138,9 +235,21 @@ public record LayerSkipTrainingConfig(
      *
      * @param json the JSON
      * @return the configuration
+     * @throws IllegalArgumentException with the validation message of the first invalid value
+     * @throws com.google.gson.JsonParseException if the text is not such JSON
      */
     public static LayerSkipTrainingConfig fromJson(String json) {
-        return GSON.fromJson(json, LayerSkipTrainingConfig.class);
+        try {
+            return GSON.fromJson(json, LayerSkipTrainingConfig.class);
+        } catch (RuntimeException e) {
+            // Gson wraps what a record's constructor throws; give the reason, not the wrapping
+            for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+                if (c instanceof IllegalArgumentException) {
+                    throw new IllegalArgumentException(c.getMessage(), e);
+                }
+            }
+            throw e;
+        }
     }
 
     /** Builds a {@link LayerSkipTrainingConfig}; every setter is optional. */
@@ -230,9 +339,8 @@ public record LayerSkipTrainingConfig(
         public Builder optKeepCheckpoints(int v) { keepCheckpoints = v; return this; }
 
         /**
-         * Builds the configuration; the dilation defaults to L − 1 when the trainer knows L, so
-         * here an unset dilation is stored as 1 less than nothing: it is resolved by {@link
-         * #build(int)}.
+         * Builds the configuration. The dilation R defaults to L − 1 and the final learning rate
+         * to a tenth of the peak, so L is needed here.
          *
          * @param numLayers L, used to resolve the default dilation
          * @return the configuration
@@ -241,9 +349,12 @@ public record LayerSkipTrainingConfig(
             int r = dilation > 0 ? dilation : Math.max(1, numLayers - 1);
             float fin = finalLearningRate >= 0 ? finalLearningRate : learningRate / 10f;
             return new LayerSkipTrainingConfig(
-                    maxDropRate, layerScale, timeCurriculum, eScale, curriculum, r, learningRate,
-                    fin, warmupSteps, steps, batchSize, seqLen, accumulation, seed, weightDecay,
-                    beta1, beta2, epsilon, clipNorm, checkpointEvery, keepCheckpoints);
+                    new LayerDropoutConfig(maxDropRate, layerScale, timeCurriculum),
+                    new EarlyExitLossConfig(eScale, curriculum, r),
+                    new OptimizerConfig(learningRate, fin, warmupSteps, weightDecay, beta1, beta2,
+                            epsilon, clipNorm),
+                    new RunConfig(steps, batchSize, seqLen, accumulation, seed),
+                    new CheckpointConfig(checkpointEvery, keepCheckpoints));
         }
     }
 }

@@ -10,6 +10,8 @@ import ai.djl.nn.Parameter;
 import ai.djl.training.tracker.Tracker;
 import ai.djl.util.Pair;
 
+import org.layerskip.io.CheckpointException;
+
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -219,23 +221,62 @@ public final class ResumableAdamW {
         NDManager manager = parameters.get(0).getValue().getArray().getManager();
         try (NDManager tmp = manager.newSubManager();
                 InputStream in = new BufferedInputStream(Files.newInputStream(file))) {
-            NDList list = NDList.decode(tmp, in);
-            for (int i = 0; i + 2 < list.size() + 2 && i < list.size(); i += 3) {
-                String name = list.get(i).getName().substring(2);
+            NDList list;
+            try {
+                list = NDList.decode(tmp, in);
+            } catch (RuntimeException e) {
+                // DJL reports a truncated or foreign file as "Malformed data" without the file
+                throw new CheckpointException(
+                        file + ": not a valid optimizer state (" + e.getMessage() + ")", e);
+            }
+            if (list.size() % 3 != 0) {
+                throw new CheckpointException(
+                        file + ": " + list.size() + " arrays, not (m, v, count) triples");
+            }
+            for (int i = 0; i < list.size(); i += 3) {
+                String name = checkedName(file, list, i);
                 Parameter p = byName.get(name);
                 if (p == null) {
-                    throw new IOException(file + ": optimizer state for unknown parameter " + name);
+                    throw new CheckpointException(file + ": optimizer state for unknown parameter " + name);
+                }
+                for (int k = 0; k < 2; k++) {
+                    if (!list.get(i + k).getShape().equals(p.getArray().getShape())) {
+                        throw new CheckpointException(
+                                file + ": optimizer state " + list.get(i + k).getName() + " has shape "
+                                        + list.get(i + k).getShape() + ", the parameter "
+                                        + p.getArray().getShape());
+                    }
+                }
+                if (list.get(i + 2).size() != 1 || list.get(i + 2).getLong(0) < 1) {
+                    throw new CheckpointException(file + ": invalid update count for " + name);
                 }
                 Slot s = new Slot();
                 NDManager owner = p.getArray().getManager();
-                s.m = list.get(i).toType(DataType.FLOAT32, true);
-                s.v = list.get(i + 1).toType(DataType.FLOAT32, true);
+                // duplicate(), not toType(FLOAT32, true): DJL's PyTorch toType does not copy a
+                // tensor that already has the type, so the moments would alias the decoded
+                // arrays' direct buffers, which the GC frees after tmp closes (use-after-free:
+                // non-finite losses or heap corruption after a resume, depending on GC timing)
+                s.m = list.get(i).toType(DataType.FLOAT32, false).duplicate();
+                s.v = list.get(i + 1).toType(DataType.FLOAT32, false).duplicate();
                 s.m.attach(owner);
                 s.v.attach(owner);
                 s.count = list.get(i + 2).getLong(0);
                 slots.put(name, s);
             }
         }
+    }
+
+    /** The parameter name of triple {@code i}: arrays named m/NAME, v/NAME, k/NAME. */
+    private static String checkedName(Path file, NDList list, int i) throws CheckpointException {
+        String m = String.valueOf(list.get(i).getName());
+        String name = m.startsWith("m/") ? m.substring(2) : null;
+        if (name == null
+                || !("v/" + name).equals(list.get(i + 1).getName())
+                || !("k/" + name).equals(list.get(i + 2).getName())) {
+            throw new CheckpointException(file + ": arrays " + i + ".." + (i + 2)
+                    + " are not the m/, v/, k/ state of one parameter");
+        }
+        return name;
     }
 
     /**

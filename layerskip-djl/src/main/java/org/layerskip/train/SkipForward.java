@@ -6,7 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
 import org.layerskip.config.LayerAttention;
-import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaModel;
 
 /**
@@ -113,7 +113,7 @@ public final class SkipForward {
         int t = (int) ids.getShape().get(1);
         NDArray h = model.embed(ps, ids);
         // one context per attention kind (full, sliding window, chunked), shared by its layers
-        java.util.Map<LayerAttention, AttentionContext> contexts = new java.util.HashMap<>();
+        java.util.Map<LayerAttention, LayerInputs> contexts = new java.util.HashMap<>();
         NDManager m = h.getManager();
         NDList out = new NDList();
         for (int l = 0; l < last; l++) {
@@ -126,7 +126,7 @@ public final class SkipForward {
             if (compute != null) {
                 compute.add(l, b, kept);
             }
-            AttentionContext ctx =
+            LayerInputs ctx =
                     contexts.computeIfAbsent(
                             model.getConfig().layerAttention().get(l),
                             kind -> model.trainingContext(m, t, kind));

@@ -1,5 +1,6 @@
 package org.layerskip.train;
 
+import org.layerskip.io.CheckpointException;
 import org.layerskip.io.IoErrors;
 
 import java.io.IOException;
@@ -24,7 +25,8 @@ import java.util.stream.Stream;
  * <p>Layout: {@code root/step-000000120/} (one complete checkpoint per folder), {@code root/latest}
  * (the name of the newest complete one). A checkpoint is written into a hidden temporary folder
  * {@code root/.tmp-step-000000120-<random>/}; every file in it is fsynced, its last file is the
- * marker {@value #MARKER}, the folder is fsynced and then renamed to {@code step-000000120} in one
+ * marker {@value #MARKER} holding the {@link CheckpointManifest} (sizes and checksums of the other
+ * files, written atomically), the folder is fsynced and then renamed to {@code step-000000120} in one
  * atomic rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically)
  * and are older checkpoints beyond the keep count deleted. A folder is deleted by first renaming it
  * to a temporary name, so a deletion cut short never leaves a {@code step-*} folder that still
@@ -40,7 +42,10 @@ import java.util.stream.Stream;
  */
 public final class TrainingCheckpoints {
 
-    /** The file written last into a checkpoint; its presence marks the checkpoint complete. */
+    /**
+     * The file written last into a checkpoint, atomically: the {@link CheckpointManifest} (sizes
+     * and SHA-256 of every other file). Its presence marks the checkpoint complete.
+     */
     public static final String MARKER = "COMPLETE";
 
     private static final String PREFIX = "step-";
@@ -114,13 +119,7 @@ public final class TrainingCheckpoints {
             Files.createDirectory(tmp);
             writer.write(tmp);
             syncTree(tmp);
-            Path marker = tmp.resolve(MARKER);
-            try {
-                Files.writeString(marker, Long.toString(step), StandardCharsets.UTF_8);
-            } catch (IOException e) {
-                throw IoErrors.namingFile(marker, e);
-            }
-            syncFile(marker);
+            CheckpointManifest.write(tmp, step); // last, atomically: sizes and SHA-256 of the rest
             syncDir(tmp);
             if (Files.exists(target)) {
                 delete(target); // a checkpoint of the same step (e.g. rewritten after resume)
@@ -177,9 +176,11 @@ public final class TrainingCheckpoints {
      */
     public Optional<Path> latest() throws IOException {
         Path pointer = root.resolve(LATEST);
-        if (Files.isRegularFile(pointer)) {
-            Path named = root.resolve(Files.readString(pointer, StandardCharsets.UTF_8).strip());
-            if (isComplete(named)) {
+        if (Files.isRegularFile(pointer) && Files.size(pointer) < 256) {
+            String name = Files.readString(pointer, StandardCharsets.UTF_8).strip();
+            Path named = root.resolve(name);
+            // a name only: the pointer must not lead out of the root
+            if (!name.contains("/") && !name.contains("\\") && isComplete(named)) {
                 return Optional.of(named);
             }
         }
@@ -220,6 +221,34 @@ public final class TrainingCheckpoints {
 
     static String name(long step) {
         return String.format("%s%09d", PREFIX, step);
+    }
+
+    /**
+     * Returns the step a checkpoint folder is named after.
+     *
+     * @param dir a {@code step-*} folder
+     * @return its step
+     * @throws CheckpointException if the name is not {@code step-} and a number
+     */
+    public static long stepOf(Path dir) throws CheckpointException {
+        String n = dir.getFileName().toString();
+        try {
+            return Long.parseLong(n.substring(PREFIX.length()));
+        } catch (NumberFormatException | IndexOutOfBoundsException e) {
+            throw new CheckpointException(dir + ": not a checkpoint folder name (" + PREFIX + "N)");
+        }
+    }
+
+    /**
+     * Verifies a complete checkpoint against its manifest ({@link CheckpointManifest#verify}).
+     *
+     * @param dir the checkpoint folder
+     * @return the manifest
+     * @throws CheckpointException naming the damaged file
+     * @throws IOException if a file cannot be read
+     */
+    public static CheckpointManifest verify(Path dir) throws IOException {
+        return CheckpointManifest.verify(dir, stepOf(dir));
     }
 
     private void prune() throws IOException {

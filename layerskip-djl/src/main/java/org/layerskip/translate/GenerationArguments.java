@@ -4,6 +4,7 @@ import ai.djl.translate.ArgumentsUtil;
 
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
+import org.layerskip.io.SamplingDefaults;
 
 import java.util.Map;
 
@@ -18,9 +19,9 @@ import java.util.Map;
  *   <tr><td>exitLayer</td><td>E</td><td>0 = the model's recommendation, else L/4</td></tr>
  *   <tr><td>numSpeculations</td><td>d</td><td>0 = the model's recommendation, else 4</td></tr>
  *   <tr><td>maxNewTokens</td><td>tokens to generate</td><td>64</td></tr>
- *   <tr><td>temperature</td><td>0 = greedy</td><td>0</td></tr>
- *   <tr><td>topK</td><td>0 = off</td><td>0</td></tr>
- *   <tr><td>topP</td><td>1 = off</td><td>1</td></tr>
+ *   <tr><td>temperature</td><td>0 = greedy</td><td>0, or {@code generation_config.json}'s</td></tr>
+ *   <tr><td>topK</td><td>0 = off</td><td>0, or {@code generation_config.json}'s</td></tr>
+ *   <tr><td>topP</td><td>1 = off</td><td>1, or {@code generation_config.json}'s</td></tr>
  *   <tr><td>seed</td><td>sampling seed</td><td>42</td></tr>
  *   <tr><td>confidenceThreshold</td><td>adaptive draft stop, 0 = off</td><td>0</td></tr>
  * </table>
@@ -93,6 +94,22 @@ public final class GenerationArguments {
      */
     public static GenerationOptions defaults() {
         return GenerationOptions.builder().optStrategy(DecodingStrategy.SELF_SPECULATIVE).build();
+    }
+
+    /**
+     * The defaults of a LayerSkip translator for a model whose {@code generation_config.json}
+     * recommends sampling settings: self-speculative, 64 new tokens, its temperature / top-k /
+     * top-p (greedy unless it sets {@code do_sample}).
+     *
+     * @param sampling the model's sampling defaults
+     * @return the defaults
+     */
+    public static GenerationOptions defaults(SamplingDefaults sampling) {
+        return defaults().toBuilder()
+                .optTemperature(sampling.temperature())
+                .optTopK(sampling.topK())
+                .optTopP(sampling.topP())
+                .build();
     }
 
     private static double doubleValue(Map<String, ?> args, String key) {

@@ -3,7 +3,7 @@ package org.layerskip.generate;
 import ai.djl.ndarray.NDManager;
 
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
+import org.layerskip.engine.TokenSampler;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.TinyModels;
 import org.testng.Assert;
@@ -32,9 +32,18 @@ public class SpeculativeSamplingTest {
     public void setUp() {
         manager = NDManager.newBaseManager();
         LlamaConfig c =
-                new LlamaConfig(
-                        V, 16, 32, 3, 2, 1, 8, 1e-5, 10000, RopeScaling.NONE, 64, false, 0,
-                        List.of(), "float32");
+                LlamaConfig.builder()
+                        .setVocabSize(V)
+                        .setHiddenSize(16)
+                        .setIntermediateSize(32)
+                        .setNumLayers(3)
+                        .setNumHeads(2)
+                        .optNumKvHeads(1)
+                        .optHeadDim(8)
+                        .optRmsNormEps(1e-5)
+                        .optMaxPositionEmbeddings(64)
+                        .optBosTokenId(0)
+                        .build();
         LlamaModel model = TinyModels.random(manager, c, 5);
         generator = new Generator(model);
     }
@@ -122,7 +131,7 @@ public class SpeculativeSamplingTest {
     public void residualIsNormalisedPositivePart() {
         double[] p = {0.5, 0.3, 0.2};
         double[] q = {0.2, 0.5, 0.3};
-        double[] r = SelfSpeculativeDecoder.residual(p, q);
+        double[] r = TokenSampler.residual(p, q);
         Assert.assertEquals(r[0], 1.0, 1e-12);
         Assert.assertEquals(r[1], 0.0);
         Assert.assertEquals(r[2], 0.0);

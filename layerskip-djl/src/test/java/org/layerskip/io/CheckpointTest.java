@@ -5,6 +5,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
@@ -52,7 +53,7 @@ public class CheckpointTest {
     private static CheckpointException assertOpenFails(Path dir, String... parts) {
         CheckpointException e =
                 Assert.expectThrows(CheckpointException.class, () -> Checkpoint.open(dir).close());
-        TestFiles.assertMessage(e, parts);
+        Assertions.assertOneLineMessage(e, parts);
         return e;
     }
 
@@ -83,7 +84,7 @@ public class CheckpointTest {
                     Assert.expectThrows(
                             CheckpointException.class,
                             () -> checkpoint.readFloats("lm_head.weight"));
-            TestFiles.assertMessage(e, "'lm_head.weight'", dir.toString());
+            Assertions.assertOneLineMessage(e, "'lm_head.weight'", dir.toString());
         }
     }
 

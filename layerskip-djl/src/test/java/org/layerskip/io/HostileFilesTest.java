@@ -4,6 +4,7 @@ import static org.layerskip.io.TestFiles.assertRejected;
 import static org.layerskip.io.TestFiles.f32;
 import static org.layerskip.io.TestFiles.safetensors;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
@@ -232,7 +233,7 @@ public class HostileFilesTest {
             Assert.assertEquals(st.rawBytes("t").remaining(), 16);
             CheckpointException e =
                     Assert.expectThrows(CheckpointException.class, () -> st.readFloats("t"));
-            TestFiles.assertMessage(
+            Assertions.assertOneLineMessage(
                     e, "ints.safetensors", "tensor 't'", "I64", "only F32, F16 and BF16");
         }
     }
@@ -242,7 +243,7 @@ public class HostileFilesTest {
         CheckpointException e =
                 Assert.expectThrows(
                         CheckpointException.class, () -> SafetensorsFile.open(dir.resolve("none")));
-        TestFiles.assertMessage(e, "none", "no such file");
+        Assertions.assertOneLineMessage(e, "none", "no such file");
         Assert.expectThrows(CheckpointException.class, () -> SafetensorsFile.open(dir));
     }
 }

@@ -4,6 +4,7 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -65,10 +66,10 @@ public class LargeFileTest {
                 CheckpointException e =
                         Assert.expectThrows(
                                 CheckpointException.class, () -> checkpoint.readFloats("filler"));
-                TestFiles.assertMessage(e, "'filler'", "U8");
+                Assertions.assertOneLineMessage(e, "'filler'", "U8");
                 SafetensorsFile only = checkpoint.files().get(0);
                 e = Assert.expectThrows(CheckpointException.class, () -> only.rawBytes("filler"));
-                TestFiles.assertMessage(e, "'filler'", "more than one array can hold");
+                Assertions.assertOneLineMessage(e, "'filler'", "more than one array can hold");
             }
         } finally {
             Files.deleteIfExists(file);

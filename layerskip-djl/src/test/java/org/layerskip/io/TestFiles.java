@@ -1,5 +1,6 @@
 package org.layerskip.io;
 
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 
 import java.io.IOException;
@@ -45,16 +46,8 @@ final class TestFiles {
         CheckpointException e =
                 Assert.expectThrows(
                         CheckpointException.class, () -> SafetensorsFile.open(file).close());
-        assertMessage(e, parts);
+        Assertions.assertOneLineMessage(e, parts);
         return e;
     }
 
-    static void assertMessage(Exception e, String... parts) {
-        String message = e.getMessage();
-        Assert.assertFalse(message.contains("\n"), "one-line message: " + message);
-        for (String part : parts) {
-            Assert.assertTrue(
-                    message.contains(part), "'" + message + "' should contain '" + part + "'");
-        }
-    }
 }

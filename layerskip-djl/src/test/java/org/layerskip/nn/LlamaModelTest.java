@@ -6,6 +6,7 @@ import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
 import org.layerskip.cache.DecoderState;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -24,11 +25,11 @@ public class LlamaModelTest {
                     // prefill 4 tokens, then one token at a time
                     NDArray pre = manager.create(new long[] {1, 5, 9, 33}).reshape(1, 4);
                     NDArray logits = model.forward(ps, pre, state, exit, false).logits();
-                    assertClose(logits, full.get(":, 0:4"), 1e-4f);
+                    Assertions.assertClose(logits, full.get(":, 0:4"), 1e-4f);
                     for (int i = 4; i < ids.length; i++) {
                         NDArray one = manager.create(new long[] {ids[i]}).reshape(1, 1);
                         NDArray step = model.forward(ps, one, state, exit, true).logits();
-                        assertClose(step, full.get(":, {}:{}", i, i + 1), 1e-4f);
+                        Assertions.assertClose(step, full.get(":, {}:{}", i, i + 1), 1e-4f);
                     }
                 }
             }
@@ -43,14 +44,9 @@ public class LlamaModelTest {
             NDArray ids = manager.create(new long[] {1, 5, 9, 33, 60, 2}).reshape(1, 6);
             NDList all = model.forwardExits(ps, ids, new int[] {1, 2, 4}, false);
             Assert.assertEquals(all.size(), 3);
-            assertClose(all.get(1), model.forwardExits(ps, ids, new int[] {2}, false).head(), 1e-5f);
+            Assertions.assertClose(all.get(1), model.forwardExits(ps, ids, new int[] {2}, false).head(), 1e-5f);
             Assert.assertFalse(all.get(2).hasGradient());
         }
     }
 
-    static void assertClose(NDArray a, NDArray b, float tol) {
-        Assert.assertEquals(a.getShape(), b.getShape());
-        float diff = a.sub(b).abs().max().getFloat();
-        Assert.assertTrue(diff <= tol, "max abs diff " + diff + " > " + tol);
-    }
 }

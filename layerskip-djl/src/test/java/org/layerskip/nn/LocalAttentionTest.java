@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 import org.layerskip.cache.DecoderState;
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -84,7 +85,7 @@ public class LocalAttentionTest {
             prev[9] = (prev[9] % 90) + 2;
             prev[5] = (prev[5] % 90) + 2;
             NDArray a = fullForward(m, manager, prev);
-            LlamaModelTest.assertClose(a.get("0, 10:15"), base.get("0, 10:15"), 0f);
+            Assertions.assertClose(a.get("0, 10:15"), base.get("0, 10:15"), 0f);
             long[] same = ids.clone();
             same[10] = (same[10] % 90) + 2;
             float diff = fullForward(m, manager, same).get("0, 14").sub(base.get("0, 14")).abs().max().getFloat();
@@ -117,14 +118,14 @@ public class LocalAttentionTest {
                         NDArray logits =
                                 m.forward(ps, manager.create(chunk, new Shape(1, len)), state, layers, false)
                                         .logits();
-                        LlamaModelTest.assertClose(logits, full.get("0:1, {}:{}", pos, pos + len), 1e-4f);
+                        Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + len), 1e-4f);
                         pos += len;
                     }
                     for (; pos < ids.length; pos++) {
                         NDArray logits =
                                 m.forward(ps, manager.create(new long[] {ids[pos]}, new Shape(1, 1)), state, layers, true)
                                         .logits();
-                        LlamaModelTest.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
+                        Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
                     }
                     if (kinds.stream().allMatch(LayerAttention::isLocal)) {
                         Assert.assertTrue(state.layer(0).isRing(), kinds.toString());
@@ -161,7 +162,7 @@ public class LocalAttentionTest {
                             NDArray logits =
                                     m.forward(ps, manager.create(new long[] {seq[pos]}, new Shape(1, 1)), state, 2, true)
                                             .logits();
-                            LlamaModelTest.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
+                            Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
                         }
                     }
                 }

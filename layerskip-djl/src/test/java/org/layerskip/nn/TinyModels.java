@@ -6,9 +6,7 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.training.initializer.NormalInitializer;
 
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.RopeScaling;
-
-import java.util.List;
+import org.layerskip.config.LlamaPreset;
 
 /** Random tiny models for tests that need no checkpoint. */
 public final class TinyModels {
@@ -23,9 +21,7 @@ public final class TinyModels {
      * @return the config
      */
     public static LlamaConfig config(int layers, boolean tied) {
-        return new LlamaConfig(
-                97, 32, 64, layers, 4, 2, 8, 1e-5, 10000, RopeScaling.NONE, 256, tied, 1, List.of(2),
-                "float32");
+        return LlamaPreset.TINY.builder().setNumLayers(layers).optTieWordEmbeddings(tied).build();
     }
 
     /**

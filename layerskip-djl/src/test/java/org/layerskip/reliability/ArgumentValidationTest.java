@@ -8,6 +8,7 @@ import ai.djl.training.ParameterStore;
 
 import org.layerskip.cache.DecoderState;
 import org.layerskip.cache.KvCache;
+import org.layerskip.cache.PassPlan;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
@@ -76,8 +77,8 @@ public class ArgumentValidationTest {
         return new Object[][] {
             // GenerationOptions.Builder
             {"maxNewTokens 0", (Call) () -> opts().optMaxNewTokens(0).build(), "max-new-tokens"},
-            {"exit -1", (Call) () -> opts().optExitLayer(-1).build(), "exit-layer"},
-            {"d -1", (Call) () -> opts().optNumSpeculations(-1).build(), "num-speculations"},
+            {"exit -1", (Call) () -> opts().optExitLayer(-1).build(), "exit-layer must be >= 1 (or 0 for the model's default)"},
+            {"d -1", (Call) () -> opts().optNumSpeculations(-1).build(), "num-speculations must be >= 1 (or 0 for the model's default)"},
             {"temperature NaN", (Call) () -> opts().optTemperature(Double.NaN).build(), "temperature"},
             {"temperature -1", (Call) () -> opts().optTemperature(-1).build(), "temperature"},
             {"temperature inf", (Call) () -> opts().optTemperature(Double.POSITIVE_INFINITY).build(), "temperature"},
@@ -123,13 +124,21 @@ public class ArgumentValidationTest {
             {"forwardExits unsorted", (Call) () -> model.forwardExits(ps, ids(1), new int[] {3, 1}, false), "ascending"},
             {"forwardExits 9", (Call) () -> model.forwardExits(ps, ids(1), new int[] {9}, false), "exit layer"},
             {"forwardExits float", (Call) () -> model.forwardExits(ps, manager.ones(new Shape(1, 3)), new int[] {4}, false), "int64"},
-            {"runLayers range", (Call) () -> model.runLayers(ps, hidden, state, 0, 5, 0), "layer range"},
-            {"runLayers from<0", (Call) () -> model.runLayers(ps, hidden, state, -1, 2, 0), "layer range"},
-            {"runLayers start<0", (Call) () -> model.runLayers(ps, hidden, state, 0, 2, -3), "start slot"},
-            {"runLayers overflow", (Call) () -> model.runLayers(ps, hidden, state, 0, 2, 15), "cache slots"},
-            {"runLayers hidden shape", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 31)), state, 0, 2, 0), "hidden states"},
-            {"runLayers hidden dtype", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 32), DataType.FLOAT64), state, 0, 2, 0), "hidden states"},
-            {"runLayers starts len", (Call) () -> model.runLayers(ps, hidden, state, 0, 2, new int[] {0, 0}), "batch"},
+            {"plan range", (Call) () -> PassPlan.of(state, 0, 5, 1), "layer range"},
+            {"plan from<0", (Call) () -> PassPlan.of(state, -1, 2, 1), "layer range"},
+            {"plan empty range", (Call) () -> PassPlan.of(state, 2, 2, 1), "layer range"},
+            {"plan tokens 0", (Call) () -> PassPlan.of(state, 0, 2, 0), "at least one token"},
+            {"plan overflow", (Call) () -> PassPlan.of(state, 0, 2, 17), "cache slots"},
+            {"plan rows", (Call) () -> PassPlan.of(state, new int[] {1}, 0, 2, 1), "rows"},
+            {"plan rows order", (Call) () -> PassPlan.of(state, new int[] {0, 0}, 0, 2, 1), "rows"},
+            {"runLayers hidden shape", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 31)), PassPlan.of(state, 0, 2, 2), false), "hidden states"},
+            {"runLayers hidden dtype", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 32), DataType.FLOAT64), PassPlan.of(state, 0, 2, 2), false), "hidden states"},
+            {"runLayers plan mismatch", (Call) () -> model.runLayers(ps, hidden, PassPlan.of(state, 0, 2, 1), false), "do not match"},
+            {"forwardEarly exit L", (Call) () -> model.forwardEarly(ps, ids(1), state, 4), "drafting"},
+            {"forwardRemainder exit 0", (Call) () -> model.forwardRemainder(ps, state, 0, 1), "drafting"},
+            {"forwardRemainder count 0", (Call) () -> model.forwardRemainder(ps, state, 2, 0), "at least one token"},
+            {"embed host vocab", (Call) () -> model.embed(ps, manager, new long[] {97}, 1, 1), "vocabulary"},
+            {"embed host shape", (Call) () -> model.embed(ps, manager, new long[] {1, 2, 3}, 2, 2), "do not form"},
             {"head shape", (Call) () -> model.head(ps, manager.zeros(new Shape(2, 5, 31))), "hidden states"},
             {"newState batch 0", (Call) () -> model.newState(manager, 0, 8), "batch"},
             {"newState capacity 0", (Call) () -> model.newState(manager, 1, 0), "capacity"},
@@ -139,15 +148,11 @@ public class ArgumentValidationTest {
             {"state layer 4", (Call) () -> state.layer(4), "layer"},
             {"state lengths -1", (Call) () -> state.lengths(-1), "layer"},
             {"state row 1", (Call) () -> state.length(0, 1), "row"},
-            {"state setLengths len", (Call) () -> state.setLengths(0, new int[2]), "one length per row"},
-            {"state setLengths big", (Call) () -> state.setLengths(0, new int[] {17}), "outside"},
             {"state truncate row", (Call) () -> state.truncate(3, 1), "row"},
             {"state truncate keep", (Call) () -> state.truncate(-1), "keep"},
-            {"state putExitHidden shape", (Call) () -> state.putExitHidden(manager.zeros(new Shape(2, 1, 32)), new int[] {0}), "shape"},
-            {"kv dims", (Call) () -> new KvCache(manager, 1, 0, 4, 8, DataType.FLOAT32), "dimensions"},
-            {"kv keys length", (Call) () -> state.layer(0).keys(17), "outside"},
-            {"kv write shape", (Call) () -> state.layer(0).write(manager.zeros(new Shape(1, 2, 1, 7)), manager.zeros(new Shape(1, 2, 1, 7)), new int[] {0}), "shape"},
-            {"kv write starts", (Call) () -> state.layer(0).write(manager.zeros(new Shape(1, 2, 1, 8)), manager.zeros(new Shape(1, 2, 1, 8)), new int[] {0, 0}), "start slot"},
+            {"kv dims", (Call) () -> KvCache.linear(manager, 1, 0, 4, 8, DataType.FLOAT32), "dimensions"},
+            {"kv ring dims", (Call) () -> KvCache.ring(manager, 1, 2, 0, 8, DataType.FLOAT32), "dimensions"},
+            {"state attach null", (Call) () -> state.attach(null), "resource"},
             // HfLlama and SafetensorsWriter
             {"load null dir", (Call) () -> HfLlama.load(null, manager, DataType.FLOAT32), "null"},
             {"load int dtype", (Call) () -> HfLlama.load(Path.of("."), manager, DataType.INT32), "dtype"},

@@ -4,6 +4,7 @@ import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertTrue;
 
+import org.layerskip.testing.Assertions;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
@@ -161,17 +162,17 @@ public class EarlyExitCurriculumTest {
 
     @Test
     public void validation() {
-        LayerDropoutScheduleTest.assertMessage(() -> new RotationalCurriculum(0, 1), "L");
-        LayerDropoutScheduleTest.assertMessage(() -> new RotationalCurriculum(8, 0), "dilation");
-        LayerDropoutScheduleTest.assertMessage(() -> new RotationalCurriculum(8, 9), "dilation");
-        LayerDropoutScheduleTest.assertMessage(() -> new GradualCurriculum(8, 0), "totalSteps");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(0, 1), "L");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(8, 0), "dilation");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(8, 9), "dilation");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new GradualCurriculum(8, 0), "totalSteps");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> new GradualCurriculum(8, Long.MAX_VALUE), "totalSteps");
-        LayerDropoutScheduleTest.assertMessage(() -> new AllLayersCurriculum(0), "L");
-        LayerDropoutScheduleTest.assertMessage(() -> new LastLayerOnlyCurriculum(-1), "L");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new AllLayersCurriculum(0), "L");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> new LastLayerOnlyCurriculum(-1), "L");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> new RotationalCurriculum(8, 2).enabledLayers(-1), "step");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> new GradualCurriculum(8, 10).enabledLayers(-1), "step");
     }
 

@@ -3,6 +3,7 @@ package org.layerskip.train;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 
+import org.layerskip.testing.Assertions;
 import org.testng.annotations.Test;
 
 public class EarlyExitLossWeightsTest {
@@ -73,15 +74,15 @@ public class EarlyExitLossWeightsTest {
     @Test
     public void errors() {
         EarlyExitLossWeights w = EarlyExitLossWeights.of(4, 0.2);
-        LayerDropoutScheduleTest.assertMessage(() -> w.normalized(new boolean[4]), "no layer");
-        LayerDropoutScheduleTest.assertMessage(() -> w.normalized(new boolean[3]), "mask length");
-        LayerDropoutScheduleTest.assertMessage(() -> w.normalized(null), "mask length");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(new boolean[4]), "no layer");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(new boolean[3]), "mask length");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(null), "mask length");
         assertThrows(IllegalArgumentException.class, () -> w.raw(4));
-        LayerDropoutScheduleTest.assertMessage(() -> EarlyExitLossWeights.of(0, 0.2), "L");
-        LayerDropoutScheduleTest.assertMessage(() -> EarlyExitLossWeights.of(4, -0.1), "e_scale");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> EarlyExitLossWeights.of(0, 0.2), "L");
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> EarlyExitLossWeights.of(4, -0.1), "e_scale");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> EarlyExitLossWeights.of(4, Double.NaN), "e_scale");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> EarlyExitLossWeights.of(4, Double.POSITIVE_INFINITY), "e_scale");
     }
 }

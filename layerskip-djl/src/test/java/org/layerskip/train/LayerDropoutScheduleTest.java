@@ -3,8 +3,8 @@ package org.layerskip.train;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertThrows;
 import static org.testng.Assert.assertTrue;
-import static org.testng.Assert.expectThrows;
 
+import org.layerskip.testing.Assertions;
 import org.testng.annotations.Test;
 
 public class LayerDropoutScheduleTest {
@@ -86,21 +86,21 @@ public class LayerDropoutScheduleTest {
 
     @Test
     public void builderValidation() {
-        assertMessage(() -> LayerDropoutSchedule.builder().setNumLayers(4).build(), "setMaxRate");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerDropoutSchedule.builder().setNumLayers(4).build(), "setMaxRate");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> LayerDropoutSchedule.builder().setMaxRate(1.0).setNumLayers(4).build(),
                 "[0, 1)");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> LayerDropoutSchedule.builder().setMaxRate(-0.1).setNumLayers(4).build(),
                 "[0, 1)");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> LayerDropoutSchedule.builder().setMaxRate(Double.NaN).setNumLayers(4).build(),
                 "p_max");
-        assertMessage(() -> LayerDropoutSchedule.builder().setMaxRate(0.1).build(), "setNumLayers");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerDropoutSchedule.builder().setMaxRate(0.1).build(), "setNumLayers");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> LayerDropoutSchedule.builder().setMaxRate(0.1).setNumLayers(0).build(),
                 ">= 1");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -108,7 +108,7 @@ public class LayerDropoutScheduleTest {
                                 .optTimeCurriculum(TimeCurriculum.EXP)
                                 .build(),
                 "optTotalSteps");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -116,7 +116,7 @@ public class LayerDropoutScheduleTest {
                                 .optTotalSteps(0)
                                 .build(),
                 "totalSteps (T) must be >= 1");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -124,7 +124,7 @@ public class LayerDropoutScheduleTest {
                                 .optLayers(0, 4)
                                 .build(),
                 "layer 4");
-        assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -146,13 +146,7 @@ public class LayerDropoutScheduleTest {
         assertEquals(b.build().getTotalSteps(), 1);
         // building with CONSTANT must not leave a default T behind for a later EXP build
         b.optTimeCurriculum(TimeCurriculum.EXP);
-        assertMessage(b::build, "optTotalSteps");
+        Assertions.expectOneLine(IllegalArgumentException.class, b::build, "optTotalSteps");
     }
 
-    static void assertMessage(org.testng.Assert.ThrowingRunnable r, String fragment) {
-        IllegalArgumentException e = expectThrows(IllegalArgumentException.class, r);
-        assertTrue(
-                e.getMessage().contains(fragment),
-                "message '" + e.getMessage() + "' should contain '" + fragment + "'");
-    }
 }

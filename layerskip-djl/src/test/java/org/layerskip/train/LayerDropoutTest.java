@@ -7,8 +7,9 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.training.ParameterStore;
 
-import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaModel;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -23,21 +24,21 @@ public class LayerDropoutTest {
             ParameterStore ps = new ParameterStore(manager, false);
             manager.getEngine().setRandomSeed(1);
             NDArray h = manager.randomNormal(new Shape(5, 6, 32));
-            AttentionContext ctx = model.trainingContext(manager, 6);
-            NDArray full = model.getLayer(1).forward(ps, h, ctx, null, false);
+            LayerInputs ctx = model.trainingContext(manager, 6);
+            NDArray full = model.getLayer(1).forward(ps, h, ctx, false);
             boolean[] drop = {false, true, true, false, true};
             NDArray out = LayerDropout.apply(ps, model.getLayer(1), h, ctx, drop, false);
             Assert.assertEquals(out.getShape(), h.getShape());
             for (int r = 0; r < drop.length; r++) {
                 NDArray expected = drop[r] ? h.get(r) : full.get(r);
                 // kept rows: the same layer on a smaller batch (allow float reassociation)
-                TrainFixtures.assertClose(out.get(r), expected, drop[r] ? 0.0 : 1e-5);
+                Assertions.assertClose(out.get(r), expected, drop[r] ? 0.0 : 1e-5);
             }
             // all dropped: identity; none dropped: the layer itself
             boolean[] all = new boolean[5];
             Arrays.fill(all, true);
             Assert.assertSame(LayerDropout.apply(ps, model.getLayer(1), h, ctx, all, false), h);
-            TrainFixtures.assertClose(
+            Assertions.assertClose(
                     LayerDropout.apply(ps, model.getLayer(1), h, ctx, new boolean[5], false),
                     full,
                     0.0);
@@ -58,8 +59,8 @@ public class LayerDropoutTest {
             SkipForward.Compute c = new SkipForward.Compute();
             NDList a = SkipForward.run(model, ps, ids, zero, 3, 0, last, false, c);
             NDList b = SkipForward.run(model, ps, ids, null, 3, 0, last, false, null);
-            TrainFixtures.assertClose(a.head(), b.head(), 0.0);
-            TrainFixtures.assertClose(
+            Assertions.assertClose(a.head(), b.head(), 0.0);
+            Assertions.assertClose(
                     model.head(ps, a.head()),
                     model.forwardExits(ps, ids, new int[] {4}, false).head(),
                     1e-5);

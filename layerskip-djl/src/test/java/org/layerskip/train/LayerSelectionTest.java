@@ -2,6 +2,7 @@ package org.layerskip.train;
 
 import static org.testng.Assert.assertEquals;
 
+import org.layerskip.testing.Assertions;
 import org.testng.annotations.DataProvider;
 import org.testng.annotations.Test;
 
@@ -66,13 +67,13 @@ public class LayerSelectionTest {
 
     @Test(dataProvider = "bad")
     public void rejects(String spec, String fragment) {
-        LayerDropoutScheduleTest.assertMessage(() -> LayerSelection.parse(spec, 32), fragment);
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerSelection.parse(spec, 32), fragment);
     }
 
     @Test
     public void rejectsBadSizes() {
-        LayerDropoutScheduleTest.assertMessage(() -> LayerSelection.parse(":", 0), "L");
-        LayerDropoutScheduleTest.assertMessage(
+        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerSelection.parse(":", 0), "L");
+        Assertions.expectOneLine(IllegalArgumentException.class, 
                 () -> LayerSelection.toMask(new int[] {4}, 4), "layer 4");
     }
 }

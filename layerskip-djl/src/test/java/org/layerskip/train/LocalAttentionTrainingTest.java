@@ -13,7 +13,7 @@ import ai.djl.util.Pair;
 
 import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.nn.AttentionContext;
+import org.layerskip.nn.LayerInputs;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.TinyModels;
 import org.testng.Assert;
@@ -50,7 +50,7 @@ public class LocalAttentionTrainingTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model = TrainFixtures.trainable(manager, mixed(), 1, DataType.FLOAT32);
             // T = 12 is a multiple of the block: chunked layers train on dense 4 x 4 blocks
-            AttentionContext chunked =
+            LayerInputs chunked =
                     model.trainingContext(manager, 12, LayerAttention.chunked(4));
             Assert.assertEquals(chunked.block(), 4);
             LayerSkipTrainingConfig cfg =
@@ -200,14 +200,14 @@ public class LocalAttentionTrainingTest {
             NDArray h = model.embed(ps, input);
             for (int l = 0; l < model.numLayers(); l++) {
                 LayerAttention kind = model.getConfig().layerAttention().get(l);
-                AttentionContext ctx =
+                LayerInputs ctx =
                         masked && kind.kind() == LayerAttention.Kind.CHUNKED
                                 ? maskedContext(model, manager, t, kind)
                                 : model.trainingContext(manager, t, kind);
                 if (kind.kind() == LayerAttention.Kind.CHUNKED) {
                     Assert.assertEquals(ctx.block(), masked ? 0 : kind.size());
                 }
-                h = model.getLayer(l).forward(ps, h, ctx, null, true);
+                h = model.getLayer(l).forward(ps, h, ctx, true);
             }
             NDArray logits = model.head(ps, h);
             logitValues = logits.toDoubleArray();
@@ -224,9 +224,9 @@ public class LocalAttentionTrainingTest {
      * {@code kind} (row {@code g*T + q}, as the attention folds query groups), with no block
      * folding: the masked dense computation.
      */
-    private static AttentionContext maskedContext(
+    private static LayerInputs maskedContext(
             LlamaModel model, NDManager manager, int t, LayerAttention kind) {
-        AttentionContext full = model.trainingContext(manager, t, LayerAttention.FULL);
+        LayerInputs full = model.trainingContext(manager, t, LayerAttention.FULL);
         int g = model.getConfig().groupSize();
         double[] bias = new double[g * t * t];
         for (int gi = 0; gi < g; gi++) {
@@ -238,8 +238,8 @@ public class LocalAttentionTrainingTest {
             }
         }
         NDArray b = manager.create(bias, new Shape(1, 1, (long) g * t, t));
-        return new AttentionContext(
-                full.cos(), full.sin(), full.rotateHalf(), b, new int[1], t, t, 0);
+        return new LayerInputs(
+                full.cos(), full.sin(), full.rotateHalf(), b, null, null, null, t, 0);
     }
 
     private static double loss(

@@ -1,6 +1,5 @@
 package org.layerskip.train;
 
-import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
@@ -10,7 +9,6 @@ import ai.djl.training.initializer.NormalInitializer;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.TinyModels;
-import org.testng.Assert;
 
 import java.util.SplittableRandom;
 
@@ -51,9 +49,4 @@ final class TrainFixtures {
         return TokenSequences.of(w, seed);
     }
 
-    static void assertClose(NDArray a, NDArray b, double tol) {
-        Assert.assertEquals(a.getShape(), b.getShape());
-        double diff = a.sub(b).abs().max().toType(DataType.FLOAT64, false).getDouble();
-        Assert.assertTrue(diff <= tol, "max abs diff " + diff + " > " + tol);
-    }
 }

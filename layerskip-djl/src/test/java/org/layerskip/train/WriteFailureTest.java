@@ -3,10 +3,10 @@ package org.layerskip.train;
 import static org.layerskip.train.TrainingCheckpointsTest.temporaries;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.SafetensorsDtype;
+import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.SkipException;
 import org.testng.annotations.Test;
@@ -52,8 +52,8 @@ public class WriteFailureTest {
                                             Files.createSymbolicLink(weights, DEV_FULL);
                                             Files.writeString(weights, "new weights");
                                         }));
-        assertOneLine(e, "cannot write checkpoint " + root.resolve("step-000000004"));
-        assertOneLine(e, "No space left on device", "(earlier checkpoints are unchanged)");
+        Assertions.assertOneLineMessage(e, "cannot write checkpoint " + root.resolve("step-000000004"));
+        Assertions.assertOneLineMessage(e, "No space left on device", "(earlier checkpoints are unchanged)");
         Assert.assertEquals(ck.latest().orElseThrow(), root.resolve("step-000000002"));
         Assert.assertEquals(Files.readString(root.resolve("step-000000002/weights")), "good");
         Assert.assertEquals(temporaries(root), List.of());
@@ -111,7 +111,7 @@ public class WriteFailureTest {
                 }
                 IOException e =
                         Assert.expectThrows(IOException.class, () -> trainer.train(4, null));
-                assertOneLine(
+                Assertions.assertOneLineMessage(
                         e,
                         "cannot write checkpoint " + root.resolve("step-000000004") + ": " + root,
                         "permission denied",
@@ -133,7 +133,7 @@ public class WriteFailureTest {
             IOException e =
                     Assert.expectThrows(
                             IOException.class, () -> KillableTraining.trainer(manager, below));
-            assertOneLine(e, "cannot create checkpoint folder " + below + ": ", "Not a directory");
+            Assertions.assertOneLineMessage(e, "cannot create checkpoint folder " + below + ": ", "Not a directory");
 
             LayerSkipTrainer trainer = KillableTraining.trainer(manager, null);
             e =
@@ -145,10 +145,10 @@ public class WriteFailureTest {
                                             below,
                                             SafetensorsDtype.F32,
                                             Long.MAX_VALUE));
-            assertOneLine(e, "cannot save model to " + below + ": ", "Not a directory");
+            Assertions.assertOneLineMessage(e, "cannot save model to " + below + ": ", "Not a directory");
 
             e = Assert.expectThrows(IOException.class, () -> new MetricsLog(below.resolve("m")));
-            assertOneLine(
+            Assertions.assertOneLineMessage(
                     e, "cannot open metrics log " + below.resolve("m") + ": ", "Not a directory");
             // the JVM and the engine carry on
             Assert.assertEquals(trainer.getModel().numLayers(), 2);
@@ -166,14 +166,14 @@ public class WriteFailureTest {
             UncheckedIOException e =
                     Assert.expectThrows(
                             UncheckedIOException.class, () -> trainer.train(1, metrics));
-            assertOneLine(
+            Assertions.assertOneLineMessage(
                     e.getCause(),
                     "cannot append to metrics log " + log + ": ",
                     "No space left on device");
             Assert.assertEquals(trainer.getStep(), 1); // the step itself completed
         } catch (IOException closing) {
             // closing flushes into the full disk again
-            assertOneLine(closing, "No space left on device");
+            Assertions.assertOneLineMessage(closing, "No space left on device");
         }
     }
 
@@ -202,12 +202,4 @@ public class WriteFailureTest {
         }
     }
 
-    private static void assertOneLine(Throwable e, String... parts) {
-        String m = e.getMessage();
-        Assert.assertNotNull(m, e.toString());
-        Assert.assertFalse(m.contains("\n"), m);
-        for (String part : parts) {
-            Assert.assertTrue(m.contains(part), "'" + part + "' not in: " + m);
-        }
-    }
 }

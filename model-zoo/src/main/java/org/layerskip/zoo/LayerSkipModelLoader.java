@@ -89,7 +89,11 @@ public final class LayerSkipModelLoader implements ModelLoader {
     }
 
     /**
-     * Returns the default arguments of this entry (translator/block factory, E, d).
+     * Returns the default arguments of this entry: translator and block factory, and the entry's E
+     * and d as the block factory's recommendation ({@link LlamaBlockFactory#RECOMMENDED_EXIT_LAYER}),
+     * so that they are defaults under the rule of {@link
+     * org.layerskip.io.SpeculationDefaults} (the folder's {@code layerskip.json} first; skipped with a
+     * warning when they do not fit the model found) rather than explicit request options.
      *
      * @return a mutable map
      */
@@ -98,11 +102,12 @@ public final class LayerSkipModelLoader implements ModelLoader {
         args.put("translatorFactory", LayerSkipTranslatorFactory.class.getName());
         args.put("blockFactory", LlamaBlockFactory.class.getName());
         if (entry.exitLayer() > 0) {
-            args.put("exitLayer", entry.exitLayer());
+            args.put(LlamaBlockFactory.RECOMMENDED_EXIT_LAYER, entry.exitLayer());
         }
         if (entry.numSpeculations() > 0) {
-            args.put("numSpeculations", entry.numSpeculations());
+            args.put(LlamaBlockFactory.RECOMMENDED_NUM_SPECULATIONS, entry.numSpeculations());
         }
+        args.put(LlamaBlockFactory.RECOMMENDATION_SOURCE, "zoo entry " + entry.artifactId());
         return args;
     }
 
@@ -118,7 +123,7 @@ public final class LayerSkipModelLoader implements ModelLoader {
             throw new ModelNotFoundException(
                     entry.artifactId()
                             + " supports String -> String and GenerationRequest ->"
-                            + " GenerationResponse, not "
+                            + " GenerationResponse or GenerationStream, not "
                             + criteria.getInputClass().getName()
                             + " -> "
                             + criteria.getOutputClass().getName());

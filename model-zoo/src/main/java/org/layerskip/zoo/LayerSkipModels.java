@@ -58,17 +58,8 @@ public final class LayerSkipModels {
         if (asPath != null && Files.isDirectory(asPath)) {
             return checkFolder(asPath, idOrPath);
         }
-        String id = idOrPath.startsWith(URL_PREFIX) ? idOrPath.substring(URL_PREFIX.length()) : idOrPath;
-        int q = id.indexOf('?');
-        if (q >= 0) {
-            id = id.substring(0, q);
-        }
-        int slash = id.indexOf('/', id.startsWith("facebook/") ? "facebook/".length() : 0);
-        if (slash >= 0) {
-            id = id.substring(0, slash); // drop a version segment
-        }
         ZooEntry e =
-                ZooCatalog.find(id)
+                ZooCatalog.find(zooId(idOrPath))
                         .orElseThrow(
                                 () ->
                                         new IllegalArgumentException(
@@ -80,6 +71,35 @@ public final class LayerSkipModels {
                                                                 .map(ZooEntry::artifactId)
                                                                 .collect(Collectors.joining(", "))));
         return resolve(e, arguments);
+    }
+
+    /**
+     * Returns the zoo entry an argument names, the way {@link #resolve(String)} reads it: empty for
+     * an existing folder (whatever its name) and for anything that is not a zoo id.
+     *
+     * @param idOrPath a zoo id, HF repo id, {@code djl://} URL or folder
+     * @return the entry, if the argument is a zoo id
+     */
+    public static Optional<ZooEntry> entry(String idOrPath) {
+        Path asPath = tryPath(idOrPath);
+        if (asPath != null && Files.isDirectory(asPath)) {
+            return Optional.empty();
+        }
+        return ZooCatalog.find(zooId(idOrPath));
+    }
+
+    /** The zoo id in an id, a {@code djl://} URL (query and version dropped) or a repo id. */
+    private static String zooId(String idOrPath) {
+        String id = idOrPath.startsWith(URL_PREFIX) ? idOrPath.substring(URL_PREFIX.length()) : idOrPath;
+        int q = id.indexOf('?');
+        if (q >= 0) {
+            id = id.substring(0, q);
+        }
+        int slash = id.indexOf('/', id.startsWith("facebook/") ? "facebook/".length() : 0);
+        if (slash >= 0) {
+            id = id.substring(0, slash); // drop a version segment
+        }
+        return id;
     }
 
     /**

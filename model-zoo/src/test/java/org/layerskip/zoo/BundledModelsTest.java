@@ -1,5 +1,7 @@
 package org.layerskip.zoo;
 
+import org.layerskip.config.LlamaPreset;
+import org.layerskip.io.HfLlama;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
@@ -67,6 +69,14 @@ public class BundledModelsTest {
         Assert.assertEquals(text.isPresent(), Files.isRegularFile(file));
         if (text.isPresent()) {
             Assert.assertEquals(text.get(), Files.readString(file));
+        }
+    }
+
+    @Test
+    public void bundledModelsHaveThePresetShape() {
+        for (String id : new String[] {"tiny-layerskip", "tiny-baseline"}) {
+            Path dir = BundledModels.locate(id).orElseThrow();
+            Assert.assertEquals(HfLlama.readConfig(dir), LlamaPreset.TINY_LAYERSKIP.config(), id);
         }
     }
 }

@@ -14,6 +14,7 @@ import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
 import org.layerskip.tokenizer.LlamaTokenizer;
+import org.layerskip.translate.GenerationBlock;
 import org.layerskip.translate.GenerationRequest;
 import org.layerskip.translate.GenerationResponse;
 import org.layerskip.translate.TextGenerationTranslator;
@@ -121,6 +122,47 @@ public class LayerSkipZooTest {
             GenerationResponse r = p.predict(GenerationRequest.ofText("a dog"));
             Assert.assertEquals(r.result().exitLayer(), 2);
             Assert.assertEquals(r.result().numSpeculations(), 6);
+        }
+    }
+
+    @Test
+    public void recordedExitLayerThatDoesNotFitFallsBackToTheLibraryDefault() throws Exception {
+        // The zoo entry layerskip-llama3.2-1B recommends E = 4; its folder here holds the 4-layer
+        // tiny model, where E = 4 leaves no layer to verify: the same rule as the CLI, E = L/4.
+        Path models = Files.createTempDirectory("layerskip-models-unfit");
+        ZooFixtures.copyTiny(models.resolve("layerskip-llama3.2-1B"));
+        String old = System.getProperty(LayerSkipModels.PROPERTY);
+        System.setProperty(LayerSkipModels.PROPERTY, models.toString());
+        try {
+            Criteria<GenerationRequest, GenerationResponse> c =
+                    Criteria.builder()
+                            .setTypes(GenerationRequest.class, GenerationResponse.class)
+                            .optModelUrls("djl://org.layerskip/layerskip-llama3.2-1B")
+                            .optArgument("maxNewTokens", 6)
+                            .build();
+            try (ZooModel<GenerationRequest, GenerationResponse> model = c.loadModel();
+                    Predictor<GenerationRequest, GenerationResponse> p = model.newPredictor()) {
+                Generator g = ((GenerationBlock) model.getBlock()).getGenerator();
+                Assert.assertEquals(g.getModel().numLayers(), 4);
+                Assert.assertEquals(g.getDefaultExitLayer(), 1);
+                Assert.assertEquals(g.getDefaultNumSpeculations(), 4);
+                GenerationResponse r = p.predict(GenerationRequest.ofText("a dog"));
+                Assert.assertEquals(r.result().exitLayer(), 1);
+                Assert.assertEquals(r.result().strategy(), DecodingStrategy.SELF_SPECULATIVE);
+            }
+            // where the recommendation fits, it is the default (not an explicit request option)
+            Criteria<GenerationRequest, GenerationResponse> fits =
+                    Criteria.builder()
+                            .setTypes(GenerationRequest.class, GenerationResponse.class)
+                            .optModelUrls("djl://org.layerskip/layerskip-llama2-13B?modelDir=" + tiny)
+                            .build();
+            try (ZooModel<GenerationRequest, GenerationResponse> model = fits.loadModel()) {
+                Generator g = ((GenerationBlock) model.getBlock()).getGenerator();
+                Assert.assertEquals(g.getDefaultExitLayer(), 1, "E = 15 does not fit 4 layers");
+                Assert.assertEquals(g.getDefaultNumSpeculations(), 12, "the entry's d is kept");
+            }
+        } finally {
+            System.setProperty(LayerSkipModels.PROPERTY, old);
         }
     }
 

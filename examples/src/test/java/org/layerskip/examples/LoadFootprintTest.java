@@ -1,0 +1,169 @@
+package org.layerskip.examples;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.training.initializer.NormalInitializer;
+
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.io.HfLlama;
+import org.layerskip.io.SafetensorsDtype;
+import org.layerskip.nn.LlamaModel;
+import org.testng.Assert;
+import org.testng.annotations.AfterClass;
+import org.testng.annotations.BeforeClass;
+import org.testng.annotations.DataProvider;
+import org.testng.annotations.Test;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The memory bound of loading, as a regression test without a 2.5 GB fixture: a random
+ * 88M-parameter Llama (BF16, two shards, GQA, untied head: 175 MB on disk, 351 MB as float32) is
+ * loaded and decoded by {@link LoadFootprint} in a fresh JVM, which must add at most {@value
+ * #BOUND}x the weights plus KV cache to its resident memory (Linux {@code VmHWM} against the base
+ * that {@link LoadFootprint} takes just before loading) and keep no Java direct buffer beyond the
+ * JDK's own small per-thread I/O cache. Loading as it was before (each tensor copied into a second
+ * direct buffer) measured about 1.5-1.7x.
+ */
+public class LoadFootprintTest {
+
+    /** The bound: peak over base at most 1.15x (weights + KV cache). */
+    static final double BOUND = 1.15;
+
+    /**
+     * Java direct-buffer bytes loading may leave: the JDK caches a temporary direct buffer per
+     * thread for channel reads into heap buffers (here: reading config.json and the index, a few
+     * KB); weights never go through one.
+     */
+    static final long JDK_IO_CACHE = 64 << 10;
+
+    private static final String CONFIG =
+            "{\"vocab_size\": 32000, \"hidden_size\": 640, \"intermediate_size\": 1792,"
+                    + " \"num_hidden_layers\": 10, \"num_attention_heads\": 10,"
+                    + " \"num_key_value_heads\": 5, \"max_position_embeddings\": 256,"
+                    + " \"rms_norm_eps\": 1e-5, \"rope_theta\": 10000.0,"
+                    + " \"tie_word_embeddings\": false, \"bos_token_id\": 1, \"eos_token_id\": 2}";
+
+    private Path dir;
+    private long parameters;
+
+    @BeforeClass
+    public void writeRandomCheckpoint() throws IOException {
+        dir = Files.createTempDirectory("load-footprint");
+        LlamaConfig config = LlamaConfig.fromJson(CONFIG);
+        parameters = config.parameterCount();
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model = LlamaModel.builder().setConfig(config).build();
+            model.setInitializer(new NormalInitializer(0.02f), p -> true);
+            model.initialize(manager, DataType.FLOAT32, new Shape(1, 1));
+            HfLlama.save(model, dir, SafetensorsDtype.BF16, 120_000_000L);
+        }
+        Assert.assertTrue(Files.exists(dir.resolve("model.safetensors.index.json")), "two shards");
+    }
+
+    @AfterClass(alwaysRun = true)
+    public void deleteCheckpoint() throws IOException {
+        if (dir != null) {
+            try (Stream<Path> s = Files.walk(dir)) {
+                s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+
+    @DataProvider
+    public Object[][] dtypes() {
+        return new Object[][] {{"float32", 4}, {"float16", 2}};
+    }
+
+    @Test(dataProvider = "dtypes")
+    public void loadAndDecodeAddAtMostTheBoundOverTheWeights(String dtype, int bytesPerParameter)
+            throws Exception {
+        if (!Files.isReadable(Paths.get("/proc/self/status"))) {
+            throw new IllegalStateException("this test measures memory through Linux /proc");
+        }
+        JsonObject r = runChild(dtype);
+        long weights = r.get("weightBytes").getAsLong();
+        Assert.assertEquals(weights, parameters * bytesPerParameter);
+        Assert.assertEquals(r.get("generatedTokens").getAsInt(), 8);
+        long base = r.get("baseRssBytes").getAsLong();
+        long peak = r.get("peakAfterDecodeBytes").getAsLong();
+        long kv = r.get("kvCacheBytes").getAsLong();
+        Assert.assertTrue(
+                base > 0 && peak >= r.get("peakAfterLoadBytes").getAsLong(), r.toString());
+        // the weights really are resident: at least 90% of them show up over the base
+        Assert.assertTrue(peak - base > 0.9 * weights, "weights not resident? " + r);
+        double ratio = (peak - base) / (double) (weights + kv);
+        System.out.printf(
+                "LoadFootprintTest %s: base %d MB, peak %d MB, weights %d MB, KV %d KB: %.3fx%n",
+                dtype, base >> 20, peak >> 20, weights >> 20, kv >> 10, ratio);
+        Assert.assertTrue(
+                ratio <= BOUND,
+                String.format(
+                        "%s: peak %d - base %d = %.2fx of weights %d + KV %d, over %.2fx: %s",
+                        dtype, peak, base, ratio, weights, kv, BOUND, r));
+        Assert.assertTrue(
+                r.get("directBufferBytes").getAsLong() <= JDK_IO_CACHE,
+                "loading left Java direct buffers alive: " + r);
+    }
+
+    private JsonObject runChild(String dtype) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-Xmx512m");
+        cmd.add("-Dai.djl.offline=true");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LoadFootprint.class.getName());
+        for (String a :
+                new String[] {
+                    "--model",
+                    dir.toString(),
+                    "--dtype",
+                    dtype,
+                    "--threads",
+                    "1",
+                    "--max-new-tokens",
+                    "8",
+                    "--json",
+                    "true"
+                }) {
+            cmd.add(a);
+        }
+        File out = Files.createTempFile("load-footprint", ".json").toFile();
+        File err = Files.createTempFile("load-footprint", ".log").toFile();
+        try {
+            Process p = new ProcessBuilder(cmd).redirectOutput(out).redirectError(err).start();
+            if (!p.waitFor(300, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                Assert.fail("LoadFootprint did not finish in 300 s");
+            }
+            String stdout = Files.readString(out.toPath(), StandardCharsets.UTF_8);
+            Assert.assertEquals(
+                    p.exitValue(),
+                    0,
+                    "LoadFootprint failed: "
+                            + Files.readString(err.toPath(), StandardCharsets.UTF_8));
+            String json =
+                    stdout.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElse("");
+            return JsonParser.parseString(json).getAsJsonObject();
+        } finally {
+            out.delete();
+            err.delete();
+        }
+    }
+}

@@ -1,0 +1,332 @@
+package org.layerskip.engine;
+
+import ai.djl.Device;
+import ai.djl.engine.EngineException;
+import ai.djl.ndarray.NDArray;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.nn.Parameter;
+import ai.djl.pytorch.engine.PtNDArray;
+import ai.djl.pytorch.engine.PtNDManager;
+import ai.djl.pytorch.engine.PtSymbolBlock;
+import ai.djl.pytorch.jni.IValue;
+import ai.djl.pytorch.jni.IValueUtils;
+import ai.djl.pytorch.jni.JniUtils;
+
+import org.layerskip.cache.DecoderState;
+import org.layerskip.config.LlamaConfig;
+import org.layerskip.nn.LlamaDecoderLayer;
+import org.layerskip.nn.LlamaModel;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
+ * ({@code layerskip_decoder.py}, about 15 KB of code, written into an archive by {@link
+ * TorchScriptArchive} and compiled by LibTorch at load), so that a whole pass — embedding, layers
+ * {@code a..b} with the KV cache written in place, the exit-state store, the shared head and the
+ * token choice — is <b>one native call</b>, and a whole self-speculative round is one more. The
+ * weights are never copied: they are passed as one list of the model's own tensors, built once per
+ * model; the KV buffers once per request; per call only a list of integers crosses JNI.
+ *
+ * <p>Built once per model and shared by every request and thread (the program holds no state).
+ * Supports F32 and F16 weights on DJL's PyTorch engine, CPU (tested) and CUDA (documented, untested);
+ * {@link #support} says why a model is refused, and {@link Engines} then falls back to the per-op
+ * path.
+ */
+public final class FusedEngine implements DecodeEngine {
+
+    static final String CLASS_NAME = "LayerSkipDecoder";
+    private static final String SOURCE = "layerskip_decoder.py";
+
+    /**
+     * System property: the most bytes of transposed weight copies the engine may make. Small fp32
+     * matrices (at most 4 MiB each, the in-cache regime) run 2-2.5x faster as {@code x @ W^T} with
+     * {@code W^T} contiguous than as {@code linear(x, W)} (measured on LibTorch 2.7.1's MKL); the
+     * copy costs the matrix's size again. Default: 32 MiB, or 8% of the weights if that is more, at
+     * most 256 MiB, so memory stays close to the weights; 0 turns it off.
+     */
+    public static final String TRANSPOSE_BYTES_PROPERTY = "layerskip.fused.transposeBytes";
+
+    /**
+     * System property {@code true}: run the fp32 matrices that are not transposed through oneDNN
+     * with prepacked weights ({@code mkldnn._linear_pointwise}), whose multi-token passes cost
+     * little more than one-token passes (MKL's small-M GEMM costs 3x its GEMV at 8 tokens). The
+     * packed copy costs the weights' size again, so it is off by default.
+     */
+    public static final String PREPACK_PROPERTY = "layerskip.fused.prepack";
+
+    private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
+    private static final String PACKED_MARK = "# @packed";
+    private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
+    private static final Logger LOG = LoggerFactory.getLogger(FusedEngine.class);
+
+    private final LlamaConfig config;
+    private final DataType dataType;
+    private final PtSymbolBlock module;
+    private final IValue weights;
+    private final List<NDArray> owned;
+    private final long[] kinds;
+    private final long extraBytes;
+
+    private FusedEngine(LlamaModel model, PtNDManager manager, String source, boolean prepack) {
+        this.config = model.getConfig();
+        this.dataType = model.dataType();
+        this.owned = new ArrayList<>();
+        this.kinds = kinds(model, Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)), prepack);
+        long extra = 0;
+        List<Parameter> matrices = matrices(model);
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] != 0) {
+                extra += matrices.get(i).getArray().size() * dataType.getNumOfBytes();
+            }
+        }
+        this.extraBytes = extra;
+        byte[] archive =
+                TorchScriptArchive.build("layerskip_decoder", CLASS_NAME, prepack ? source : withoutPacked(source));
+        try {
+            this.module = JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
+        } catch (IOException | EngineException e) {
+            throw new UnsupportedOperationException(
+                    "the fused decode program did not load in LibTorch: " + oneLine(e), e);
+        }
+        List<PtNDArray> w = new ArrayList<>();
+        w.add(array(model.getEmbedding()));
+        w.add(array(model.getNorm().getWeight()));
+        w.add(array(model.getLmHead()));
+        double[] inv = model.getRope().inverseFrequencies();
+        w.add(own(manager.create(inv)));
+        w.add(own(model.getRope().rotateHalfMatrix(manager, dataType, true)));
+        int h = config.numHeads();
+        int k = config.numKvHeads();
+        double[] scale = new double[h + k];
+        for (int i = 0; i < scale.length; i++) {
+            scale[i] = i < h ? 1.0 / Math.sqrt(config.headDim()) : 1.0;
+        }
+        w.add(own(manager.create(scale, new Shape(h + k, 1))));
+        for (int l = 0; l < model.numLayers(); l++) {
+            LlamaDecoderLayer layer = model.getLayer(l);
+            w.add(array(layer.getInputNorm().getWeight()));
+            w.add(array(layer.getAttention().getQkv()));
+            w.add(array(layer.getAttention().getO()));
+            w.add(array(layer.getPostAttentionNorm().getWeight()));
+            w.add(array(layer.getMlp().getGateUp()));
+            w.add(array(layer.getMlp().getDown()));
+        }
+        try (IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
+                IValue layout = IValue.listFrom(kinds)) {
+            this.weights = run("prepare", plain, layout);
+        } catch (EngineException e) {
+            throw new UnsupportedOperationException(
+                    "the fused engine could not lay out the weights: " + oneLine(e), e);
+        }
+        manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
+    }
+
+    /** The weight matrices in the program's kernel order: qkv, o, gate_up, down per layer, head. */
+    private static List<Parameter> matrices(LlamaModel model) {
+        List<Parameter> m = new ArrayList<>();
+        for (int l = 0; l < model.numLayers(); l++) {
+            LlamaDecoderLayer layer = model.getLayer(l);
+            m.add(layer.getAttention().getQkv());
+            m.add(layer.getAttention().getO());
+            m.add(layer.getMlp().getGateUp());
+            m.add(layer.getMlp().getDown());
+        }
+        m.add(model.getLmHead());
+        return m;
+    }
+
+    /**
+     * Chooses each matrix's kernel: small fp32 matrices transposed (within the byte budget), the
+     * others prepacked for oneDNN when asked, else linear as they are. F16 stays linear: on AVX2
+     * LibTorch's transposed F16 matmul is many times slower.
+     */
+    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack) {
+        List<Parameter> matrices = matrices(model);
+        long[] k = new long[matrices.size()];
+        long used = 0;
+        boolean fp32 = model.dataType() == DataType.FLOAT32;
+        for (int i = 0; i < k.length; i++) {
+            long bytes = matrices.get(i).getArray().size() * model.dataType().getNumOfBytes();
+            if (fp32 && bytes <= TRANSPOSE_MAX_MATRIX && used + bytes <= transposeBudget) {
+                k[i] = 1;
+                used += bytes;
+            } else if (prepack && fp32) {
+                k[i] = 2;
+            }
+        }
+        return k;
+    }
+
+    /** 32 MiB, or 8% of the weights if that is more, at most 256 MiB. */
+    static long defaultTransposeBudget(LlamaModel model) {
+        long weights = 0;
+        for (var p : model.getParameters()) {
+            weights += p.getValue().getArray().size() * model.dataType().getNumOfBytes();
+        }
+        return Math.min(256L << 20, Math.max(32L << 20, weights * 8 / 100));
+    }
+
+    private static String withoutPacked(String source) {
+        StringBuilder sb = new StringBuilder(source.length());
+        for (String line : source.split("\n", -1)) {
+            if (!line.stripTrailing().endsWith(PACKED_MARK)) {
+                sb.append(line).append('\n');
+            }
+        }
+        return sb.toString();
+    }
+
+    long[] kinds() {
+        return kinds.clone();
+    }
+
+    /**
+     * Returns the bytes of the weight copies this engine made (transposed or packed matrices).
+     *
+     * @return extra bytes beyond the model's own weights
+     */
+    public long extraWeightBytes() {
+        return extraBytes;
+    }
+
+    /**
+     * Loads the fused program for a model.
+     *
+     * @param model an initialised model
+     * @return the engine
+     * @throws UnsupportedOperationException when the model cannot run fused (see {@link #support})
+     */
+    public static FusedEngine create(LlamaModel model) {
+        return create(model, TorchScriptArchive.resource(SOURCE));
+    }
+
+    /**
+     * Loads a fused program from source (tests: a broken program must fail clearly).
+     *
+     * @param model an initialised model
+     * @param source the program in TorchScript's serialized-code dialect
+     * @return the engine
+     */
+    static FusedEngine create(LlamaModel model, String source) {
+        String why = support(model);
+        if (why != null) {
+            throw new UnsupportedOperationException("the fused engine cannot run this model: " + why);
+        }
+        PtNDManager manager = (PtNDManager) model.getEmbedding().getArray().getManager();
+        boolean prepack = Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
+        if (prepack) {
+            try {
+                return new FusedEngine(model, manager, source, true);
+            } catch (UnsupportedOperationException e) {
+                // a LibTorch build without oneDNN's packed linear: the plain program still runs
+                LOG.warn("prepacking the weights for oneDNN failed, running without it: {}", e.getMessage());
+            }
+        }
+        return new FusedEngine(model, manager, source, false);
+    }
+
+    /**
+     * Says why the fused engine cannot run a model, or null when it can.
+     *
+     * @param model a model
+     * @return the reason, or null
+     */
+    public static String support(LlamaModel model) {
+        if (model == null || model.getEmbedding().getArray() == null) {
+            return "the model is not initialised";
+        }
+        NDArray e = model.getEmbedding().getArray();
+        if (!(e instanceof PtNDArray) || !(e.getManager() instanceof PtNDManager)) {
+            return "its weights are not on DJL's PyTorch engine (" + e.getManager().getEngine().getEngineName() + ")";
+        }
+        DataType t = e.getDataType();
+        if (t != DataType.FLOAT32 && t != DataType.FLOAT16) {
+            return "its weights are " + t + " (the fused step supports float32 and float16)";
+        }
+        Device d = e.getDevice();
+        if (!Device.Type.CPU.equals(d.getDeviceType()) && !d.isGpu()) {
+            return "its weights are on " + d + " (the fused step supports CPU and CUDA)";
+        }
+        return null;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public EngineKind kind() {
+        return EngineKind.FUSED;
+    }
+
+    /** {@inheritDoc} */
+    @Override
+    public EngineSession open(DecoderState state, TokenSampler sampler, int maxDraft) {
+        if (state.dataType() != dataType || state.numLayers() != config.numLayers()) {
+            throw new IllegalArgumentException("the state was not made for this model");
+        }
+        return new FusedSession(this, state, sampler, maxDraft);
+    }
+
+    LlamaConfig config() {
+        return config;
+    }
+
+    IValue weights() {
+        return weights;
+    }
+
+    /**
+     * Runs one of the program's methods; the caller closes the result.
+     *
+     * @param method {@code step} or {@code speculate}
+     * @param inputs the IValues
+     * @return the result
+     */
+    IValue run(String method, IValue... inputs) {
+        if (!CONFIGURED.get()) {
+            // LibTorch's graph executor setting is per thread; its profiling passes double the
+            // per-op cost of this program, which is already as fused as it gets.
+            JniUtils.setGraphExecutorOptimize(false);
+            CONFIGURED.set(true);
+        }
+        return IValueUtils.runMethod(module, method, inputs);
+    }
+
+    private static PtNDArray array(Parameter p) {
+        NDArray a = p.getArray();
+        if (!(a instanceof PtNDArray)) {
+            throw new UnsupportedOperationException("parameter " + p.getName() + " is not a PyTorch array");
+        }
+        return (PtNDArray) a;
+    }
+
+    private PtNDArray own(NDArray a) {
+        NDArray copy = a.duplicate(); // engine-owned memory, not a wrapped Java buffer
+        a.close();
+        owned.add(copy);
+        return (PtNDArray) copy;
+    }
+
+    /** LibTorch's compiler message in one line: what went wrong and where. */
+    private static String oneLine(Throwable e) {
+        StringBuilder sb = new StringBuilder();
+        for (String line : String.valueOf(e.getMessage()).split("\n")) {
+            String t = line.strip();
+            if (t.isEmpty()) {
+                continue;
+            }
+            if (sb.length() == 0) {
+                sb.append(t);
+            } else if (t.startsWith("File ")) {
+                sb.append(" (").append(t).append(')');
+                break;
+            }
+        }
+        return sb.length() == 0 ? e.getClass().getSimpleName() : sb.toString();
+    }
+}

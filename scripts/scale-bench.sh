@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# scale-bench.sh: load time and peak memory at the Llama-3.2-1B shape, the README's scale table.
+#
+#   scripts/make-fixtures.sh --shape llama3.2-1b      # once: 2.5 GB random BF16 checkpoint
+#   scripts/scale-bench.sh [MODEL_DIR] [OUT_DIR]      # default .cache/fixtures/llama3.2-1b, build-out/scale
+#
+# For each dtype (float32, float16) and PyTorch thread count (1, 2) it runs, from a warm page cache:
+#  1. org.layerskip.examples.LoadFootprint (load time with user/system CPU, time to the first token,
+#     base / peak resident memory, RssAnon, Java direct buffers; JSON in OUT_DIR/footprint-*.json);
+#  2. the CLI as a user runs it, under /usr/bin/time: `layerskip generate --max-new-tokens 1`
+#     (whole process: JVM start, engine, load, tokenizer, prefill, one token; wall time, max RSS).
+# Then prints a Markdown table. The machine's load average is printed too: on a shared machine wall
+# times stretch with it, CPU times much less. Not part of CI (needs the 2.5 GB checkpoint, ~5 min).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+MODEL="$(cd "${1:-$ROOT/.cache/fixtures/llama3.2-1b}" 2>/dev/null && pwd)" || {
+    echo "scale-bench: no model folder ${1:-$ROOT/.cache/fixtures/llama3.2-1b};" \
+        "run scripts/make-fixtures.sh --shape llama3.2-1b first" >&2
+    exit 1
+}
+OUT="${2:-$ROOT/build-out/scale}"
+[[ -f "$MODEL/config.json" ]] || { echo "scale-bench: $MODEL has no config.json" >&2; exit 1; }
+mkdir -p "$OUT"
+exec 2> >(tee "$OUT/scale-bench.log" >&2)   # progress and load averages, kept with the results
+cd "$ROOT"
+mvn -o -q -B install -DskipTests 1>&2
+CP="examples/target/classes:layerskip-djl/target/classes:model-zoo/target/classes"
+CP="$CP:$(tr ':' '\n' < examples/target/classpath.txt | grep -v 'org/layerskip\|/layerskip-' | paste -sd:)"
+export OPT_OUT_TRACKING=true OMP_WAIT_POLICY=PASSIVE
+cat "$MODEL"/*.safetensors > /dev/null   # warm page cache, as llama.cpp's figure assumes
+
+echo "scale-bench: $MODEL, $(nproc) cores, load average before: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+for dtype in float32 float16; do
+    for threads in 1 2; do
+        tag="$dtype-t$threads"
+        java -XX:+UseSerialGC -Dai.djl.offline=true -cp "$CP" org.layerskip.examples.LoadFootprint \
+            --model "$MODEL" --dtype "$dtype" --threads "$threads" --max-new-tokens 4 --json true \
+            > "$OUT/footprint-$tag.json" 2> "$OUT/footprint-$tag.log"
+        LAYERSKIP_NO_BUILD=1 /usr/bin/time -f '%e %M %U %S' -o "$OUT/cli-$tag.time" \
+            scripts/layerskip generate --model "$MODEL" --dtype "$dtype" --threads "$threads" \
+            --prompt "Once upon a time" --max-new-tokens 1 --strategy autoregressive \
+            > "$OUT/cli-$tag.out" 2> "$OUT/cli-$tag.log"
+        echo "scale-bench: $tag done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
+    done
+done
+echo "scale-bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
+
+/usr/bin/python3 - "$OUT" <<'EOF'
+import json, sys, os
+out = sys.argv[1]
+print("| dtype | threads | weights | load, wall (user + sys CPU) | load → 1st token | CLI `generate`, 1 token: wall (user + sys CPU) | base RSS | peak RSS | peak − base | CLI max RSS |")
+print("|---|---|---|---|---|---|---|---|---|---|")
+for dtype in ("float32", "float16"):
+    for t in (1, 2):
+        tag = "%s-t%d" % (dtype, t)
+        r = json.load(open(os.path.join(out, "footprint-%s.json" % tag)))
+        wall, maxrss_kb, user, sys_ = open(os.path.join(out, "cli-%s.time" % tag)).read().split()[-4:]
+        gb = lambda b: "%.2f GB" % (b / 1e9)
+        print("| %s | %d | %s | %.1f s (%.1f + %.1f) | %.1f s | %.1f s (%.1f + %.1f) | %s | %s | %.2f× weights+KV | %s |" % (
+            dtype, t, gb(r["weightBytes"]), r["loadMs"] / 1e3, r["loadUserSeconds"], r["loadSystemSeconds"],
+            r["loadToFirstTokenMs"] / 1e3, float(wall), float(user), float(sys_), gb(r["baseRssBytes"]),
+            gb(r["peakAfterDecodeBytes"]), r["peakOverBase"], gb(int(maxrss_kb) * 1024)))
+EOF
