@@ -278,9 +278,29 @@ public class PredictorFlowTest {
     public void malformedRecordedSettingsFailClearly() throws Exception {
         Path copy = TranslateFixtures.tinyModelWithTokenizer();
         Files.writeString(
-                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 99, \"num_speculations\": 2}");
+                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 1.7, \"num_speculations\": 2}");
         String messages = loadFailure(copy);
-        Assert.assertTrue(messages.contains("exit_layer must be in"), messages);
+        Assert.assertTrue(messages.contains(RecordedSettings.FILE_NAME), messages);
+        Assert.assertTrue(messages.contains("exit_layer"), messages);
+    }
+
+    /** A recorded E that does not fit the model is a default, not a request: skipped (SpeculationDefaults). */
+    @Test
+    public void recordedExitLayerThatDoesNotFitFallsBackToTheLibraryDefault() throws Exception {
+        Path copy = TranslateFixtures.tinyModelWithTokenizer();
+        Files.writeString(
+                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 99, \"num_speculations\": 2}");
+        Criteria<String, String> criteria =
+                LayerSkipTranslatorFactory.configure(
+                                Criteria.builder().setTypes(String.class, String.class))
+                        .optModelPath(copy)
+                        .build();
+        try (ZooModel<String, String> zoo = criteria.loadModel()) {
+            GenerationBlock block = (GenerationBlock) zoo.getBlock();
+            Assert.assertEquals(
+                    block.getGenerator().getDefaultExitLayer(),
+                    Math.max(1, block.getModel().numLayers() / 4));
+        }
     }
 
     @Test
