@@ -41,19 +41,19 @@ public enum LlamaPreset {
 
     /**
      * The bundled {@code tiny-layerskip} / {@code tiny-baseline} models: V 2048 (byte-level BPE), D
-     * 128, F 384, 8 layers, 4 query / 2 key-value heads of 32, untied head, BOS 0, EOS 1, 512
-     * positions.
+     * 96, F 256, 16 layers, 4 query / 2 key-value heads of 24, untied head, BOS 0, EOS 1, 512
+     * positions ({@code scripts/train-tiny-models.sh}).
      */
     TINY_LAYERSKIP(
             () ->
                     LlamaConfig.builder()
                             .setVocabSize(2048)
-                            .setHiddenSize(128)
-                            .setIntermediateSize(384)
-                            .setNumLayers(8)
+                            .setHiddenSize(96)
+                            .setIntermediateSize(256)
+                            .setNumLayers(16)
                             .setNumHeads(4)
                             .optNumKvHeads(2)
-                            .optHeadDim(32)
+                            .optHeadDim(24)
                             .optRmsNormEps(1e-5)
                             .optMaxPositionEmbeddings(512)
                             .optBosTokenId(0)
