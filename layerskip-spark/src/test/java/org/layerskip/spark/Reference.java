@@ -7,7 +7,7 @@ import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
 import org.layerskip.zoo.LayerSkipModels;
@@ -30,8 +30,8 @@ final class Reference implements AutoCloseable {
         Path dir = LayerSkipModels.resolve(zooId);
         model = HfLlama.load(dir, manager, DataType.FLOAT32);
         tokenizer = LlamaTokenizer.load(dir);
-        RecordedSettings r = RecordedSettings.read(dir, model.numLayers()).orElseThrow();
-        generator = new Generator(model, r.exitLayer(), r.numSpeculations());
+        SpeculationDefaults d = SpeculationDefaults.resolve(dir, model.numLayers());
+        generator = new Generator(model, d.exitLayer(), d.numSpeculations());
     }
 
     /** What one prompt gives alone. */
