@@ -8,7 +8,8 @@
 # 2. bench --task T at the recorded (E, d): autoregressive, early exit at E, self-speculative, with
 #    the suite's quality metric for each (JSON in docs/tasks/bench-T.json);
 # 3. bench --task T on tiny-baseline: the quality of the model trained without the recipe;
-# 4. prints the README tables (scripts/task_tables.py).
+# 4. a sweep over the built-in prompts records the file's default (E, d);
+# 5. prints the README tables (scripts/task_tables.py).
 # Re-run it after changing the decode engine to refresh every number.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -44,4 +45,11 @@ for t in $TASKS; do
       --warmup 1 --exit-layer "$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][1]['exit_layer'])" "$OUT/bench-$t.json")" \
       "${EXTRA[@]}" --json > "$OUT/bench-$t-baseline.json"
 done
+if [ "$SWEEP" = 1 ] && [ ${#RECORD[@]} = 0 ]; then
+  # the file's defaults (what generate, bench and Criteria loading use without --task): the sweep
+  # over the built-in prompts, the same as the free suite's
+  scripts/layerskip sweep --model "$MODEL" --threads 1 --timing cpu --repeats 1 --warmup 1 \
+      --exit-layers "1:$((L / 2))" --num-speculations 1,2,3,4,6,8 --max-new-tokens 64 \
+      --csv "$OUT/sweep-defaults.csv" | tee "$OUT/sweep-defaults.txt"
+fi
 /usr/bin/python3 scripts/task_tables.py "$OUT" $TASKS
