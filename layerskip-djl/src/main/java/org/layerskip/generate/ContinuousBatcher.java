@@ -156,7 +156,7 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
         int d = 0;
         if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-            d = options.numSpeculations() > 0 ? options.numSpeculations() : generator.getDefaultNumSpeculations();
+            d = generator.resolveNumSpeculations(options);
             if (d > maxDraft) {
                 throw new IllegalArgumentException(
                         "num-speculations must be <= " + maxDraft + " here, got " + d);

@@ -1,5 +1,6 @@
 package org.layerskip.generate;
 
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.engine.EngineKind;
 
 import java.util.List;
@@ -39,7 +40,8 @@ public final class GenerationOptions {
     }
 
     /**
-     * Creates a builder with defaults: autoregressive, 64 new tokens, greedy.
+     * Creates a builder with defaults: autoregressive, {@link LibraryDefaults#MAX_NEW_TOKENS} (64)
+     * new tokens, greedy, E and d not set (0: the generator's defaults).
      *
      * @return a builder
      */
@@ -194,7 +196,7 @@ public final class GenerationOptions {
     public static final class Builder {
 
         private DecodingStrategy strategy = DecodingStrategy.AUTOREGRESSIVE;
-        private int maxNewTokens = 64;
+        private int maxNewTokens = LibraryDefaults.MAX_NEW_TOKENS;
         private int exitLayer;
         private int numSpeculations;
         private double confidenceThreshold;

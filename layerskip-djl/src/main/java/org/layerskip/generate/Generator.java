@@ -6,6 +6,7 @@ import org.layerskip.cache.DecoderState;
 import org.layerskip.engine.DecodeEngine;
 import org.layerskip.engine.EngineSession;
 import org.layerskip.engine.Engines;
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.ModelGuard;
@@ -35,16 +36,22 @@ public final class Generator {
     private final int defaultNumSpeculations;
 
     /**
-     * Creates a generator with default self-speculation settings (E = L/4, at least 1; d = 4).
+     * Creates a generator with the library's self-speculation defaults ({@link LibraryDefaults}: E =
+     * L/4, at least 1; d = 4). A model loaded from a folder has better ones: pass those that {@code
+     * io.SpeculationDefaults} chooses to {@link #Generator(LlamaModel, int, int)}.
      *
      * @param model an initialised model
      */
     public Generator(LlamaModel model) {
-        this(model, model == null ? 1 : Math.max(1, model.numLayers() / 4), 4);
+        this(
+                model,
+                model == null ? 1 : LibraryDefaults.exitLayer(model.numLayers()),
+                LibraryDefaults.NUM_SPECULATIONS);
     }
 
     /**
-     * Creates a generator with the given defaults for options that leave E and d unset.
+     * Creates a generator with the given defaults for options that leave E and d unset. The
+     * generator is the only place where a request's 0 ("not set") becomes these values.
      *
      * @param model an initialised model
      * @param defaultExitLayer E used when options say 0
@@ -153,7 +160,7 @@ public final class Generator {
             NDManager parent = model.getEmbedding().getArray().getManager();
             try (NDManager request = parent.newSubManager()) {
                 if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-                    int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
+                    int d = resolveNumSpeculations(options);
                     return new SelfSpeculativeDecoder(
                                     model, engine, request, options, exit, d, eos, listener, lease)
                             .generate(prompts);
@@ -256,6 +263,11 @@ public final class Generator {
             default:
                 throw new IllegalStateException();
         }
+    }
+
+    /** d for a self-speculative request: the option's, or this generator's default when it is 0. */
+    int resolveNumSpeculations(GenerationOptions options) {
+        return options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
     }
 
     /** Checks a prompt's ids and that prompt + new tokens fit the model's context. */

@@ -16,8 +16,9 @@ import java.util.Optional;
  * The best self-speculation settings found by {@code layerskip sweep}, stored next to the model as
  * {@value #FILE_NAME}: {@code {"exit_layer":E,"num_speculations":d,"speedup":x,"measured_on":date}}
  * at the top level, and the same per task under {@code "tasks"} ({@link RecordedSettingsFile}).
- * The CLI's {@code generate} and {@code bench}, and {@code LlamaBlockFactory} (Criteria / model zoo
- * loading), use them when E and d are not given.
+ * {@code layerskip sweep --record} writes it; {@link SpeculationDefaults}, the one rule for the
+ * defaults of a loaded model (CLI, Criteria / model-zoo loading, server, Spark, LangChain4j), reads
+ * it first.
  *
  * @param exitLayer E
  * @param numSpeculations d

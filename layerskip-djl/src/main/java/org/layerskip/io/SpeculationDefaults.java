@@ -1,5 +1,6 @@
 package org.layerskip.io;
 
+import org.layerskip.config.LibraryDefaults;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -12,7 +13,8 @@ import java.util.Optional;
  *
  * <p>In order: the folder's {@link RecordedSettings#FILE_NAME} (measured on this very checkpoint by
  * {@code layerskip sweep}); then a recommendation from outside the folder (a zoo entry's published
- * E and d, 0 meaning "none"); then the library's E = L/4 (at least 1) and d = 4. A recorded or
+ * E and d, 0 meaning "none"); then the library's E = L/4 (at least 1) and d = 4 ({@link
+ * LibraryDefaults}). A recorded or
  * recommended exit layer that does not fit the loaded model — self-speculation needs 1 &lt;= E &lt;=
  * L − 1, e.g. a zoo id whose folder holds a 4-layer model while the entry says E = 4 — is a default,
  * not a request: it is skipped with one warning naming where it came from, and the next source is
@@ -25,20 +27,7 @@ import java.util.Optional;
  */
 public record SpeculationDefaults(int exitLayer, int numSpeculations, String source) {
 
-    /** The library's draft length when nothing else gives one. */
-    public static final int DEFAULT_NUM_SPECULATIONS = 4;
-
     private static final Logger logger = LoggerFactory.getLogger(SpeculationDefaults.class);
-
-    /**
-     * The library's exit layer for a model of {@code numLayers} layers.
-     *
-     * @param numLayers L
-     * @return L/4, at least 1
-     */
-    public static int libraryExitLayer(int numLayers) {
-        return Math.max(1, numLayers / 4);
-    }
 
     /**
      * Chooses E and d for a model folder without an outside recommendation.
@@ -126,14 +115,18 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, String sou
             }
             warn(fileName, r.exitLayer(), numLayers);
         }
-        int d = recommendedNumSpeculations > 0 ? recommendedNumSpeculations : DEFAULT_NUM_SPECULATIONS;
+        int d =
+                recommendedNumSpeculations > 0
+                        ? recommendedNumSpeculations
+                        : LibraryDefaults.NUM_SPECULATIONS;
         if (recommendedExitLayer > 0) {
             if (recommendedExitLayer < numLayers) {
                 return new SpeculationDefaults(recommendedExitLayer, d, recommendationSource);
             }
             warn(recommendationSource, recommendedExitLayer, numLayers);
         }
-        return new SpeculationDefaults(libraryExitLayer(numLayers), d, "the library default E = L/4");
+        return new SpeculationDefaults(
+                LibraryDefaults.exitLayer(numLayers), d, "the library default E = L/4");
     }
 
     private static void warn(String source, int exitLayer, int numLayers) {

@@ -18,7 +18,7 @@ import java.util.Map;
  *   <tr><td>strategy</td><td>{@code autoregressive}, {@code early-exit}, {@code self-speculative}</td><td>self-speculative</td></tr>
  *   <tr><td>exitLayer</td><td>E</td><td>0 = the model's recommendation, else L/4</td></tr>
  *   <tr><td>numSpeculations</td><td>d</td><td>0 = the model's recommendation, else 4</td></tr>
- *   <tr><td>maxNewTokens</td><td>tokens to generate</td><td>64</td></tr>
+ *   <tr><td>maxNewTokens</td><td>tokens to generate</td><td>64 ({@code config.LibraryDefaults})</td></tr>
  *   <tr><td>temperature</td><td>0 = greedy</td><td>0, or {@code generation_config.json}'s</td></tr>
  *   <tr><td>topK</td><td>0 = off</td><td>0, or {@code generation_config.json}'s</td></tr>
  *   <tr><td>topP</td><td>1 = off</td><td>1, or {@code generation_config.json}'s</td></tr>

@@ -8,8 +8,8 @@ import org.layerskip.generate.BatchScheduler;
 import org.layerskip.generate.ContinuousBatcher;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
 import org.layerskip.io.SamplingDefaults;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.tokenizer.LlamaTokenizer;
@@ -69,10 +69,8 @@ public final class LayerSkipChatEngine implements AutoCloseable {
                                     () -> new IllegalArgumentException(
                                             "model '" + b.model + "' has no chat template (no chat_template in"
                                                     + " tokenizer_config.json); give one with chatTemplate(...)"));
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, model.numLayers());
-            this.generator =
-                    recorded.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
-                            .orElseGet(() -> new Generator(model));
+            SpeculationDefaults d = LayerSkipModels.speculationDefaults(b.model, dir, model.numLayers());
+            this.generator = new Generator(model, d.exitLayer(), d.numSpeculations());
             this.scheduler =
                     new BatchScheduler(
                             ContinuousBatcher.builder(generator)

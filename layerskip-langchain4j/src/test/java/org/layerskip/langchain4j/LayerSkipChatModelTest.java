@@ -12,14 +12,18 @@ import dev.langchain4j.model.output.FinishReason;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
+import org.layerskip.io.HfLlama;
 import org.layerskip.tokenizer.ChatMessage;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.translate.TextGenerationTranslator;
+import org.layerskip.zoo.BundledModels;
 import org.testng.Assert;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * LangChain4j's ChatModel and StreamingChatModel over the bundled model, in-process: answers equal
@@ -148,5 +153,24 @@ public class LayerSkipChatModelTest {
                         () -> LayerSkipChatEngine.builder().setModel("tiny-layerskip").build());
         Assert.assertTrue(e.getMessage().contains("no chat template"), e.getMessage());
         Assert.expectThrows(IllegalArgumentException.class, () -> LayerSkipChatModel.builder().build());
+    }
+
+    @Test
+    public void aRecordedExitLayerThatDoesNotFitFallsBack() throws Exception {
+        // the library's one rule (SpeculationDefaults), not a failure at build time
+        Path dir = Files.createTempDirectory("chat-unfit");
+        try (Stream<Path> files = Files.list(BundledModels.locate("tiny-layerskip").orElseThrow())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, dir.resolve(f.getFileName().toString()));
+            }
+        }
+        int layers = HfLlama.readConfig(dir).numLayers();
+        Files.writeString(dir.resolve("layerskip.json"), "{\"exit_layer\": " + layers
+                + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
+        try (LayerSkipChatEngine e =
+                LayerSkipChatEngine.builder().setModel(dir.toString()).optChatTemplate(TEMPLATE).build()) {
+            Assert.assertEquals(e.generator().getDefaultExitLayer(), Math.max(1, layers / 4));
+            Assert.assertEquals(e.generator().getDefaultNumSpeculations(), 4);
+        }
     }
 }

@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
 import org.layerskip.io.SamplingDefaults;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.tokenizer.LlamaTokenizer;
@@ -20,8 +20,9 @@ import java.util.Optional;
 
 /**
  * A model loaded for serving: weights, tokenizer, chat template (optional), the {@code
- * generation_config.json} sampling defaults and a {@link Generator} with the model's recorded E and
- * d ({@code layerskip.json}). Close it after the server.
+ * generation_config.json} sampling defaults and a {@link Generator} whose default E and d follow
+ * {@link SpeculationDefaults} ({@code layerskip.json}, then the zoo entry, then L/4 and 4). Close it
+ * after the server.
  */
 public final class ServedModel implements AutoCloseable {
 
@@ -91,10 +92,8 @@ public final class ServedModel implements AutoCloseable {
             } else {
                 template = ChatTemplate.read(dir).orElse(null);
             }
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, m.numLayers());
-            Generator g =
-                    recorded.map(r -> new Generator(m, r.exitLayer(), r.numSpeculations()))
-                            .orElseGet(() -> new Generator(m));
+            SpeculationDefaults d = LayerSkipModels.speculationDefaults(model, dir, m.numLayers());
+            Generator g = new Generator(m, d.exitLayer(), d.numSpeculations());
             String id = Files.isDirectory(Path.of(model)) ? dir.getFileName().toString() : model;
             return new ServedModel(id, dir, manager, m, tokenizer, template, sampling, g);
         } catch (IOException | RuntimeException | Error e) {

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.engine.EngineKind;
 import org.layerskip.generate.DecodingStrategy;
 
@@ -124,7 +125,7 @@ public final class LayerSkipGenerator extends Transformer implements DefaultPara
         setDefault(inputCol, "prompt");
         setDefault(outputCol, "generation");
         setDefault(optionsCol, "");
-        setDefault(maxNewTokens, 64);
+        setDefault(maxNewTokens, LibraryDefaults.MAX_NEW_TOKENS);
         setDefault(strategy, DecodingStrategy.SELF_SPECULATIVE.cliName());
         setDefault(exitLayer, 0);
         setDefault(numSpeculations, 0);

@@ -1,5 +1,7 @@
 package org.layerskip.zoo;
 
+import org.layerskip.io.SpeculationDefaults;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -86,6 +88,46 @@ public final class LayerSkipModels {
             return Optional.empty();
         }
         return ZooCatalog.find(zooId(idOrPath));
+    }
+
+    /**
+     * Chooses the default E and d of a model loaded by id or path, by the one rule of {@link
+     * SpeculationDefaults}: the folder's {@code layerskip.json}, then the zoo entry's
+     * recommendation (when {@code idOrPath} names a zoo entry), then the library's E = L/4 and d =
+     * 4. What the CLI, the server, Spark executors and LangChain4j use; Criteria loading applies the
+     * same rule in {@code LlamaBlockFactory}, to which the zoo passes its entry's recommendation.
+     *
+     * @param idOrPath what the user gave (a zoo id or a folder)
+     * @param dir the folder it resolved to
+     * @param numLayers L of the loaded model
+     * @return the defaults
+     * @throws IllegalArgumentException naming the file when {@code layerskip.json} is malformed
+     */
+    public static SpeculationDefaults speculationDefaults(String idOrPath, Path dir, int numLayers) {
+        return speculationDefaults(idOrPath, dir, numLayers, null);
+    }
+
+    /**
+     * Chooses the default E and d for one task ({@code layerskip sweep --task} records them), then
+     * as {@link #speculationDefaults(String, Path, int)}.
+     *
+     * @param idOrPath what the user gave (a zoo id or a folder)
+     * @param dir the folder it resolved to
+     * @param numLayers L of the loaded model
+     * @param task the task name, or null for the model's defaults
+     * @return the defaults
+     * @throws IllegalArgumentException naming the file when {@code layerskip.json} is malformed
+     */
+    public static SpeculationDefaults speculationDefaults(
+            String idOrPath, Path dir, int numLayers, String task) {
+        Optional<ZooEntry> e = entry(idOrPath);
+        return SpeculationDefaults.resolve(
+                dir,
+                numLayers,
+                task,
+                e.map(ZooEntry::exitLayer).orElse(0),
+                e.map(ZooEntry::numSpeculations).orElse(0),
+                e.map(z -> "zoo entry " + z.artifactId()).orElse(null));
     }
 
     /** The zoo id in an id, a {@code djl://} URL (query and version dropped) or a repo id. */
