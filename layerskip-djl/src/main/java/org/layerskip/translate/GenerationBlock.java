@@ -39,15 +39,16 @@ import java.util.stream.StreamSupport;
  * allocates the caches per call, so this block holds no per-request state: one instance, inside
  * one {@code ZooModel}, serves any number of predictors on any number of threads.
  *
- * <p>Input: {@code [promptIds (1,T) int64, intOptions (7,) int64, floatOptions (3,) float64(,
- * eosIds)(, stop)]}. Output: {@code [tokenIds (N,) int64, stats (14,) int64, kinds (N,)]}; see
+ * <p>Input: {@code [promptIds (1,T) int64, request (n,) int8]}. Output: {@code [tokenIds (N,)
+ * int64, result (m,) int8]}; the request and the result are JSON objects with named fields, see
  * {@link GenerationCodec}. Stop strings need the model's tokenizer (given by {@link
  * LlamaBlockFactory} when the folder has one). The wrapped {@link LlamaModel} is this block's only
  * child; {@link #getModel()} gives direct access for code that drives it itself.
  *
  * <p>As a {@link StreamingBlock} ({@code Predictor.streamingPredict}), it yields one {@code
- * [(tokenId, TokenKind ordinal)]} list per token as soon as the token is accepted, then the
- * ordinary output list; closing the stream early stops the generation.
+ * [(tokenId, kind id)]} list per token as soon as the token is accepted ({@link
+ * GenerationCodec#encodeToken}), then the ordinary output list; closing the stream early stops the
+ * generation.
  */
 public final class GenerationBlock extends AbstractBlock implements StreamingBlock {
 
@@ -216,7 +217,7 @@ public final class GenerationBlock extends AbstractBlock implements StreamingBlo
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(-1), new Shape(14), new Shape(-1)};
+        return new Shape[] {new Shape(-1), new Shape(-1)};
     }
 
     /** {@inheritDoc} */

@@ -82,9 +82,9 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
     public boolean hasNext() {
         while (ready.isEmpty() && response == null && source.hasNext()) {
             NDList l = source.next();
-            if (l.size() == 1) {
-                long[] e = l.head().toLongArray();
-                text.onToken(0, e[0], TokenKind.values()[(int) e[1]]);
+            if (GenerationCodec.isToken(l)) {
+                GenerationCodec.Token t = GenerationCodec.decodeToken(l);
+                text.onToken(0, t.id(), t.kind());
             } else {
                 end(GenerationCodec.decodeResult(l));
             }

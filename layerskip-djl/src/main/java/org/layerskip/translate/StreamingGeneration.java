@@ -20,8 +20,8 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * One generation call as a stream of block outputs, for {@link GenerationBlock#forwardStreamIter}:
  * a worker thread runs the {@link Generator} and queues each token as it is accepted; the iterator
- * hands them out as {@code [int64 (2,) = (tokenId, TokenKind ordinal)]} lists, then one last
- * {@code [tokenIds, stats, kinds]} list (the non-streaming output). The queue is unbounded (at most
+ * hands them out as {@link GenerationCodec#encodeToken} lists, then one last {@code [tokenIds,
+ * result]} list (the non-streaming output). The queue is unbounded (at most
  * max-new-tokens entries), so a slow reader never stalls the model; {@link #close()} (closing the
  * stream) stops the generation at its next token.
  */
@@ -110,7 +110,7 @@ final class StreamingGeneration implements Iterator<NDList>, AutoCloseable {
         next = null;
         if (e instanceof Token) {
             Token t = (Token) e;
-            return new NDList(manager.create(new long[] {t.id(), t.kind().ordinal()}));
+            return GenerationCodec.encodeToken(manager, t.id(), t.kind());
         }
         if (e instanceof Done) {
             Done d = (Done) e;
