@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import org.apache.logging.log4j.LogManager;
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.spark.BatchJob;
 import org.layerskip.spark.BatchSummary;
@@ -71,7 +72,8 @@ final class BatchCommand implements Callable<Integer> {
             description = "Rows generated together (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            defaultValue = "" + LibraryDefaults.MAX_NEW_TOKENS,
             description = "Most tokens per row (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -151,7 +153,7 @@ final class BatchCommand implements Callable<Integer> {
             summary.addProperty("threads_per_task", run.threadsPerTask());
             summary.addProperty("spark_start_seconds", run.startSeconds());
         }
-        summary.addProperty("model", key.model());
+        summary.addProperty("model", modelOptions.model);
         summary.addProperty("output", output);
         summary.addProperty("rows", s.rows());
         summary.addProperty("errors", s.errors());

@@ -150,7 +150,7 @@ final class BenchCommand implements Callable<Integer> {
         sb.append(String.format(Locale.ROOT,
                 "%s: %d layers, E=%d, d=%d; %s%d prompt(s) x %d repeat(s), %d new tokens max, greedy;"
                         + " speedups by %s time%n%n",
-                lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations,
+                lm.given, lm.numLayers(), ss.exitLayer, ss.numSpeculations,
                 workload.suite == null ? "" : "task " + workload.suite.name() + ", ", numPrompts,
                 workload.repeats, workload.maxNewTokens(), cpu ? "thread CPU" : "wall"));
         String base = "%-37s %10s %10s %10s %8s %7s %8s %9s %12s %9s %8s %11s";
@@ -238,7 +238,8 @@ final class BenchCommand implements Callable<Integer> {
         boolean cpu = workload.cpuTiming();
         Measurement reference = results.get(new Row(kinds.get(0), STRATEGIES.get(0)));
         JsonObject o = new JsonObject();
-        o.addProperty("model", lm.dir.toString());
+        o.addProperty("model", lm.given);
+        o.addProperty("path", lm.dir.toString());
         o.addProperty("num_layers", lm.numLayers());
         if (workload.suite != null) {
             o.addProperty("task", workload.suite.name());

@@ -64,7 +64,8 @@ final class EvalLayersCommand implements Callable<Integer> {
     ModelOptions.WeightType dtype;
 
     @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads; default: PyTorch's).")
+            description = "PyTorch intra-op threads, at most the number of processors"
+                    + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
 
     @Option(names = "--data", paramLabel = "FILE",
@@ -129,8 +130,7 @@ final class EvalLayersCommand implements Callable<Integer> {
 
         List<Evaluated> results = new ArrayList<>();
         for (String m : models) {
-            Path dir = ModelLocator.resolve(m);
-            try (LoadedModel lm = LoadedModel.open(dir, dtype.dataType(), quiet)) {
+            try (LoadedModel lm = LoadedModel.open(m, dtype.dataType(), quiet)) {
                 if (lm.tokenizer == null) {
                     throw new IllegalArgumentException(
                             m + ": eval-layers needs tokenizer.json in " + lm.dir);
@@ -148,7 +148,8 @@ final class EvalLayersCommand implements Callable<Integer> {
                         }
                     });
                 }
-                results.add(new Evaluated(m, label(m, dir, results), dir, lm.numLayers(), windows.size(), metrics));
+                results.add(new Evaluated(
+                        m, label(m, lm.dir, results), lm.dir, lm.numLayers(), windows.size(), metrics));
             }
         }
         return report(results, dataName);
@@ -301,9 +302,12 @@ final class EvalLayersCommand implements Callable<Integer> {
         return sb.toString().stripTrailing();
     }
 
-    /** The first model's fields at the top level, and every model under {@code models}. */
+    /**
+     * One shape for one model and for several: the run's settings at the top level and one object
+     * per model under {@code models}, in the order given.
+     */
     private String toJson(List<Evaluated> results, String dataName) {
-        JsonObject o = modelJson(results.get(0));
+        JsonObject o = new JsonObject();
         o.addProperty("data", dataName);
         o.addProperty("seq_len", seqLen);
         o.addProperty("batch", batch);

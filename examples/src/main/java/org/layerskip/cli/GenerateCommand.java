@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
 
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
@@ -61,7 +62,8 @@ final class GenerateCommand implements Callable<Integer> {
         String ids;
     }
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
+    @Option(names = "--max-new-tokens", paramLabel = "N",
+            defaultValue = "" + LibraryDefaults.MAX_NEW_TOKENS,
             description = "Most tokens to generate (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
@@ -246,6 +248,7 @@ final class GenerateCommand implements Callable<Integer> {
     /** The JSON result; {@code text} is the output text when known (cut before a stop string). */
     static String toJson(GenerationResult r, LoadedModel lm, String text) {
         JsonObject o = new JsonObject();
+        o.addProperty("model", lm.given);
         JsonArray ids = new JsonArray();
         for (long id : r.tokenIds()) {
             ids.add(id);

@@ -1,7 +1,6 @@
 package org.layerskip.cli;
 
 import org.layerskip.engine.FusedEngine;
-import org.layerskip.zoo.LayerSkipModels;
 
 import ai.djl.ndarray.types.DataType;
 
@@ -38,9 +37,9 @@ public final class ModelOptions {
 
     @Option(
             names = "--model",
-            paramLabel = "DIR",
+            paramLabel = "MODEL",
             defaultValue = ModelLocator.DEFAULT_MODEL,
-            description = "Hugging Face Llama folder (default: ${DEFAULT-VALUE}).")
+            description = "Zoo id or Hugging Face Llama folder (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(
@@ -91,7 +90,6 @@ public final class ModelOptions {
         }
         // LibTorch prints a C++ deprecation warning on first use; hide it unless --verbose.
         boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
-        return LoadedModel.open(
-                ModelLocator.resolve(model), dtype.dataType(), quiet, LayerSkipModels.entry(model));
+        return LoadedModel.open(model, dtype.dataType(), quiet);
     }
 }

@@ -33,11 +33,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code layerskip sweep}: self-speculative greedy decoding over a grid of exit layers x draft
- * lengths, against an autoregressive baseline on the same prompts; CSV, a speedup heatmap, and the
- * best (E, d) recorded in the model folder as {@code layerskip.json}. With {@code --task} the
- * prompts are a task suite's, early exit at every E of the grid is measured too (with its quality
- * loss), every cell is checked against autoregressive output and scored, and the best (E, d) is
- * recorded for that task ({@code "tasks"} in {@code layerskip.json}); other entries are kept.
+ * lengths, against an autoregressive baseline on the same prompts; a table or one JSON object
+ * ({@code --json}), CSV, a speedup heatmap, and, with {@code --record}, the best (E, d) recorded in
+ * the model folder as {@code layerskip.json} (nothing is written into the model folder without it).
+ * With {@code --task} the prompts are a task suite's, early exit at every E of the grid is measured
+ * too (with its quality loss), every cell is checked against autoregressive output and scored, and
+ * {@code --record} records the best (E, d) for that task ({@code "tasks"} in {@code
+ * layerskip.json}); other entries are kept.
  */
 @Command(
         name = "sweep",
@@ -67,15 +69,29 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "Write a speedup heatmap as PNG.")
     Path png;
 
+    @Option(names = "--record",
+            description = "Write the best (E, d) to layerskip.json in the model folder (for the task"
+                    + " with --task), where generate, bench, the zoo and the server find it.")
+    boolean record;
+
     @Option(names = "--no-record",
-            description = "Do not write the best (E, d) to layerskip.json in the model folder.")
+            description = "Deprecated and ignored: sweep records only with --record.")
     boolean noRecord;
+
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
+    boolean json;
 
     /** One grid cell; {@code identical} is whether its outputs equal autoregressive decoding's. */
     record Cell(int exitLayer, int numSpeculations, Measurement m, double speedup, boolean identical) {}
 
     @Override
     public Integer call() throws Exception {
+        SamplingChecks.require(spec, !(record && noRecord), "give either --record or --no-record, not both");
+        if (noRecord) {
+            spec.commandLine().getErr().println(
+                    "warning: --no-record is deprecated and does nothing: sweep writes layerskip.json"
+                            + " only with --record");
+        }
         String msg = workload.check();
         SamplingChecks.require(spec, msg == null, msg);
         msg = modelOptions.check();
@@ -152,7 +168,14 @@ final class SweepCommand implements Callable<Integer> {
             if (png != null) {
                 writePng(png, lm, workload.suite == null ? null : workload.suite.name(), es, ds, cells);
             }
+            Path recorded = record ? record(lm, best) : null;
             PrintWriter out = spec.commandLine().getOut();
+            if (json) {
+                out.println(SweepJson.toJson(lm, workload, prompts.size(), measured, es, cells, best,
+                        recorded));
+                out.flush();
+                return 0;
+            }
             out.printf(Locale.ROOT,
                     "%sautoregressive baseline: %.1f tokens/s, %.2f ms/token, %.2f CPU ms/token;"
                             + " speedup by %s time%n",
@@ -178,9 +201,10 @@ final class SweepCommand implements Callable<Integer> {
                     workload.suite == null ? "" : " for task " + workload.suite.name(),
                     best.exitLayer(), best.numSpeculations(), best.speedup(),
                     best.m().acceptanceRate());
-            if (!noRecord) {
-                out.println("recorded in " + record(lm, best));
-            }
+            out.println(recorded != null
+                    ? "recorded in " + recorded
+                    : "not recorded (add --record to write it to " + RecordedSettings.FILE_NAME
+                            + " in the model folder)");
             out.flush();
             return 0;
         }

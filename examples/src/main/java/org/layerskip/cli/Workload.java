@@ -1,5 +1,6 @@
 package org.layerskip.cli;
 
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.tasks.EncodedTask;
 import org.layerskip.tasks.TaskSuite;
 
@@ -17,9 +18,6 @@ import java.util.List;
  * built-in prompts, a prompt file, token ids, or a task suite ({@code --task}).
  */
 final class Workload {
-
-    /** Tokens per run when neither --max-new-tokens nor a task says. */
-    static final int DEFAULT_MAX_NEW_TOKENS = 32;
 
     /** Used when no prompt is given and the model has a tokenizer. */
     static final List<String> BUILT_IN_TEXTS =
@@ -49,7 +47,7 @@ final class Workload {
 
     @Option(names = "--max-new-tokens", paramLabel = "N",
             description = "Tokens per run (default: the task's max_new_tokens, else "
-                    + DEFAULT_MAX_NEW_TOKENS + ").")
+                    + LibraryDefaults.MAX_NEW_TOKENS + ", as in every command).")
     Integer maxNewTokens;
 
     @Option(names = "--repeats", paramLabel = "R", defaultValue = "3",
@@ -142,7 +140,7 @@ final class Workload {
         if (maxNewTokens != null) {
             return maxNewTokens;
         }
-        return suite != null ? suite.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
+        return suite != null ? suite.maxNewTokens() : LibraryDefaults.MAX_NEW_TOKENS;
     }
 
     /** Whether speedups use thread CPU time instead of wall time. */

@@ -242,33 +242,149 @@ public class LayerSkipCliTest {
 
     @Test
     public void sweepRanksByCpuTimeOnRequestAndRejectsOtherTimings() {
-        Run bad = cli("sweep", "--model", fixture("tiny-f32").toString(), "--timing", "gpu",
-                "--no-record");
+        Run bad = cli("sweep", "--model", fixture("tiny-f32").toString(), "--timing", "gpu");
         Assert.assertEquals(bad.code(), 2, bad.err());
         Assert.assertTrue(bad.err().contains("--timing must be wall or cpu"), bad.err());
         Run r = cli("sweep", "--model", fixture("tiny-f32").toString(), "--exit-layers", "1",
                 "--num-speculations", "1", "--prompt-ids", "1,247,45,204", "--max-new-tokens", "4",
-                "--ignore-eos", "--repeats", "1", "--warmup", "0", "--timing", "cpu", "--no-record");
+                "--ignore-eos", "--repeats", "1", "--warmup", "0", "--timing", "cpu");
         Assert.assertEquals(r.code(), 0, r.err());
         Assert.assertTrue(r.out().contains("speedup by cpu time"), r.out());
+        Assert.assertTrue(r.out().contains("not recorded (add --record"), r.out());
+        Assert.assertFalse(Files.exists(fixture("tiny-f32").resolve("layerskip.json")));
     }
 
-    @Test
-    public void sweepWritesCsvPngAndRecordsBestInACopy() throws Exception {
-        Path dir = Files.createTempDirectory("layerskip-sweep");
-        Path model = dir.resolve("tiny-f32");
+    /** A private copy of a fixture, so a command may write into it. */
+    static Path copyOf(String name) throws IOException {
+        Path model = Files.createTempDirectory("layerskip-copy").resolve(name);
         Files.createDirectories(model);
-        try (Stream<Path> files = Files.list(fixture("tiny-f32"))) {
+        try (Stream<Path> files = Files.list(fixture(name))) {
             for (Path p : files.collect(Collectors.toList())) {
                 Files.copy(p, model.resolve(p.getFileName().toString()));
             }
         }
+        return model;
+    }
+
+    @Test
+    public void sweepRecordsOnlyWithRecord() throws IOException {
+        Path model = copyOf("tiny-f32");
+        String[] grid = {"sweep", "--model", model.toString(), "--exit-layers", "1", "--num-speculations",
+            "1", "--prompt-ids", "1,247,45", "--max-new-tokens", "3", "--repeats", "1", "--warmup", "0"};
+        Run plain = cli(grid);
+        Assert.assertEquals(plain.code(), 0, plain.err());
+        Assert.assertFalse(Files.exists(model.resolve("layerskip.json")), "recorded without --record");
+        // --no-record is kept as a deprecated no-op that says so
+        Run deprecated = cli(Stream.concat(Stream.of(grid), Stream.of("--no-record")).toArray(String[]::new));
+        Assert.assertEquals(deprecated.code(), 0, deprecated.err());
+        Assert.assertTrue(deprecated.err().contains("--no-record is deprecated and does nothing"),
+                deprecated.err());
+        Assert.assertFalse(Files.exists(model.resolve("layerskip.json")));
+        assertOneErrorLine(
+                cli(Stream.concat(Stream.of(grid), Stream.of("--record", "--no-record")).toArray(String[]::new)),
+                2, "either --record or --no-record");
+        Assert.assertFalse(Files.exists(model.resolve("layerskip.json")));
+    }
+
+    @Test
+    public void sweepJsonIsOneObjectWithEveryCellTheBestAndWhereItWasRecorded() throws IOException {
+        Path model = copyOf("tiny-f32");
+        Run r = cli("sweep", "--model", model.toString(), "--exit-layers", "1:2",
+                "--num-speculations", "1,3", "--prompt-ids", "1,247,45,204", "--max-new-tokens", "4",
+                "--ignore-eos", "--repeats", "1", "--warmup", "0", "--json", "--record");
+        Assert.assertEquals(r.code(), 0, r.err());
+        JsonObject o = r.json(); // fails unless stdout is exactly one JSON object
+        Assert.assertEquals(o.get("model").getAsString(), model.toString());
+        Assert.assertEquals(o.get("num_layers").getAsInt(), 4);
+        Assert.assertEquals(o.get("max_new_tokens").getAsInt(), 4);
+        Assert.assertTrue(o.get("task").isJsonNull());
+        JsonArray cells = o.getAsJsonArray("cells");
+        Assert.assertEquals(cells.size(), 4);
+        List<String> seen = new java.util.ArrayList<>();
+        for (int i = 0; i < cells.size(); i++) {
+            JsonObject c = cells.get(i).getAsJsonObject();
+            seen.add(c.get("exit_layer").getAsInt() + "/" + c.get("num_speculations").getAsInt());
+            Assert.assertTrue(c.get("identical_to_autoregressive").getAsBoolean(), c.toString());
+            Assert.assertEquals(c.get("num_generated").getAsLong(), 4, c.toString()); // one prompt
+            for (String k : List.of("acceptance_rate", "tokens_per_second", "ms_per_token",
+                    "cpu_ms_per_token", "speedup")) {
+                Assert.assertTrue(Double.isFinite(c.get(k).getAsDouble()), k + " in " + c);
+            }
+        }
+        Assert.assertEquals(seen, List.of("1/1", "1/3", "2/1", "2/3"));
+        JsonObject best = o.getAsJsonObject("best");
+        double top = 0;
+        for (int i = 0; i < cells.size(); i++) {
+            top = Math.max(top, cells.get(i).getAsJsonObject().get("speedup").getAsDouble());
+        }
+        Assert.assertEquals(best.get("speedup").getAsDouble(), top, "the best is the fastest identical cell");
+        Assert.assertEquals(o.get("recorded").getAsString(), model.resolve("layerskip.json").toAbsolutePath().toString());
+        JsonObject rec = JsonParser.parseString(Files.readString(model.resolve("layerskip.json")))
+                .getAsJsonObject();
+        Assert.assertEquals(rec.get("exit_layer").getAsInt(), best.get("exit_layer").getAsInt());
+        Assert.assertEquals(rec.get("num_speculations").getAsInt(), best.get("num_speculations").getAsInt());
+        Assert.assertTrue(o.getAsJsonObject("autoregressive").get("tokens_per_second").getAsDouble() > 0);
+
+        Run unrecorded = cli("sweep", "--model", copyOf("tiny-f32").toString(), "--exit-layers", "1",
+                "--num-speculations", "1", "--prompt-ids", "1,247", "--max-new-tokens", "2",
+                "--repeats", "1", "--warmup", "0", "--json");
+        Assert.assertEquals(unrecorded.code(), 0, unrecorded.err());
+        Assert.assertTrue(unrecorded.json().get("recorded").isJsonNull());
+    }
+
+    @Test
+    public void everyCommandReportsTheModelAsGiven() {
+        // a zoo id resolves to an extracted copy in a cache folder; results name the id
+        Run bench = cli("bench", "--prompt-ids", "1,5,9", "--max-new-tokens", "2", "--repeats", "1",
+                "--warmup", "0", "--json");
+        Assert.assertEquals(bench.code(), 0, bench.err());
+        Assert.assertEquals(bench.json().get("model").getAsString(), "tiny-layerskip");
+        Assert.assertEquals(bench.json().get("path").getAsString(),
+                org.layerskip.zoo.LayerSkipModels.resolve("tiny-layerskip").toString());
+        Run gen = cli("generate", "--prompt-ids", "1,5,9", "--max-new-tokens", "2", "--json");
+        Assert.assertEquals(gen.code(), 0, gen.err());
+        Assert.assertEquals(gen.json().get("model").getAsString(), "tiny-layerskip");
+        String f = fixture("tiny-f32").toString();
+        Run path = cli("generate", "--model", f, "--prompt-ids", "1,5,9", "--max-new-tokens", "2", "--json");
+        Assert.assertEquals(path.json().get("model").getAsString(), f);
+    }
+
+    @Test
+    public void oneMaxNewTokensDefaultForEveryCommand() {
+        String f = fixture("tiny-f32").toString();
+        Run gen = cli("generate", "--model", f, "--prompt-ids", "1,5,9", "--ignore-eos", "--json");
+        Assert.assertEquals(gen.code(), 0, gen.err());
+        Assert.assertEquals(gen.json().get("num_generated").getAsInt(), 64);
+        Run bench = cli("bench", "--model", f, "--prompt-ids", "1,5,9", "--ignore-eos", "--repeats", "1",
+                "--warmup", "0", "--json");
+        Assert.assertEquals(bench.code(), 0, bench.err());
+        Assert.assertEquals(bench.json().get("max_new_tokens").getAsInt(), 64);
+        Assert.assertEquals(bench.json().getAsJsonArray("results").get(0).getAsJsonObject()
+                .get("num_generated").getAsInt(), 64);
+        Run sweep = cli("sweep", "--model", f, "--exit-layers", "1", "--num-speculations", "1",
+                "--prompt-ids", "1,5,9", "--ignore-eos", "--repeats", "1", "--warmup", "0", "--json");
+        Assert.assertEquals(sweep.code(), 0, sweep.err());
+        Assert.assertEquals(sweep.json().get("max_new_tokens").getAsInt(), 64);
+        for (String command : List.of("generate", "bench", "sweep", "batch")) {
+            Run help = cli(command, "--help");
+            Assert.assertEquals(help.code(), 0, help.err());
+            // the option's description (it may wrap onto the next line)
+            String line = help.out().lines().dropWhile(l -> !l.strip().startsWith("--max-new-tokens=N"))
+                    .limit(2).collect(Collectors.joining(" "));
+            Assert.assertTrue(line.contains("64"), command + ": " + line);
+        }
+    }
+
+    @Test
+    public void sweepWritesCsvPngAndRecordsBestInACopy() throws Exception {
+        Path model = copyOf("tiny-f32");
+        Path dir = model.getParent();
         Path csv = dir.resolve("grid.csv");
         Path png = dir.resolve("grid.png");
         Run r = cli("sweep", "--model", model.toString(), "--exit-layers", "1:2",
                 "--num-speculations", "1,2", "--prompt-ids", "1,247,45,204", "--max-new-tokens", "6",
                 "--ignore-eos", "--repeats", "1", "--warmup", "0", "--csv", csv.toString(),
-                "--png", png.toString());
+                "--png", png.toString(), "--record");
         Assert.assertEquals(r.code(), 0, r.err());
         List<String> rows = Files.readAllLines(csv);
         Assert.assertEquals(rows.get(0),

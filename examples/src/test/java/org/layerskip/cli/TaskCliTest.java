@@ -116,7 +116,7 @@ public class TaskCliTest {
     public void sweepRecordsTheBestPairPerTaskAndGenerateUsesIt() throws IOException {
         Run r = cli("sweep", "--model", model.toString(), "--task", "copy", "--limit", "1",
                 "--exit-layers", "2:3", "--num-speculations", "1,2", "--max-new-tokens", "6",
-                "--repeats", "1", "--warmup", "0", "--threads", "1", "--timing", "cpu");
+                "--repeats", "1", "--warmup", "0", "--threads", "1", "--timing", "cpu", "--record");
         Assert.assertEquals(r.code(), 0, r.err());
         Assert.assertTrue(r.out().contains("early exit E=2"), r.out());
         Assert.assertTrue(r.out().contains("early exit E=3"), r.out());
@@ -133,6 +133,24 @@ public class TaskCliTest {
         Assert.assertTrue(copy.get("command").getAsString().startsWith("layerskip sweep --model"));
         Assert.assertEquals(copy.get("timing").getAsString(), "cpu");
         Assert.assertTrue(r.out().contains("best for task copy: exit_layer=" + e + " num_speculations=" + d));
+
+        // --json: the same measurements as one object, early exit with the suite's quality
+        Run j = cli("sweep", "--model", model.toString(), "--task", "copy", "--limit", "1",
+                "--exit-layers", "2:3", "--num-speculations", "1", "--max-new-tokens", "6",
+                "--repeats", "1", "--warmup", "0", "--threads", "1", "--json");
+        Assert.assertEquals(j.code(), 0, j.err());
+        JsonObject o = j.json();
+        Assert.assertEquals(o.get("task").getAsString(), "copy");
+        Assert.assertTrue(o.get("recorded").isJsonNull());
+        Assert.assertEquals(o.getAsJsonArray("early_exit").size(), 2);
+        JsonObject ee = o.getAsJsonArray("early_exit").get(0).getAsJsonObject();
+        Assert.assertEquals(ee.get("exit_layer").getAsInt(), 2);
+        Assert.assertTrue(ee.getAsJsonObject("quality").size() > 0, ee.toString());
+        Assert.assertTrue(o.getAsJsonObject("autoregressive").getAsJsonObject("quality").size() > 0);
+        Assert.assertEquals(
+                JsonParser.parseString(Files.readString(model.resolve(RecordedSettings.FILE_NAME)))
+                        .getAsJsonObject().getAsJsonObject("tasks").getAsJsonObject("copy"),
+                copy, "a sweep without --record leaves layerskip.json alone");
 
         Run g = cli("generate", "--model", model.toString(), "--task", "copy", "--prompt", "def f(x):",
                 "--max-new-tokens", "4", "--json");
