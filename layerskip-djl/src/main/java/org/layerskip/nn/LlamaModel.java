@@ -21,10 +21,9 @@ import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it can
@@ -42,8 +41,9 @@ import java.util.Map;
  * are {@link #forwardEarly} (layers {@code 0..E-1} and the shared head, storing exit states) and
  * {@link #forwardRemainder} (layers {@code E..L-1} over the stored exit states); {@link
  * #runLayers(ParameterStore, NDArray, PassPlan, boolean)} is the one layer loop they share; the DJL
- * {@code forward} and {@link #forwardExits} run whole sequences without a cache (training), with
- * optional parameter {@code "exitLayer"}. This is the per-op reference path; the fused engine
+ * {@code forward} and {@link #forwardExits} run whole sequences without a cache (evaluation,
+ * training) through {@link CacheFreePass}, the one cache-free loop, with optional parameter {@code
+ * "exitLayer"}. This is the per-op reference path; the fused engine
  * ({@code org.layerskip.engine}) runs the same math in one native call per pass.
  *
  * <p><b>Thread safety.</b> Once initialised (and, for inference, frozen with {@code
@@ -305,9 +305,14 @@ public final class LlamaModel extends AbstractBlock {
      * @return {@code (B, T, D)}
      */
     public NDArray embed(ParameterStore ps, NDArray ids) {
+        return embed(ps, ids, false);
+    }
+
+    /** {@link #embed(ParameterStore, NDArray)}, fetching the embedding for training or not. */
+    NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
         notNull(ps, "parameter store");
         checkIds(ids);
-        return lookup(ps, ids);
+        return lookup(ps, ids, training);
     }
 
     /**
@@ -335,11 +340,11 @@ public final class LlamaModel extends AbstractBlock {
                         "token id " + id + " is outside the vocabulary [0, " + v + ")");
             }
         }
-        return lookup(ps, manager.create(ids, new Shape(rows, tokens)));
+        return lookup(ps, manager.create(ids, new Shape(rows, tokens)), false);
     }
 
-    private NDArray lookup(ParameterStore ps, NDArray ids) {
-        NDArray w = ps.getValue(embedding, ids.getDevice(), false);
+    private NDArray lookup(ParameterStore ps, NDArray ids, boolean training) {
+        NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         return ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
 
@@ -459,34 +464,24 @@ public final class LlamaModel extends AbstractBlock {
      */
     public NDList forwardExits(ParameterStore ps, NDArray ids, int[] exits, boolean training) {
         notNull(ps, "parameter store");
-        checkIds(ids);
+        notNull(ids, "token ids");
         if (exits == null || exits.length == 0) {
             throw new IllegalArgumentException("give at least one exit layer");
         }
+        boolean[] collect = new boolean[layers.size()];
         for (int i = 0; i < exits.length; i++) {
             checkExit(exits[i]);
             if (i > 0 && exits[i] <= exits[i - 1]) {
                 throw new IllegalArgumentException(
-                        "exit layers must be strictly ascending, got " + java.util.Arrays.toString(exits));
+                        "exit layers must be strictly ascending, got " + Arrays.toString(exits));
             }
+            collect[exits[i] - 1] = true;
         }
-        int last = exits[exits.length - 1];
-        NDArray w = ps.getValue(embedding, ids.getDevice(), training);
-        NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
-        int t = (int) ids.getShape().get(1);
-        Map<LayerAttention, LayerInputs> contexts = new HashMap<>();
+        NDList hidden = CacheFreePass.run(this, ps, ids, collect, training);
         NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
         NDList out = new NDList();
-        int next = 0;
-        for (int l = 0; l < last; l++) {
-            LayerAttention kind = config.layerAttention().get(l);
-            LayerInputs ctx =
-                    contexts.computeIfAbsent(kind, k -> trainingContext(ids.getManager(), t, k));
-            h = layers.get(l).forward(ps, h, ctx, training);
-            if (exits[next] == l + 1) {
-                out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
-                next++;
-            }
+        for (NDArray h : hidden) {
+            out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
         }
         return out;
     }
