@@ -45,7 +45,7 @@ public class LayerSkipTrainerTest {
             LlamaModel model = TrainFixtures.trainable(manager, LAYERS, 1, DataType.FLOAT32);
             TokenSequences data = TrainFixtures.progressions(256, 13, 3);
             LayerSkipTrainingConfig cfg = config(30);
-            LayerSkipTrainer trainer = new LayerSkipTrainer(model, cfg, data, null);
+            LayerSkipTrainer trainer = new LayerSkipTrainer(model, cfg, data, (Path) null);
             List<StepMetrics> seen = new ArrayList<>();
             LayerSkipTrainer.Summary s =
                     trainer.train(
@@ -197,7 +197,7 @@ public class LayerSkipTrainerTest {
                 }
             }
             LayerSkipTrainer.Summary s =
-                    new LayerSkipTrainer(model, cfg, TokenSequences.of(w, 1), null).train(3, null);
+                    new LayerSkipTrainer(model, cfg, TokenSequences.of(w, 1), (Path) null).train(3, null);
             Assert.assertEquals(s.losses().length, 3);
             Assert.assertTrue(Double.isFinite(s.finalLoss()));
             float after = model.getLayer(2).getMlp().getParameters().get(0).getValue()

@@ -19,6 +19,7 @@ import org.layerskip.nn.TinyModels;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -71,7 +72,7 @@ public class LocalAttentionTrainingTest {
             TokenSequences data = TrainFixtures.progressions(256, 13, 3);
             List<StepMetrics> seen = new ArrayList<>();
             LayerSkipTrainer.Summary s =
-                    new LayerSkipTrainer(model, cfg, data, null)
+                    new LayerSkipTrainer(model, cfg, data, (Path) null)
                             .train(
                                     30,
                                     new TrainingListener() {
@@ -88,7 +89,6 @@ public class LocalAttentionTrainingTest {
             Assert.assertTrue(skipped > 0.02, "layer dropout skipped " + skipped);
             Assert.assertTrue(
                     seen.stream().anyMatch(m -> m.exitLayers().length > 1), "early exits");
-            Assert.assertEquals(seen.stream().mapToInt(StepMetrics::retries).sum(), 0);
         }
     }
 
