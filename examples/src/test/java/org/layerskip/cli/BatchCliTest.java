@@ -71,7 +71,7 @@ public class BatchCliTest {
         return lines;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void inProcessAndLocalSparkWriteTheSameResults() throws IOException {
         Run a = cli("batch", "--input", prompts.toString(), "--output", dir.resolve("a").toString(),
                 "--max-new-tokens", "8", "--batch-size", "3", "--json");
@@ -116,7 +116,7 @@ public class BatchCliTest {
         Assert.assertEquals(bad.get("error").getAsString(), "the prompt is empty");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void missingModelOnTheExecutorsIsOneErrorLineNamingThePath() {
         Run r = cli("batch", "--input", prompts.toString(), "--output", dir.resolve("m").toString(),
                 "--spark-master", "local[2]", "--model", "/nonexistent/layerskip-model");
@@ -126,7 +126,7 @@ public class BatchCliTest {
         Assert.assertFalse(Files.exists(dir.resolve("m").resolve("_SUCCESS")));
     }
 
-    @Test
+    @Test(groups = "slow")
     public void badArgumentsAreOneErrorLine() throws IOException {
         assertOneErrorLine(cli("batch", "--input", prompts.toString(), "--output", dir.resolve("x").toString(),
                 "--batch-size", "0"), 2);
@@ -141,7 +141,7 @@ public class BatchCliTest {
         assertOneErrorLine(cli("eval-layers", "--partitions", "2"), 2);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void evalLayersOnSparkEqualsInProcess() throws IOException {
         Path sample = dir.resolve("sample.py");
         Files.writeString(sample, BundledModels.heldoutText().orElseThrow().substring(0, 6000));

@@ -125,19 +125,19 @@ public class CliReliabilityTest {
         };
     }
 
-    @Test(dataProvider = "hostileArguments", timeOut = 120_000)
+    @Test(groups = "slow", dataProvider = "hostileArguments", timeOut = 120_000)
     public void hostileArgumentIsOneErrorLine(int code, String fragment, String[] args) {
         LayerSkipCliTest.assertOneErrorLine(cli(args), code, fragment);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void threadCountWithinTheMachineIsAccepted() {
         Run r = cli("generate", "--model", model.toString(), "--prompt-ids", "1,2",
                 "--max-new-tokens", "2", "--threads", "1", "--json");
         Assert.assertEquals(r.code(), 0, r.err());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void tokenizerThatDoesNotFitTheModelIsRejectedBeforeGenerating() {
         // before: the run generated, then failed decoding ids the tokenizer does not have
         Run r = cli("generate", "--model", tokenizerMismatch.toString(), "--prompt-ids", "1,2",
@@ -147,7 +147,7 @@ public class CliReliabilityTest {
                 + " the model could generate ids the tokenizer cannot decode");
     }
 
-    @Test(timeOut = 120_000)
+    @Test(groups = "slow", timeOut = 120_000)
     public void tokenizerRegexThatWouldAbortTheJvmIsOneErrorLine() {
         // before: "fatal runtime error: failed to initiate panic", SIGABRT of the whole JVM
         Run r = cli("generate", "--model", hostileTokenizer.toString(), "--prompt",
@@ -162,7 +162,7 @@ public class CliReliabilityTest {
         Assert.assertEquals(ok.json().get("num_generated").getAsInt(), 2);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void failedWriteOfTheResultIsAnError() {
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         OutputStream full =
@@ -208,7 +208,7 @@ public class CliReliabilityTest {
         return new Object[][] {{"full"}, {"closed pipe"}};
     }
 
-    @Test(dataProvider = "unwritableStdout", timeOut = 180_000)
+    @Test(groups = "slow", dataProvider = "unwritableStdout", timeOut = 180_000)
     public void resultToAFullDeviceOrAClosedPipeExitsOne(String how) throws Exception {
         // before: exit code 0 with nothing written
         Path stderr = Files.createTempFile("layerskip-cli", ".stderr");
@@ -230,7 +230,7 @@ public class CliReliabilityTest {
         Files.delete(stderr);
     }
 
-    @Test(timeOut = 180_000)
+    @Test(groups = "slow", timeOut = 180_000)
     public void resultToAFileExitsZero() throws Exception {
         Path stderr = Files.createTempFile("layerskip-cli", ".stderr");
         Path stdout = Files.createTempFile("layerskip-cli", ".json");

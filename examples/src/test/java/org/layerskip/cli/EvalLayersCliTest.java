@@ -99,7 +99,7 @@ public class EvalLayersCliTest {
         assertLayers(o, expected, numLayers("tiny-layerskip"));
     }
 
-    @Test
+    @Test(groups = "slow")
     public void defaultDataIsTheBundledHeldoutSplit() throws IOException {
         Run r = cli("eval-layers", "--json");
         Assert.assertEquals(r.code(), 0, r.err());

@@ -55,7 +55,7 @@ public class LauncherConcurrencyTest {
         }
     }
 
-    @Test(timeOut = 900_000)
+    @Test(groups = "slow", timeOut = 900_000)
     public void threeFirstRunsAtOnceAllSucceedAndBuildOnce() throws Exception {
         Path root = repositoryRoot();
         Path copy = Files.createTempDirectory("layerskip-fresh-clone");

@@ -30,7 +30,7 @@ public class ServeCommandTest {
 
     private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))");
 
-    @Test
+    @Test(groups = "slow")
     public void badOptionsAreUsageErrors() {
         LayerSkipCliTest.Run r = LayerSkipCliTest.cli("serve", "--port", "70000");
         Assert.assertEquals(r.code(), LayerSkipCli.EXIT_USAGE, r.err());
@@ -43,7 +43,7 @@ public class ServeCommandTest {
         Assert.assertEquals(r.err().strip().lines().count(), 1, r.err());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void sigtermLetsTheStreamFinishAndExitsZero() throws Exception {
         Path err = Files.createTempFile("serve", ".err");
         List<String> cmd = new ArrayList<>();

@@ -59,7 +59,7 @@ public class TaskCliTest {
                 "{\"exit_layer\": 3, \"num_speculations\": 2, \"command\": \"by hand\"}");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void benchReportsTheSuitesQualityForEveryStrategy() throws IOException {
         Run r = cli("bench", "--model", model.toString(), "--task", "code", "--limit", "2",
                 "--max-new-tokens", "8", "--repeats", "1", "--warmup", "0", "--threads", "1",
@@ -112,7 +112,7 @@ public class TaskCliTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void sweepRecordsTheBestPairPerTaskAndGenerateUsesIt() throws IOException {
         Run r = cli("sweep", "--model", model.toString(), "--task", "copy", "--limit", "1",
                 "--exit-layers", "2:3", "--num-speculations", "1,2", "--max-new-tokens", "6",
@@ -166,7 +166,7 @@ public class TaskCliTest {
         Assert.assertEquals(code.json().get("exit_layer").getAsInt(), 3);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void badTaskInputIsOneLineAndWritesNothing() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-task-bad");
         Path broken = dir.resolve("broken.json");
@@ -201,7 +201,7 @@ public class TaskCliTest {
         Assert.assertEquals(Files.readString(model.resolve(RecordedSettings.FILE_NAME)), before);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void malformedRecordedSettingsAreOneLine() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-task-rec");
         Path copy = dir.resolve("m");

@@ -64,7 +64,7 @@ public class TrainCliTest {
      * same architecture from a random initialisation (ln 2048 = 7.6 nats), and the saved model keeps
      * the checkpoint's shape.
      */
-    @Test
+    @Test(groups = "slow")
     public void continuingFromACheckpointStartsFromItsWeights() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-train-cli-out");
         Run cont = run(args(dir.resolve("continued"), "--init-from", "tiny-baseline"));
@@ -89,7 +89,7 @@ public class TrainCliTest {
         Assert.assertTrue(fromCheckpoint < fromScratch - 2.0, fromCheckpoint + " vs " + fromScratch);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void aCheckpointOfAnotherShapeIsOneErrorAndNothingIsWritten() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-train-cli-shape");
         Path out = dir.resolve("out");
@@ -105,7 +105,7 @@ public class TrainCliTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void badOptionsAreUsageErrors() throws IOException {
         Path out = Files.createTempDirectory("layerskip-train-cli-bad").resolve("out");
         assertOneErrorLine(run(args(out, "--variant", "other")), 2);

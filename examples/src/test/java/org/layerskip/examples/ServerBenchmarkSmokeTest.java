@@ -6,7 +6,7 @@ import org.testng.annotations.Test;
 /** The server load test runs end to end with tiny limits (the real run is in the README). */
 public class ServerBenchmarkSmokeTest {
 
-    @Test
+    @Test(groups = "slow")
     public void runsEveryCellAndSamplesMemory() throws Exception {
         ServerBenchmark.Result r =
                 ServerBenchmark.runExample(

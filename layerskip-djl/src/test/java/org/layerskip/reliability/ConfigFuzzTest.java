@@ -58,7 +58,7 @@ public class ConfigFuzzTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedConfigsParseOrThrowConfigException() throws Throwable {
         String[] originals = {
             Files.readString(Fixtures.dir("tiny-f32").resolve("config.json")),
@@ -106,7 +106,7 @@ public class ConfigFuzzTest {
         System.out.printf("config fuzz: %d cases, %d parsed, %d loaded%n", cases, parsed, loaded);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedGenerationConfigsReadOrThrowConfigException() throws Throwable {
         Path src = Fixtures.dir("tiny-f32");
         Files.copy(src.resolve("config.json"), dir.resolve("config.json"),
@@ -137,7 +137,7 @@ public class ConfigFuzzTest {
         Assert.assertTrue(read > 0 && read < cases, "read " + read + " of " + cases);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void absurdSizesAreRefusedBeforeAllocation() throws IOException {
         Path big = Files.createTempDirectory(dir, "big");
         LlamaConfig tiny = LlamaConfig.fromJson(Fixtures.dir("tiny-f32").resolve("config.json"));

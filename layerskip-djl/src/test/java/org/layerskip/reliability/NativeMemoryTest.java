@@ -44,7 +44,7 @@ public class NativeMemoryTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void shortSoakKeepsRssFlat() throws Exception {
         // CI size: the machines are shared; -Dlayerskip.soak.generations=500 or more on demand
         Soak.Report r = Soak.run(Integer.getInteger("layerskip.soak.generations", 150), 50, 4);

@@ -56,7 +56,7 @@ public class HostileTokenizerTest {
         return new Object[][] {{Place.NORMALIZER}, {Place.SPLIT}, {Place.NESTED_SPLIT}};
     }
 
-    @Test(dataProvider = "places")
+    @Test(groups = "slow", dataProvider = "places")
     public void catastrophicRegexIsATokenizerExceptionAndTheTokenizerRecovers(Place place)
             throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("exp-" + place), place, EXPONENTIAL);
@@ -76,7 +76,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void inProcessIsolationRejectsAnUnknownRegexAtLoad() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("in-process"), Place.SPLIT, EXPONENTIAL);
         TokenizerException e =
@@ -92,7 +92,7 @@ public class HostileTokenizerTest {
                         + " to run it isolated");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void knownSplitPatternsRunInThisJvm() throws IOException {
         for (String p : new String[] {SafeRegexes.LLAMA3, SafeRegexes.GPT2, SafeRegexes.QWEN2}) {
             Path file = HostileTokenizers.write(dir.resolve("safe"), Place.SPLIT, p);
@@ -105,7 +105,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void invalidRegexIsRejectedAtLoadInTheChildProcess() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("invalid"), Place.SPLIT, "(a+");
         TokenizerException e =
@@ -114,7 +114,7 @@ public class HostileTokenizerTest {
                 e.getMessage());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void hangIsStoppedByTheTimeLimit() throws IOException {
         // quadratic per attempt but under the retry limit: about 14 s for 2,000 a's natively
         Path file = HostileTokenizers.write(dir.resolve("slow"), Place.SPLIT, "a*a*[^a]");
@@ -138,7 +138,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void childProcessGivesTheSameIdsAndTextAsThisJvm() {
         String[] texts = {
             "Hello world, héllo <s> 123!", "", "  leading and trailing  ", "\uD800 lone surrogate",
@@ -160,7 +160,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void textLongerThanTheInProcessBoundGoesToTheChildProcess() {
         Path llama2 = TokenizerFixtures.real("llama2");
         StringBuilder sb = new StringBuilder();
@@ -180,7 +180,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void closedTokenizerFailsCleanly() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("closed"), Place.SPLIT, EXPONENTIAL);
         LlamaTokenizer t = LlamaTokenizer.load(file.getParent());

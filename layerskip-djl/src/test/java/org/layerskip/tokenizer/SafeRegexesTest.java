@@ -43,7 +43,7 @@ public class SafeRegexesTest {
             {"gpt2", SafeRegexes.GPT2}};
     }
 
-    @Test(dataProvider = "patterns")
+    @Test(groups = "slow", dataProvider = "patterns")
     public void longestInProcessRunsEncode(String name, String pattern) throws IOException {
         Path file = HostileTokenizers.write(dir.resolve(name), Place.SPLIT, pattern);
         int n = LlamaTokenizer.MAX_IN_PROCESS_CHARS - 1;

@@ -86,14 +86,14 @@ public class TokenizerFuzzTest {
         return outcome;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedTinyTokenizerLoadsOrThrowsTokenizerException() throws Throwable {
         int cases = JsonMutator.cases(2000);
         int[] outcome = fuzz(TokenizerFixtures.tiny(), cases, 11L, Duration.ofSeconds(10));
         Assert.assertTrue(outcome[0] > 0 && outcome[1] > 0, outcome[0] + " rejected, " + outcome[1] + " loaded");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedLlama3TokenizerLoadsOrThrowsTokenizerException() throws Throwable {
         // the native parse of the 9 MB file takes about a second: a bounded number in CI
         int cases = Math.max(1, JsonMutator.cases(2000) / 100);

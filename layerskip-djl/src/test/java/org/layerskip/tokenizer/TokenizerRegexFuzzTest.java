@@ -57,7 +57,7 @@ public class TokenizerRegexFuzzTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void randomRegexesLoadOrFailCleanlyAndNeverTakeTheJvmDown() throws Throwable {
         int cases = Math.max(RegexGenerator.CATASTROPHIC.length, JsonMutator.cases(2000) / 10);
         RegexGenerator gen = new RegexGenerator(15L);

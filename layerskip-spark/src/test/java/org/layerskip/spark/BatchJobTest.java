@@ -56,7 +56,7 @@ public class BatchJobTest {
         return lines;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void inProcessAndSparkWriteTheSameLines() throws IOException {
         List<String> prompts = SparkFixtures.heldoutPrompts(18);
         List<String> input = new ArrayList<>();

@@ -55,7 +55,7 @@ public class GenerationFaultsTest {
         return GenerationOptions.builder().optStrategy(DecodingStrategy.SELF_SPECULATIVE).optMaxNewTokens(maxNew).build();
     }
 
-    @Test
+    @Test(groups = "slow")
     public void badRowsGetTheirErrorAndTheOtherRowsAreCorrect() {
         List<String> good = SparkFixtures.heldoutPrompts(6);
         String tooLong = SparkFixtures.heldoutText().substring(0, 6000);
@@ -106,7 +106,7 @@ public class GenerationFaultsTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void retriedTaskLeavesNoDuplicatedOrMissingRows() throws IOException {
         List<String> prompts = SparkFixtures.heldoutPrompts(16);
         Dataset<Row> input = LayerSkipGeneratorTest.prompts(spark, prompts, 2); // rows 8..15 in partition 1
@@ -141,7 +141,7 @@ public class GenerationFaultsTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void missingModelPathFailsTheJobWithOneMessageNamingIt() {
         Dataset<Row> input = LayerSkipGeneratorTest.prompts(spark, SparkFixtures.heldoutPrompts(4), 2);
         String missing = "/nonexistent/models/layerskip-7b";
@@ -159,7 +159,7 @@ public class GenerationFaultsTest {
                 ExecutorModels.loaded().stream().noneMatch(k -> k.model().equals(missing)), "nothing cached");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void modelShippedAsAnArchiveIsFoundThroughSparkFiles() throws IOException {
         Path zip = SparkFixtures.tempDir("layerskip-archive").resolve("tiny.zip");
         zipFolder(LayerSkipModels.resolve("tiny-layerskip"), zip);

@@ -58,7 +58,7 @@ public class LayerSkipEvaluatorTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void windowsOverPartitionsEqualOneProcess() {
         // as eval-layers: the text as one document, cut into windows of seq-len + 1 tokens
         TokenSequences windows = TokenSequences.pack(reference.tokenizer, List.of(text), SEQ_LEN + 1, 0);
@@ -92,7 +92,7 @@ public class LayerSkipEvaluatorTest {
         Assert.assertEquals(e.getMessage(), "metricLayer 3 is not among the evaluated exits [2, 4]");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void documentsTokenizedOnTheExecutorsEqualOneProcess() {
         String[] lines = text.split("\n", -1);
         List<String> docs = new ArrayList<>();

@@ -105,7 +105,7 @@ public class LayerSkipGeneratorTest {
         Assert.assertEquals(actual.acceptanceRate(), expected.acceptanceRate(), where + " acceptance rate");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void partitionedBatchedGenerationEqualsOnePromptAtATimeInProcess() {
         List<String> prompts = SparkFixtures.heldoutPrompts(36);
         Dataset<Row> out =
@@ -134,7 +134,7 @@ public class LayerSkipGeneratorTest {
                 "one model load in this JVM, shared by all tasks");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void paramsAreValidatedAndSurviveSaveAndLoad() throws Exception {
         LayerSkipGenerator g = new LayerSkipGenerator().setMaxNewTokens(7).setStrategy("early-exit").setExitLayer(3);
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setMaxNewTokens(0));
