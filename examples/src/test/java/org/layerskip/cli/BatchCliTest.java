@@ -150,13 +150,17 @@ public class BatchCliTest {
         Run b = cli("eval-layers", "--data", sample.toString(), "--seq-len", "32", "--json",
                 "--spark-master", "local[2]", "--partitions", "3");
         Assert.assertEquals(b.code(), 0, b.err());
-        JsonObject ja = a.json();
-        JsonObject jb = b.json();
+        // one object per model under "models", in both modes
+        Assert.assertEquals(b.json().keySet(), a.json().keySet());
+        JsonObject ja = a.json().getAsJsonArray("models").get(0).getAsJsonObject();
+        JsonObject jb = b.json().getAsJsonArray("models").get(0).getAsJsonObject();
+        Assert.assertEquals(jb.get("model").getAsString(), "tiny-layerskip");
         Assert.assertEquals(jb.get("tokens").getAsLong(), ja.get("tokens").getAsLong());
         Assert.assertEquals(jb.get("windows").getAsInt(), ja.get("windows").getAsInt());
         JsonArray la = ja.getAsJsonArray("layers");
         JsonArray lb = jb.getAsJsonArray("layers");
-        Assert.assertEquals(lb.size(), 8);
+        Assert.assertEquals(la.size(), ja.get("num_layers").getAsInt());
+        Assert.assertEquals(lb.size(), la.size());
         for (int i = 0; i < la.size(); i++) {
             double pa = la.get(i).getAsJsonObject().get("perplexity").getAsDouble();
             double pb = lb.get(i).getAsJsonObject().get("perplexity").getAsDouble();
