@@ -26,8 +26,10 @@ final class LoadedModel implements AutoCloseable {
 
     /** The model as the user gave it (a zoo id or a path): what results report as "model". */
     final String given;
+
     /** The folder it resolved to (for a bundled zoo id, the extracted copy). */
     final Path dir;
+
     final NDManager manager;
     final LlamaModel model;
     final LlamaTokenizer tokenizer;

@@ -1,15 +1,16 @@
 package org.layerskip.cli;
 
-import org.layerskip.engine.FusedEngine;
-
 import ai.djl.ndarray.types.DataType;
 
 import org.apache.logging.log4j.LogManager;
+import org.layerskip.engine.FusedEngine;
 
 import picocli.CommandLine.Option;
 
-
-/** Options of every subcommand that loads a model: where it is, in which precision, on how many threads. */
+/**
+ * Options of every subcommand that loads a model: where it is, in which precision, on how many
+ * threads.
+ */
 public final class ModelOptions {
 
     /** Weight precision on load. */
@@ -51,8 +52,9 @@ public final class ModelOptions {
     @Option(
             names = "--threads",
             paramLabel = "N",
-            description = "PyTorch intra-op threads, at most the number of processors"
-                    + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
+            description =
+                    "PyTorch intra-op threads, at most the number of processors"
+                            + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
 
     @Option(

@@ -41,7 +41,8 @@ final class SweepJson {
         Measurement ar = measured.get("ar");
         JsonObject baseline = measurement(new JsonObject(), ar);
         if (workload.encoded != null) {
-            baseline.add("quality", TaskOption.toJson(TaskOption.score(workload.encoded, ar, ar, lm)));
+            baseline.add(
+                    "quality", TaskOption.toJson(TaskOption.score(workload.encoded, ar, ar, lm)));
             JsonArray early = new JsonArray();
             for (int e : exitLayers) {
                 Measurement m = measured.get("ee " + e);

@@ -4,11 +4,12 @@ package org.layerskip.config;
  * The library's own generation defaults: the values used when nothing more specific gives one. They
  * live here, below every package that needs them, so that each is written once.
  *
- * <p>E and d are the last step of {@code io.SpeculationDefaults}, the one rule that chooses a loaded
- * model's defaults (the folder's {@code layerskip.json}, then a zoo recommendation, then these);
- * {@code generate.Generator} uses them when it is built without defaults. The number of new tokens
- * is the default of {@code GenerationOptions}, of every CLI command's {@code --max-new-tokens}, of
- * the Criteria argument {@code maxNewTokens} and of Spark's {@code maxNewTokens} param.
+ * <p>E and d are the last step of {@code io.SpeculationDefaults}, the one rule that chooses a
+ * loaded model's defaults (the folder's {@code layerskip.json}, then a zoo recommendation, then
+ * these); {@code generate.Generator} uses them when it is built without defaults. The number of new
+ * tokens is the default of {@code GenerationOptions}, of every CLI command's {@code
+ * --max-new-tokens}, of the Criteria argument {@code maxNewTokens} and of Spark's {@code
+ * maxNewTokens} param.
  */
 public final class LibraryDefaults {
 

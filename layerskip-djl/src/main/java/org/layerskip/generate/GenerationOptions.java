@@ -90,8 +90,8 @@ public final class GenerationOptions {
     }
 
     /**
-     * Returns E for early exit and self-speculation; 0 means "not set" (the model's recommendation or
-     * its depth).
+     * Returns E for early exit and self-speculation; 0 means "not set" (the model's recommendation
+     * or its depth).
      *
      * @return the exit layer
      */
@@ -164,8 +164,9 @@ public final class GenerationOptions {
     }
 
     /**
-     * Returns whether self-speculative verification resumes from the cached exit-layer hidden states
-     * (the KVQ cache, default) instead of recomputing layers {@code 0..E-1} for every draft token.
+     * Returns whether self-speculative verification resumes from the cached exit-layer hidden
+     * states (the KVQ cache, default) instead of recomputing layers {@code 0..E-1} for every draft
+     * token.
      *
      * @return true to reuse (the LayerSkip way); false only to measure what reuse buys
      */

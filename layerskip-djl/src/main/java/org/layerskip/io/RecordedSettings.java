@@ -25,7 +25,8 @@ import java.util.Optional;
  * @param speedup measured speedup over autoregressive decoding
  * @param measuredOn ISO date of the sweep
  */
-public record RecordedSettings(int exitLayer, int numSpeculations, double speedup, String measuredOn) {
+public record RecordedSettings(
+        int exitLayer, int numSpeculations, double speedup, String measuredOn) {
 
     /** File name inside the model folder. */
     public static final String FILE_NAME = "layerskip.json";
@@ -52,11 +53,12 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
      * @param modelDir the model folder
      * @param numLayers L, to check that 1 &lt;= E &lt; L
      * @return the settings, or empty when the file does not exist or holds per-task settings only
-     * @throws IllegalArgumentException naming the file and the field when it is malformed or out
-     *     of range (an exit layer of 1.7, a missing num_speculations, ...)
+     * @throws IllegalArgumentException naming the file and the field when it is malformed or out of
+     *     range (an exit layer of 1.7, a missing num_speculations, ...)
      */
     public static Optional<RecordedSettings> read(Path modelDir, int numLayers) {
-        return RecordedSettingsFile.read(modelDir, numLayers).flatMap(RecordedSettingsFile::defaults);
+        return RecordedSettingsFile.read(modelDir, numLayers)
+                .flatMap(RecordedSettingsFile::defaults);
     }
 
     /**
@@ -103,7 +105,10 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
         try {
             Files.writeString(tmp, GSON.toJson(o) + "\n", StandardCharsets.UTF_8);
             Files.move(
-                    tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    tmp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -8,18 +8,17 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The exit layer E and draft length d a loaded model uses when a request leaves them unset: one rule
- * for Criteria/model-zoo loading ({@code LlamaBlockFactory}) and the CLI.
+ * The exit layer E and draft length d a loaded model uses when a request leaves them unset: one
+ * rule for Criteria/model-zoo loading ({@code LlamaBlockFactory}) and the CLI.
  *
  * <p>In order: the folder's {@link RecordedSettings#FILE_NAME} (measured on this very checkpoint by
  * {@code layerskip sweep}); then a recommendation from outside the folder (a zoo entry's published
  * E and d, 0 meaning "none"); then the library's E = L/4 (at least 1) and d = 4 ({@link
- * LibraryDefaults}). A recorded or
- * recommended exit layer that does not fit the loaded model — self-speculation needs 1 &lt;= E &lt;=
- * L − 1, e.g. a zoo id whose folder holds a 4-layer model while the entry says E = 4 — is a default,
- * not a request: it is skipped with one warning naming where it came from, and the next source is
- * used. An explicit E that does not fit (a Criteria argument, a request, a CLI option) is still an
- * error, where it is checked.
+ * LibraryDefaults}). A recorded or recommended exit layer that does not fit the loaded model —
+ * self-speculation needs 1 &lt;= E &lt;= L − 1, e.g. a zoo id whose folder holds a 4-layer model
+ * while the entry says E = 4 — is a default, not a request: it is skipped with one warning naming
+ * where it came from, and the next source is used. An explicit E that does not fit (a Criteria
+ * argument, a request, a CLI option) is still an error, where it is checked.
  *
  * @param exitLayer E
  * @param numSpeculations d
@@ -104,14 +103,16 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, String sou
             if (t.isPresent()) {
                 warn(fileName + " (task " + task + ")", t.get().exitLayer(), numLayers);
             } else {
-                logger.info("{} records no settings for task {}; using the defaults", fileName, task);
+                logger.info(
+                        "{} records no settings for task {}; using the defaults", fileName, task);
             }
         }
         Optional<RecordedSettings> recorded = file.flatMap(RecordedSettingsFile::defaults);
         if (recorded.isPresent()) {
             RecordedSettings r = recorded.get();
             if (r.fits(numLayers)) {
-                return new SpeculationDefaults(r.exitLayer(), r.numSpeculations(), RecordedSettings.FILE_NAME);
+                return new SpeculationDefaults(
+                        r.exitLayer(), r.numSpeculations(), RecordedSettings.FILE_NAME);
             }
             warn(fileName, r.exitLayer(), numLayers);
         }

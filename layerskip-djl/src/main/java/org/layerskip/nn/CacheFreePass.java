@@ -14,16 +14,16 @@ import java.util.Map;
  * run layers {@code 0, 1, ...} up to the last one whose output is wanted, and collect the wanted
  * outputs. {@link LlamaModel#forwardExits} puts the shared exit head on them; LayerSkip training
  * ({@code train.SkipForward}) passes a {@link Step} that runs each layer with layer dropout. The
- * cached decoding passes ({@link LlamaModel#runLayers}) are a different loop: they read and write
- * a KV cache.
+ * cached decoding passes ({@link LlamaModel#runLayers}) are a different loop: they read and write a
+ * KV cache.
  *
  * <ul>
  *   <li>input: token ids {@code (B, T)} int64, each in {@code [0, V)}
  *   <li>output: one {@code (B, T, D)} hidden-state array per collected layer, in layer order
  * </ul>
  *
- * <p>Each attention kind (full, sliding window, chunked) gets one set of {@link LayerInputs} ({@link
- * LlamaModel#trainingContext}), shared by its layers.
+ * <p>Each attention kind (full, sliding window, chunked) gets one set of {@link LayerInputs}
+ * ({@link LlamaModel#trainingContext}), shared by its layers.
  */
 public final class CacheFreePass {
 
@@ -57,7 +57,13 @@ public final class CacheFreePass {
      */
     public static NDList run(
             LlamaModel model, ParameterStore ps, NDArray ids, boolean[] collect, boolean training) {
-        return run(model, ps, ids, collect, training, (l, block, h, in) -> block.forward(ps, h, in, training));
+        return run(
+                model,
+                ps,
+                ids,
+                collect,
+                training,
+                (l, block, h, in) -> block.forward(ps, h, in, training));
     }
 
     /**

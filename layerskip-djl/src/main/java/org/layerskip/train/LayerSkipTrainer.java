@@ -99,7 +99,10 @@ public final class LayerSkipTrainer {
      * @throws IOException if the checkpoint folder cannot be created
      */
     public LayerSkipTrainer(
-            LlamaModel model, LayerSkipTrainingConfig config, TokenSequences data, Path checkpointDir)
+            LlamaModel model,
+            LayerSkipTrainingConfig config,
+            TokenSequences data,
+            Path checkpointDir)
             throws IOException {
         this(
                 model,
@@ -225,7 +228,8 @@ public final class LayerSkipTrainer {
     }
 
     /**
-     * Loads a Hugging Face checkpoint (F32) for continued pretraining or finetuning and unfreezes it.
+     * Loads a Hugging Face checkpoint (F32) for continued pretraining or finetuning and unfreezes
+     * it.
      *
      * @param dir the HF model folder
      * @param manager the owner of the weights
@@ -338,10 +342,12 @@ public final class LayerSkipTrainer {
             SkipForward.Compute compute) {}
 
     /**
-     * Runs one optimizer step: {@code accumulation} micro-batches forward/backward, clipping, AdamW.
+     * Runs one optimizer step: {@code accumulation} micro-batches forward/backward, clipping,
+     * AdamW.
      *
      * @return the step's numbers
-     * @throws IllegalStateException if the loss or the gradients are not finite (nothing is updated)
+     * @throws IllegalStateException if the loss or the gradients are not finite (nothing is
+     *     updated)
      */
     StepResult trainStep() {
         long t = step;
@@ -384,7 +390,11 @@ public final class LayerSkipTrainer {
 
     /** Runs the micro-batches of step t forward and backward; returns the mean loss. */
     private double accumulate(
-            long t, boolean[] enabled, double[] w, SkipForward.Compute compute, double[] exitLosses) {
+            long t,
+            boolean[] enabled,
+            double[] w,
+            SkipForward.Compute compute,
+            double[] exitLosses) {
         double loss = 0;
         int acc = config.accumulation();
         for (int k = 0; k < acc; k++) {
@@ -394,7 +404,8 @@ public final class LayerSkipTrainer {
                 NDArray labels = batch.get(":, 1:");
                 try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                     NDList hidden =
-                            SkipForward.run(model, ps, input, dropout, t, k, enabled, true, compute);
+                            SkipForward.run(
+                                    model, ps, input, dropout, t, k, enabled, true, compute);
                     EarlyExitLoss.Result r = EarlyExitLoss.compute(model, ps, hidden, w, labels);
                     // div by an array of sub, not a Number: DJL would wrap the Number in a
                     // tensor over a Java buffer and close it before backward reads it
@@ -477,8 +488,8 @@ public final class LayerSkipTrainer {
 
     /**
      * Restores the newest complete checkpoint, if any: weights, optimizer state and step. The
-     * checkpoint is first verified as a whole against its manifest ({@link CheckpointManifest});
-     * a damaged one is an error, see {@link #resume(boolean)} to fall back to an older one.
+     * checkpoint is first verified as a whole against its manifest ({@link CheckpointManifest}); a
+     * damaged one is an error, see {@link #resume(boolean)} to fall back to an older one.
      *
      * @return the restored step, or empty when there is no checkpoint
      * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint is
@@ -494,8 +505,8 @@ public final class LayerSkipTrainer {
      * Restores the newest complete checkpoint that verifies, if any ({@link
      * TrainingCheckpoints#resume}).
      *
-     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones (newest
-     *     first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
+     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones
+     *     (newest first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
      * @return where it resumed, or empty when there is no checkpoint
      * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint (or,
      *     when falling back, every checkpoint) is damaged

@@ -1,9 +1,9 @@
 package org.layerskip.train;
 
-import org.layerskip.io.IoErrors;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+
+import org.layerskip.io.IoErrors;
 
 import java.io.BufferedWriter;
 import java.io.IOException;

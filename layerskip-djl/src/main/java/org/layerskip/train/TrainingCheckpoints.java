@@ -47,14 +47,14 @@ import java.util.stream.Stream;
  * (the name of the newest complete one). A checkpoint is written into a hidden temporary folder
  * {@code root/.tmp-step-000000120-<random>/}; every file in it is fsynced, its last file is the
  * marker {@value #MARKER} holding the {@link CheckpointManifest} (sizes and checksums of the other
- * files, written atomically), the folder is fsynced and then renamed to {@code step-000000120} in one
- * atomic rename, the root is fsynced, and only then is {@code latest} replaced (itself atomically)
- * and are older checkpoints beyond the keep count deleted. A folder is deleted by first renaming it
- * to a temporary name, so a deletion cut short never leaves a {@code step-*} folder that still
- * holds its marker but lacks files. A process killed at any moment therefore leaves the previous
- * checkpoint intact and {@link #latest()} finds it; leftover temporary folders are ignored (and
- * removed by the next write). {@code TrainingCrashTest} kills a training process at random moments,
- * and inside a checkpoint write, to check this.
+ * files, written atomically), the folder is fsynced and then renamed to {@code step-000000120} in
+ * one atomic rename, the root is fsynced, and only then is {@code latest} replaced (itself
+ * atomically) and are older checkpoints beyond the keep count deleted. A folder is deleted by first
+ * renaming it to a temporary name, so a deletion cut short never leaves a {@code step-*} folder
+ * that still holds its marker but lacks files. A process killed at any moment therefore leaves the
+ * previous checkpoint intact and {@link #latest()} finds it; leftover temporary folders are ignored
+ * (and removed by the next write). {@code TrainingCrashTest} kills a training process at random
+ * moments, and inside a checkpoint write, to check this.
  *
  * <p>A write that fails (full disk, unwritable folder) removes its temporary folder and throws an
  * {@link IOException} whose one-line message names the checkpoint, the file and the cause, e.g.
@@ -106,9 +106,9 @@ public final class TrainingCheckpoints {
     }
 
     /**
-     * Opens (or creates) a checkpoint folder whose {@link #save} calls {@code afterWeights} with the
-     * step once a checkpoint's weights are in its temporary folder, before the optimizer state, the
-     * marker and the rename ({@code TrainingCrashTest} kills the process there).
+     * Opens (or creates) a checkpoint folder whose {@link #save} calls {@code afterWeights} with
+     * the step once a checkpoint's weights are in its temporary folder, before the optimizer state,
+     * the marker and the rename ({@code TrainingCrashTest} kills the process there).
      *
      * @param root the folder
      * @param keep how many complete checkpoints to keep, at least 1
@@ -234,7 +234,8 @@ public final class TrainingCheckpoints {
         return write(
                 step,
                 dir -> {
-                    HfLlama.save(model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
+                    HfLlama.save(
+                            model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
                     afterWeights.accept(step);
                     Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
                     try {
@@ -266,8 +267,8 @@ public final class TrainingCheckpoints {
      * CheckpointManifest}), then its {@code state.json} (a step in {@code [0, steps]} equal to the
      * folder's, the same run's configuration) and optimizer state, before anything is restored.
      *
-     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones (newest
-     *     first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
+     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones
+     *     (newest first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
      * @param manager the owner of the trainer's weights (a sub-manager holds the loaded copy)
      * @param parameters the trainer's parameters, in the model's order
      * @param optimizer the trainer's optimizer
@@ -303,7 +304,10 @@ public final class TrainingCheckpoints {
             } catch (CheckpointException e) {
                 if (!fallBackToOlder) {
                     throw new CheckpointException(
-                            "cannot resume from " + dir + ": " + e.getMessage()
+                            "cannot resume from "
+                                    + dir
+                                    + ": "
+                                    + e.getMessage()
                                     + " (allow falling back to the previous checkpoint to skip it)",
                             e);
                 }
@@ -311,7 +315,9 @@ public final class TrainingCheckpoints {
             }
         }
         throw new CheckpointException(
-                "cannot resume from " + root + ": every checkpoint is damaged; the newest: "
+                "cannot resume from "
+                        + root
+                        + ": every checkpoint is damaged; the newest: "
                         + skipped.get(0));
     }
 
@@ -338,12 +344,20 @@ public final class TrainingCheckpoints {
         }
         if (savedStep != manifest.step() || savedStep < 0 || savedStep > saved.steps()) {
             throw new CheckpointException(
-                    stateFile + ": step " + savedStep + " is not the checkpoint's step "
-                            + manifest.step() + " in [0, " + saved.steps() + "]");
+                    stateFile
+                            + ": step "
+                            + savedStep
+                            + " is not the checkpoint's step "
+                            + manifest.step()
+                            + " in [0, "
+                            + saved.steps()
+                            + "]");
         }
         if (!saved.sameRun(config)) {
             throw new IOException(
-                    dir + ": checkpoint was written with another configuration:\n" + saved.toJson());
+                    dir
+                            + ": checkpoint was written with another configuration:\n"
+                            + saved.toJson());
         }
         try (NDManager tmp = manager.newSubManager()) {
             LlamaModel loaded = HfLlama.load(dir.resolve(MODEL_DIR), tmp, DataType.FLOAT32);

@@ -26,9 +26,9 @@ import java.util.Map;
  *   <tr><td>confidenceThreshold</td><td>adaptive draft stop, 0 = off</td><td>0</td></tr>
  * </table>
  *
- * Integers and strings go through {@link ArgumentsUtil}; the three real-valued arguments are
- * parsed as {@code double} here because {@code ArgumentsUtil} only offers {@code float}, which
- * would turn a temperature of 0.7 into 0.699999988.
+ * Integers and strings go through {@link ArgumentsUtil}; the three real-valued arguments are parsed
+ * as {@code double} here because {@code ArgumentsUtil} only offers {@code float}, which would turn
+ * a temperature of 0.7 into 0.699999988.
  */
 public final class GenerationArguments {
 

@@ -44,14 +44,14 @@ import java.util.function.Function;
  * int8}), with a named field per value and enums by their stable names ({@link
  * DecodingStrategy#cliName()}, {@link FinishReason#jsonName()}, {@link EngineKind#id()}, {@link
  * TokenKind} in lower case), never by ordinal or position: a field or enum constant added, removed
- * or reordered cannot shift the others, and a reader of another version fails with a message
- * naming the field. A request costs one such object, tiny next to a generation.
+ * or reordered cannot shift the others, and a reader of another version fails with a message naming
+ * the field. A request costs one such object, tiny next to a generation.
  *
- * <p>Input list (what {@link GenerationBlock#forward} expects): {@code promptIds (1, T)} int64, then
- * {@code request (n,)} int8 with {@code strategy, max_new_tokens, exit_layer, num_speculations} (0 =
- * the generator's default), {@code confidence_threshold, temperature, top_k, top_p, seed,
- * eos_token_ids} (null = the model's), {@code reuse_exit_states, engine} (null = the default) and
- * {@code stop} (stop strings).
+ * <p>Input list (what {@link GenerationBlock#forward} expects): {@code promptIds (1, T)} int64,
+ * then {@code request (n,)} int8 with {@code strategy, max_new_tokens, exit_layer,
+ * num_speculations} (0 = the generator's default), {@code confidence_threshold, temperature, top_k,
+ * top_p, seed, eos_token_ids} (null = the model's), {@code reuse_exit_states, engine} (null = the
+ * default) and {@code stop} (stop strings).
  *
  * <p>Output list: {@code tokenIds (N,)} int64, then {@code result (m,)} int8 with {@code
  * finish_reason, strategy, exit_layer, num_speculations, prompt_tokens, prefill_nanos,
@@ -189,7 +189,10 @@ public final class GenerationCodec {
                         .optTopP(number(j, "top_p"))
                         .optSeed(longValue(j, "seed"))
                         .optReuseExitStates(bool(j, "reuse_exit_states"))
-                        .optEngine(j.get("engine").isJsonNull() ? null : EngineKind.parse(string(j, "engine")));
+                        .optEngine(
+                                j.get("engine").isJsonNull()
+                                        ? null
+                                        : EngineKind.parse(string(j, "engine")));
         if (!j.get("eos_token_ids").isJsonNull()) {
             List<Long> eos = new ArrayList<>();
             for (JsonElement e : array(j, "eos_token_ids")) {
@@ -238,7 +241,8 @@ public final class GenerationCodec {
      * @param kinds one kind per generated token, or null
      * @return {@code [tokenIds, result]}
      */
-    public static NDList encodeResult(NDManager manager, GenerationResult r, List<TokenKind> kinds) {
+    public static NDList encodeResult(
+            NDManager manager, GenerationResult r, List<TokenKind> kinds) {
         JsonObject j = new JsonObject();
         j.addProperty("finish_reason", r.finishReason().jsonName());
         j.addProperty("strategy", r.strategy().cliName());
@@ -300,7 +304,10 @@ public final class GenerationCodec {
         }
         return new GenerationResult(
                 ids,
-                byName("finish_reason", string(j, "finish_reason"), FinishReason.values(),
+                byName(
+                        "finish_reason",
+                        string(j, "finish_reason"),
+                        FinishReason.values(),
                         FinishReason::jsonName),
                 DecodingStrategy.parse(string(j, "strategy")),
                 integer(j, "exit_layer"),
@@ -423,7 +430,8 @@ public final class GenerationCodec {
         JsonElement e;
         // Gson's tree keeps each number's literal, so a double comes back bit for bit (-0.0 too)
         try (JsonReader reader =
-                new JsonReader(new StringReader(new String(a.toByteArray(), StandardCharsets.UTF_8)))) {
+                new JsonReader(
+                        new StringReader(new String(a.toByteArray(), StandardCharsets.UTF_8)))) {
             reader.setStrictness(Strictness.STRICT);
             e = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {

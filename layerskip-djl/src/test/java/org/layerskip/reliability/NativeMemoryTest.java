@@ -51,8 +51,7 @@ public class NativeMemoryTest {
         System.out.println("soak (CI): " + r);
         // generous: glibc arenas and JIT settle slowly; a per-request leak of even one 4 KiB KV
         // page would exceed it
-        Assert.assertTrue(
-                r.endRssKb() - r.warmRssKb() < 64 * 1024, "RSS grew after warm-up: " + r);
+        Assert.assertTrue(r.endRssKb() - r.warmRssKb() < 64 * 1024, "RSS grew after warm-up: " + r);
         Assert.assertEquals(r.leakedArrays(), 0, "arrays leaked: " + r);
     }
 }

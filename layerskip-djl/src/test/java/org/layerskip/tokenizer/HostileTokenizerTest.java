@@ -65,8 +65,12 @@ public class HostileTokenizerTest {
             TokenizerException e =
                     expectThrows(TokenizerException.class, () -> t.encode("a".repeat(40) + "b"));
             String m = e.getMessage();
-            assertTrue(m.startsWith(file + ": the native tokenizer crashed while encoding a text of 41"
-                    + " characters"), m);
+            assertTrue(
+                    m.startsWith(
+                            file
+                                    + ": the native tokenizer crashed while encoding a text of 41"
+                                    + " characters"),
+                    m);
             assertTrue(m.contains("retry-limit-in-match over"), m);
             assertTrue(m.contains("'" + EXPONENTIAL + "'"), m);
             assertFalse(m.contains("\n"), m);
@@ -110,7 +114,8 @@ public class HostileTokenizerTest {
         Path file = HostileTokenizers.write(dir.resolve("invalid"), Place.SPLIT, "(a+");
         TokenizerException e =
                 expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(file.getParent()));
-        assertTrue(e.getMessage().startsWith(file + ": rejected by the tokenizers library ("),
+        assertTrue(
+                e.getMessage().startsWith(file + ": rejected by the tokenizers library ("),
                 e.getMessage());
     }
 
@@ -125,8 +130,13 @@ public class HostileTokenizerTest {
             TokenizerException e =
                     expectThrows(TokenizerException.class, () -> t.encode("a".repeat(2000)));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(e.getMessage().startsWith(file + ": the native tokenizer did not finish while"
-                    + " encoding a text of 2000 characters within 2 s"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(
+                                    file
+                                            + ": the native tokenizer did not finish while"
+                                            + " encoding a text of 2000 characters within 2 s"),
+                    e.getMessage());
             assertTrue(seconds < 12, "stopped after " + seconds + " s");
             assertEquals(t.encode("ab"), t.encode("ab"));
         } finally {
@@ -141,12 +151,18 @@ public class HostileTokenizerTest {
     @Test(groups = "slow")
     public void childProcessGivesTheSameIdsAndTextAsThisJvm() {
         String[] texts = {
-            "Hello world, héllo <s> 123!", "", "  leading and trailing  ", "\uD800 lone surrogate",
-            "tabs\tand\nnewlines\r\n", "emoji \uD83D\uDE00 and CJK 漢字", "<s></s> specials"
+            "Hello world, héllo <s> 123!",
+            "",
+            "  leading and trailing  ",
+            "\uD800 lone surrogate",
+            "tabs\tand\nnewlines\r\n",
+            "emoji \uD83D\uDE00 and CJK 漢字",
+            "<s></s> specials"
         };
         for (Path p : new Path[] {TokenizerFixtures.tiny(), TokenizerFixtures.real("llama2")}) {
             try (LlamaTokenizer here = LlamaTokenizer.load(p, TokenizerIsolation.IN_PROCESS);
-                    LlamaTokenizer child = LlamaTokenizer.load(p, TokenizerIsolation.CHILD_PROCESS)) {
+                    LlamaTokenizer child =
+                            LlamaTokenizer.load(p, TokenizerIsolation.CHILD_PROCESS)) {
                 assertFalse(here.isIsolated());
                 assertTrue(child.isIsolated());
                 for (String s : texts) {
@@ -175,8 +191,14 @@ public class HostileTokenizerTest {
         }
         try (LlamaTokenizer t = LlamaTokenizer.load(llama2, TokenizerIsolation.IN_PROCESS)) {
             TokenizerException e = expectThrows(TokenizerException.class, () -> t.encode(text));
-            assertTrue(e.getMessage().contains("a text of " + text.length() + " characters is longer"
-                    + " than the 1048576 the native tokenizer may take in this process"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    "a text of "
+                                            + text.length()
+                                            + " characters is longer"
+                                            + " than the 1048576 the native tokenizer may take in this process"),
+                    e.getMessage());
         }
     }
 

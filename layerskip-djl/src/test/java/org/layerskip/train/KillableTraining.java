@@ -10,8 +10,8 @@ import java.nio.file.Path;
 import java.util.function.LongConsumer;
 
 /**
- * The child process of {@link TrainingCrashTest}: trains a tiny model from random initialisation
- * on synthetic tokens with a checkpoint every {@value #CHECKPOINT_EVERY} steps, resuming from the
+ * The child process of {@link TrainingCrashTest}: trains a tiny model from random initialisation on
+ * synthetic tokens with a checkpoint every {@value #CHECKPOINT_EVERY} steps, resuming from the
  * newest checkpoint and appending per-step metrics to a JSONL log. It announces its progress on
  * stdout, one word per line, so the parent knows when to kill it:
  *
@@ -95,7 +95,8 @@ public final class KillableTraining {
                 TrainFixtures.progressions(96, 13, 3),
                 checkpoints == null
                         ? null
-                        : new TrainingCheckpoints(checkpoints, config.keepCheckpoints(), afterWeights));
+                        : new TrainingCheckpoints(
+                                checkpoints, config.keepCheckpoints(), afterWeights));
     }
 
     /**

@@ -98,7 +98,9 @@ public class GenerationCodecTest {
         for (Field f : optionFields()) {
             Assert.assertFalse(
                     Objects.deepEquals(f.get(set), f.get(defaults)),
-                    "GenerationOptions." + f.getName() + " keeps its default in everyOptionSet():"
+                    "GenerationOptions."
+                            + f.getName()
+                            + " keeps its default in everyOptionSet():"
                             + " set it there and carry it in GenerationCodec");
         }
     }
@@ -125,7 +127,8 @@ public class GenerationCodecTest {
     public void everyStrategyAndEngineSurvives() throws IllegalAccessException {
         for (DecodingStrategy s : DecodingStrategy.values()) {
             for (EngineKind k : EngineKind.values()) {
-                GenerationOptions o = everyOptionSet().toBuilder().optStrategy(s).optEngine(k).build();
+                GenerationOptions o =
+                        everyOptionSet().toBuilder().optStrategy(s).optEngine(k).build();
                 assertSameOptions(roundTrip(o, List.of()), o);
             }
         }
@@ -150,7 +153,8 @@ public class GenerationCodecTest {
             return build(type, salt * 10);
         }
         throw new AssertionError(
-                "no sample value for a component of type " + type.getName()
+                "no sample value for a component of type "
+                        + type.getName()
                         + ": extend this test and GenerationCodec");
     }
 
@@ -199,9 +203,21 @@ public class GenerationCodecTest {
         for (FinishReason f : FinishReason.values()) {
             for (DecodingStrategy s : DecodingStrategy.values()) {
                 for (EngineKind k : new EngineKind[] {EngineKind.FUSED, EngineKind.OPS, null}) {
-                    GenerationResult r = new GenerationResult(new long[] {4}, f, s, 2, 0, 3, 10,
-                            20, s == DecodingStrategy.SELF_SPECULATIVE ? new SpeculationStats(5, 3, 2, 99) : null,
-                            0, k);
+                    GenerationResult r =
+                            new GenerationResult(
+                                    new long[] {4},
+                                    f,
+                                    s,
+                                    2,
+                                    0,
+                                    3,
+                                    10,
+                                    20,
+                                    s == DecodingStrategy.SELF_SPECULATIVE
+                                            ? new SpeculationStats(5, 3, 2, 99)
+                                            : null,
+                                    0,
+                                    k);
                     assertSameRecord(roundTrip(r), r);
                 }
             }
@@ -213,53 +229,86 @@ public class GenerationCodecTest {
         List<TokenKind> kinds = List.of(TokenKind.values());
         long[] ids = new long[kinds.size()];
         Arrays.fill(ids, 42);
-        GenerationResult r = new GenerationResult(ids, FinishReason.LENGTH,
-                DecodingStrategy.SELF_SPECULATIVE, 2, 3, 3, 10, 20, new SpeculationStats(5, 3, 2, 99));
+        GenerationResult r =
+                new GenerationResult(
+                        ids,
+                        FinishReason.LENGTH,
+                        DecodingStrategy.SELF_SPECULATIVE,
+                        2,
+                        3,
+                        3,
+                        10,
+                        20,
+                        new SpeculationStats(5, 3, 2, 99));
         NDList out = GenerationCodec.encodeResult(manager, r, kinds);
         Assert.assertEquals(GenerationCodec.decodeKinds(out), kinds);
         Assert.assertNull(GenerationCodec.decodeKinds(GenerationCodec.encodeResult(manager, r)));
         for (TokenKind k : TokenKind.values()) {
             NDList token = GenerationCodec.encodeToken(manager, 128009, k);
             Assert.assertTrue(GenerationCodec.isToken(token));
-            Assert.assertEquals(GenerationCodec.decodeToken(token), new GenerationCodec.Token(128009, k));
+            Assert.assertEquals(
+                    GenerationCodec.decodeToken(token), new GenerationCodec.Token(128009, k));
         }
         Assert.assertFalse(GenerationCodec.isToken(out));
     }
 
     private NDList request(String json) {
-        NDList in = GenerationCodec.encodeInput(manager, new long[] {1}, GenerationOptions.builder().build());
+        NDList in =
+                GenerationCodec.encodeInput(
+                        manager, new long[] {1}, GenerationOptions.builder().build());
         return new NDList(in.get(0), manager.create(json.getBytes(StandardCharsets.UTF_8)));
     }
 
     @Test
     public void malformedRequestsNameTheField() {
-        String ok = new String(
-                GenerationCodec.encodeInput(manager, new long[] {1}, GenerationOptions.builder().build())
-                        .get(1).toByteArray(),
-                StandardCharsets.UTF_8);
+        String ok =
+                new String(
+                        GenerationCodec.encodeInput(
+                                        manager,
+                                        new long[] {1},
+                                        GenerationOptions.builder().build())
+                                .get(1)
+                                .toByteArray(),
+                        StandardCharsets.UTF_8);
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
-                        () -> GenerationCodec.decodeOptions(request(ok.replace("\"seed\":42,", "")))),
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GenerationCodec.decodeOptions(
+                                        request(ok.replace("\"seed\":42,", "")))),
                 "missing [seed]");
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
-                        () -> GenerationCodec.decodeOptions(request(ok.replace("{", "{\"beam\":1,")))),
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GenerationCodec.decodeOptions(
+                                        request(ok.replace("{", "{\"beam\":1,")))),
                 "unknown [beam]");
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
-                        () -> GenerationCodec.decodeOptions(request(ok.replace("\"top_k\":0", "\"top_k\":\"x\"")))),
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GenerationCodec.decodeOptions(
+                                        request(ok.replace("\"top_k\":0", "\"top_k\":\"x\"")))),
                 "top_k");
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
-                        () -> GenerationCodec.decodeOptions(request(ok.replace("autoregressive", "beam")))),
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GenerationCodec.decodeOptions(
+                                        request(ok.replace("autoregressive", "beam")))),
                 "unknown strategy 'beam'");
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
                         () -> GenerationCodec.decodeOptions(request("{\"strategy\":"))),
                 "request");
         Assertions.assertOneLineMessage(
-                Assert.expectThrows(IllegalArgumentException.class,
-                        () -> GenerationCodec.decodeOptions(new NDList(manager.create(new long[] {1})))),
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                GenerationCodec.decodeOptions(
+                                        new NDList(manager.create(new long[] {1})))),
                 "promptIds, request");
     }
 }

@@ -25,14 +25,19 @@ public class ServedModelDefaultsTest {
             }
         }
         int layers = HfLlama.readConfig(dir).numLayers();
-        Files.writeString(dir.resolve("layerskip.json"), "{\"exit_layer\": " + layers
-                + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
+        Files.writeString(
+                dir.resolve("layerskip.json"),
+                "{\"exit_layer\": "
+                        + layers
+                        + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
         try (ServedModel m = TestModels.load(dir)) {
             Assert.assertEquals(m.generator().getDefaultExitLayer(), Math.max(1, layers / 4));
             Assert.assertEquals(m.generator().getDefaultNumSpeculations(), 4);
         }
-        Files.writeString(dir.resolve("layerskip.json"), "{\"exit_layer\": 2, \"num_speculations\": 3,"
-                + " \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
+        Files.writeString(
+                dir.resolve("layerskip.json"),
+                "{\"exit_layer\": 2, \"num_speculations\": 3,"
+                        + " \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
         try (ServedModel m = TestModels.load(dir)) {
             Assert.assertEquals(m.generator().getDefaultExitLayer(), 2);
             Assert.assertEquals(m.generator().getDefaultNumSpeculations(), 3);

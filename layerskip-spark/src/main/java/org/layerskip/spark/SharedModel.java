@@ -18,8 +18,8 @@ import java.nio.file.Path;
 /**
  * A model loaded once per JVM and shared by every task that runs there: weights, tokenizer and the
  * default exit layer / draft length ({@link SpeculationDefaults}: {@code layerskip.json}, then the
- * zoo entry, then L/4 and 4). A loaded {@link LlamaModel} holds no
- * per-request state, so concurrent tasks may use it; each call allocates its own KV cache.
+ * zoo entry, then L/4 and 4). A loaded {@link LlamaModel} holds no per-request state, so concurrent
+ * tasks may use it; each call allocates its own KV cache.
  */
 final class SharedModel implements AutoCloseable {
 
@@ -88,8 +88,14 @@ final class SharedModel implements AutoCloseable {
                 throw (ModelUnavailableException) e;
             }
             throw new ModelUnavailableException(
-                    "cannot load model " + key.model() + " from " + dir + " on "
-                            + ModelFolders.executor() + ": " + ModelFolders.firstLine(e),
+                    "cannot load model "
+                            + key.model()
+                            + " from "
+                            + dir
+                            + " on "
+                            + ModelFolders.executor()
+                            + ": "
+                            + ModelFolders.firstLine(e),
                     e);
         }
     }
@@ -114,8 +120,13 @@ final class SharedModel implements AutoCloseable {
     LlamaTokenizer tokenizer(String what) {
         if (tokenizer == null) {
             throw new ModelUnavailableException(
-                    what + " needs " + LlamaTokenizer.TOKENIZER_FILE + " in the model folder "
-                            + dir + " on " + ModelFolders.executor(),
+                    what
+                            + " needs "
+                            + LlamaTokenizer.TOKENIZER_FILE
+                            + " in the model folder "
+                            + dir
+                            + " on "
+                            + ModelFolders.executor(),
                     null);
         }
         return tokenizer;

@@ -20,14 +20,18 @@ public class SharedModelTest {
     @Test
     public void aRecordedExitLayerThatDoesNotFitFallsBack() throws IOException {
         Path dir = Files.createTempDirectory("shared-unfit");
-        try (Stream<Path> files = Files.list(BundledModels.locate("tiny-layerskip").orElseThrow())) {
+        try (Stream<Path> files =
+                Files.list(BundledModels.locate("tiny-layerskip").orElseThrow())) {
             for (Path f : (Iterable<Path>) files::iterator) {
                 Files.copy(f, dir.resolve(f.getFileName().toString()));
             }
         }
         int layers = HfLlama.readConfig(dir).numLayers();
-        Files.writeString(dir.resolve("layerskip.json"), "{\"exit_layer\": " + layers
-                + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
+        Files.writeString(
+                dir.resolve("layerskip.json"),
+                "{\"exit_layer\": "
+                        + layers
+                        + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
         try (SharedModel m = SharedModel.load(new ModelKey(dir.toString(), "float32"))) {
             Generator g = m.generator();
             Assert.assertEquals(g.getDefaultExitLayer(), Math.max(1, layers / 4));

@@ -18,7 +18,10 @@ public class SpeculationDefaultsRoutingTest {
     private static void record(Path dir, int exitLayer, int numSpeculations) throws IOException {
         Files.writeString(
                 dir.resolve("layerskip.json"),
-                "{\"exit_layer\": " + exitLayer + ", \"num_speculations\": " + numSpeculations
+                "{\"exit_layer\": "
+                        + exitLayer
+                        + ", \"num_speculations\": "
+                        + numSpeculations
                         + ", \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
     }
 
@@ -32,20 +35,25 @@ public class SpeculationDefaultsRoutingTest {
         try {
             Path found = LayerSkipModels.resolve("layerskip-llama2-13B");
             Assert.assertEquals(found, dir);
-            SpeculationDefaults byId = LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
+            SpeculationDefaults byId =
+                    LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
             Assert.assertEquals(byId.exitLayer(), 1, "E = 15 does not fit 4 layers: L/4");
             Assert.assertEquals(byId.numSpeculations(), 12, "the entry's d");
-            SpeculationDefaults byPath = LayerSkipModels.speculationDefaults(dir.toString(), dir, 4);
+            SpeculationDefaults byPath =
+                    LayerSkipModels.speculationDefaults(dir.toString(), dir, 4);
             Assert.assertEquals(byPath.numSpeculations(), 4, "a folder path names no entry");
 
             record(dir, 3, 2);
-            SpeculationDefaults recorded = LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
+            SpeculationDefaults recorded =
+                    LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
             Assert.assertEquals(recorded, new SpeculationDefaults(3, 2, "layerskip.json"));
 
             record(dir, 4, 2); // E = L: no layer left to verify
-            SpeculationDefaults unfit = LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
+            SpeculationDefaults unfit =
+                    LayerSkipModels.speculationDefaults("layerskip-llama2-13B", found, 4);
             Assert.assertEquals(unfit.exitLayer(), 1);
-            Assert.assertEquals(unfit.numSpeculations(), 12, "skipped like the CLI and Criteria do");
+            Assert.assertEquals(
+                    unfit.numSpeculations(), 12, "skipped like the CLI and Criteria do");
         } finally {
             if (old == null) {
                 System.clearProperty(LayerSkipModels.PROPERTY);
