@@ -4,7 +4,8 @@
 # distort them):
 #   scripts/task-benchmarks.sh [--no-sweep] [--tasks "code copy free"] [--limit N] [--no-record]
 # 1. sweep --task T over E = 1..L/2 x d in {1,2,3,4,6,8}: CSV and heatmap in docs/tasks/, the best
-#    (E, d) recorded for T in the bundled model's layerskip.json (the source tree's copy);
+#    (E, d) recorded for T in the bundled model's layerskip.json (the source tree's copy; sweep
+#    --record; with --no-record this script measures without recording);
 # 2. bench --task T at the recorded (E, d): autoregressive, early exit at E, self-speculative, with
 #    the suite's quality metric for each (JSON in docs/tasks/bench-T.json);
 # 3. bench --task T on tiny-baseline: the quality of the model trained without the recipe;
@@ -19,13 +20,13 @@ OUT=${OUT:-docs/tasks}
 TASKS="code copy free"
 SWEEP=1
 EXTRA=()
-RECORD=()
+RECORD=(--record)
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-sweep) SWEEP=0; shift ;;
     --tasks) TASKS=$2; shift 2 ;;
     --limit) EXTRA+=(--limit "$2"); shift 2 ;;   # first N examples only (a quick check)
-    --no-record) RECORD=(--no-record); shift ;;
+    --no-record) RECORD=(); shift ;;   # measure only: do not pass --record to sweep
     *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done

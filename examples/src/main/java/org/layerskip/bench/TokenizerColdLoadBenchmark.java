@@ -20,8 +20,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The first tokenizer load of a JVM, one shot per fork, on the bundled {@code tiny-layerskip}
- * tokenizer: in {@code CHILD_PROCESS} mode it starts the child JVM of {@link TokenizerIsolation}, in
- * {@code IN_PROCESS} mode it loads the native library into this one.
+ * tokenizer: in {@code CHILD_PROCESS} mode it starts the child JVM of {@link TokenizerIsolation},
+ * in {@code IN_PROCESS} mode it loads the native library into this one.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.SingleShotTime)

@@ -21,8 +21,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * What running the native tokenizer in the child process costs ({@link TokenizerIsolation}), on the
- * bundled {@code tiny-layerskip} tokenizer: encoding a 70-character prompt, decoding one token (what
- * a streaming detokenizer does per generated token), and loading another instance.
+ * bundled {@code tiny-layerskip} tokenizer: encoding a 70-character prompt, decoding one token
+ * (what a streaming detokenizer does per generated token), and loading another instance.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

@@ -58,7 +58,9 @@ import java.util.concurrent.TimeUnit;
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Warmup(iterations = 3, time = 5)
 @Measurement(iterations = 5, time = 10)
-@Fork(value = 1, jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx3g"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx3g"})
 public class TrainingStepBenchmark {
 
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
@@ -88,7 +90,8 @@ public class TrainingStepBenchmark {
         int layers = 8;
         // the bundled models' architecture, with a tied head
         LlamaConfig config =
-                LlamaPreset.TINY_LAYERSKIP.builder()
+                LlamaPreset.TINY_LAYERSKIP
+                        .builder()
                         .setNumLayers(layers)
                         .optTieWordEmbeddings(true)
                         .optBosTokenId(1)

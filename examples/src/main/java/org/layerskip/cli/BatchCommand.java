@@ -4,6 +4,7 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import org.apache.logging.log4j.LogManager;
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.spark.BatchJob;
 import org.layerskip.spark.BatchSummary;
@@ -49,56 +50,91 @@ final class BatchCommand implements Callable<Integer> {
 
     @Mixin EngineOption engineOption;
 
-    @Option(names = "--input", required = true, paramLabel = "FILE",
+    @Option(
+            names = "--input",
+            required = true,
+            paramLabel = "FILE",
             description = "JSON-lines prompts (with Spark: any Hadoop path, e.g. hdfs://...).")
     String input;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR",
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "DIR",
             description = "Output folder; must not exist (with Spark: any Hadoop path).")
     String output;
 
-    @Option(names = "--spark-master", paramLabel = "MASTER",
-            description = "Run as a Spark job: local[N], spark://host:7077, yarn, k8s://... (default:"
-                    + " in this process, or spark-submit's master when launched by spark-submit).")
+    @Option(
+            names = "--spark-master",
+            paramLabel = "MASTER",
+            description =
+                    "Run as a Spark job: local[N], spark://host:7077, yarn, k8s://... (default:"
+                            + " in this process, or spark-submit's master when launched by spark-submit).")
     String sparkMaster;
 
-    @Option(names = "--partitions", paramLabel = "N", defaultValue = "0",
-            description = "With Spark: at least N input partitions (default: Spark's default"
-                    + " parallelism, e.g. N of local[N]).")
+    @Option(
+            names = "--partitions",
+            paramLabel = "N",
+            defaultValue = "0",
+            description =
+                    "With Spark: at least N input partitions (default: Spark's default"
+                            + " parallelism, e.g. N of local[N]).")
     int partitions;
 
-    @Option(names = "--batch-size", paramLabel = "N", defaultValue = "8",
+    @Option(
+            names = "--batch-size",
+            paramLabel = "N",
+            defaultValue = "8",
             description = "Rows generated together (default: ${DEFAULT-VALUE}).")
     int batchSize;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N", defaultValue = "64",
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            defaultValue = "" + LibraryDefaults.MAX_NEW_TOKENS,
             description = "Most tokens per row (default: ${DEFAULT-VALUE}).")
     int maxNewTokens;
 
-    @Option(names = "--strategy", defaultValue = "self-speculative",
-            description = "autoregressive, early-exit or self-speculative (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--strategy",
+            defaultValue = "self-speculative",
+            description =
+                    "autoregressive, early-exit or self-speculative (default: ${DEFAULT-VALUE}).")
     DecodingStrategy strategy;
 
-    @Option(names = "--exit-layer", paramLabel = "E",
+    @Option(
+            names = "--exit-layer",
+            paramLabel = "E",
             description = "Exit layer E (default: layerskip.json in the model folder, else L/4).")
     Integer exitLayer;
 
-    @Option(names = "--num-speculations", paramLabel = "D",
+    @Option(
+            names = "--num-speculations",
+            paramLabel = "D",
             description = "Draft tokens per verification (default: layerskip.json, else 4).")
     Integer numSpeculations;
 
-    @Option(names = "--temperature", paramLabel = "T", defaultValue = "0",
+    @Option(
+            names = "--temperature",
+            paramLabel = "T",
+            defaultValue = "0",
             description = "Sampling temperature; 0 = greedy (default).")
     double temperature;
 
-    @Option(names = "--seed", defaultValue = "42", description = "Sampling seed (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seed",
+            defaultValue = "42",
+            description = "Sampling seed (default: ${DEFAULT-VALUE}).")
     long seed;
 
     @Option(names = "--json", description = "Print one JSON summary object on stdout.")
     boolean json;
 
-    @Option(names = "--progress", negatable = true,
-            description = "In-process: show a progress bar on stderr (default: when a terminal is attached).")
+    @Option(
+            names = "--progress",
+            negatable = true,
+            description =
+                    "In-process: show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
 
     @Override
@@ -106,21 +142,31 @@ final class BatchCommand implements Callable<Integer> {
         String usage = modelOptions.check();
         SamplingChecks.require(spec, usage == null, usage);
         SamplingChecks.require(spec, batchSize >= 1, "--batch-size must be >= 1, got " + batchSize);
-        SamplingChecks.require(spec, partitions >= 0, "--partitions must be >= 0, got " + partitions);
+        SamplingChecks.require(
+                spec, partitions >= 0, "--partitions must be >= 0, got " + partitions);
         RowOptions defaults;
         try {
-            defaults = new RowOptions(strategy, maxNewTokens, exitLayer == null ? 0 : exitLayer,
-                    numSpeculations == null ? 0 : numSpeculations, temperature, seed);
+            defaults =
+                    new RowOptions(
+                            strategy,
+                            maxNewTokens,
+                            exitLayer == null ? 0 : exitLayer,
+                            numSpeculations == null ? 0 : numSpeculations,
+                            temperature,
+                            seed);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
         String master = sparkMaster != null ? sparkMaster : System.getProperty("spark.master");
-        SamplingChecks.require(spec, master == null || !master.isBlank(), "--spark-master must not be empty");
+        SamplingChecks.require(
+                spec, master == null || !master.isBlank(), "--spark-master must not be empty");
         boolean local = master == null || SparkRun.isLocal(master);
         if (local && Files.exists(Path.of(output))) {
-            throw new IllegalArgumentException("--output " + output + " already exists; give a new folder");
+            throw new IllegalArgumentException(
+                    "--output " + output + " already exists; give a new folder");
         }
-        ModelKey key = new ModelKey(modelArgument(modelOptions.model, local), modelOptions.dtype.name());
+        ModelKey key =
+                new ModelKey(modelArgument(modelOptions.model, local), modelOptions.dtype.name());
         BatchJob job = new BatchJob(key, defaults, batchSize, engineOption.kind());
         JsonObject summary = new JsonObject();
         BatchSummary s;
@@ -132,11 +178,15 @@ final class BatchCommand implements Callable<Integer> {
             long rows = bar ? countRows(Path.of(input)) : 0;
             quiet(() -> ExecutorModels.preload(key));
             try (Progress p = Progress.open("batch", rows, bar)) {
-                s = job.runInProcess(Path.of(input), Path.of(output), n -> {
-                    for (int i = 0; i < n; i++) {
-                        p.step();
-                    }
-                });
+                s =
+                        job.runInProcess(
+                                Path.of(input),
+                                Path.of(output),
+                                n -> {
+                                    for (int i = 0; i < n; i++) {
+                                        p.step();
+                                    }
+                                });
             }
             summary.addProperty("mode", "in-process");
         } else {
@@ -151,7 +201,7 @@ final class BatchCommand implements Callable<Integer> {
             summary.addProperty("threads_per_task", run.threadsPerTask());
             summary.addProperty("spark_start_seconds", run.startSeconds());
         }
-        summary.addProperty("model", key.model());
+        summary.addProperty("model", modelOptions.model);
         summary.addProperty("output", output);
         summary.addProperty("rows", s.rows());
         summary.addProperty("errors", s.errors());
@@ -163,11 +213,19 @@ final class BatchCommand implements Callable<Integer> {
         if (json) {
             out.println(new GsonBuilder().disableHtmlEscaping().create().toJson(summary));
         } else {
-            out.println(String.format(Locale.ROOT,
-                    "%d rows (%d with an error), %d tokens generated in %.1f s: %.2f rows/s, %.1f tokens/s"
-                            + " (%s); results in %s",
-                    s.rows(), s.errors(), s.generatedTokens(), s.seconds(), s.rowsPerSecond(),
-                    s.tokensPerSecond(), master == null ? "in-process" : "Spark " + master, output));
+            out.println(
+                    String.format(
+                            Locale.ROOT,
+                            "%d rows (%d with an error), %d tokens generated in %.1f s: %.2f rows/s, %.1f tokens/s"
+                                    + " (%s); results in %s",
+                            s.rows(),
+                            s.errors(),
+                            s.generatedTokens(),
+                            s.seconds(),
+                            s.rowsPerSecond(),
+                            s.tokensPerSecond(),
+                            master == null ? "in-process" : "Spark " + master,
+                            output));
         }
         out.flush();
         return 0;
@@ -202,9 +260,10 @@ final class BatchCommand implements Callable<Integer> {
             step.run();
             return;
         }
-        NativeStderr.silenced(() -> {
-            step.run();
-            return null;
-        });
+        NativeStderr.silenced(
+                () -> {
+                    step.run();
+                    return null;
+                });
     }
 }

@@ -44,7 +44,11 @@ final class BenchCommand implements Callable<Integer> {
 
     /** The strategies, in table order. */
     private static final List<String> STRATEGIES =
-            List.of("autoregressive", "early-exit", "self-speculative", "self-speculative (recompute)");
+            List.of(
+                    "autoregressive",
+                    "early-exit",
+                    "self-speculative",
+                    "self-speculative (recompute)");
 
     @Spec CommandSpec spec;
 
@@ -52,18 +56,26 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin Workload workload;
 
-    @Option(names = "--exit-layer", paramLabel = "E",
+    @Option(
+            names = "--exit-layer",
+            paramLabel = "E",
             description = "Exit layer (default: layerskip.json in the model folder, else L/4).")
     Integer exitLayer;
 
-    @Option(names = "--num-speculations", paramLabel = "D",
+    @Option(
+            names = "--num-speculations",
+            paramLabel = "D",
             description = "Draft tokens per verification (default: layerskip.json, else 4).")
     Integer numSpeculations;
 
-    @Option(names = "--engine", split = ",", paramLabel = "LIST",
-            description = "Engines to compare, e.g. fused,ops (default: the layerskip.engine system"
-                    + " property, else fused). Speedups compare strategies on the same engine; the"
-                    + " 'vs' column compares each row with the same row on the last engine listed.")
+    @Option(
+            names = "--engine",
+            split = ",",
+            paramLabel = "LIST",
+            description =
+                    "Engines to compare, e.g. fused,ops (default: the layerskip.engine system"
+                            + " property, else fused). Speedups compare strategies on the same engine; the"
+                            + " 'vs' column compares each row with the same row on the last engine listed.")
     List<EngineKind> engines;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
@@ -84,8 +96,11 @@ final class BenchCommand implements Callable<Integer> {
         m = modelOptions.check();
         SamplingChecks.require(spec, m == null, m);
         List<EngineKind> kinds =
-                new ArrayList<>(new LinkedHashSet<>(
-                        engines == null || engines.isEmpty() ? List.of(EngineKind.fromProperty()) : engines));
+                new ArrayList<>(
+                        new LinkedHashSet<>(
+                                engines == null || engines.isEmpty()
+                                        ? List.of(EngineKind.fromProperty())
+                                        : engines));
         workload.loadTask();
         try (LoadedModel lm = modelOptions.load()) {
             lm.checkExitLayer(exitLayer, true);
@@ -102,34 +117,61 @@ final class BenchCommand implements Callable<Integer> {
                 if (workload.ignoreEos) {
                     base.optEosTokenIds(List.of());
                 }
-                rows.put(new Row(k, STRATEGIES.get(0)), base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
-                rows.put(new Row(k, STRATEGIES.get(1)), base.optStrategy(DecodingStrategy.EARLY_EXIT).build());
-                rows.put(new Row(k, STRATEGIES.get(2)), base.optStrategy(DecodingStrategy.SELF_SPECULATIVE).build());
+                rows.put(
+                        new Row(k, STRATEGIES.get(0)),
+                        base.optStrategy(DecodingStrategy.AUTOREGRESSIVE).build());
+                rows.put(
+                        new Row(k, STRATEGIES.get(1)),
+                        base.optStrategy(DecodingStrategy.EARLY_EXIT).build());
+                rows.put(
+                        new Row(k, STRATEGIES.get(2)),
+                        base.optStrategy(DecodingStrategy.SELF_SPECULATIVE).build());
                 rows.put(
                         new Row(k, STRATEGIES.get(3)),
-                        base.optStrategy(DecodingStrategy.SELF_SPECULATIVE).optReuseExitStates(false).build());
+                        base.optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                                .optReuseExitStates(false)
+                                .build());
             }
-            long runs = (long) rows.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
+            long runs =
+                    (long) rows.size()
+                            * (workload.warmup + (long) prompts.size() * workload.repeats);
             Map<Row, Measurement> results;
             try (Progress bar = Progress.open("bench", runs, workload.showProgress())) {
-                results = Measurement.runInterleaved(
-                        gen, prompts, rows, workload.repeats, workload.warmup, bar::step);
+                results =
+                        Measurement.runInterleaved(
+                                gen, prompts, rows, workload.repeats, workload.warmup, bar::step);
             }
             Measurement any = results.get(new Row(kinds.get(0), STRATEGIES.get(2)));
             Map<EngineKind, PassCosts> costs = new LinkedHashMap<>();
             for (EngineKind k : kinds) {
-                costs.put(k, PassCosts.measure(lm.model, Engines.of(lm.model, k), any.exitLayer,
-                        any.numSpeculations, prompts.get(0), 5 * workload.repeats, workload.cpuTiming()));
+                costs.put(
+                        k,
+                        PassCosts.measure(
+                                lm.model,
+                                Engines.of(lm.model, k),
+                                any.exitLayer,
+                                any.numSpeculations,
+                                prompts.get(0),
+                                5 * workload.repeats,
+                                workload.cpuTiming()));
             }
             Map<Row, Map<TaskMetric, Double>> quality = new LinkedHashMap<>();
             if (workload.encoded != null) {
-                results.forEach((k, v) -> quality.put(k, TaskOption.score(workload.encoded, v,
-                        results.get(new Row(k.engine(), STRATEGIES.get(0))), lm)));
+                results.forEach(
+                        (k, v) ->
+                                quality.put(
+                                        k,
+                                        TaskOption.score(
+                                                workload.encoded,
+                                                v,
+                                                results.get(new Row(k.engine(), STRATEGIES.get(0))),
+                                                lm)));
             }
             PrintWriter out = spec.commandLine().getOut();
-            out.println(json
-                    ? toJson(results, quality, costs, kinds, lm, prompts.size())
-                    : table(results, quality, costs, kinds, lm, prompts.size()));
+            out.println(
+                    json
+                            ? toJson(results, quality, costs, kinds, lm, prompts.size())
+                            : table(results, quality, costs, kinds, lm, prompts.size()));
             out.flush();
             return 0;
         }
@@ -147,12 +189,20 @@ final class BenchCommand implements Callable<Integer> {
         Measurement ss = results.get(new Row(kinds.get(0), STRATEGIES.get(2)));
         Measurement reference = results.get(new Row(kinds.get(0), STRATEGIES.get(0)));
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT,
-                "%s: %d layers, E=%d, d=%d; %s%d prompt(s) x %d repeat(s), %d new tokens max, greedy;"
-                        + " speedups by %s time%n%n",
-                lm.dir, lm.numLayers(), ss.exitLayer, ss.numSpeculations,
-                workload.suite == null ? "" : "task " + workload.suite.name() + ", ", numPrompts,
-                workload.repeats, workload.maxNewTokens(), cpu ? "thread CPU" : "wall"));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%s: %d layers, E=%d, d=%d; %s%d prompt(s) x %d repeat(s), %d new tokens max, greedy;"
+                                + " speedups by %s time%n%n",
+                        lm.given,
+                        lm.numLayers(),
+                        ss.exitLayer,
+                        ss.numSpeculations,
+                        workload.suite == null ? "" : "task " + workload.suite.name() + ", ",
+                        numPrompts,
+                        workload.repeats,
+                        workload.maxNewTokens(),
+                        cpu ? "thread CPU" : "wall"));
         String base = "%-37s %10s %10s %10s %8s %7s %8s %9s %12s %9s %8s %11s";
         StringBuilder qfmt = new StringBuilder();
         List<String> qhead = List.of();
@@ -161,9 +211,21 @@ final class BenchCommand implements Callable<Integer> {
             qhead.forEach(h -> qfmt.append(" %12s"));
         }
         String fmt = base + qfmt + "%n";
-        List<Object> head = new ArrayList<>(List.of("strategy", "prefill/s", "tokens/s",
-                "acceptance", "speedup", "bound", "ceiling", "ms/token", "CPU ms/token", "KV MiB",
-                multi ? "vs " + kinds.get(kinds.size() - 1).id() : "", "identical"));
+        List<Object> head =
+                new ArrayList<>(
+                        List.of(
+                                "strategy",
+                                "prefill/s",
+                                "tokens/s",
+                                "acceptance",
+                                "speedup",
+                                "bound",
+                                "ceiling",
+                                "ms/token",
+                                "CPU ms/token",
+                                "KV MiB",
+                                multi ? "vs " + kinds.get(kinds.size() - 1).id() : "",
+                                "identical"));
         head.addAll(qhead);
         sb.append(String.format(Locale.ROOT, fmt, head.toArray()));
         for (Map.Entry<Row, Measurement> e : results.entrySet()) {
@@ -171,38 +233,64 @@ final class BenchCommand implements Callable<Integer> {
             Measurement m = e.getValue();
             Measurement ar = results.get(new Row(row.engine(), STRATEGIES.get(0)));
             Measurement last = results.get(new Row(kinds.get(kinds.size() - 1), row.strategy()));
-            String name = row.label(multi)
-                    + (row.strategy().equals("early-exit") ? " (E=" + m.exitLayer + ")" : "");
-            List<Object> cells = new ArrayList<>(List.of(name,
-                    String.format(Locale.ROOT, "%.0f", m.prefillTokensPerSecond()),
-                    String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
-                    m.speculative ? String.format(Locale.ROOT, "%.3f", m.acceptanceRate()) : "-",
-                    String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar, cpu)),
-                    row.strategy().equals(STRATEGIES.get(2))
-                            ? String.format(Locale.ROOT, "%.2fx", bound(m, costs.get(row.engine())))
-                            : "-",
-                    row.strategy().equals(STRATEGIES.get(2))
-                            ? String.format(Locale.ROOT, "%.2fx", ceiling(m, costs.get(row.engine())))
-                            : "-",
-                    String.format(Locale.ROOT, "%.2f", m.msPerToken()),
-                    String.format(Locale.ROOT, "%.2f", m.cpuMsPerToken()),
-                    String.format(Locale.ROOT, "%.2f", m.kvCacheBytes / 1048576.0),
-                    multi ? String.format(Locale.ROOT, "%.2fx", m.speedupOver(last, cpu)) : "",
-                    m == reference ? "-" : (m.sameOutputs(reference) ? "yes" : "no")));
+            String name =
+                    row.label(multi)
+                            + (row.strategy().equals("early-exit")
+                                    ? " (E=" + m.exitLayer + ")"
+                                    : "");
+            List<Object> cells =
+                    new ArrayList<>(
+                            List.of(
+                                    name,
+                                    String.format(Locale.ROOT, "%.0f", m.prefillTokensPerSecond()),
+                                    String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
+                                    m.speculative
+                                            ? String.format(Locale.ROOT, "%.3f", m.acceptanceRate())
+                                            : "-",
+                                    String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar, cpu)),
+                                    row.strategy().equals(STRATEGIES.get(2))
+                                            ? String.format(
+                                                    Locale.ROOT,
+                                                    "%.2fx",
+                                                    bound(m, costs.get(row.engine())))
+                                            : "-",
+                                    row.strategy().equals(STRATEGIES.get(2))
+                                            ? String.format(
+                                                    Locale.ROOT,
+                                                    "%.2fx",
+                                                    ceiling(m, costs.get(row.engine())))
+                                            : "-",
+                                    String.format(Locale.ROOT, "%.2f", m.msPerToken()),
+                                    String.format(Locale.ROOT, "%.2f", m.cpuMsPerToken()),
+                                    String.format(Locale.ROOT, "%.2f", m.kvCacheBytes / 1048576.0),
+                                    multi
+                                            ? String.format(
+                                                    Locale.ROOT, "%.2fx", m.speedupOver(last, cpu))
+                                            : "",
+                                    m == reference
+                                            ? "-"
+                                            : (m.sameOutputs(reference) ? "yes" : "no")));
             if (!quality.isEmpty()) {
                 cells.addAll(TaskOption.cells(quality.get(row)));
             }
             sb.append(String.format(Locale.ROOT, fmt, cells.toArray()));
         }
-        sb.append(String.format(Locale.ROOT, "%nspeedup: vs autoregressive on the same engine; bound: what"
-                + " rounds of the measured cost allow at the measured acceptance; ceiling: the same at"
-                + " full acceptance (see PassCosts); identical: same tokens as %s autoregressive.%n",
-                kinds.get(0).id()));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "%nspeedup: vs autoregressive on the same engine; bound: what"
+                                + " rounds of the measured cost allow at the measured acceptance; ceiling: the same at"
+                                + " full acceptance (see PassCosts); identical: same tokens as %s autoregressive.%n",
+                        kinds.get(0).id()));
         for (Map.Entry<EngineKind, PassCosts> c : costs.entrySet()) {
             PassCosts p = c.getValue();
-            sb.append(String.format(Locale.ROOT,
-                    "pass costs [%s, median ms]: full one-token step %.3f; rounds by drafts: %s%n",
-                    c.getKey().id(), p.arMs, roundCosts(p)));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "pass costs [%s, median ms]: full one-token step %.3f; rounds by drafts: %s%n",
+                            c.getKey().id(),
+                            p.arMs,
+                            roundCosts(p)));
         }
         return sb.toString().stripTrailing();
     }
@@ -210,7 +298,8 @@ final class BenchCommand implements Callable<Integer> {
     private static String roundCosts(PassCosts p) {
         StringBuilder sb = new StringBuilder();
         for (int k = 0; k < p.roundMs.length; k++) {
-            sb.append(k == 0 ? "" : ", ").append(String.format(Locale.ROOT, "%d: %.3f", k, p.roundMs[k]));
+            sb.append(k == 0 ? "" : ", ")
+                    .append(String.format(Locale.ROOT, "%d: %.3f", k, p.roundMs[k]));
         }
         return sb.toString();
     }
@@ -238,7 +327,8 @@ final class BenchCommand implements Callable<Integer> {
         boolean cpu = workload.cpuTiming();
         Measurement reference = results.get(new Row(kinds.get(0), STRATEGIES.get(0)));
         JsonObject o = new JsonObject();
-        o.addProperty("model", lm.dir.toString());
+        o.addProperty("model", lm.given);
+        o.addProperty("path", lm.dir.toString());
         o.addProperty("num_layers", lm.numLayers());
         if (workload.suite != null) {
             o.addProperty("task", workload.suite.name());
@@ -259,8 +349,11 @@ final class BenchCommand implements Callable<Integer> {
             if (m.speculative) {
                 r.addProperty("num_speculations", m.numSpeculations);
                 r.addProperty("acceptance_rate", m.acceptanceRate());
-                r.addProperty("tokens_per_verification",
-                        m.verifications == 0 ? 0 : (double) (m.accepted + m.verifications) / m.verifications);
+                r.addProperty(
+                        "tokens_per_verification",
+                        m.verifications == 0
+                                ? 0
+                                : (double) (m.accepted + m.verifications) / m.verifications);
             }
             if (row.strategy().equals(STRATEGIES.get(2))) {
                 r.addProperty("speedup_bound", bound(m, costs.get(row.engine())));

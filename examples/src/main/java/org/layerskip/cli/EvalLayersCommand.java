@@ -55,54 +55,87 @@ final class EvalLayersCommand implements Callable<Integer> {
             paramLabel = "MODEL",
             split = ",",
             defaultValue = ModelLocator.DEFAULT_MODEL,
-            description = "Model folder or zoo id; repeat or comma-separate to compare several"
-                    + " (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Model folder or zoo id; repeat or comma-separate to compare several"
+                            + " (default: ${DEFAULT-VALUE}).")
     List<String> models;
 
-    @Option(names = "--dtype", defaultValue = "float32",
+    @Option(
+            names = "--dtype",
+            defaultValue = "float32",
             description = "Weight precision: float32 or float16 (default: ${DEFAULT-VALUE}).")
     ModelOptions.WeightType dtype;
 
-    @Option(names = "--threads", paramLabel = "N",
-            description = "PyTorch intra-op threads (ai.djl.pytorch.num_threads; default: PyTorch's).")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description =
+                    "PyTorch intra-op threads, at most the number of processors"
+                            + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
 
-    @Option(names = "--data", paramLabel = "FILE",
-            description = "UTF-8 text to evaluate on (default: the held-out split bundled with the"
-                    + " tiny models).")
+    @Option(
+            names = "--data",
+            paramLabel = "FILE",
+            description =
+                    "UTF-8 text to evaluate on (default: the held-out split bundled with the"
+                            + " tiny models).")
     Path data;
 
-    @Option(names = "--seq-len", paramLabel = "N", defaultValue = "128",
+    @Option(
+            names = "--seq-len",
+            paramLabel = "N",
+            defaultValue = "128",
             description = "Tokens the model reads per window (default: ${DEFAULT-VALUE}).")
     int seqLen;
 
-    @Option(names = "--batch", paramLabel = "N", defaultValue = "8",
+    @Option(
+            names = "--batch",
+            paramLabel = "N",
+            defaultValue = "8",
             description = "Windows per forward pass (default: ${DEFAULT-VALUE}).")
     int batch;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
     boolean json;
 
-    @Option(names = "--plot", paramLabel = "PNG",
-            description = "Write per-layer perplexity (log scale) and accuracy charts of all models.")
+    @Option(
+            names = "--plot",
+            paramLabel = "PNG",
+            description =
+                    "Write per-layer perplexity (log scale) and accuracy charts of all models.")
     Path plot;
 
-    @Option(names = "--spark-master", paramLabel = "MASTER",
-            description = "Evaluate as a Spark job: local[N], spark://host:7077, yarn, k8s://..."
-                    + " (windows are cut here, scored on the executors; same numbers as in-process).")
+    @Option(
+            names = "--spark-master",
+            paramLabel = "MASTER",
+            description =
+                    "Evaluate as a Spark job: local[N], spark://host:7077, yarn, k8s://..."
+                            + " (windows are cut here, scored on the executors; same numbers as in-process).")
     String sparkMaster;
 
-    @Option(names = "--partitions", paramLabel = "N",
-            description = "With --spark-master: spread the windows over N tasks (default: Spark's"
-                    + " default parallelism).")
+    @Option(
+            names = "--partitions",
+            paramLabel = "N",
+            description =
+                    "With --spark-master: spread the windows over N tasks (default: Spark's"
+                            + " default parallelism).")
     Integer partitions;
 
-    @Option(names = "--progress", negatable = true,
+    @Option(
+            names = "--progress",
+            negatable = true,
             description = "Show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
 
     /** One evaluated model. */
-    record Evaluated(String model, String label, Path dir, int numLayers, int windows, LayerMetrics metrics) {}
+    record Evaluated(
+            String model,
+            String label,
+            Path dir,
+            int numLayers,
+            int windows,
+            LayerMetrics metrics) {}
 
     @Override
     public Integer call() throws Exception {
@@ -113,9 +146,18 @@ final class EvalLayersCommand implements Callable<Integer> {
         for (String m : models) {
             SamplingChecks.require(spec, !m.isBlank(), "--model: empty model name");
         }
-        SamplingChecks.require(spec, partitions == null || partitions >= 1, "--partitions must be >= 1, got " + partitions);
-        SamplingChecks.require(spec, partitions == null || sparkMaster != null, "--partitions needs --spark-master");
-        SamplingChecks.require(spec, sparkMaster == null || !sparkMaster.isBlank(), "--spark-master must not be empty");
+        SamplingChecks.require(
+                spec,
+                partitions == null || partitions >= 1,
+                "--partitions must be >= 1, got " + partitions);
+        SamplingChecks.require(
+                spec,
+                partitions == null || sparkMaster != null,
+                "--partitions needs --spark-master");
+        SamplingChecks.require(
+                spec,
+                sparkMaster == null || !sparkMaster.isBlank(),
+                "--spark-master must not be empty");
         if (sparkMaster != null) {
             return callSpark();
         }
@@ -129,26 +171,39 @@ final class EvalLayersCommand implements Callable<Integer> {
 
         List<Evaluated> results = new ArrayList<>();
         for (String m : models) {
-            Path dir = ModelLocator.resolve(m);
-            try (LoadedModel lm = LoadedModel.open(dir, dtype.dataType(), quiet)) {
+            try (LoadedModel lm = LoadedModel.open(m, dtype.dataType(), quiet)) {
                 if (lm.tokenizer == null) {
                     throw new IllegalArgumentException(
                             m + ": eval-layers needs tokenizer.json in " + lm.dir);
                 }
-                TokenSequences windows = windows(lm.tokenizer, lm.model.getConfig(), m, text, dataName);
+                TokenSequences windows =
+                        windows(lm.tokenizer, lm.model.getConfig(), m, text, dataName);
                 LayerMetrics metrics;
                 try (Progress bar = Progress.open("eval " + m, windows.size(), showProgress)) {
                     int[] exits = new int[lm.numLayers()];
                     for (int i = 0; i < exits.length; i++) {
                         exits[i] = i + 1;
                     }
-                    metrics = LayerEvaluator.evaluate(lm.model, windows, batch, exits, n -> {
-                        for (int i = 0; i < n; i++) {
-                            bar.step();
-                        }
-                    });
+                    metrics =
+                            LayerEvaluator.evaluate(
+                                    lm.model,
+                                    windows,
+                                    batch,
+                                    exits,
+                                    n -> {
+                                        for (int i = 0; i < n; i++) {
+                                            bar.step();
+                                        }
+                                    });
                 }
-                results.add(new Evaluated(m, label(m, dir, results), dir, lm.numLayers(), windows.size(), metrics));
+                results.add(
+                        new Evaluated(
+                                m,
+                                label(m, lm.dir, results),
+                                lm.dir,
+                                lm.numLayers(),
+                                windows.size(),
+                                metrics));
             }
         }
         return report(results, dataName);
@@ -177,13 +232,23 @@ final class EvalLayersCommand implements Callable<Integer> {
                 }
                 LayerSkipEvaluator evaluator =
                         new LayerSkipEvaluator()
-                                .setModel(BatchCommand.modelArgument(m, SparkRun.isLocal(sparkMaster)))
+                                .setModel(
+                                        BatchCommand.modelArgument(
+                                                m, SparkRun.isLocal(sparkMaster)))
                                 .setDtype(dtype.name().toLowerCase(Locale.ROOT))
                                 .setInputCol("tokens")
                                 .setBatchSize(batch);
                 int tasks = partitions != null ? partitions : run.defaultParallelism();
-                LayerMetrics metrics = run.evaluate(evaluator, windows, Math.min(tasks, windows.size()));
-                results.add(new Evaluated(m, label(m, dir, results), dir, config.numLayers(), windows.size(), metrics));
+                LayerMetrics metrics =
+                        run.evaluate(evaluator, windows, Math.min(tasks, windows.size()));
+                results.add(
+                        new Evaluated(
+                                m,
+                                label(m, dir, results),
+                                dir,
+                                config.numLayers(),
+                                windows.size(),
+                                metrics));
             }
         } finally {
             run.stop();
@@ -193,7 +258,8 @@ final class EvalLayersCommand implements Callable<Integer> {
 
     private static LlamaTokenizer tokenizer(String model, Path dir) {
         if (!Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
-            throw new IllegalArgumentException(model + ": eval-layers needs tokenizer.json in " + dir);
+            throw new IllegalArgumentException(
+                    model + ": eval-layers needs tokenizer.json in " + dir);
         }
         return LlamaTokenizer.load(dir);
     }
@@ -215,8 +281,12 @@ final class EvalLayersCommand implements Callable<Integer> {
     private String readText() throws IOException {
         if (data == null) {
             return BundledModels.heldoutText()
-                    .orElseThrow(() -> new IllegalArgumentException(
-                            "this build bundles no " + BundledModels.HELDOUT_FILE + "; give --data FILE"));
+                    .orElseThrow(
+                            () ->
+                                    new IllegalArgumentException(
+                                            "this build bundles no "
+                                                    + BundledModels.HELDOUT_FILE
+                                                    + "; give --data FILE"));
         }
         if (Files.isDirectory(data)) {
             throw new IllegalArgumentException("--data " + data + " is a folder, not a text file");
@@ -234,18 +304,34 @@ final class EvalLayersCommand implements Callable<Integer> {
     }
 
     private TokenSequences windows(
-            LlamaTokenizer tokenizer, LlamaConfig config, String model, String text, String dataName) {
+            LlamaTokenizer tokenizer,
+            LlamaConfig config,
+            String model,
+            String text,
+            String dataName) {
         int context = config.maxPositionEmbeddings();
         if (seqLen > context) {
             throw new IllegalArgumentException(
-                    "--seq-len " + seqLen + " exceeds the context length of " + model
-                            + " (max_position_embeddings " + context + ")");
+                    "--seq-len "
+                            + seqLen
+                            + " exceeds the context length of "
+                            + model
+                            + " (max_position_embeddings "
+                            + context
+                            + ")");
         }
         long tokens = TokenSequences.tokenize(tokenizer, List.of(text)).length;
         if (tokens < seqLen + 1L) {
             throw new IllegalArgumentException(
-                    dataName + " is " + tokens + " tokens for " + model + ", shorter than one window of"
-                            + " --seq-len + 1 = " + (seqLen + 1) + " tokens; give more text or a"
+                    dataName
+                            + " is "
+                            + tokens
+                            + " tokens for "
+                            + model
+                            + ", shorter than one window of"
+                            + " --seq-len + 1 = "
+                            + (seqLen + 1)
+                            + " tokens; give more text or a"
                             + " smaller --seq-len");
         }
         return TokenSequences.pack(tokenizer, List.of(text), seqLen + 1, 0);
@@ -266,11 +352,23 @@ final class EvalLayersCommand implements Callable<Integer> {
 
     private String table(List<Evaluated> results, String dataName) {
         StringBuilder sb = new StringBuilder();
-        sb.append(String.format(Locale.ROOT, "data: %s; windows of %d tokens (+1 target), batch %d%n",
-                dataName, seqLen, batch));
+        sb.append(
+                String.format(
+                        Locale.ROOT,
+                        "data: %s; windows of %d tokens (+1 target), batch %d%n",
+                        dataName,
+                        seqLen,
+                        batch));
         for (Evaluated e : results) {
-            sb.append(String.format(Locale.ROOT, "%s: %s, %d layers, %d windows, %d predicted tokens%n",
-                    e.label(), e.dir(), e.numLayers(), e.windows(), e.metrics().tokens()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%s: %s, %d layers, %d windows, %d predicted tokens%n",
+                            e.label(),
+                            e.dir(),
+                            e.numLayers(),
+                            e.windows(),
+                            e.metrics().tokens()));
         }
         sb.append('\n');
         int maxLayers = results.stream().mapToInt(Evaluated::numLayers).max().orElse(0);
@@ -279,7 +377,9 @@ final class EvalLayersCommand implements Callable<Integer> {
         for (Evaluated e : results) {
             int w = Math.max(10, e.label().length() + 4);
             widths.add(w);
-            head.append(String.format(Locale.ROOT, "  %" + w + "s %9s", e.label() + " ppl", "accuracy"));
+            head.append(
+                    String.format(
+                            Locale.ROOT, "  %" + w + "s %9s", e.label() + " ppl", "accuracy"));
         }
         sb.append(head).append('\n');
         for (int l = 0; l < maxLayers; l++) {
@@ -287,10 +387,15 @@ final class EvalLayersCommand implements Callable<Integer> {
             for (int i = 0; i < results.size(); i++) {
                 LayerMetrics m = results.get(i).metrics();
                 if (l < m.layers().length) {
-                    sb.append(String.format(Locale.ROOT, "  %" + widths.get(i) + ".2f %9.4f",
-                            m.perplexity()[l], m.accuracy()[l]));
+                    sb.append(
+                            String.format(
+                                    Locale.ROOT,
+                                    "  %" + widths.get(i) + ".2f %9.4f",
+                                    m.perplexity()[l],
+                                    m.accuracy()[l]));
                 } else {
-                    sb.append(String.format(Locale.ROOT, "  %" + widths.get(i) + "s %9s", "-", "-"));
+                    sb.append(
+                            String.format(Locale.ROOT, "  %" + widths.get(i) + "s %9s", "-", "-"));
                 }
             }
             sb.append('\n');
@@ -301,9 +406,12 @@ final class EvalLayersCommand implements Callable<Integer> {
         return sb.toString().stripTrailing();
     }
 
-    /** The first model's fields at the top level, and every model under {@code models}. */
+    /**
+     * One shape for one model and for several: the run's settings at the top level and one object
+     * per model under {@code models}, in the order given.
+     */
     private String toJson(List<Evaluated> results, String dataName) {
-        JsonObject o = modelJson(results.get(0));
+        JsonObject o = new JsonObject();
         o.addProperty("data", dataName);
         o.addProperty("seq_len", seqLen);
         o.addProperty("batch", batch);
@@ -332,7 +440,8 @@ final class EvalLayersCommand implements Callable<Integer> {
             JsonObject r = new JsonObject();
             r.addProperty("layer", m.layers()[i]);
             // JSON has no Infinity/NaN: a diverged model reports null
-            r.addProperty("perplexity", Double.isFinite(m.perplexity()[i]) ? m.perplexity()[i] : null);
+            r.addProperty(
+                    "perplexity", Double.isFinite(m.perplexity()[i]) ? m.perplexity()[i] : null);
             r.addProperty("accuracy", m.accuracy()[i]);
             layers.add(r);
         }

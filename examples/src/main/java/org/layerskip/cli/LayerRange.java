@@ -6,9 +6,9 @@ import java.util.Locale;
 import java.util.TreeSet;
 
 /**
- * Parses exit-layer lists: comma-separated items, each a number or an inclusive range {@code a:b} or
- * {@code a:b:step}; {@code L} is the model's depth, so {@code 1:L-1} means every layer that leaves
- * something to verify.
+ * Parses exit-layer lists: comma-separated items, each a number or an inclusive range {@code a:b}
+ * or {@code a:b:step}; {@code L} is the model's depth, so {@code 1:L-1} means every layer that
+ * leaves something to verify.
  */
 final class LayerRange {
 
@@ -57,8 +57,14 @@ final class LayerRange {
         int v = value(s, item, numLayers);
         if (v < 1 || v > numLayers) {
             throw new NumberFormatException(
-                    v + " in '" + item.trim() + "' is outside [1, " + numLayers + "] for this "
-                            + numLayers + "-layer model");
+                    v
+                            + " in '"
+                            + item.trim()
+                            + "' is outside [1, "
+                            + numLayers
+                            + "] for this "
+                            + numLayers
+                            + "-layer model");
         }
         return v;
     }

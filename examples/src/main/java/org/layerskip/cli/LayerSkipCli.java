@@ -26,9 +26,13 @@ import java.io.PrintWriter;
         name = "layerskip",
         mixinStandardHelpOptions = true,
         versionProvider = LayerSkipCli.Version.class,
-        description = "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
+        description =
+                "LayerSkip on the JVM: early exit and self-speculative decoding of Llama models.",
         subcommands = {
-            GenerateCommand.class, BenchCommand.class, SweepCommand.class, EvalLayersCommand.class,
+            GenerateCommand.class,
+            BenchCommand.class,
+            SweepCommand.class,
+            EvalLayersCommand.class,
             TrainCommand.class,
             BatchCommand.class,
             ServeCommand.class
@@ -120,7 +124,8 @@ public final class LayerSkipCli implements Runnable {
     @Override
     public void run() {
         throw new CommandLine.ParameterException(
-                new CommandLine(this), "missing subcommand: use generate, bench, sweep, eval-layers, train, batch or serve (see --help)");
+                new CommandLine(this),
+                "missing subcommand: use generate, bench, sweep, eval-layers, train, batch or serve (see --help)");
     }
 
     private static DecodingStrategy parseStrategy(String s) {

@@ -8,59 +8,57 @@ import org.layerskip.io.HfLlama;
 import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
-import org.layerskip.zoo.ZooEntry;
+import org.layerskip.zoo.LayerSkipModels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
- * A model folder loaded for generation: weights, optional tokenizer, the default E/d ({@link
- * SpeculationDefaults}, also per task). Close it.
+ * A model loaded for generation: what {@code --model} said, the folder it resolved to, weights,
+ * optional tokenizer, the default E/d ({@link SpeculationDefaults} through {@link
+ * LayerSkipModels#speculationDefaults}, also per task). Close it.
  */
 final class LoadedModel implements AutoCloseable {
 
     private static final Logger logger = LoggerFactory.getLogger(LoadedModel.class);
 
+    /** The model as the user gave it (a zoo id or a path): what results report as "model". */
+    final String given;
+
+    /** The folder it resolved to (for a bundled zoo id, the extracted copy). */
     final Path dir;
+
     final NDManager manager;
     final LlamaModel model;
     final LlamaTokenizer tokenizer;
     final SpeculationDefaults defaults;
-    private final Optional<ZooEntry> zooEntry;
 
     private LoadedModel(
+            String given,
             Path dir,
             NDManager manager,
             LlamaModel model,
             LlamaTokenizer tokenizer,
-            SpeculationDefaults defaults,
-            Optional<ZooEntry> zooEntry) {
+            SpeculationDefaults defaults) {
+        this.given = given;
         this.dir = dir;
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
         this.defaults = defaults;
-        this.zooEntry = zooEntry;
-    }
-
-    /** Loads a model folder that no zoo entry names. */
-    static LoadedModel open(Path dir, DataType dataType, boolean quiet) throws Exception {
-        return open(dir, dataType, quiet, Optional.empty());
     }
 
     /**
-     * Loads a model folder.
+     * Resolves and loads a model.
      *
-     * @param dir the folder
+     * @param given a zoo id or a Hugging Face folder, as the user gave it
      * @param dataType the weights' type
      * @param quiet whether to hide LibTorch's first-use warning
-     * @param zooEntry the zoo entry {@code --model} named, whose E and d are recommendations
      */
-    static LoadedModel open(Path dir, DataType dataType, boolean quiet, Optional<ZooEntry> zooEntry)
-            throws Exception {
+    static LoadedModel open(String given, DataType dataType, boolean quiet) throws Exception {
+        Path dir = ModelLocator.resolve(given);
         HfLlama.readConfig(dir); // fails fast with a clear message before the engine starts
         NDManager manager = NDManager.newBaseManager();
         LlamaTokenizer tokenizer = null;
@@ -77,12 +75,7 @@ final class LoadedModel implements AutoCloseable {
                     dataType,
                     (System.nanoTime() - t0) / 1_000_000);
             SpeculationDefaults defaults =
-                    SpeculationDefaults.resolve(
-                            dir,
-                            model.numLayers(),
-                            zooEntry.map(ZooEntry::exitLayer).orElse(0),
-                            zooEntry.map(ZooEntry::numSpeculations).orElse(0),
-                            zooEntry.map(e -> "zoo entry " + e.artifactId()).orElse(null));
+                    LayerSkipModels.speculationDefaults(given, dir, model.numLayers());
             logger.info(
                     "default E = {}, d = {} ({})",
                     defaults.exitLayer(),
@@ -93,7 +86,7 @@ final class LoadedModel implements AutoCloseable {
                 // before generating: a mismatch would otherwise fail only when decoding the output
                 tokenizer.checkModelVocabulary(model.getConfig().vocabSize());
             }
-            return new LoadedModel(dir, manager, model, tokenizer, defaults, zooEntry);
+            return new LoadedModel(given, dir, manager, model, tokenizer, defaults);
         } catch (Exception | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -131,13 +124,7 @@ final class LoadedModel implements AutoCloseable {
         if (task == null) {
             return defaults;
         }
-        return SpeculationDefaults.resolve(
-                dir,
-                model.numLayers(),
-                task,
-                zooEntry.map(ZooEntry::exitLayer).orElse(0),
-                zooEntry.map(ZooEntry::numSpeculations).orElse(0),
-                zooEntry.map(e -> "zoo entry " + e.artifactId()).orElse(null));
+        return LayerSkipModels.speculationDefaults(given, dir, model.numLayers(), task);
     }
 
     /** Encodes a text prompt, adding BOS as the tokenizer configuration says. */

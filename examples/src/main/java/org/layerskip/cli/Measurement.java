@@ -16,11 +16,11 @@ import java.util.Map;
 /**
  * Aggregate of one strategy over prompts x repeats.
  *
- * <p>tokens/s is decode-phase throughput (tokens after the first, over decode time, summed over runs);
- * ms/token is total wall time (prefill included) over all generated tokens; speedup compares ms/token
- * with a baseline, as the paper does. CPU ms/token is the same with the calling thread's CPU time
- * in place of wall time: with one PyTorch thread LibTorch computes on the calling thread, so it
- * measures the work and ignores time lost to other processes.
+ * <p>tokens/s is decode-phase throughput (tokens after the first, over decode time, summed over
+ * runs); ms/token is total wall time (prefill included) over all generated tokens; speedup compares
+ * ms/token with a baseline, as the paper does. CPU ms/token is the same with the calling thread's
+ * CPU time in place of wall time: with one PyTorch thread LibTorch computes on the calling thread,
+ * so it measures the work and ignores time lost to other processes.
  */
 final class Measurement {
 
@@ -40,6 +40,7 @@ final class Measurement {
     long prefillNanos;
     long kvCacheBytes;
     boolean speculative;
+
     /** Output of the first measured repeat of each prompt. */
     final List<long[]> outputs = new ArrayList<>();
 

@@ -1,16 +1,16 @@
 package org.layerskip.cli;
 
-import org.layerskip.engine.FusedEngine;
-import org.layerskip.zoo.LayerSkipModels;
-
 import ai.djl.ndarray.types.DataType;
 
 import org.apache.logging.log4j.LogManager;
+import org.layerskip.engine.FusedEngine;
 
 import picocli.CommandLine.Option;
 
-
-/** Options of every subcommand that loads a model: where it is, in which precision, on how many threads. */
+/**
+ * Options of every subcommand that loads a model: where it is, in which precision, on how many
+ * threads.
+ */
 public final class ModelOptions {
 
     /** Weight precision on load. */
@@ -38,9 +38,9 @@ public final class ModelOptions {
 
     @Option(
             names = "--model",
-            paramLabel = "DIR",
+            paramLabel = "MODEL",
             defaultValue = ModelLocator.DEFAULT_MODEL,
-            description = "Hugging Face Llama folder (default: ${DEFAULT-VALUE}).")
+            description = "Zoo id or Hugging Face Llama folder (default: ${DEFAULT-VALUE}).")
     String model;
 
     @Option(
@@ -52,8 +52,9 @@ public final class ModelOptions {
     @Option(
             names = "--threads",
             paramLabel = "N",
-            description = "PyTorch intra-op threads, at most the number of processors"
-                    + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
+            description =
+                    "PyTorch intra-op threads, at most the number of processors"
+                            + " (ai.djl.pytorch.num_threads; default: half the processors, 1 to 8).")
     Integer threads;
 
     @Option(
@@ -91,7 +92,6 @@ public final class ModelOptions {
         }
         // LibTorch prints a C++ deprecation warning on first use; hide it unless --verbose.
         boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
-        return LoadedModel.open(
-                ModelLocator.resolve(model), dtype.dataType(), quiet, LayerSkipModels.entry(model));
+        return LoadedModel.open(model, dtype.dataType(), quiet);
     }
 }

@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 /**
  * Silences file descriptor 2 around a call, to drop LibTorch's one-time C++ warning
  * "AutoNonVariableTypeMode is deprecated" (printed by DJL's JNI layer the first time the model is
- * loaded, outside any Java logger). Uses JNA (a dependency of DJL's api) on Linux and macOS; elsewhere,
- * or if anything fails, the call simply runs unsilenced.
+ * loaded, outside any Java logger). Uses JNA (a dependency of DJL's api) on Linux and macOS;
+ * elsewhere, or if anything fails, the call simply runs unsilenced.
  */
 final class NativeStderr {
 

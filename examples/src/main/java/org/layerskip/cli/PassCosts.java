@@ -15,8 +15,8 @@ import java.util.Arrays;
  * one-token step ({@code c_ar}, what autoregressive decoding pays per token) and a whole round that
  * drafts {@code k} tokens ({@code c_round(k)}: {@code k} draft passes through layers {@code 0..E-1}
  * and the shared head, then the verification pass through layers {@code E..L-1} over {@code k + 1}
- * stored exit states; one native call on the fused engine), for {@code k = 0..d}. A round that emits
- * {@code τ} tokens is worth {@code τ c_ar}, so:
+ * stored exit states; one native call on the fused engine), for {@code k = 0..d}. A round that
+ * emits {@code τ} tokens is worth {@code τ c_ar}, so:
  *
  * <ul>
  *   <li>the <b>bound</b> at the measured acceptance is {@code τ c_ar / c_round(k)} — what the
@@ -31,6 +31,7 @@ final class PassCosts {
     private static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
 
     final double arMs;
+
     /** {@code roundMs[k]}: a round with {@code k} drafts, {@code k = 0..d}. */
     final double[] roundMs;
 
@@ -53,7 +54,13 @@ final class PassCosts {
      * @return the costs
      */
     static PassCosts measure(
-            LlamaModel model, DecodeEngine engine, int exit, int d, long[] prompt, int reps, boolean cpu) {
+            LlamaModel model,
+            DecodeEngine engine,
+            int exit,
+            int d,
+            long[] prompt,
+            int reps,
+            boolean cpu) {
         int layers = model.numLayers();
         int[] row = {0};
         long[] token = {prompt[prompt.length - 1]};
@@ -77,8 +84,17 @@ final class PassCosts {
                     ar[r - 1] = (t1 - t0) / 1e6;
                 }
                 for (int k = 0; k <= d; k++) {
-                    DraftRequest q = new DraftRequest(
-                            row, token, new int[] {k}, exit, new long[0], 0, null, null, true);
+                    DraftRequest q =
+                            new DraftRequest(
+                                    row,
+                                    token,
+                                    new int[] {k},
+                                    exit,
+                                    new long[0],
+                                    0,
+                                    null,
+                                    null,
+                                    true);
                     long v0 = now(cpu);
                     s.speculate(q);
                     long v1 = now(cpu);

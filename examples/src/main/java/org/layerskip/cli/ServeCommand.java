@@ -26,7 +26,8 @@ import java.util.concurrent.Callable;
 @Command(
         name = "serve",
         mixinStandardHelpOptions = true,
-        description = "Serve the model over an OpenAI-compatible HTTP API with continuous batching.")
+        description =
+                "Serve the model over an OpenAI-compatible HTTP API with continuous batching.")
 final class ServeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
@@ -35,36 +36,62 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin EngineOption engineOption;
 
-    @Option(names = "--host", defaultValue = "127.0.0.1",
+    @Option(
+            names = "--host",
+            defaultValue = "127.0.0.1",
             description = "Address to bind (default: ${DEFAULT-VALUE}).")
     String host;
 
-    @Option(names = "--port", defaultValue = "8080",
+    @Option(
+            names = "--port",
+            defaultValue = "8080",
             description = "Port; 0 picks a free one (default: ${DEFAULT-VALUE}).")
     int port;
 
-    @Option(names = "--max-batch", paramLabel = "N", defaultValue = "8",
-            description = "Requests decoded together (rows of the continuous batch; default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-batch",
+            paramLabel = "N",
+            defaultValue = "8",
+            description =
+                    "Requests decoded together (rows of the continuous batch; default: ${DEFAULT-VALUE}).")
     int maxBatch;
 
-    @Option(names = "--max-queue", paramLabel = "N", defaultValue = "64",
-            description = "Requests that may wait for a row; more get 429 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-queue",
+            paramLabel = "N",
+            defaultValue = "64",
+            description =
+                    "Requests that may wait for a row; more get 429 (default: ${DEFAULT-VALUE}).")
     int maxQueue;
 
-    @Option(names = "--max-tokens-limit", paramLabel = "N", defaultValue = "512",
-            description = "Largest max_tokens accepted, and the default (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--max-tokens-limit",
+            paramLabel = "N",
+            defaultValue = "512",
+            description =
+                    "Largest max_tokens accepted, and the default (default: ${DEFAULT-VALUE}).")
     int maxTokensLimit;
 
-    @Option(names = "--max-num-speculations", paramLabel = "D", defaultValue = "8",
+    @Option(
+            names = "--max-num-speculations",
+            paramLabel = "D",
+            defaultValue = "8",
             description = "Largest num_speculations accepted (default: ${DEFAULT-VALUE}).")
     int maxDraft;
 
-    @Option(names = "--chat-template", paramLabel = "FILE",
-            description = "Jinja chat template to use instead of the model's tokenizer_config.json one.")
+    @Option(
+            names = "--chat-template",
+            paramLabel = "FILE",
+            description =
+                    "Jinja chat template to use instead of the model's tokenizer_config.json one.")
     Path chatTemplate;
 
-    @Option(names = "--shutdown-grace", paramLabel = "SECONDS", defaultValue = "30",
-            description = "On SIGTERM, how long in-flight requests may take (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--shutdown-grace",
+            paramLabel = "SECONDS",
+            defaultValue = "30",
+            description =
+                    "On SIGTERM, how long in-flight requests may take (default: ${DEFAULT-VALUE}).")
     int grace;
 
     @Override
@@ -72,7 +99,9 @@ final class ServeCommand implements Callable<Integer> {
         String m = modelOptions.check();
         SamplingChecks.require(spec, m == null, m);
         SamplingChecks.require(spec, grace >= 0, "--shutdown-grace must be >= 0, got " + grace);
-        SamplingChecks.require(spec, chatTemplate == null || Files.isRegularFile(chatTemplate),
+        SamplingChecks.require(
+                spec,
+                chatTemplate == null || Files.isRegularFile(chatTemplate),
                 "--chat-template: no such file: " + chatTemplate);
         ServerConfig config;
         try {
@@ -98,15 +127,22 @@ final class ServeCommand implements Callable<Integer> {
         boolean quiet = !LogManager.getRootLogger().isInfoEnabled();
         try (ServedModel served =
                 quiet
-                        ? NativeStderr.silenced(() -> ServedModel.load(model, modelOptions.dtype.dataType(), chatTemplate))
+                        ? NativeStderr.silenced(
+                                () ->
+                                        ServedModel.load(
+                                                model, modelOptions.dtype.dataType(), chatTemplate))
                         : ServedModel.load(model, modelOptions.dtype.dataType(), chatTemplate)) {
             LayerSkipServer server = LayerSkipServer.start(served, config);
             PrintWriter out = spec.commandLine().getOut();
             out.println("listening on " + server.url());
             out.flush();
             boolean drained = ShutdownSignals.awaitAndShutdown(server);
-            spec.commandLine().getErr().println(
-                    drained ? "stopped: all requests finished" : "stopped: unfinished requests were cancelled");
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            drained
+                                    ? "stopped: all requests finished"
+                                    : "stopped: unfinished requests were cancelled");
             return 0;
         }
     }

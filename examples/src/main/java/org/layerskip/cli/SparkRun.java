@@ -40,7 +40,9 @@ final class SparkRun {
      */
     static SparkRun start(String master, Integer threads) {
         Integer perTask = threads;
-        if (perTask == null && isLocal(master) && System.getProperty("ai.djl.pytorch.num_threads") == null) {
+        if (perTask == null
+                && isLocal(master)
+                && System.getProperty("ai.djl.pytorch.num_threads") == null) {
             int tasks = SparkSessions.localThreads(master);
             perTask = Math.max(1, Runtime.getRuntime().availableProcessors() / Math.max(1, tasks));
         }

@@ -33,11 +33,13 @@ import java.util.concurrent.Callable;
 
 /**
  * {@code layerskip sweep}: self-speculative greedy decoding over a grid of exit layers x draft
- * lengths, against an autoregressive baseline on the same prompts; CSV, a speedup heatmap, and the
- * best (E, d) recorded in the model folder as {@code layerskip.json}. With {@code --task} the
- * prompts are a task suite's, early exit at every E of the grid is measured too (with its quality
- * loss), every cell is checked against autoregressive output and scored, and the best (E, d) is
- * recorded for that task ({@code "tasks"} in {@code layerskip.json}); other entries are kept.
+ * lengths, against an autoregressive baseline on the same prompts; a table or one JSON object
+ * ({@code --json}), CSV, a speedup heatmap, and, with {@code --record}, the best (E, d) recorded in
+ * the model folder as {@code layerskip.json} (nothing is written into the model folder without it).
+ * With {@code --task} the prompts are a task suite's, early exit at every E of the grid is measured
+ * too (with its quality loss), every cell is checked against autoregressive output and scored, and
+ * {@code --record} records the best (E, d) for that task ({@code "tasks"} in {@code
+ * layerskip.json}); other entries are kept.
  */
 @Command(
         name = "sweep",
@@ -53,11 +55,19 @@ final class SweepCommand implements Callable<Integer> {
 
     @Mixin Workload workload;
 
-    @Option(names = "--exit-layers", paramLabel = "LIST", defaultValue = "1:L-1",
-            description = "Exit layers: N, A:B, A:B:STEP, comma-separated; L = depth (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--exit-layers",
+            paramLabel = "LIST",
+            defaultValue = "1:L-1",
+            description =
+                    "Exit layers: N, A:B, A:B:STEP, comma-separated; L = depth (default: ${DEFAULT-VALUE}).")
     String exitLayers;
 
-    @Option(names = "--num-speculations", paramLabel = "LIST", split = ",", defaultValue = "1,2,4,6",
+    @Option(
+            names = "--num-speculations",
+            paramLabel = "LIST",
+            split = ",",
+            defaultValue = "1,2,4,6",
             description = "Draft lengths, comma-separated (default: ${DEFAULT-VALUE}).")
     int[] numSpeculations;
 
@@ -67,15 +77,36 @@ final class SweepCommand implements Callable<Integer> {
     @Option(names = "--png", paramLabel = "FILE", description = "Write a speedup heatmap as PNG.")
     Path png;
 
-    @Option(names = "--no-record",
-            description = "Do not write the best (E, d) to layerskip.json in the model folder.")
+    @Option(
+            names = "--record",
+            description =
+                    "Write the best (E, d) to layerskip.json in the model folder (for the task"
+                            + " with --task), where generate, bench, the zoo and the server find it.")
+    boolean record;
+
+    @Option(
+            names = "--no-record",
+            description = "Deprecated and ignored: sweep records only with --record.")
     boolean noRecord;
 
+    @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
+    boolean json;
+
     /** One grid cell; {@code identical} is whether its outputs equal autoregressive decoding's. */
-    record Cell(int exitLayer, int numSpeculations, Measurement m, double speedup, boolean identical) {}
+    record Cell(
+            int exitLayer, int numSpeculations, Measurement m, double speedup, boolean identical) {}
 
     @Override
     public Integer call() throws Exception {
+        SamplingChecks.require(
+                spec, !(record && noRecord), "give either --record or --no-record, not both");
+        if (noRecord) {
+            spec.commandLine()
+                    .getErr()
+                    .println(
+                            "warning: --no-record is deprecated and does nothing: sweep writes layerskip.json"
+                                    + " only with --record");
+        }
         String msg = workload.check();
         SamplingChecks.require(spec, msg == null, msg);
         msg = modelOptions.check();
@@ -117,22 +148,36 @@ final class SweepCommand implements Callable<Integer> {
             base.optStrategy(DecodingStrategy.SELF_SPECULATIVE);
             for (int e : es) {
                 for (int d : ds) {
-                    configs.put("ss " + e + " " + d, base.optExitLayer(e).optNumSpeculations(d).build());
+                    configs.put(
+                            "ss " + e + " " + d,
+                            base.optExitLayer(e).optNumSpeculations(d).build());
                 }
             }
-            long runs = configs.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
+            long runs =
+                    configs.size() * (workload.warmup + (long) prompts.size() * workload.repeats);
             Map<String, Measurement> measured;
             try (Progress bar = Progress.open("sweep", runs, workload.showProgress())) {
-                measured = Measurement.runInterleaved(
-                        gen, prompts, configs, workload.repeats, workload.warmup, bar::step);
+                measured =
+                        Measurement.runInterleaved(
+                                gen,
+                                prompts,
+                                configs,
+                                workload.repeats,
+                                workload.warmup,
+                                bar::step);
             }
             Measurement baseline = measured.get("ar");
             List<Cell> cells = new ArrayList<>();
             for (int e : es) {
                 for (int d : ds) {
                     Measurement m = measured.get("ss " + e + " " + d);
-                    cells.add(new Cell(e, d, m, m.speedupOver(baseline, workload.cpuTiming()),
-                            m.sameOutputs(baseline)));
+                    cells.add(
+                            new Cell(
+                                    e,
+                                    d,
+                                    m,
+                                    m.speedupOver(baseline, workload.cpuTiming()),
+                                    m.sameOutputs(baseline)));
                 }
             }
             // a cell whose output differs from autoregressive decoding is never recommended
@@ -143,44 +188,91 @@ final class SweepCommand implements Callable<Integer> {
                 }
             }
             if (best == null) {
-                throw new IllegalStateException("no (E, d) reproduced the autoregressive output;"
-                        + " nothing recorded (report this as a bug)");
+                throw new IllegalStateException(
+                        "no (E, d) reproduced the autoregressive output;"
+                                + " nothing recorded (report this as a bug)");
             }
             if (csv != null) {
                 writeCsv(csv, cells);
             }
             if (png != null) {
-                writePng(png, lm, workload.suite == null ? null : workload.suite.name(), es, ds, cells);
+                writePng(
+                        png,
+                        lm,
+                        workload.suite == null ? null : workload.suite.name(),
+                        es,
+                        ds,
+                        cells);
             }
+            Path recorded = record ? record(lm, best) : null;
             PrintWriter out = spec.commandLine().getOut();
-            out.printf(Locale.ROOT,
+            if (json) {
+                out.println(
+                        SweepJson.toJson(
+                                lm, workload, prompts.size(), measured, es, cells, best, recorded));
+                out.flush();
+                return 0;
+            }
+            out.printf(
+                    Locale.ROOT,
                     "%sautoregressive baseline: %.1f tokens/s, %.2f ms/token, %.2f CPU ms/token;"
                             + " speedup by %s time%n",
-                    workload.suite == null ? "" : "task " + workload.suite.name() + ", "
-                            + prompts.size() + " prompt(s), " + workload.maxNewTokens()
-                            + " new tokens max; ",
-                    baseline.tokensPerSecond(), baseline.msPerToken(), baseline.cpuMsPerToken(),
+                    workload.suite == null
+                            ? ""
+                            : "task "
+                                    + workload.suite.name()
+                                    + ", "
+                                    + prompts.size()
+                                    + " prompt(s), "
+                                    + workload.maxNewTokens()
+                                    + " new tokens max; ",
+                    baseline.tokensPerSecond(),
+                    baseline.msPerToken(),
+                    baseline.cpuMsPerToken(),
                     workload.timing);
             if (workload.encoded != null) {
-                SweepTaskReport.print(out, workload.encoded, lm, es, measured, workload.cpuTiming());
+                SweepTaskReport.print(
+                        out, workload.encoded, lm, es, measured, workload.cpuTiming());
             }
-            out.printf(Locale.ROOT, "%4s %4s %10s %10s %8s %9s %12s %10s%n",
-                    "E", "d", "acceptance", "tokens/s", "speedup", "ms/token", "CPU ms/token",
+            out.printf(
+                    Locale.ROOT,
+                    "%4s %4s %10s %10s %8s %9s %12s %10s%n",
+                    "E",
+                    "d",
+                    "acceptance",
+                    "tokens/s",
+                    "speedup",
+                    "ms/token",
+                    "CPU ms/token",
                     "identical");
             for (Cell c : cells) {
-                out.printf(Locale.ROOT, "%4d %4d %10.3f %10.1f %7.2fx %9.2f %12.2f %10s%n",
-                        c.exitLayer(), c.numSpeculations(), c.m().acceptanceRate(),
-                        c.m().tokensPerSecond(), c.speedup(), c.m().msPerToken(),
-                        c.m().cpuMsPerToken(), c.identical() ? "yes" : "NO");
+                out.printf(
+                        Locale.ROOT,
+                        "%4d %4d %10.3f %10.1f %7.2fx %9.2f %12.2f %10s%n",
+                        c.exitLayer(),
+                        c.numSpeculations(),
+                        c.m().acceptanceRate(),
+                        c.m().tokensPerSecond(),
+                        c.speedup(),
+                        c.m().msPerToken(),
+                        c.m().cpuMsPerToken(),
+                        c.identical() ? "yes" : "NO");
             }
-            out.printf(Locale.ROOT, "best%s: exit_layer=%d num_speculations=%d speedup=%.2fx"
+            out.printf(
+                    Locale.ROOT,
+                    "best%s: exit_layer=%d num_speculations=%d speedup=%.2fx"
                             + " acceptance=%.3f%n",
                     workload.suite == null ? "" : " for task " + workload.suite.name(),
-                    best.exitLayer(), best.numSpeculations(), best.speedup(),
+                    best.exitLayer(),
+                    best.numSpeculations(),
+                    best.speedup(),
                     best.m().acceptanceRate());
-            if (!noRecord) {
-                out.println("recorded in " + record(lm, best));
-            }
+            out.println(
+                    recorded != null
+                            ? "recorded in " + recorded
+                            : "not recorded (add --record to write it to "
+                                    + RecordedSettings.FILE_NAME
+                                    + " in the model folder)");
             out.flush();
             return 0;
         }
@@ -190,13 +282,16 @@ final class SweepCommand implements Callable<Integer> {
     private Path record(LoadedModel lm, Cell best) throws IOException {
         RecordedSettings s =
                 RecordedSettings.today(best.exitLayer(), best.numSpeculations(), best.speedup());
-        RecordedSettingsFile file = RecordedSettingsFile.read(lm.dir).orElseGet(RecordedSettingsFile::empty);
+        RecordedSettingsFile file =
+                RecordedSettingsFile.read(lm.dir).orElseGet(RecordedSettingsFile::empty);
         JsonObject extra = new JsonObject();
         extra.addProperty("acceptance_rate", Math.round(best.m().acceptanceRate() * 1000) / 1000.0);
         extra.addProperty("timing", workload.timing);
         // the whole command line as given (originalArgs starts with the subcommand's name)
-        extra.addProperty("command", "layerskip " + String.join(" ",
-                spec.commandLine().getParseResult().originalArgs()));
+        extra.addProperty(
+                "command",
+                "layerskip "
+                        + String.join(" ", spec.commandLine().getParseResult().originalArgs()));
         if (workload.suite != null) {
             extra.addProperty("max_new_tokens", workload.maxNewTokens());
             extra.addProperty("num_prompts", workload.encoded.prompts().size());
@@ -206,13 +301,23 @@ final class SweepCommand implements Callable<Integer> {
     }
 
     private static void writeCsv(Path file, List<Cell> cells) throws IOException {
-        StringBuilder sb = new StringBuilder(
-                "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
-                        + "cpu_ms_per_token,identical_to_autoregressive\n");
+        StringBuilder sb =
+                new StringBuilder(
+                        "exit_layer,num_speculations,acceptance_rate,tokens_per_second,speedup,ms_per_token,"
+                                + "cpu_ms_per_token,identical_to_autoregressive\n");
         for (Cell c : cells) {
-            sb.append(String.format(Locale.ROOT, "%d,%d,%.6f,%.3f,%.4f,%.4f,%.4f,%s%n", c.exitLayer(),
-                    c.numSpeculations(), c.m().acceptanceRate(), c.m().tokensPerSecond(),
-                    c.speedup(), c.m().msPerToken(), c.m().cpuMsPerToken(), c.identical()));
+            sb.append(
+                    String.format(
+                            Locale.ROOT,
+                            "%d,%d,%.6f,%.3f,%.4f,%.4f,%.4f,%s%n",
+                            c.exitLayer(),
+                            c.numSpeculations(),
+                            c.m().acceptanceRate(),
+                            c.m().tokensPerSecond(),
+                            c.speedup(),
+                            c.m().msPerToken(),
+                            c.m().cpuMsPerToken(),
+                            c.identical()));
         }
         Files.writeString(file, sb.toString(), StandardCharsets.UTF_8);
     }
@@ -221,15 +326,17 @@ final class SweepCommand implements Callable<Integer> {
             Path file, LoadedModel lm, String task, List<Integer> es, int[] ds, List<Cell> cells)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
-        HeatMapChart chart = new HeatMapChartBuilder()
-                .width(160 + 90 * ds.length)
-                .height(160 + 45 * es.size())
-                .title("Self-speculative speedup vs autoregressive: "
-                        + lm.dir.toAbsolutePath().normalize().getFileName()
-                        + (task == null ? "" : ", task " + task))
-                .xAxisTitle("draft length d (num_speculations)")
-                .yAxisTitle("exit layer E")
-                .build();
+        HeatMapChart chart =
+                new HeatMapChartBuilder()
+                        .width(160 + 90 * ds.length)
+                        .height(160 + 45 * es.size())
+                        .title(
+                                "Self-speculative speedup vs autoregressive: "
+                                        + lm.dir.toAbsolutePath().normalize().getFileName()
+                                        + (task == null ? "" : ", task " + task))
+                        .xAxisTitle("draft length d (num_speculations)")
+                        .yAxisTitle("exit layer E")
+                        .build();
         chart.getStyler().setShowValue(true);
         chart.getStyler().setHeatMapValueDecimalPattern("0.00");
         chart.getStyler().setLegendVisible(true);
@@ -239,7 +346,10 @@ final class SweepCommand implements Callable<Integer> {
         }
         List<Number[]> heat = new ArrayList<>();
         for (Cell c : cells) {
-            heat.add(new Number[] {xs.indexOf(c.numSpeculations()), es.indexOf(c.exitLayer()), c.speedup()});
+            heat.add(
+                    new Number[] {
+                        xs.indexOf(c.numSpeculations()), es.indexOf(c.exitLayer()), c.speedup()
+                    });
         }
         chart.addSeries("speedup", xs, es, heat);
         try (OutputStream os = Files.newOutputStream(file)) {

@@ -10,16 +10,21 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The task part of {@code sweep --task}: the quality of autoregressive decoding and of early exit at
- * every swept E (the paper's "early exit" rows, with their quality loss), next to their speed.
+ * The task part of {@code sweep --task}: the quality of autoregressive decoding and of early exit
+ * at every swept E (the paper's "early exit" rows, with their quality loss), next to their speed.
  * Self-speculative cells are exact (checked cell by cell), so their quality is autoregressive's.
  */
 final class SweepTaskReport {
 
     private SweepTaskReport() {}
 
-    static void print(PrintWriter out, EncodedTask task, LoadedModel lm, List<Integer> es,
-            Map<String, Measurement> measured, boolean cpu) {
+    static void print(
+            PrintWriter out,
+            EncodedTask task,
+            LoadedModel lm,
+            List<Integer> es,
+            Map<String, Measurement> measured,
+            boolean cpu) {
         Measurement ar = measured.get("ar");
         Map<TaskMetric, Double> arQuality = TaskOption.score(task, ar, ar, lm);
         List<String> heads = TaskOption.headers(arQuality);
@@ -32,17 +37,34 @@ final class SweepTaskReport {
         row(out, fmt.toString(), "autoregressive", ar, ar, arQuality, cpu);
         for (int e : es) {
             Measurement m = measured.get("ee " + e);
-            row(out, fmt.toString(), "early exit E=" + e, m, ar, TaskOption.score(task, m, ar, lm), cpu);
+            row(
+                    out,
+                    fmt.toString(),
+                    "early exit E=" + e,
+                    m,
+                    ar,
+                    TaskOption.score(task, m, ar, lm),
+                    cpu);
         }
-        out.println("self-speculative (every cell below that is identical): quality as autoregressive");
+        out.println(
+                "self-speculative (every cell below that is identical): quality as autoregressive");
         out.println();
     }
 
-    private static void row(PrintWriter out, String fmt, String name, Measurement m, Measurement ar,
-            Map<TaskMetric, Double> quality, boolean cpu) {
-        List<Object> cells = new ArrayList<>(List.of(name,
-                String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
-                String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar, cpu))));
+    private static void row(
+            PrintWriter out,
+            String fmt,
+            String name,
+            Measurement m,
+            Measurement ar,
+            Map<TaskMetric, Double> quality,
+            boolean cpu) {
+        List<Object> cells =
+                new ArrayList<>(
+                        List.of(
+                                name,
+                                String.format(Locale.ROOT, "%.1f", m.tokensPerSecond()),
+                                String.format(Locale.ROOT, "%.2fx", m.speedupOver(ar, cpu))));
         cells.addAll(TaskOption.cells(quality));
         out.printf(Locale.ROOT, fmt, cells.toArray());
     }

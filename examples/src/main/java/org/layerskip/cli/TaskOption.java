@@ -27,21 +27,26 @@ final class TaskOption {
             return "--task: empty task name";
         }
         if (TaskSuite.BUNDLED.contains(task)
-                || task.endsWith(".json") || task.contains("/") || task.contains("\\")) {
+                || task.endsWith(".json")
+                || task.contains("/")
+                || task.contains("\\")) {
             return null;
         }
-        return "unknown task '" + task + "': use one of " + String.join(", ", TaskSuite.BUNDLED)
+        return "unknown task '"
+                + task
+                + "': use one of "
+                + String.join(", ", TaskSuite.BUNDLED)
                 + ", or the path of a task suite .json file";
     }
 
     /** Tokenizes a suite for a loaded model. */
     static EncodedTask encode(TaskSuite suite, LoadedModel lm, int maxNewTokens) {
         if (lm.tokenizer == null) {
-            throw new IllegalArgumentException("--task needs a tokenizer.json in " + lm.dir
-                    + " (task prompts are text)");
+            throw new IllegalArgumentException(
+                    "--task needs a tokenizer.json in " + lm.dir + " (task prompts are text)");
         }
-        return EncodedTask.encode(suite, lm.tokenizer, maxNewTokens,
-                lm.model.getConfig().maxPositionEmbeddings());
+        return EncodedTask.encode(
+                suite, lm.tokenizer, maxNewTokens, lm.model.getConfig().maxPositionEmbeddings());
     }
 
     /** Scores one strategy's first-repeat outputs against the truth and the autoregressive ones. */

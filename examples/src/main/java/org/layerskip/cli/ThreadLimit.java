@@ -21,7 +21,9 @@ final class ThreadLimit {
         }
         int max = Runtime.getRuntime().availableProcessors();
         if (threads < 1 || threads > max) {
-            return "--threads must be in [1, " + max + "] (the processors available to this JVM), got "
+            return "--threads must be in [1, "
+                    + max
+                    + "] (the processors available to this JVM), got "
                     + threads;
         }
         return null;

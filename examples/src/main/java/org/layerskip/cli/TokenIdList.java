@@ -1,6 +1,8 @@
 package org.layerskip.cli;
 
-/** Parses {@code --prompt-ids}: comma-separated token ids, no empty items (also not at the ends). */
+/**
+ * Parses {@code --prompt-ids}: comma-separated token ids, no empty items (also not at the ends).
+ */
 final class TokenIdList {
 
     private TokenIdList() {}

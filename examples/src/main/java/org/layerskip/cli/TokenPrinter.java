@@ -11,10 +11,10 @@ import java.io.PrintWriter;
  * Prints generated tokens as they arrive: text through a {@link StreamingDecoder} when there is a
  * tokenizer, space-separated ids otherwise.
  *
- * <p>With marking on, accepted draft tokens are set apart from verifier tokens, like the reference's
- * {@code SpeculativeTextStreamer}: green when colours are allowed, in {@code [brackets]} otherwise.
- * A fragment takes the kind of the token that completed it (a decoder may hold text back while a
- * multi-byte character is split across tokens).
+ * <p>With marking on, accepted draft tokens are set apart from verifier tokens, like the
+ * reference's {@code SpeculativeTextStreamer}: green when colours are allowed, in {@code
+ * [brackets]} otherwise. A fragment takes the kind of the token that completed it (a decoder may
+ * hold text back while a multi-byte character is split across tokens).
  */
 final class TokenPrinter implements TokenListener {
 
@@ -53,7 +53,11 @@ final class TokenPrinter implements TokenListener {
      */
     static String legend(boolean colour) {
         return colour
-                ? "legend: " + GREEN + "green" + RESET + " = accepted draft tokens, default colour = verifier tokens"
+                ? "legend: "
+                        + GREEN
+                        + "green"
+                        + RESET
+                        + " = accepted draft tokens, default colour = verifier tokens"
                 : "legend: [text] = accepted draft tokens, unmarked = verifier tokens";
     }
 

@@ -1,5 +1,6 @@
 package org.layerskip.cli;
 
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.tasks.EncodedTask;
 import org.layerskip.tasks.TaskSuite;
 
@@ -18,9 +19,6 @@ import java.util.List;
  */
 final class Workload {
 
-    /** Tokens per run when neither --max-new-tokens nor a task says. */
-    static final int DEFAULT_MAX_NEW_TOKENS = 32;
-
     /** Used when no prompt is given and the model has a tokenizer. */
     static final List<String> BUILT_IN_TEXTS =
             List.of(
@@ -29,47 +27,75 @@ final class Workload {
                     "Once upon a time, in a small village by the sea,",
                     "Summarize: The meeting covered the budget, the hiring plan and the new office.");
 
-    @Option(names = "--prompts", paramLabel = "FILE",
+    @Option(
+            names = "--prompts",
+            paramLabel = "FILE",
             description = "Text prompts, one per line (needs tokenizer.json in the model folder).")
     Path promptFile;
 
-    @Option(names = "--prompt-ids", paramLabel = "IDS",
+    @Option(
+            names = "--prompt-ids",
+            paramLabel = "IDS",
             description = "A prompt as comma-separated token ids; repeat for several prompts.")
     List<String> promptIds;
 
-    @Option(names = "--task", paramLabel = "NAME|FILE",
-            description = "Run a task suite instead of prompts: code, copy or free (bundled, built"
-                    + " from the held-out split), or a suite .json file; reports its quality"
-                    + " metrics for every strategy.")
+    @Option(
+            names = "--task",
+            paramLabel = "NAME|FILE",
+            description =
+                    "Run a task suite instead of prompts: code, copy or free (bundled, built"
+                            + " from the held-out split), or a suite .json file; reports its quality"
+                            + " metrics for every strategy.")
     String task;
 
-    @Option(names = "--limit", paramLabel = "N",
+    @Option(
+            names = "--limit",
+            paramLabel = "N",
             description = "With --task: use only the first N examples.")
     Integer limit;
 
-    @Option(names = "--max-new-tokens", paramLabel = "N",
-            description = "Tokens per run (default: the task's max_new_tokens, else "
-                    + DEFAULT_MAX_NEW_TOKENS + ").")
+    @Option(
+            names = "--max-new-tokens",
+            paramLabel = "N",
+            description =
+                    "Tokens per run (default: the task's max_new_tokens, else "
+                            + LibraryDefaults.MAX_NEW_TOKENS
+                            + ", as in every command).")
     Integer maxNewTokens;
 
-    @Option(names = "--repeats", paramLabel = "R", defaultValue = "3",
+    @Option(
+            names = "--repeats",
+            paramLabel = "R",
+            defaultValue = "3",
             description = "Measured runs per prompt (default: ${DEFAULT-VALUE}).")
     int repeats;
 
-    @Option(names = "--warmup", paramLabel = "W", defaultValue = "1",
-            description = "Unmeasured runs on the first prompt before measuring (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--warmup",
+            paramLabel = "W",
+            defaultValue = "1",
+            description =
+                    "Unmeasured runs on the first prompt before measuring (default: ${DEFAULT-VALUE}).")
     int warmup;
 
-    @Option(names = "--ignore-eos", description = "Do not stop at EOS: every run generates --max-new-tokens.")
+    @Option(
+            names = "--ignore-eos",
+            description = "Do not stop at EOS: every run generates --max-new-tokens.")
     boolean ignoreEos;
 
-    @Option(names = "--timing", paramLabel = "wall|cpu", defaultValue = "wall",
-            description = "What speedups compare and sweep ranks by: wall time, or this thread's CPU"
-                    + " time (robust when other jobs share the machine; complete only with --threads 1,"
-                    + " where LibTorch computes on the calling thread). Default: ${DEFAULT-VALUE}.")
+    @Option(
+            names = "--timing",
+            paramLabel = "wall|cpu",
+            defaultValue = "wall",
+            description =
+                    "What speedups compare and sweep ranks by: wall time, or this thread's CPU"
+                            + " time (robust when other jobs share the machine; complete only with --threads 1,"
+                            + " where LibTorch computes on the calling thread). Default: ${DEFAULT-VALUE}.")
     String timing;
 
-    @Option(names = "--progress", negatable = true,
+    @Option(
+            names = "--progress",
+            negatable = true,
             description = "Show a progress bar on stderr (default: when a terminal is attached).")
     Boolean progress;
 
@@ -142,7 +168,7 @@ final class Workload {
         if (maxNewTokens != null) {
             return maxNewTokens;
         }
-        return suite != null ? suite.maxNewTokens() : DEFAULT_MAX_NEW_TOKENS;
+        return suite != null ? suite.maxNewTokens() : LibraryDefaults.MAX_NEW_TOKENS;
     }
 
     /** Whether speedups use thread CPU time instead of wall time. */
@@ -172,14 +198,16 @@ final class Workload {
                 }
             }
             if (out.isEmpty()) {
-                throw new IllegalArgumentException(promptFile + ": no prompts (the file has no non-blank line)");
+                throw new IllegalArgumentException(
+                        promptFile + ": no prompts (the file has no non-blank line)");
             }
         } else if (lm.tokenizer != null) {
             for (String t : BUILT_IN_TEXTS) {
                 out.add(lm.encode(t));
             }
         } else {
-            // No tokenizer: fixed pseudo-random ids, BOS first, so runs are comparable across calls.
+            // No tokenizer: fixed pseudo-random ids, BOS first, so runs are comparable across
+            // calls.
             int v = lm.model.getConfig().vocabSize();
             long bos = lm.model.getConfig().bosTokenId();
             for (int p = 0; p < 4; p++) {

@@ -58,7 +58,9 @@ public final class BenchmarkStrategies {
      * @throws Exception on failure
      */
     public static void main(String... args) throws Exception {
-        System.out.printf("%-17s %7s %9s %9s %7s %7s%n", "strategy", "tokens", "ms", "tok/s", "accept", "speedup");
+        System.out.printf(
+                "%-17s %7s %9s %9s %7s %7s%n",
+                "strategy", "tokens", "ms", "tok/s", "accept", "speedup");
         for (Row r : runExample(args).rows()) {
             System.out.printf(
                     "%-17s %7d %9.1f %9.1f %7.2f %6.2fx%n",
@@ -83,7 +85,8 @@ public final class BenchmarkStrategies {
         ExampleArgs a = new ExampleArgs(args);
         int repeats = a.getInt("repeats", 1);
         List<Row> rows = new ArrayList<>();
-        try (ZooModel<GenerationRequest, GenerationResponse> model = a.criteria().build().loadModel();
+        try (ZooModel<GenerationRequest, GenerationResponse> model =
+                        a.criteria().build().loadModel();
                 Predictor<GenerationRequest, GenerationResponse> p = model.newPredictor()) {
             double baseline = 0;
             for (DecodingStrategy s : DecodingStrategy.values()) {

@@ -29,17 +29,28 @@ public final class CheckpointShape {
         List<String> diffs = new ArrayList<>();
         diff(diffs, "num_hidden_layers", checkpoint.numLayers(), configured.numLayers());
         diff(diffs, "hidden_size", checkpoint.hiddenSize(), configured.hiddenSize());
-        diff(diffs, "intermediate_size", checkpoint.intermediateSize(), configured.intermediateSize());
+        diff(
+                diffs,
+                "intermediate_size",
+                checkpoint.intermediateSize(),
+                configured.intermediateSize());
         diff(diffs, "num_attention_heads", checkpoint.numHeads(), configured.numHeads());
         diff(diffs, "num_key_value_heads", checkpoint.numKvHeads(), configured.numKvHeads());
         diff(diffs, "head_dim", checkpoint.headDim(), configured.headDim());
         diff(diffs, "vocab_size (the tokenizer's)", checkpoint.vocabSize(), configured.vocabSize());
-        diff(diffs, "tie_word_embeddings", checkpoint.tieWordEmbeddings(), configured.tieWordEmbeddings());
+        diff(
+                diffs,
+                "tie_word_embeddings",
+                checkpoint.tieWordEmbeddings(),
+                configured.tieWordEmbeddings());
         if (!diffs.isEmpty()) {
-            throw new IllegalArgumentException(String.format(Locale.ROOT,
-                    "--init-from %s: the checkpoint's shape differs from the configured model (%s);"
-                            + " drop the architecture options to take the checkpoint's",
-                    dir.resolve(HfLlama.CONFIG_FILE), String.join(", ", diffs)));
+            throw new IllegalArgumentException(
+                    String.format(
+                            Locale.ROOT,
+                            "--init-from %s: the checkpoint's shape differs from the configured model (%s);"
+                                    + " drop the architecture options to take the checkpoint's",
+                            dir.resolve(HfLlama.CONFIG_FILE),
+                            String.join(", ", diffs)));
         }
     }
 

@@ -33,7 +33,8 @@ final class DocumentList {
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("--extra-documents: file not found: " + file, e);
         } catch (JsonParseException e) {
-            throw new IllegalArgumentException(file + ": not valid JSON (" + e.getMessage() + ")", e);
+            throw new IllegalArgumentException(
+                    file + ": not valid JSON (" + e.getMessage() + ")", e);
         }
         if (!root.isJsonArray()) {
             throw new IllegalArgumentException(file + ": must hold a JSON array of strings");

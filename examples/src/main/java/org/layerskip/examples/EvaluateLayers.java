@@ -54,7 +54,9 @@ public final class EvaluateLayers {
     public static void main(String... args) throws Exception {
         Result r = runExample(args);
         for (Map.Entry<String, LayerMetrics> e : r.metrics().entrySet()) {
-            System.out.printf("%s (%d tokens)%n%s%n", e.getKey(), e.getValue().tokens(), e.getValue().toTable());
+            System.out.printf(
+                    "%s (%d tokens)%n%s%n",
+                    e.getKey(), e.getValue().tokens(), e.getValue().toTable());
         }
         System.out.println("plot: " + r.plot());
     }
@@ -71,7 +73,10 @@ public final class EvaluateLayers {
         String text =
                 a.get("data", null) == null
                         ? BundledModels.heldoutText()
-                                .orElseThrow(() -> new IllegalStateException("no bundled heldout.txt; give --data"))
+                                .orElseThrow(
+                                        () ->
+                                                new IllegalStateException(
+                                                        "no bundled heldout.txt; give --data"))
                         : Files.readString(Path.of(a.get("data", null)), StandardCharsets.UTF_8);
         int maxChars = a.getInt("max-chars", 0);
         if (maxChars > 0 && text.length() > maxChars) {
@@ -86,7 +91,8 @@ public final class EvaluateLayers {
                     LlamaTokenizer tokenizer = LlamaTokenizer.load(dir)) {
                 LlamaModel model = HfLlama.load(dir, manager, DataType.FLOAT32);
                 // one document, cut into windows of seqLen + 1 tokens: read seqLen, predict seqLen
-                TokenSequences windows = TokenSequences.pack(tokenizer, List.of(text), seqLen + 1, 0);
+                TokenSequences windows =
+                        TokenSequences.pack(tokenizer, List.of(text), seqLen + 1, 0);
                 metrics.put(id.strip(), LayerEvaluator.evaluate(model, windows, batch));
             }
         }

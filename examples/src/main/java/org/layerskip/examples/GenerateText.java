@@ -69,7 +69,8 @@ public final class GenerateText {
         if (a.getInt("num-speculations", 0) > 0) {
             req = req.with("numSpeculations", a.getInt("num-speculations", 0));
         }
-        try (ZooModel<GenerationRequest, GenerationResponse> model = a.criteria().build().loadModel();
+        try (ZooModel<GenerationRequest, GenerationResponse> model =
+                        a.criteria().build().loadModel();
                 Predictor<GenerationRequest, GenerationResponse> p = model.newPredictor()) {
             GenerationResponse r = p.predict(req);
             SpeculationStats s = r.speculation();

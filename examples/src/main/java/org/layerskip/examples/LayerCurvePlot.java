@@ -16,8 +16,8 @@ import java.util.Map;
 import javax.imageio.ImageIO;
 
 /**
- * Plots per-exit-layer curves of models side by side into one PNG: perplexity (log scale) vs
- * layer, and next-token accuracy vs layer (the shape of LayerSkip's Tables 1–2 / Fig. 1).
+ * Plots per-exit-layer curves of models side by side into one PNG: perplexity (log scale) vs layer,
+ * and next-token accuracy vs layer (the shape of LayerSkip's Tables 1–2 / Fig. 1).
  */
 public final class LayerCurvePlot {
 
@@ -66,7 +66,8 @@ public final class LayerCurvePlot {
         int h = 440;
         XYChart ppl = chart("Held-out perplexity by exit layer", "perplexity (log)", w, h);
         ppl.getStyler().setYAxisLogarithmic(true);
-        ppl.getStyler().setYAxisLogarithmicDecadeOnly(false); // labelled ticks inside one decade too
+        ppl.getStyler()
+                .setYAxisLogarithmicDecadeOnly(false); // labelled ticks inside one decade too
         XYChart acc = chart("Next-token accuracy by exit layer", "accuracy", w, h);
         for (Map.Entry<String, LayerMetrics> e : models.entrySet()) {
             LayerMetrics m = e.getValue();

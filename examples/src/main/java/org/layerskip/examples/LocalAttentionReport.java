@@ -48,8 +48,15 @@ final class LocalAttentionReport {
             w.println("variant,from,to,tokens,perplexity,train_tokens_per_second");
             for (LocalAttentionTraining.Variant v : r.variants()) {
                 for (PositionPerplexity.Bucket b : v.buckets()) {
-                    w.printf(Locale.ROOT, "%s,%d,%d,%d,%.3f,%.1f%n", v.name(), b.from(), b.to(),
-                            b.tokens(), b.perplexity(), v.tokensPerSecond());
+                    w.printf(
+                            Locale.ROOT,
+                            "%s,%d,%d,%d,%.3f,%.1f%n",
+                            v.name(),
+                            b.from(),
+                            b.to(),
+                            b.tokens(),
+                            b.perplexity(),
+                            v.tokensPerSecond());
                 }
             }
         }
@@ -87,8 +94,14 @@ final class LocalAttentionReport {
             s.append(all ? " all positions |" : " " + b.from() + "–" + (b.to() - 1) + " |");
         }
         int edge = Math.max(1, window / 8);
-        s.append(String.format(Locale.ROOT, " ≥%d, block offset <%d | ≥%d, offset ≥%d |",
-                window, edge, window, edge));
+        s.append(
+                String.format(
+                        Locale.ROOT,
+                        " ≥%d, block offset <%d | ≥%d, offset ≥%d |",
+                        window,
+                        edge,
+                        window,
+                        edge));
         s.append(" train tokens/s | median step tokens/s | final loss |\n|---|");
         s.append("---|".repeat(first.size() + 5)).append('\n');
         for (LocalAttentionTraining.Variant v : r.variants()) {
@@ -98,8 +111,13 @@ final class LocalAttentionReport {
             }
             double[] edges = PositionPerplexity.blockEdges(v.meanNll(), window);
             s.append(String.format(Locale.ROOT, " %.2f | %.2f |", edges[0], edges[1]));
-            s.append(String.format(Locale.ROOT, " %.0f | %.0f | %.3f |%n", v.tokensPerSecond(),
-                    v.medianStepTokensPerSecond(), v.finalLoss()));
+            s.append(
+                    String.format(
+                            Locale.ROOT,
+                            " %.0f | %.0f | %.3f |%n",
+                            v.tokensPerSecond(),
+                            v.medianStepTokensPerSecond(),
+                            v.finalLoss()));
         }
         return s.toString();
     }
@@ -155,7 +173,9 @@ final class LocalAttentionReport {
         String ratioTitle = "Perplexity / " + label(ref) + " (W = B = " + window + ")";
         XYChart ratio = xyChart(ratioTitle, x, "ratio", w, h);
         CategoryChart speed =
-                new CategoryChartBuilder().width(w).height(h)
+                new CategoryChartBuilder()
+                        .width(w)
+                        .height(h)
                         .title("Training throughput (1 thread, same budget)")
                         .yAxisTitle("tokens/s")
                         .build();
@@ -173,7 +193,9 @@ final class LocalAttentionReport {
             ppl.addSeries(label(v), pos, y).setMarker(SeriesMarkers.CIRCLE);
             ratio.addSeries(label(v), pos, rel).setMarker(SeriesMarkers.CIRCLE);
         }
-        speed.addSeries("tokens/s", r.variants().stream().map(LocalAttentionReport::label).toList(),
+        speed.addSeries(
+                "tokens/s",
+                r.variants().stream().map(LocalAttentionReport::label).toList(),
                 r.variants().stream().map(v -> (Number) v.tokensPerSecond()).toList());
         BufferedImage image = ChartPanels.sideBySide(w, h, ppl, ratio, speed);
         ImageIO.write(image, "png", png.toFile());
@@ -193,8 +215,14 @@ final class LocalAttentionReport {
     }
 
     private static XYChart xyChart(String title, String x, String y, int w, int h) {
-        XYChart c = new XYChartBuilder().width(w).height(h).title(title).xAxisTitle(x)
-                .yAxisTitle(y).build();
+        XYChart c =
+                new XYChartBuilder()
+                        .width(w)
+                        .height(h)
+                        .title(title)
+                        .xAxisTitle(x)
+                        .yAxisTitle(y)
+                        .build();
         c.getStyler().setChartBackgroundColor(Color.WHITE);
         c.getStyler().setMarkerSize(4);
         c.getStyler().setLegendPosition(org.knowm.xchart.style.Styler.LegendPosition.InsideNE);

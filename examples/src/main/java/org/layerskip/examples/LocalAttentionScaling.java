@@ -30,8 +30,8 @@ import java.util.Map;
 
 /**
  * Generation memory and speed versus context length for full, sliding-window and disjoint-block
- * attention in the same decoder (random weights: the costs do not depend on the values). Writes a CSV
- * and a two-panel PNG.
+ * attention in the same decoder (random weights: the costs do not depend on the values). Writes a
+ * CSV and a two-panel PNG.
  *
  * <pre>
  * java ... org.layerskip.examples.LocalAttentionScaling --lengths 256,512,1024,2048 --window 128 \
@@ -56,7 +56,8 @@ public final class LocalAttentionScaling {
     /**
      * Runs from the command line.
      *
-     * @param args {@code --lengths}, {@code --window}, {@code --dim}, {@code --layers}, {@code --out}
+     * @param args {@code --lengths}, {@code --window}, {@code --dim}, {@code --layers}, {@code
+     *     --out}
      * @throws Exception on failure
      */
     public static void main(String[] args) throws Exception {
@@ -155,11 +156,14 @@ public final class LocalAttentionScaling {
         for (String name : points.stream().map(Point::attention).distinct().toList()) {
             List<Point> s = points.stream().filter(p -> p.attention().equals(name)).toList();
             double[] x = s.stream().mapToDouble(Point::contextLength).toArray();
-            mem.addSeries(name, x, s.stream().mapToDouble(p -> p.kvCacheBytes() / 1048576.0).toArray());
+            mem.addSeries(
+                    name, x, s.stream().mapToDouble(p -> p.kvCacheBytes() / 1048576.0).toArray());
             speed.addSeries(name, x, s.stream().mapToDouble(Point::tokensPerSecond).toArray());
         }
-        BitmapEncoder.saveBitmap(mem, out.resolve("kv-memory").toString(), BitmapEncoder.BitmapFormat.PNG);
-        BitmapEncoder.saveBitmap(speed, out.resolve("decode-speed").toString(), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(
+                mem, out.resolve("kv-memory").toString(), BitmapEncoder.BitmapFormat.PNG);
+        BitmapEncoder.saveBitmap(
+                speed, out.resolve("decode-speed").toString(), BitmapEncoder.BitmapFormat.PNG);
     }
 
     private static XYChart chart(String title, String y) {

@@ -26,9 +26,9 @@ import java.util.Map;
  * budget (same initialisation, data order, steps and tokens), then reports held-out perplexity by
  * position in the window (where long context can matter) and training tokens/s.
  *
- * <p>Sliding-window layers train with the masked dense {@code T x T} computation; block layers
- * with dense {@code B x B} blocks (O(T·B)), so only the block variant trains faster than full
- * attention here.
+ * <p>Sliding-window layers train with the masked dense {@code T x T} computation; block layers with
+ * dense {@code B x B} blocks (O(T·B)), so only the block variant trains faster than full attention
+ * here.
  *
  * <p>Arguments ({@code --key value}): {@code --train-files} (train-files.txt of {@code
  * scripts/train_tokenizer.py}), {@code --corpus} (default: the folder of the first training file),
@@ -141,10 +141,21 @@ public final class LocalAttentionTraining {
                             Locale.ROOT,
                             "%s T=%d W=B=%d L=%d D=%d F=%d H=%d/%d steps=%d batch=%d lr=%s"
                                     + " warmup=%d seed=%d train-windows=%d heldout-windows=%d",
-                            layerskip ? "layerskip" : "baseline", seqLen, window,
-                            base.numLayers(), base.hiddenSize(), base.intermediateSize(),
-                            base.numHeads(), base.numKvHeads(), steps, batch, a.get("lr", "3e-3"),
-                            cfg.warmupSteps(), seed, docs.train().length, docs.heldout().length);
+                            layerskip ? "layerskip" : "baseline",
+                            seqLen,
+                            window,
+                            base.numLayers(),
+                            base.hiddenSize(),
+                            base.intermediateSize(),
+                            base.numHeads(),
+                            base.numKvHeads(),
+                            steps,
+                            batch,
+                            a.get("lr", "3e-3"),
+                            cfg.warmupSteps(),
+                            seed,
+                            docs.train().length,
+                            docs.heldout().length);
             System.err.println(settings + "; held-out " + docs.heldoutFiles());
             Map<String, LayerAttention> kinds = new LinkedHashMap<>();
             kinds.put("full", LayerAttention.FULL);
@@ -163,8 +174,13 @@ public final class LocalAttentionTraining {
                     Variant v = reuse(cachePath(out, n), settings);
                     done.put(n, v);
                     if (v == null) {
-                        runs.put(n, new VariantRun(n, base.withLayerAttention(List.of(kind)), cfg,
-                                docs.train()));
+                        runs.put(
+                                n,
+                                new VariantRun(
+                                        n,
+                                        base.withLayerAttention(List.of(kind)),
+                                        cfg,
+                                        docs.train()));
                     }
                 }
                 // take turns of `turn` steps, so every variant trains under the same machine load
@@ -177,10 +193,17 @@ public final class LocalAttentionTraining {
                     }
                 }
                 for (Map.Entry<String, VariantRun> e : runs.entrySet()) {
-                    Variant v = e.getValue().finish(docs.heldout(), window,
-                            a.getInt("eval-batch", 4), settings);
+                    Variant v =
+                            e.getValue()
+                                    .finish(
+                                            docs.heldout(),
+                                            window,
+                                            a.getInt("eval-batch", 4),
+                                            settings);
                     Files.createDirectories(cachePath(out, e.getKey()).getParent());
-                    Files.writeString(cachePath(out, e.getKey()), new Gson().toJson(v),
+                    Files.writeString(
+                            cachePath(out, e.getKey()),
+                            new Gson().toJson(v),
                             StandardCharsets.UTF_8);
                     done.put(e.getKey(), v);
                 }
@@ -190,8 +213,14 @@ public final class LocalAttentionTraining {
             List<Variant> variants = new ArrayList<>(done.values());
             Result r =
                     new Result(
-                            settings, window, docs.train().length, docs.heldout().length,
-                            docs.heldoutFiles(), (long) steps * batch * seqLen, variants, out);
+                            settings,
+                            window,
+                            docs.train().length,
+                            docs.heldout().length,
+                            docs.heldoutFiles(),
+                            (long) steps * batch * seqLen,
+                            variants,
+                            out);
             LocalAttentionReport.write(r);
             return r;
         }

@@ -57,7 +57,9 @@ public final class PositionPerplexity {
                 NDArray logits = model.forwardExits(ps, input, last, false).head(); // (B, T, V)
                 NDArray nll = logits.logSoftmax(-1).gather(labels, -1).neg(); // (B, T, 1)
                 double[] perPosition =
-                        nll.reshape(n, t).sum(new int[] {0}).toType(DataType.FLOAT64, false)
+                        nll.reshape(n, t)
+                                .sum(new int[] {0})
+                                .toType(DataType.FLOAT64, false)
                                 .toDoubleArray();
                 for (int j = 0; j < t; j++) {
                     sum[j] += perPosition[j];
@@ -94,8 +96,8 @@ public final class PositionPerplexity {
 
     /**
      * Splits the positions past the first block by their offset inside a block of {@code w}: the
-     * first {@code w / 8} positions of each block (where disjoint blocks see almost no context)
-     * and the rest.
+     * first {@code w / 8} positions of each block (where disjoint blocks see almost no context) and
+     * the rest.
      *
      * @param meanNll per-position mean NLL from {@link #meanNll}
      * @param w the block size

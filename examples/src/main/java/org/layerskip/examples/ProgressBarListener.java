@@ -42,15 +42,15 @@ public final class ProgressBarListener implements TrainingListener, AutoCloseabl
     /** {@inheritDoc} */
     @Override
     public void onStep(StepMetrics m) {
-        smoothedTps = smoothedTps == 0 ? m.tokensPerSecond() : 0.9 * smoothedTps + 0.1 * m.tokensPerSecond();
+        smoothedTps =
+                smoothedTps == 0
+                        ? m.tokensPerSecond()
+                        : 0.9 * smoothedTps + 0.1 * m.tokensPerSecond();
         bar.stepTo(m.step() + 1);
         bar.setExtraMessage(
                 String.format(
                         " loss %.3f last %.3f | %.0f tok/s | ETA %s",
-                        m.loss(),
-                        m.lastLayerLoss(),
-                        smoothedTps,
-                        formatSeconds(m.etaSeconds())));
+                        m.loss(), m.lastLayerLoss(), smoothedTps, formatSeconds(m.etaSeconds())));
     }
 
     /** {@inheritDoc} */

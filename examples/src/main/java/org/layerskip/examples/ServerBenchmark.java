@@ -75,7 +75,8 @@ public final class ServerBenchmark {
      * @param soakRequests requests of the soak
      * @param loadAverage the machine's 1-minute load average at the start and at the end
      */
-    public record Result(List<Row> rows, List<Long> rssMiB, int soakRequests, double[] loadAverage) {}
+    public record Result(
+            List<Row> rows, List<Long> rssMiB, int soakRequests, double[] loadAverage) {}
 
     private ServerBenchmark() {}
 
@@ -87,26 +88,50 @@ public final class ServerBenchmark {
      */
     public static void main(String... args) throws Exception {
         Result r = runExample(args);
-        System.out.println("| strategy | concurrency | requests | tokens | tokens/s | vs c=1 | server CPU s / 1k tokens | TTFT p50 ms | TTFT p95 ms | acceptance |");
+        System.out.println(
+                "| strategy | concurrency | requests | tokens | tokens/s | vs c=1 | server CPU s / 1k tokens | TTFT p50 ms | TTFT p95 ms | acceptance |");
         System.out.println("|---|---|---|---|---|---|---|---|---|---|");
         for (Row row : r.rows()) {
-            double base = r.rows().stream()
-                    .filter(x -> x.strategy().equals(row.strategy()) && x.concurrency() == 1)
-                    .findFirst().map(Row::tokensPerSecond).orElse(row.tokensPerSecond());
-            System.out.printf(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %.2fx | %.2f | %.1f | %.1f | %s |%n",
-                    row.strategy(), row.concurrency(), row.requests(), row.completionTokens(), row.tokensPerSecond(),
-                    row.tokensPerSecond() / base, row.serverCpuSecondsPer1k(), row.ttftP50Ms(), row.ttftP95Ms(),
-                    row.strategy().equals("self-speculative") ? String.format(Locale.ROOT, "%.3f", row.acceptance()) : "-");
+            double base =
+                    r.rows().stream()
+                            .filter(
+                                    x ->
+                                            x.strategy().equals(row.strategy())
+                                                    && x.concurrency() == 1)
+                            .findFirst()
+                            .map(Row::tokensPerSecond)
+                            .orElse(row.tokensPerSecond());
+            System.out.printf(
+                    Locale.ROOT,
+                    "| %s | %d | %d | %d | %.1f | %.2fx | %.2f | %.1f | %.1f | %s |%n",
+                    row.strategy(),
+                    row.concurrency(),
+                    row.requests(),
+                    row.completionTokens(),
+                    row.tokensPerSecond(),
+                    row.tokensPerSecond() / base,
+                    row.serverCpuSecondsPer1k(),
+                    row.ttftP50Ms(),
+                    row.ttftP95Ms(),
+                    row.strategy().equals("self-speculative")
+                            ? String.format(Locale.ROOT, "%.3f", row.acceptance())
+                            : "-");
         }
-        System.out.println("soak: " + r.soakRequests() + " requests, server RSS MiB every 100: " + r.rssMiB());
-        System.out.printf(Locale.ROOT, "load average (1 min): %.2f at start, %.2f at end%n", r.loadAverage()[0], r.loadAverage()[1]);
+        System.out.println(
+                "soak: " + r.soakRequests() + " requests, server RSS MiB every 100: " + r.rssMiB());
+        System.out.printf(
+                Locale.ROOT,
+                "load average (1 min): %.2f at start, %.2f at end%n",
+                r.loadAverage()[0],
+                r.loadAverage()[1]);
     }
 
     /**
      * Runs the benchmark.
      *
      * @param args {@code --model}, {@code --threads}, {@code --max-tokens}, {@code --requests} (per
-     *     cell, at least 2 x concurrency), {@code --soak} (requests, 0 = none), {@code --soak-tokens}
+     *     cell, at least 2 x concurrency), {@code --soak} (requests, 0 = none), {@code
+     *     --soak-tokens}
      * @return the result
      * @throws Exception on failure
      */
@@ -122,7 +147,8 @@ public final class ServerBenchmark {
         try {
             String url = listeningUrl(server);
             long pid = server.pid();
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            HttpClient client =
+                    HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             // warm-up: both strategies, a few batches
             for (String s : new String[] {"autoregressive", "self-speculative"}) {
                 runCell(client, url, s, 8, 16, maxTokens, prompts, pid);
@@ -130,15 +156,31 @@ public final class ServerBenchmark {
             List<Row> rows = new ArrayList<>();
             for (String s : new String[] {"autoregressive", "self-speculative"}) {
                 for (int c : new int[] {1, 4, 8, 16}) {
-                    rows.add(runCell(client, url, s, c, Math.max(requests, 2 * c), maxTokens, prompts, pid));
+                    rows.add(
+                            runCell(
+                                    client,
+                                    url,
+                                    s,
+                                    c,
+                                    Math.max(requests, 2 * c),
+                                    maxTokens,
+                                    prompts,
+                                    pid));
                 }
             }
             List<Long> rss = new ArrayList<>();
             if (soak > 0) {
                 rss.add(rssMiB(pid));
                 for (int done = 0; done < soak; done += 100) {
-                    runCell(client, url, done % 200 == 0 ? "self-speculative" : "autoregressive", 8,
-                            Math.min(100, soak - done), soakTokens, prompts, pid);
+                    runCell(
+                            client,
+                            url,
+                            done % 200 == 0 ? "self-speculative" : "autoregressive",
+                            8,
+                            Math.min(100, soak - done),
+                            soakTokens,
+                            prompts,
+                            pid);
                     rss.add(rssMiB(pid));
                 }
             }
@@ -152,8 +194,15 @@ public final class ServerBenchmark {
     }
 
     private static Row runCell(
-            HttpClient client, String url, String strategy, int concurrency, int requests, int maxTokens,
-            List<String> prompts, long pid) throws Exception {
+            HttpClient client,
+            String url,
+            String strategy,
+            int concurrency,
+            int requests,
+            int maxTokens,
+            List<String> prompts,
+            long pid)
+            throws Exception {
         AtomicInteger next = new AtomicInteger();
         long[] tokens = new long[requests];
         double[] ttft = new double[requests];
@@ -165,13 +214,25 @@ public final class ServerBenchmark {
         try {
             List<Future<?>> fs = new ArrayList<>();
             for (int w = 0; w < concurrency; w++) {
-                fs.add(pool.submit(() -> {
-                    int i;
-                    while ((i = next.getAndIncrement()) < requests) {
-                        one(client, url, strategy, maxTokens, prompts.get(i % prompts.size()), i, tokens, ttft, drafted, accepted);
-                    }
-                    return null;
-                }));
+                fs.add(
+                        pool.submit(
+                                () -> {
+                                    int i;
+                                    while ((i = next.getAndIncrement()) < requests) {
+                                        one(
+                                                client,
+                                                url,
+                                                strategy,
+                                                maxTokens,
+                                                prompts.get(i % prompts.size()),
+                                                i,
+                                                tokens,
+                                                ttft,
+                                                drafted,
+                                                accepted);
+                                    }
+                                    return null;
+                                }));
             }
             for (Future<?> f : fs) {
                 f.get(30, TimeUnit.MINUTES);
@@ -185,13 +246,31 @@ public final class ServerBenchmark {
         double[] sorted = ttft.clone();
         Arrays.sort(sorted);
         long d = Arrays.stream(drafted).sum();
-        return new Row(strategy, concurrency, requests, total, wall, total / wall, 1000 * cpu / Math.max(1, total),
-                percentile(sorted, 0.5), percentile(sorted, 0.95), d == 0 ? 0 : (double) Arrays.stream(accepted).sum() / d);
+        return new Row(
+                strategy,
+                concurrency,
+                requests,
+                total,
+                wall,
+                total / wall,
+                1000 * cpu / Math.max(1, total),
+                percentile(sorted, 0.5),
+                percentile(sorted, 0.95),
+                d == 0 ? 0 : (double) Arrays.stream(accepted).sum() / d);
     }
 
     private static void one(
-            HttpClient client, String url, String strategy, int maxTokens, String prompt, int i, long[] tokens,
-            double[] ttft, long[] drafted, long[] accepted) throws Exception {
+            HttpClient client,
+            String url,
+            String strategy,
+            int maxTokens,
+            String prompt,
+            int i,
+            long[] tokens,
+            double[] ttft,
+            long[] drafted,
+            long[] accepted)
+            throws Exception {
         JsonObject body = new JsonObject();
         body.addProperty("prompt", prompt);
         body.addProperty("max_tokens", maxTokens);
@@ -201,22 +280,31 @@ public final class ServerBenchmark {
         JsonObject so = new JsonObject();
         so.addProperty("include_usage", true);
         body.add("stream_options", so);
-        HttpRequest r = HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
-                .timeout(Duration.ofMinutes(10))
-                .POST(HttpRequest.BodyPublishers.ofString(body.toString())).build();
+        HttpRequest r =
+                HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
+                        .timeout(Duration.ofMinutes(10))
+                        .POST(HttpRequest.BodyPublishers.ofString(body.toString()))
+                        .build();
         long start = System.nanoTime();
         HttpResponse<InputStream> h = client.send(r, HttpResponse.BodyHandlers.ofInputStream());
         if (h.statusCode() != 200) {
-            throw new IllegalStateException("HTTP " + h.statusCode() + ": " + new String(h.body().readAllBytes(), StandardCharsets.UTF_8));
+            throw new IllegalStateException(
+                    "HTTP "
+                            + h.statusCode()
+                            + ": "
+                            + new String(h.body().readAllBytes(), StandardCharsets.UTF_8));
         }
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (!line.startsWith("data: {")) {
                     continue;
                 }
                 JsonObject c = JsonParser.parseString(line.substring(6)).getAsJsonObject();
-                if (ttft[i] == 0 && c.has("layerskip") && c.getAsJsonObject("layerskip").has("tokens")) {
+                if (ttft[i] == 0
+                        && c.has("layerskip")
+                        && c.getAsJsonObject("layerskip").has("tokens")) {
                     ttft[i] = (System.nanoTime() - start) / 1e6;
                 }
                 JsonElement u = c.get("usage");
@@ -261,16 +349,35 @@ public final class ServerBenchmark {
     private static Process startServer(String model, String threads) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("-XX:+UseSerialGC", "-Dai.djl.offline=true", "-cp", System.getProperty("java.class.path"),
-                LayerSkipCli.class.getName(), "serve", "--port", "0", "--model", model, "--threads", threads,
-                "--max-batch", "16", "--max-queue", "256", "--max-tokens-limit", "512"));
+        cmd.addAll(
+                List.of(
+                        "-XX:+UseSerialGC",
+                        "-Dai.djl.offline=true",
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        LayerSkipCli.class.getName(),
+                        "serve",
+                        "--port",
+                        "0",
+                        "--model",
+                        model,
+                        "--threads",
+                        threads,
+                        "--max-batch",
+                        "16",
+                        "--max-queue",
+                        "256",
+                        "--max-tokens-limit",
+                        "512"));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().putIfAbsent("OMP_WAIT_POLICY", "PASSIVE");
         return pb.start();
     }
 
     private static String listeningUrl(Process p) throws Exception {
-        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        BufferedReader out =
+                new BufferedReader(
+                        new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
         String line = out.readLine();
         if (line == null || !line.startsWith("listening on ")) {
             throw new IllegalStateException("the server did not start: " + line);

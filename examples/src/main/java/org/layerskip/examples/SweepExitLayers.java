@@ -30,7 +30,8 @@ public final class SweepExitLayers {
      * @param acceptanceRate accepted / drafted
      * @param tokensPerSecond generated tokens / wall time
      */
-    public record Point(int exitLayer, int numSpeculations, double acceptanceRate, double tokensPerSecond) {}
+    public record Point(
+            int exitLayer, int numSpeculations, double acceptanceRate, double tokensPerSecond) {}
 
     /**
      * All points.
@@ -68,7 +69,8 @@ public final class SweepExitLayers {
     public static Result runExample(String... args) throws Exception {
         ExampleArgs a = new ExampleArgs(args);
         List<Point> points = new ArrayList<>();
-        try (ZooModel<GenerationRequest, GenerationResponse> model = a.criteria().build().loadModel();
+        try (ZooModel<GenerationRequest, GenerationResponse> model =
+                        a.criteria().build().loadModel();
                 Predictor<GenerationRequest, GenerationResponse> p = model.newPredictor()) {
             LlamaModel llama = ((GenerationBlock) model.getBlock()).getModel();
             int layers = llama.numLayers();
@@ -86,7 +88,9 @@ public final class SweepExitLayers {
                                                         .with("strategy", "self-speculative")
                                                         .with("exitLayer", e)
                                                         .with("numSpeculations", d)
-                                                        .with("maxNewTokens", a.getInt("max-new-tokens", 32)))
+                                                        .with(
+                                                                "maxNewTokens",
+                                                                a.getInt("max-new-tokens", 32)))
                                         .result();
                         tokens += r.numGenerated();
                         nanos += r.prefillNanos() + r.decodeNanos();

@@ -15,10 +15,10 @@ import org.layerskip.train.LayerSkipTrainer;
 import org.layerskip.train.LayerSkipTrainingConfig;
 import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
 import org.layerskip.train.MetricsLog;
+import org.layerskip.train.StepMetrics;
 import org.layerskip.train.TimeCurriculum;
 import org.layerskip.train.TokenSequences;
 import org.layerskip.train.TrainingListener;
-import org.layerskip.train.StepMetrics;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -37,23 +37,24 @@ import java.util.Map;
  * baseline twin, saves it as a Hugging Face folder (weights, config, tokenizer) and evaluates every
  * exit layer on held-out text.
  *
- * <p>Arguments ({@code --key value}): {@code --tokenizer DIR} (tokenizer.json, tokenizer_config.json,
- * train-files.txt, heldout.txt, as written by {@code scripts/train_tokenizer.py}), {@code --out DIR},
- * {@code --variant layerskip|baseline}, {@code --work DIR} (checkpoints + metrics.jsonl; resumed if
- * present), and the hyperparameters {@code --steps --batch --seq-len --accumulation --lr --warmup
- * --p-max --e-scale --dilation --seed --layers --hidden --intermediate --heads --kv-heads
- * --save-dtype (F32|BF16) --tie-embeddings (true|false) --max-train-files --checkpoint-every --no-progress}.
- * {@code --extra-documents FILE} adds the documents of a JSON array of strings to the training text
- * (the copy-shaped documents of {@code scripts/make_copy_corpus.py}), appended to the stream, or
- * each whole inside one window with {@code --whole-extra-documents true} ({@link
- * WholeDocumentPacking}); {@code --time-curriculum
- * exp|constant} sets S(t) (default exp: pretraining from scratch); {@code --copy-heldout false}
- * does not copy heldout.txt next to the output folder (the bundled-model layout).
+ * <p>Arguments ({@code --key value}): {@code --tokenizer DIR} (tokenizer.json,
+ * tokenizer_config.json, train-files.txt, heldout.txt, as written by {@code
+ * scripts/train_tokenizer.py}), {@code --out DIR}, {@code --variant layerskip|baseline}, {@code
+ * --work DIR} (checkpoints + metrics.jsonl; resumed if present), and the hyperparameters {@code
+ * --steps --batch --seq-len --accumulation --lr --warmup --p-max --e-scale --dilation --seed
+ * --layers --hidden --intermediate --heads --kv-heads --save-dtype (F32|BF16) --tie-embeddings
+ * (true|false) --max-train-files --checkpoint-every --no-progress}. {@code --extra-documents FILE}
+ * adds the documents of a JSON array of strings to the training text (the copy-shaped documents of
+ * {@code scripts/make_copy_corpus.py}), appended to the stream, or each whole inside one window
+ * with {@code --whole-extra-documents true} ({@link WholeDocumentPacking}); {@code
+ * --time-curriculum exp|constant} sets S(t) (default exp: pretraining from scratch); {@code
+ * --copy-heldout false} does not copy heldout.txt next to the output folder (the bundled-model
+ * layout).
  *
  * <p>{@code --init-from DIR} continues from an existing Hugging Face checkpoint instead of a random
- * initialisation (continual pretraining, the paper's main setting; {@link CheckpointShape}):
- * the architecture options then default to the checkpoint's, and one that differs from it is an
- * error naming the checkpoint and the field, before anything is written.
+ * initialisation (continual pretraining, the paper's main setting; {@link CheckpointShape}): the
+ * architecture options then default to the checkpoint's, and one that differs from it is an error
+ * naming the checkpoint and the field, before anything is written.
  *
  * <p>A damaged newest checkpoint (verified against its manifest) is an error naming the file;
  * {@code --resume-fallback} resumes from the newest intact one instead, naming what it skipped.
@@ -141,8 +142,11 @@ public final class TrainTinyModel {
         int inter = intArg(a, "intermediate", init == null ? 512 : init.intermediateSize());
         int heads = intArg(a, "heads", init == null ? 6 : init.numHeads());
         int kvHeads = intArg(a, "kv-heads", init == null ? 2 : init.numKvHeads());
-        boolean tied = Boolean.parseBoolean(
-                a.getOrDefault("tie-embeddings", init == null ? "true" : "" + init.tieWordEmbeddings()));
+        boolean tied =
+                Boolean.parseBoolean(
+                        a.getOrDefault(
+                                "tie-embeddings",
+                                init == null ? "true" : "" + init.tieWordEmbeddings()));
         int seqLen = Integer.parseInt(a.getOrDefault("seq-len", "128"));
         SafetensorsDtype saveDtype = SafetensorsDtype.valueOf(a.getOrDefault("save-dtype", "BF16"));
 
@@ -180,8 +184,9 @@ public final class TrainTinyModel {
             if (initFrom != null) {
                 CheckpointShape.check(initFrom, init, modelConfig);
             }
-            TimeCurriculum time = TimeCurriculum.valueOf(
-                    a.getOrDefault("time-curriculum", "exp").toUpperCase(Locale.ROOT));
+            TimeCurriculum time =
+                    TimeCurriculum.valueOf(
+                            a.getOrDefault("time-curriculum", "exp").toUpperCase(Locale.ROOT));
             LayerSkipTrainingConfig.Builder b =
                     LayerSkipTrainingConfig.builder()
                             .optMaxDropRate(Double.parseDouble(a.getOrDefault("p-max", "0.2")))
@@ -195,7 +200,8 @@ public final class TrainTinyModel {
                             .optSeqLen(seqLen)
                             .optAccumulation(Integer.parseInt(a.getOrDefault("accumulation", "1")))
                             .optSeed(Long.parseLong(a.getOrDefault("seed", "1234")))
-                            .optCheckpointEvery(Integer.parseInt(a.getOrDefault("checkpoint-every", "100")));
+                            .optCheckpointEvery(
+                                    Integer.parseInt(a.getOrDefault("checkpoint-every", "100")));
             if (a.containsKey("dilation")) {
                 b.optDilation(Integer.parseInt(a.get("dilation")));
             }
@@ -205,16 +211,18 @@ public final class TrainTinyModel {
             }
             List<String> documents = new ArrayList<>(TokenSequences.readAll(files));
             TokenSequences train;
-            List<String> extra = a.containsKey("extra-documents")
-                    ? DocumentList.read(Path.of(a.get("extra-documents")))
-                    : List.of();
+            List<String> extra =
+                    a.containsKey("extra-documents")
+                            ? DocumentList.read(Path.of(a.get("extra-documents")))
+                            : List.of();
             if (Boolean.parseBoolean(a.getOrDefault("whole-extra-documents", "false"))) {
-                train = TokenSequences.of(
-                        WholeDocumentPacking.pack(
-                                TokenSequences.tokenize(tok, documents),
-                                WholeDocumentPacking.tokenizeEach(tok, extra),
-                                seqLen + 1),
-                        cfg.seed());
+                train =
+                        TokenSequences.of(
+                                WholeDocumentPacking.pack(
+                                        TokenSequences.tokenize(tok, documents),
+                                        WholeDocumentPacking.tokenizeEach(tok, extra),
+                                        seqLen + 1),
+                                cfg.seed());
             } else {
                 documents.addAll(extra); // appended to the stream, cut like the rest
                 train = TokenSequences.pack(tok, documents, seqLen + 1, cfg.seed());
@@ -242,12 +250,14 @@ public final class TrainTinyModel {
                 LayerSkipTrainer trainer =
                         new LayerSkipTrainer(model, cfg, train, work.resolve("checkpoints"));
                 trainer.resume(a.containsKey("resume-fallback"))
-                        .ifPresent(p -> {
-                            for (String skipped : p.skipped()) {
-                                System.err.println("warning: skipped damaged checkpoint: " + skipped);
-                            }
-                            System.err.println("resumed from step " + p.step());
-                        });
+                        .ifPresent(
+                                p -> {
+                                    for (String skipped : p.skipped()) {
+                                        System.err.println(
+                                                "warning: skipped damaged checkpoint: " + skipped);
+                                    }
+                                    System.err.println("resumed from step " + p.step());
+                                });
                 boolean progress = !a.containsKey("no-progress");
                 TrainingListener both =
                         new TrainingListener() {
@@ -284,7 +294,8 @@ public final class TrainTinyModel {
                 bar.close();
                 HfLlama.save(model, out, saveDtype, Long.MAX_VALUE);
                 for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
-                    Files.copy(tokDir.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
+                    Files.copy(
+                            tokDir.resolve(f), out.resolve(f), StandardCopyOption.REPLACE_EXISTING);
                 }
                 if (Boolean.parseBoolean(a.getOrDefault("copy-heldout", "true"))) {
                     Files.copy(
@@ -299,9 +310,16 @@ public final class TrainTinyModel {
                 }
                 log.logEvaluation(trainer.getStep(), metrics);
                 Files.writeString(
-                        work.resolve("heldout-layers.md"), metrics.toTable(), StandardCharsets.UTF_8);
+                        work.resolve("heldout-layers.md"),
+                        metrics.toTable(),
+                        StandardCharsets.UTF_8);
                 return new Result(
-                        out, trainer.getStep(), s.finalLoss(), s.tokensPerSecond(), s.seconds(), metrics);
+                        out,
+                        trainer.getStep(),
+                        s.finalLoss(),
+                        s.tokensPerSecond(),
+                        s.seconds(),
+                        metrics);
             }
         }
     }

@@ -20,8 +20,8 @@ import java.util.Locale;
 /**
  * One variant of {@link LocalAttentionTraining} in training: its own model (initialised from the
  * shared seed), trainer and timing. Training advances in turns ({@link #advance}), so variants can
- * take turns and share whatever load the machine has; the throughput counts only this variant's
- * own turns.
+ * take turns and share whatever load the machine has; the throughput counts only this variant's own
+ * turns.
  */
 final class VariantRun implements AutoCloseable {
 
@@ -73,7 +73,10 @@ final class VariantRun implements AutoCloseable {
                                     System.err.printf(
                                             Locale.ROOT,
                                             "%s step %d loss %.4f %.0f tok/s%n",
-                                            name, m.step(), m.loss(), m.tokensPerSecond());
+                                            name,
+                                            m.step(),
+                                            m.loss(),
+                                            m.tokensPerSecond());
                                 }
                             }
                         });

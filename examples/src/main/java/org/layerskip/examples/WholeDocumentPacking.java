@@ -8,8 +8,8 @@ import java.util.Arrays;
 import java.util.List;
 
 /**
- * Packs training windows so that every extra document lies whole inside one window, the rest of
- * the window filled with the ordinary token stream.
+ * Packs training windows so that every extra document lies whole inside one window, the rest of the
+ * window filled with the ordinary token stream.
  *
  * <p>Why: the copy-shaped documents ({@code scripts/make_copy_corpus.py}: a function, then its
  * renamed twin) only teach copying when the original is in the same window as the twin; cut into

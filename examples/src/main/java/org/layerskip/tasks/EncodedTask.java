@@ -23,7 +23,8 @@ public final class EncodedTask {
     private final List<long[]> prompts;
     private final List<long[]> truths;
 
-    private EncodedTask(TaskSuite suite, int maxNewTokens, List<long[]> prompts, List<long[]> truths) {
+    private EncodedTask(
+            TaskSuite suite, int maxNewTokens, List<long[]> prompts, List<long[]> truths) {
         this.suite = suite;
         this.maxNewTokens = maxNewTokens;
         this.prompts = Collections.unmodifiableList(prompts);
@@ -51,9 +52,17 @@ public final class EncodedTask {
         for (TaskExample e : suite.examples()) {
             long[] p = tokenizer.encode(e.prompt());
             if ((long) p.length + maxNewTokens > contextLength) {
-                throw new IllegalArgumentException("task " + suite.name() + ", example " + e.id()
-                        + ": its prompt of " + p.length + " tokens plus " + maxNewTokens
-                        + " new tokens exceeds the model's context of " + contextLength);
+                throw new IllegalArgumentException(
+                        "task "
+                                + suite.name()
+                                + ", example "
+                                + e.id()
+                                + ": its prompt of "
+                                + p.length
+                                + " tokens plus "
+                                + maxNewTokens
+                                + " new tokens exceeds the model's context of "
+                                + contextLength);
             }
             prompts.add(p);
             truths.add(e.truth() == null ? null : truthIds(tokenizer, p, e, maxNewTokens));

@@ -61,6 +61,10 @@ public enum TaskMetric {
             known.append(known.length() == 0 ? "" : ", ").append(m.jsonName);
         }
         throw new IllegalArgumentException(
-                "unknown metric '" + name + "' (known: " + known.toString().toLowerCase(Locale.ROOT) + ")");
+                "unknown metric '"
+                        + name
+                        + "' (known: "
+                        + known.toString().toLowerCase(Locale.ROOT)
+                        + ")");
     }
 }

@@ -8,8 +8,8 @@ import java.util.Map;
 
 /**
  * Scores one strategy's outputs on an {@link EncodedTask}: the suite's metrics against the held-out
- * truth, plus agreement with the model's own autoregressive output (the quality loss of early
- * exit; exactly 1 for greedy self-speculation).
+ * truth, plus agreement with the model's own autoregressive output (the quality loss of early exit;
+ * exactly 1 for greedy self-speculation).
  */
 public final class TaskScores {
 
@@ -22,28 +22,41 @@ public final class TaskScores {
      * @param outputs generated ids per example, in suite order
      * @param autoregressive the full-depth greedy outputs per example (the reference for agreement)
      * @param tokenizer decodes outputs for line-level metrics
-     * @return the suite's metrics in its order, then {@link TaskMetric#AGREEMENT_WITH_AUTOREGRESSIVE}
-     *     unless the suite lists it; each in [0, 1]
+     * @return the suite's metrics in its order, then {@link
+     *     TaskMetric#AGREEMENT_WITH_AUTOREGRESSIVE} unless the suite lists it; each in [0, 1]
      * @throws IllegalArgumentException if the lists do not have one entry per example
      */
     public static Map<TaskMetric, Double> score(
-            EncodedTask task, List<long[]> outputs, List<long[]> autoregressive, LlamaTokenizer tokenizer) {
+            EncodedTask task,
+            List<long[]> outputs,
+            List<long[]> autoregressive,
+            LlamaTokenizer tokenizer) {
         int n = task.prompts().size();
         if (outputs.size() != n || autoregressive.size() != n) {
-            throw new IllegalArgumentException("need " + n + " outputs, got " + outputs.size()
-                    + " and " + autoregressive.size());
+            throw new IllegalArgumentException(
+                    "need "
+                            + n
+                            + " outputs, got "
+                            + outputs.size()
+                            + " and "
+                            + autoregressive.size());
         }
         Map<TaskMetric, Double> out = new LinkedHashMap<>();
         for (TaskMetric m : task.suite().metrics()) {
             out.put(m, metric(m, task, outputs, autoregressive, tokenizer));
         }
-        out.computeIfAbsent(TaskMetric.AGREEMENT_WITH_AUTOREGRESSIVE,
+        out.computeIfAbsent(
+                TaskMetric.AGREEMENT_WITH_AUTOREGRESSIVE,
                 m -> metric(m, task, outputs, autoregressive, tokenizer));
         return out;
     }
 
-    private static double metric(TaskMetric m, EncodedTask task, List<long[]> outputs,
-            List<long[]> autoregressive, LlamaTokenizer tokenizer) {
+    private static double metric(
+            TaskMetric m,
+            EncodedTask task,
+            List<long[]> outputs,
+            List<long[]> autoregressive,
+            LlamaTokenizer tokenizer) {
         List<TaskExample> examples = task.suite().examples();
         switch (m) {
             case TOKEN_ACCURACY:
@@ -67,8 +80,8 @@ public final class TaskScores {
      * Matching positions over the reference's length, summed over the examples (micro average).
      *
      * @param outputs generated ids per example
-     * @param references reference ids per example (a shorter output counts its missing positions
-     *     as wrong)
+     * @param references reference ids per example (a shorter output counts its missing positions as
+     *     wrong)
      * @return the accuracy in [0, 1]; 1 when every reference is empty
      */
     public static double tokenAccuracy(List<long[]> outputs, List<long[]> references) {
@@ -95,7 +108,8 @@ public final class TaskScores {
      */
     public static String firstLine(String text) {
         int start = 0;
-        while (start < text.length() && (text.charAt(start) == '\n' || text.charAt(start) == '\r')) {
+        while (start < text.length()
+                && (text.charAt(start) == '\n' || text.charAt(start) == '\r')) {
             start++;
         }
         int end = text.indexOf('\n', start);

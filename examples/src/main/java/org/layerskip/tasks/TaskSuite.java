@@ -83,8 +83,13 @@ public record TaskSuite(
             throw new IllegalArgumentException("task " + name + " has no examples");
         }
         if (maxNewTokens < 1 || maxNewTokens > MAX_NEW_TOKENS) {
-            throw new IllegalArgumentException("task " + name + ": max_new_tokens must be in [1, "
-                    + MAX_NEW_TOKENS + "], got " + maxNewTokens);
+            throw new IllegalArgumentException(
+                    "task "
+                            + name
+                            + ": max_new_tokens must be in [1, "
+                            + MAX_NEW_TOKENS
+                            + "], got "
+                            + maxNewTokens);
         }
         metrics = List.copyOf(metrics);
         examples = List.copyOf(examples);
@@ -106,10 +111,16 @@ public record TaskSuite(
             return bundled(nameOrFile);
         }
         boolean looksLikeFile =
-                nameOrFile.endsWith(".json") || nameOrFile.contains("/") || nameOrFile.contains("\\");
+                nameOrFile.endsWith(".json")
+                        || nameOrFile.contains("/")
+                        || nameOrFile.contains("\\");
         if (!looksLikeFile) {
-            throw new IllegalArgumentException("unknown task '" + nameOrFile + "': use one of "
-                    + String.join(", ", BUNDLED) + ", or the path of a task suite .json file");
+            throw new IllegalArgumentException(
+                    "unknown task '"
+                            + nameOrFile
+                            + "': use one of "
+                            + String.join(", ", BUNDLED)
+                            + ", or the path of a task suite .json file");
         }
         return load(Path.of(nameOrFile));
     }
@@ -123,14 +134,16 @@ public record TaskSuite(
      */
     public static TaskSuite bundled(String name) {
         if (!BUNDLED.contains(name)) {
-            throw new IllegalArgumentException("unknown task '" + name + "': bundled tasks are "
-                    + String.join(", ", BUNDLED));
+            throw new IllegalArgumentException(
+                    "unknown task '" + name + "': bundled tasks are " + String.join(", ", BUNDLED));
         }
         String resource = RESOURCE_ROOT + name + ".json";
         try (InputStream in = TaskSuite.class.getClassLoader().getResourceAsStream(resource)) {
             if (in == null) {
-                throw new IllegalArgumentException("this build bundles no task suite " + resource
-                        + " (run scripts/make_task_suites.py)");
+                throw new IllegalArgumentException(
+                        "this build bundles no task suite "
+                                + resource
+                                + " (run scripts/make_task_suites.py)");
             }
             return parse(in.readAllBytes(), "bundled " + resource);
         } catch (IOException e) {
@@ -154,14 +167,15 @@ public record TaskSuite(
                 throw new IllegalArgumentException(file + ": is not a regular file");
             }
             if (Files.size(file) > MAX_BYTES) {
-                throw new IllegalArgumentException(file + ": task suite is larger than "
-                        + (MAX_BYTES >> 20) + " MiB");
+                throw new IllegalArgumentException(
+                        file + ": task suite is larger than " + (MAX_BYTES >> 20) + " MiB");
             }
             return parse(Files.readAllBytes(file), file.toString());
         } catch (NoSuchFileException e) {
             throw new IllegalArgumentException("task suite file not found: " + file, e);
         } catch (IOException e) {
-            throw new IllegalArgumentException(file + ": cannot read the task suite (" + e + ")", e);
+            throw new IllegalArgumentException(
+                    file + ": cannot read the task suite (" + e + ")", e);
         }
     }
 
@@ -176,11 +190,13 @@ public record TaskSuite(
     public static TaskSuite parse(byte[] bytes, String origin) {
         String text;
         try {
-            text = StandardCharsets.UTF_8.newDecoder()
-                    .onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes))
-                    .toString();
+            text =
+                    StandardCharsets.UTF_8
+                            .newDecoder()
+                            .onMalformedInput(CodingErrorAction.REPORT)
+                            .onUnmappableCharacter(CodingErrorAction.REPORT)
+                            .decode(ByteBuffer.wrap(bytes))
+                            .toString();
         } catch (CharacterCodingException e) {
             throw bad(origin, "is not UTF-8 text");
         }
@@ -206,13 +222,23 @@ public record TaskSuite(
         }
         int version = integer(o, "version", origin);
         if (version < 1 || version > VERSION) {
-            throw bad(origin, "format version " + version + " is not supported (this build reads"
-                    + " version " + VERSION + ")");
+            throw bad(
+                    origin,
+                    "format version "
+                            + version
+                            + " is not supported (this build reads"
+                            + " version "
+                            + VERSION
+                            + ")");
         }
         String name = string(o, "name", origin);
         if (!NAME.matcher(name).matches()) {
-            throw bad(origin, "field 'name' must be a short name of letters, digits, '_', '-' or"
-                    + " '.', got \"" + shorten(name) + "\"");
+            throw bad(
+                    origin,
+                    "field 'name' must be a short name of letters, digits, '_', '-' or"
+                            + " '.', got \""
+                            + shorten(name)
+                            + "\"");
         }
         String description = o.has("description") ? string(o, "description", origin) : "";
         List<TaskMetric> metrics = new ArrayList<>();
@@ -228,7 +254,9 @@ public record TaskSuite(
         }
         int maxNew = integer(o, "max_new_tokens", origin);
         if (maxNew < 1 || maxNew > MAX_NEW_TOKENS) {
-            throw bad(origin, "field 'max_new_tokens' must be in [1, " + MAX_NEW_TOKENS + "], got " + maxNew);
+            throw bad(
+                    origin,
+                    "field 'max_new_tokens' must be in [1, " + MAX_NEW_TOKENS + "], got " + maxNew);
         }
         boolean needsTruth = metrics.stream().anyMatch(TaskMetric::needsTruth);
         List<TaskExample> examples = new ArrayList<>();
@@ -250,8 +278,13 @@ public record TaskSuite(
             }
             String truth = e.has("truth") ? string(e, "truth", origin + " " + where) : null;
             if (needsTruth && (truth == null || truth.isEmpty())) {
-                throw bad(origin, "field '" + where + ".truth' is missing (metrics "
-                        + metrics.stream().map(TaskMetric::jsonName).toList() + " need it)");
+                throw bad(
+                        origin,
+                        "field '"
+                                + where
+                                + ".truth' is missing (metrics "
+                                + metrics.stream().map(TaskMetric::jsonName).toList()
+                                + " need it)");
             }
             examples.add(new TaskExample(id, prompt, truth));
         }
@@ -275,8 +308,14 @@ public record TaskSuite(
         if (limit >= examples.size()) {
             return this;
         }
-        return new TaskSuite(name, version, description, metrics, maxNewTokens,
-                examples.subList(0, limit), origin);
+        return new TaskSuite(
+                name,
+                version,
+                description,
+                metrics,
+                maxNewTokens,
+                examples.subList(0, limit),
+                origin);
     }
 
     private static String string(JsonObject o, String field, String origin) {

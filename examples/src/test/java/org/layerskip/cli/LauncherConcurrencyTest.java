@@ -31,10 +31,22 @@ public class LauncherConcurrencyTest {
         return Paths.get(System.getProperty("user.dir")).resolve("..").toAbsolutePath().normalize();
     }
 
-    /** The files of a fresh clone: tracked and untracked-but-not-ignored (so uncommitted work too). */
+    /**
+     * The files of a fresh clone: tracked and untracked-but-not-ignored (so uncommitted work too).
+     */
     private static List<String> cloneFiles(Path root) throws IOException, InterruptedException {
-        Process git = new ProcessBuilder("git", "-C", root.toString(), "ls-files", "-z", "--cached",
-                "--others", "--exclude-standard").redirectErrorStream(false).start();
+        Process git =
+                new ProcessBuilder(
+                                "git",
+                                "-C",
+                                root.toString(),
+                                "ls-files",
+                                "-z",
+                                "--cached",
+                                "--others",
+                                "--exclude-standard")
+                        .redirectErrorStream(false)
+                        .start();
         byte[] out = git.getInputStream().readAllBytes();
         if (git.waitFor() == 0) {
             List<String> files = new ArrayList<>();
@@ -49,13 +61,17 @@ public class LauncherConcurrencyTest {
         try (Stream<Path> s = Files.walk(root)) {
             return s.filter(Files::isRegularFile)
                     .map(p -> root.relativize(p).toString())
-                    .filter(p -> !p.startsWith(".git") && !p.startsWith(".cache")
-                            && !p.startsWith("build-out") && !p.contains("target/"))
+                    .filter(
+                            p ->
+                                    !p.startsWith(".git")
+                                            && !p.startsWith(".cache")
+                                            && !p.startsWith("build-out")
+                                            && !p.contains("target/"))
                     .toList();
         }
     }
 
-    @Test(timeOut = 900_000)
+    @Test(groups = "slow", timeOut = 900_000)
     public void threeFirstRunsAtOnceAllSucceedAndBuildOnce() throws Exception {
         Path root = repositoryRoot();
         Path copy = Files.createTempDirectory("layerskip-fresh-clone");
@@ -70,7 +86,8 @@ public class LauncherConcurrencyTest {
             }
             // this machine's Maven settings (e.g. a private local repository), not part of a clone
             Path mavenConfig = root.resolve(".mvn/maven.config");
-            if (Files.isRegularFile(mavenConfig) && !Files.exists(copy.resolve(".mvn/maven.config"))) {
+            if (Files.isRegularFile(mavenConfig)
+                    && !Files.exists(copy.resolve(".mvn/maven.config"))) {
                 Files.createDirectories(copy.resolve(".mvn"));
                 Files.copy(mavenConfig, copy.resolve(".mvn/maven.config"));
             }
@@ -82,12 +99,22 @@ public class LauncherConcurrencyTest {
             for (int i = 0; i < RUNS; i++) {
                 Path out = copy.resolve("run" + i + ".out");
                 Path err = copy.resolve("run" + i + ".err");
-                ProcessBuilder pb = new ProcessBuilder("bash", copy.resolve("scripts/layerskip").toString(),
-                        "generate", "--prompt-ids", "1,2,3", "--max-new-tokens", "4", "--ignore-eos",
-                        "--json", "--threads", "1")
-                        .directory(copy.toFile())
-                        .redirectOutput(out.toFile())
-                        .redirectError(err.toFile());
+                ProcessBuilder pb =
+                        new ProcessBuilder(
+                                        "bash",
+                                        copy.resolve("scripts/layerskip").toString(),
+                                        "generate",
+                                        "--prompt-ids",
+                                        "1,2,3",
+                                        "--max-new-tokens",
+                                        "4",
+                                        "--ignore-eos",
+                                        "--json",
+                                        "--threads",
+                                        "1")
+                                .directory(copy.toFile())
+                                .redirectOutput(out.toFile())
+                                .redirectError(err.toFile());
                 pb.environment().put("MVN_ARGS", "-o"); // everything is in the local repository
                 pb.environment().remove("LAYERSKIP_NO_BUILD");
                 runs.add(pb.start());
@@ -103,11 +130,14 @@ public class LauncherConcurrencyTest {
                 }
                 String err = Files.readString(errs.get(i));
                 Assert.assertEquals(p.exitValue(), 0, "run " + i + ": " + err);
-                JsonObject o = JsonParser.parseString(Files.readString(outs.get(i))).getAsJsonObject();
+                JsonObject o =
+                        JsonParser.parseString(Files.readString(outs.get(i))).getAsJsonObject();
                 Assert.assertEquals(o.get("num_generated").getAsInt(), 4, "run " + i);
-                builds += (int) err.lines().filter(l -> l.startsWith("layerskip: building")).count();
+                builds +=
+                        (int) err.lines().filter(l -> l.startsWith("layerskip: building")).count();
             }
-            Assert.assertEquals(builds, 1, "exactly one of the runs builds, the others wait for it");
+            Assert.assertEquals(
+                    builds, 1, "exactly one of the runs builds, the others wait for it");
         } finally {
             try (Stream<Path> s = Files.walk(copy)) {
                 for (Path p : s.sorted(Comparator.reverseOrder()).toList()) {

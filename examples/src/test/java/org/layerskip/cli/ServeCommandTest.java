@@ -28,9 +28,10 @@ import java.util.regex.Pattern;
  */
 public class ServeCommandTest {
 
-    private static final Pattern LISTENING = Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))");
+    private static final Pattern LISTENING =
+            Pattern.compile("listening on (http://127\\.0\\.0\\.1:(\\d+))");
 
-    @Test
+    @Test(groups = "slow")
     public void badOptionsAreUsageErrors() {
         LayerSkipCliTest.Run r = LayerSkipCliTest.cli("serve", "--port", "70000");
         Assert.assertEquals(r.code(), LayerSkipCli.EXIT_USAGE, r.err());
@@ -43,7 +44,7 @@ public class ServeCommandTest {
         Assert.assertEquals(r.err().strip().lines().count(), 1, r.err());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void sigtermLetsTheStreamFinishAndExitsZero() throws Exception {
         Path err = Files.createTempFile("serve", ".err");
         List<String> cmd = new ArrayList<>();
@@ -57,33 +58,43 @@ public class ServeCommandTest {
         pb.environment().put("OMP_WAIT_POLICY", "PASSIVE");
         Process p = pb.start();
         try {
-            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            BufferedReader out =
+                    new BufferedReader(
+                            new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
             LinkedBlockingQueue<String> stdout = new LinkedBlockingQueue<>();
-            CompletableFuture<Void> reader = CompletableFuture.runAsync(() -> {
-                try {
-                    String l;
-                    while ((l = out.readLine()) != null) {
-                        stdout.add(l);
-                    }
-                } catch (Exception e) {
-                    // the process is gone
-                }
-            });
+            CompletableFuture<Void> reader =
+                    CompletableFuture.runAsync(
+                            () -> {
+                                try {
+                                    String l;
+                                    while ((l = out.readLine()) != null) {
+                                        stdout.add(l);
+                                    }
+                                } catch (Exception e) {
+                                    // the process is gone
+                                }
+                            });
             String line = stdout.poll(120, TimeUnit.SECONDS);
             Matcher m = LISTENING.matcher(line == null ? "" : line);
-            Assert.assertTrue(m.matches(), "first stdout line: " + line + "\nstderr: " + Files.readString(err));
+            Assert.assertTrue(
+                    m.matches(),
+                    "first stdout line: " + line + "\nstderr: " + Files.readString(err));
             String url = m.group(1);
-            HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+            HttpClient client =
+                    HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
             HttpRequest req =
                     HttpRequest.newBuilder(URI.create(url + "/v1/completions"))
                             .timeout(Duration.ofSeconds(120))
-                            .POST(HttpRequest.BodyPublishers.ofString(
-                                    "{\"prompt\": \"def f(x):\", \"max_tokens\": 300, \"temperature\": 0,"
-                                            + " \"stream\": true, \"strategy\": \"autoregressive\"}"))
+                            .POST(
+                                    HttpRequest.BodyPublishers.ofString(
+                                            "{\"prompt\": \"def f(x):\", \"max_tokens\": 300, \"temperature\": 0,"
+                                                    + " \"stream\": true, \"strategy\": \"autoregressive\"}"))
                             .build();
-            HttpResponse<InputStream> h = client.send(req, HttpResponse.BodyHandlers.ofInputStream());
+            HttpResponse<InputStream> h =
+                    client.send(req, HttpResponse.BodyHandlers.ofInputStream());
             Assert.assertEquals(h.statusCode(), 200);
-            BufferedReader stream = new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8));
+            BufferedReader stream =
+                    new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8));
             String s;
             while ((s = stream.readLine()) != null && !s.startsWith("data: ")) {
                 // first event
@@ -100,10 +111,13 @@ public class ServeCommandTest {
             Assert.assertEquals(p.exitValue(), 0, log);
             Assert.assertFalse(rest.isEmpty(), log);
             Assert.assertEquals(rest.get(rest.size() - 1), "[DONE]", log);
-            Assert.assertTrue(rest.get(rest.size() - 2).contains("\"finish_reason\":\""), rest.get(rest.size() - 2));
+            Assert.assertTrue(
+                    rest.get(rest.size() - 2).contains("\"finish_reason\":\""),
+                    rest.get(rest.size() - 2));
             Assert.assertTrue(log.contains("stopped: all requests finished"), log);
             reader.get(10, TimeUnit.SECONDS);
-            Assert.assertTrue(stdout.isEmpty(), "stdout must hold only the listening line: " + stdout);
+            Assert.assertTrue(
+                    stdout.isEmpty(), "stdout must hold only the listening line: " + stdout);
         } finally {
             p.destroyForcibly();
             Files.deleteIfExists(err);

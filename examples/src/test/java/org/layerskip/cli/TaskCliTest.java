@@ -55,15 +55,35 @@ public class TaskCliTest {
                 }
             }
         }
-        Files.writeString(model.resolve(RecordedSettings.FILE_NAME),
+        Files.writeString(
+                model.resolve(RecordedSettings.FILE_NAME),
                 "{\"exit_layer\": 3, \"num_speculations\": 2, \"command\": \"by hand\"}");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void benchReportsTheSuitesQualityForEveryStrategy() throws IOException {
-        Run r = cli("bench", "--model", model.toString(), "--task", "code", "--limit", "2",
-                "--max-new-tokens", "8", "--repeats", "1", "--warmup", "0", "--threads", "1",
-                "--exit-layer", "2", "--num-speculations", "3", "--json");
+        Run r =
+                cli(
+                        "bench",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "code",
+                        "--limit",
+                        "2",
+                        "--max-new-tokens",
+                        "8",
+                        "--repeats",
+                        "1",
+                        "--warmup",
+                        "0",
+                        "--threads",
+                        "1",
+                        "--exit-layer",
+                        "2",
+                        "--num-speculations",
+                        "3",
+                        "--json");
         Assert.assertEquals(r.code(), 0, r.err());
         JsonObject o = r.json();
         Assert.assertEquals(o.get("task").getAsString(), "code");
@@ -71,10 +91,15 @@ public class TaskCliTest {
         Assert.assertEquals(o.get("max_new_tokens").getAsInt(), 8);
         JsonArray rows = o.getAsJsonArray("results");
         JsonObject arQ = rows.get(0).getAsJsonObject().getAsJsonObject("quality");
-        Assert.assertEquals(arQ.keySet(),
-                java.util.Set.of("token_accuracy", "first_line_exact_match", "agreement_with_autoregressive"));
+        Assert.assertEquals(
+                arQ.keySet(),
+                java.util.Set.of(
+                        "token_accuracy",
+                        "first_line_exact_match",
+                        "agreement_with_autoregressive"));
         Assert.assertEquals(arQ.get("agreement_with_autoregressive").getAsDouble(), 1.0);
-        Assert.assertEquals(arQ.get("token_accuracy").getAsDouble(), independentTokenAccuracy(2, 8), 1e-12);
+        Assert.assertEquals(
+                arQ.get("token_accuracy").getAsDouble(), independentTokenAccuracy(2, 8), 1e-12);
         for (int i : new int[] {2, 3}) { // self-speculative rows: exact, so the same quality
             JsonObject row = rows.get(i).getAsJsonObject();
             Assert.assertTrue(row.get("identical_to_autoregressive").getAsBoolean());
@@ -82,7 +107,8 @@ public class TaskCliTest {
         }
         JsonObject ee = rows.get(1).getAsJsonObject();
         Assert.assertEquals(ee.get("strategy").getAsString(), "early-exit");
-        double agree = ee.getAsJsonObject("quality").get("agreement_with_autoregressive").getAsDouble();
+        double agree =
+                ee.getAsJsonObject("quality").get("agreement_with_autoregressive").getAsDouble();
         Assert.assertTrue(agree >= 0 && agree <= 1, "agreement " + agree);
         Assert.assertEquals(agree == 1.0, ee.get("identical_to_autoregressive").getAsBoolean());
     }
@@ -99,10 +125,18 @@ public class TaskCliTest {
             for (TaskExample e : code.examples().subList(0, examples)) {
                 long[] prompt = tok.encode(e.prompt());
                 long[] joint = tok.encode(e.prompt() + e.truth());
-                long[] truth = Arrays.copyOfRange(joint, prompt.length, Math.min(joint.length, prompt.length + n));
-                long[] out = gen.generate(prompt, GenerationOptions.builder()
-                        .optStrategy(DecodingStrategy.AUTOREGRESSIVE).optMaxNewTokens(n).build(), null)
-                        .tokenIds();
+                long[] truth =
+                        Arrays.copyOfRange(
+                                joint, prompt.length, Math.min(joint.length, prompt.length + n));
+                long[] out =
+                        gen.generate(
+                                        prompt,
+                                        GenerationOptions.builder()
+                                                .optStrategy(DecodingStrategy.AUTOREGRESSIVE)
+                                                .optMaxNewTokens(n)
+                                                .build(),
+                                        null)
+                                .tokenIds();
                 for (int i = 0; i < truth.length; i++) {
                     correct += i < out.length && out[i] == truth[i] ? 1 : 0;
                 }
@@ -112,17 +146,39 @@ public class TaskCliTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void sweepRecordsTheBestPairPerTaskAndGenerateUsesIt() throws IOException {
-        Run r = cli("sweep", "--model", model.toString(), "--task", "copy", "--limit", "1",
-                "--exit-layers", "2:3", "--num-speculations", "1,2", "--max-new-tokens", "6",
-                "--repeats", "1", "--warmup", "0", "--threads", "1", "--timing", "cpu");
+        Run r =
+                cli(
+                        "sweep",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "copy",
+                        "--limit",
+                        "1",
+                        "--exit-layers",
+                        "2:3",
+                        "--num-speculations",
+                        "1,2",
+                        "--max-new-tokens",
+                        "6",
+                        "--repeats",
+                        "1",
+                        "--warmup",
+                        "0",
+                        "--threads",
+                        "1",
+                        "--timing",
+                        "cpu",
+                        "--record");
         Assert.assertEquals(r.code(), 0, r.err());
         Assert.assertTrue(r.out().contains("early exit E=2"), r.out());
         Assert.assertTrue(r.out().contains("early exit E=3"), r.out());
         Assert.assertTrue(r.out().contains("best for task copy: exit_layer="), r.out());
-        JsonObject rec = JsonParser.parseString(Files.readString(model.resolve(RecordedSettings.FILE_NAME)))
-                .getAsJsonObject();
+        JsonObject rec =
+                JsonParser.parseString(Files.readString(model.resolve(RecordedSettings.FILE_NAME)))
+                        .getAsJsonObject();
         Assert.assertEquals(rec.get("exit_layer").getAsInt(), 3, "defaults kept");
         Assert.assertEquals(rec.get("num_speculations").getAsInt(), 2);
         Assert.assertEquals(rec.get("command").getAsString(), "by hand");
@@ -132,23 +188,93 @@ public class TaskCliTest {
         Assert.assertTrue(e >= 2 && e <= 3 && d >= 1 && d <= 2, copy.toString());
         Assert.assertTrue(copy.get("command").getAsString().startsWith("layerskip sweep --model"));
         Assert.assertEquals(copy.get("timing").getAsString(), "cpu");
-        Assert.assertTrue(r.out().contains("best for task copy: exit_layer=" + e + " num_speculations=" + d));
+        Assert.assertTrue(
+                r.out().contains("best for task copy: exit_layer=" + e + " num_speculations=" + d));
 
-        Run g = cli("generate", "--model", model.toString(), "--task", "copy", "--prompt", "def f(x):",
-                "--max-new-tokens", "4", "--json");
+        // --json: the same measurements as one object, early exit with the suite's quality
+        Run j =
+                cli(
+                        "sweep",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "copy",
+                        "--limit",
+                        "1",
+                        "--exit-layers",
+                        "2:3",
+                        "--num-speculations",
+                        "1",
+                        "--max-new-tokens",
+                        "6",
+                        "--repeats",
+                        "1",
+                        "--warmup",
+                        "0",
+                        "--threads",
+                        "1",
+                        "--json");
+        Assert.assertEquals(j.code(), 0, j.err());
+        JsonObject o = j.json();
+        Assert.assertEquals(o.get("task").getAsString(), "copy");
+        Assert.assertTrue(o.get("recorded").isJsonNull());
+        Assert.assertEquals(o.getAsJsonArray("early_exit").size(), 2);
+        JsonObject ee = o.getAsJsonArray("early_exit").get(0).getAsJsonObject();
+        Assert.assertEquals(ee.get("exit_layer").getAsInt(), 2);
+        Assert.assertTrue(ee.getAsJsonObject("quality").size() > 0, ee.toString());
+        Assert.assertTrue(
+                o.getAsJsonObject("autoregressive").getAsJsonObject("quality").size() > 0);
+        Assert.assertEquals(
+                JsonParser.parseString(Files.readString(model.resolve(RecordedSettings.FILE_NAME)))
+                        .getAsJsonObject()
+                        .getAsJsonObject("tasks")
+                        .getAsJsonObject("copy"),
+                copy,
+                "a sweep without --record leaves layerskip.json alone");
+
+        Run g =
+                cli(
+                        "generate",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "copy",
+                        "--prompt",
+                        "def f(x):",
+                        "--max-new-tokens",
+                        "4",
+                        "--json");
         Assert.assertEquals(g.code(), 0, g.err());
         Assert.assertEquals(g.json().get("exit_layer").getAsInt(), e);
         Assert.assertEquals(g.json().get("num_speculations").getAsInt(), d);
-        Run plain = cli("generate", "--model", model.toString(), "--prompt", "def f(x):",
-                "--max-new-tokens", "4", "--json");
+        Run plain =
+                cli(
+                        "generate",
+                        "--model",
+                        model.toString(),
+                        "--prompt",
+                        "def f(x):",
+                        "--max-new-tokens",
+                        "4",
+                        "--json");
         Assert.assertEquals(plain.json().get("exit_layer").getAsInt(), 3);
         // a task never swept falls back to the defaults
-        Run code = cli("generate", "--model", model.toString(), "--task", "code", "--prompt", "x",
-                "--max-new-tokens", "2", "--json");
+        Run code =
+                cli(
+                        "generate",
+                        "--model",
+                        model.toString(),
+                        "--task",
+                        "code",
+                        "--prompt",
+                        "x",
+                        "--max-new-tokens",
+                        "2",
+                        "--json");
         Assert.assertEquals(code.json().get("exit_layer").getAsInt(), 3);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void badTaskInputIsOneLineAndWritesNothing() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-task-bad");
         Path broken = dir.resolve("broken.json");
@@ -157,24 +283,77 @@ public class TaskCliTest {
         Path png = dir.resolve("grid.png");
         String before = Files.readString(model.resolve(RecordedSettings.FILE_NAME));
         String m = model.toString();
-        List<Object[]> cases = List.of(
-                new Object[] {2, new String[] {"bench", "--model", m, "--task", "summarise"}},
-                new Object[] {2, new String[] {"sweep", "--model", m, "--task", "nope", "--csv", csv.toString()}},
-                new Object[] {2, new String[] {"generate", "--model", m, "--task", "nope", "--prompt", "x"}},
-                new Object[] {2, new String[] {"bench", "--model", m, "--task", "code", "--prompt-ids", "1"}},
-                new Object[] {2, new String[] {"bench", "--model", m, "--limit", "2"}},
-                new Object[] {2, new String[] {"bench", "--model", m, "--task", "code", "--limit", "0"}},
-                new Object[] {1, new String[] {"bench", "--model", m, "--task", dir.resolve("missing.json").toString()}},
-                new Object[] {1, new String[] {"generate", "--model", m, "--task", dir.resolve("missing.json").toString(),
-                    "--prompt", "x"}},
-                new Object[] {1, new String[] {"sweep", "--model", m, "--task", broken.toString(),
-                    "--csv", csv.toString(), "--png", png.toString()}});
+        List<Object[]> cases =
+                List.of(
+                        new Object[] {
+                            2, new String[] {"bench", "--model", m, "--task", "summarise"}
+                        },
+                        new Object[] {
+                            2,
+                            new String[] {
+                                "sweep", "--model", m, "--task", "nope", "--csv", csv.toString()
+                            }
+                        },
+                        new Object[] {
+                            2,
+                            new String[] {
+                                "generate", "--model", m, "--task", "nope", "--prompt", "x"
+                            }
+                        },
+                        new Object[] {
+                            2,
+                            new String[] {
+                                "bench", "--model", m, "--task", "code", "--prompt-ids", "1"
+                            }
+                        },
+                        new Object[] {2, new String[] {"bench", "--model", m, "--limit", "2"}},
+                        new Object[] {
+                            2,
+                            new String[] {"bench", "--model", m, "--task", "code", "--limit", "0"}
+                        },
+                        new Object[] {
+                            1,
+                            new String[] {
+                                "bench",
+                                "--model",
+                                m,
+                                "--task",
+                                dir.resolve("missing.json").toString()
+                            }
+                        },
+                        new Object[] {
+                            1,
+                            new String[] {
+                                "generate",
+                                "--model",
+                                m,
+                                "--task",
+                                dir.resolve("missing.json").toString(),
+                                "--prompt",
+                                "x"
+                            }
+                        },
+                        new Object[] {
+                            1,
+                            new String[] {
+                                "sweep",
+                                "--model",
+                                m,
+                                "--task",
+                                broken.toString(),
+                                "--csv",
+                                csv.toString(),
+                                "--png",
+                                png.toString()
+                            }
+                        });
         for (Object[] c : cases) {
             Run r = cli((String[]) c[1]);
             assertOneErrorLine(r, (Integer) c[0]);
         }
         Run r = cli("bench", "--model", m, "--task", broken.toString());
-        Assert.assertTrue(r.err().contains(broken.toString()) && r.err().contains("field 'name' is missing"),
+        Assert.assertTrue(
+                r.err().contains(broken.toString()) && r.err().contains("field 'name' is missing"),
                 r.err());
         r = cli("bench", "--model", m, "--task", "summarise");
         Assert.assertTrue(r.err().contains("unknown task 'summarise'"), r.err());
@@ -183,19 +362,36 @@ public class TaskCliTest {
         Assert.assertEquals(Files.readString(model.resolve(RecordedSettings.FILE_NAME)), before);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void malformedRecordedSettingsAreOneLine() throws IOException {
         Path dir = Files.createTempDirectory("layerskip-task-rec");
         Path copy = dir.resolve("m");
         Files.createDirectories(copy);
-        for (String f : new String[] {"config.json", "generation_config.json", "model.safetensors",
-            "tokenizer.json", "tokenizer_config.json"}) {
+        for (String f :
+                new String[] {
+                    "config.json",
+                    "generation_config.json",
+                    "model.safetensors",
+                    "tokenizer.json",
+                    "tokenizer_config.json"
+                }) {
             Files.copy(model.resolve(f), copy.resolve(f));
         }
-        Files.writeString(copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 1.7, \"num_speculations\": 2}");
-        Run r = cli("generate", "--model", copy.toString(), "--prompt", "x", "--max-new-tokens", "2");
+        Files.writeString(
+                copy.resolve(RecordedSettings.FILE_NAME),
+                "{\"exit_layer\": 1.7, \"num_speculations\": 2}");
+        Run r =
+                cli(
+                        "generate",
+                        "--model",
+                        copy.toString(),
+                        "--prompt",
+                        "x",
+                        "--max-new-tokens",
+                        "2");
         assertOneErrorLine(r, 1);
-        Assert.assertTrue(r.err().contains("field 'exit_layer' must be an integer, got 1.7"), r.err());
+        Assert.assertTrue(
+                r.err().contains("field 'exit_layer' must be an integer, got 1.7"), r.err());
         Files.writeString(copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 2}");
         r = cli("generate", "--model", copy.toString(), "--prompt", "x", "--max-new-tokens", "2");
         assertOneErrorLine(r, 1);

@@ -44,7 +44,8 @@ public class EmbedSampleReadmeTest {
         Assert.assertEquals(fenced(section(), "java"), source);
         // the snippet a reader copies names every class it uses
         for (String type : List.of("Criteria", "ZooModel", "Predictor")) {
-            Assert.assertTrue(source.contains("import ai.djl.") && source.contains("." + type + ";"),
+            Assert.assertTrue(
+                    source.contains("import ai.djl.") && source.contains("." + type + ";"),
                     "the sample imports " + type);
         }
     }
@@ -57,16 +58,19 @@ public class EmbedSampleReadmeTest {
         Assert.assertTrue(a >= 0 && b > a, "examples/embed/pom.xml has no dependencies block");
         String deps = String.join("\n", pom.subList(a, b + 1)) + "\n";
         Assert.assertEquals(fenced(section(), "xml"), deps);
-        Assert.assertTrue(deps.contains("<artifactId>slf4j-simple</artifactId>"), "an SLF4J binding");
+        Assert.assertTrue(
+                deps.contains("<artifactId>slf4j-simple</artifactId>"), "an SLF4J binding");
     }
 
     @Test
     public void samplePinsTheCompilerPluginAndCanRun() throws IOException {
         String pom = Files.readString(SAMPLE.resolve("pom.xml"));
         Assert.assertTrue(
-                pom.matches("(?s).*<artifactId>maven-compiler-plugin</artifactId>\\s*<version>3\\.1[3-9].*"),
+                pom.matches(
+                        "(?s).*<artifactId>maven-compiler-plugin</artifactId>\\s*<version>3\\.1[3-9].*"),
                 "Maven 3.8's default compiler plugin ignores maven.compiler.release");
-        Assert.assertTrue(pom.contains("<artifactId>exec-maven-plugin</artifactId>"), "a way to run it");
+        Assert.assertTrue(
+                pom.contains("<artifactId>exec-maven-plugin</artifactId>"), "a way to run it");
         Assert.assertTrue(
                 Files.readString(ROOT.resolve("scripts/test")).contains("scripts/embed-sample.sh"),
                 "scripts/test builds and runs the sample");

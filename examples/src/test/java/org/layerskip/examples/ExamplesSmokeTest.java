@@ -43,8 +43,16 @@ public class ExamplesSmokeTest {
     public void generateText() throws Exception {
         GenerateText.Result r =
                 GenerateText.runExample(
-                        "--model", model, "--prompt", "the cat", "--max-new-tokens", "12",
-                        "--exit-layer", "2", "--num-speculations", "3");
+                        "--model",
+                        model,
+                        "--prompt",
+                        "the cat",
+                        "--max-new-tokens",
+                        "12",
+                        "--exit-layer",
+                        "2",
+                        "--num-speculations",
+                        "3");
         Assert.assertTrue(r.tokenIds().length > 0 && r.tokenIds().length <= 12);
         Assert.assertTrue(r.drafted() >= r.accepted());
     }
@@ -75,7 +83,8 @@ public class ExamplesSmokeTest {
         EvaluateLayers.Result r =
                 EvaluateLayers.runExample(
                         "--max-chars", "3000", "--seq-len", "32", "--plot", png.toString());
-        Assert.assertEquals(r.metrics().keySet(), java.util.Set.of("tiny-layerskip", "tiny-baseline"));
+        Assert.assertEquals(
+                r.metrics().keySet(), java.util.Set.of("tiny-layerskip", "tiny-baseline"));
         for (org.layerskip.train.LayerMetrics m : r.metrics().values()) {
             Assert.assertEquals(m.layers().length, 8);
             Assert.assertTrue(m.tokens() >= 32, "tokens " + m.tokens());

@@ -16,9 +16,17 @@ public class LayerCurvePlotTest {
     public void writesTwoChartsSideBySide() throws Exception {
         int[] layers = {1, 2, 3, 4};
         LayerMetrics a =
-                new LayerMetrics(layers, new double[] {900, 300, 40, 20}, new double[] {.05, .1, .3, .4}, 100);
+                new LayerMetrics(
+                        layers,
+                        new double[] {900, 300, 40, 20},
+                        new double[] {.05, .1, .3, .4},
+                        100);
         LayerMetrics b =
-                new LayerMetrics(layers, new double[] {60, 40, 30, 21}, new double[] {.2, .3, .35, .39}, 100);
+                new LayerMetrics(
+                        layers,
+                        new double[] {60, 40, 30, 21},
+                        new double[] {.2, .3, .35, .39},
+                        100);
         Path png = Files.createTempDirectory("plot").resolve("curves.png");
         LayerCurvePlot.save(png, "baseline", a, "layerskip", b);
         BufferedImage img = ImageIO.read(png.toFile());

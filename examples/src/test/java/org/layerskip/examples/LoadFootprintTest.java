@@ -89,7 +89,7 @@ public class LoadFootprintTest {
         return new Object[][] {{"float32", 4}, {"float16", 2}};
     }
 
-    @Test(dataProvider = "dtypes")
+    @Test(groups = "slow", dataProvider = "dtypes")
     public void loadAndDecodeAddAtMostTheBoundOverTheWeights(String dtype, int bytesPerParameter)
             throws Exception {
         if (!Files.isReadable(Paths.get("/proc/self/status"))) {

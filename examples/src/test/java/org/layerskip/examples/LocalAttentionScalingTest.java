@@ -14,8 +14,16 @@ public class LocalAttentionScalingTest {
         Path out = Files.createTempDirectory("scaling");
         List<LocalAttentionScaling.Point> points =
                 LocalAttentionScaling.runExample(
-                        "--lengths", "32,96", "--window", "8", "--dim", "48", "--layers", "2",
-                        "--out", out.toString());
+                        "--lengths",
+                        "32,96",
+                        "--window",
+                        "8",
+                        "--dim",
+                        "48",
+                        "--layers",
+                        "2",
+                        "--out",
+                        out.toString());
         Assert.assertEquals(points.size(), 6);
         for (int i = 0; i < points.size(); i += 2) {
             LocalAttentionScaling.Point shortRun = points.get(i);
@@ -23,7 +31,8 @@ public class LocalAttentionScalingTest {
             if (shortRun.attention().equals("full")) {
                 Assert.assertTrue(longRun.kvCacheBytes() > 2 * shortRun.kvCacheBytes());
             } else {
-                Assert.assertEquals(longRun.kvCacheBytes(), shortRun.kvCacheBytes(), shortRun.attention());
+                Assert.assertEquals(
+                        longRun.kvCacheBytes(), shortRun.kvCacheBytes(), shortRun.attention());
             }
             Assert.assertTrue(longRun.tokensPerSecond() > 0);
         }

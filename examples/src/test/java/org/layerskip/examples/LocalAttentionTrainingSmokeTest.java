@@ -23,8 +23,16 @@ public class LocalAttentionTrainingSmokeTest {
         for (int f = 0; f < 6; f++) {
             StringBuilder s = new StringBuilder("import os\n\n");
             for (int i = 0; i < 12 + 3 * f; i++) {
-                s.append("def f").append(f).append('_').append(i).append("(x):\n")
-                        .append("    return x * ").append(i).append(" + ").append(f).append("\n\n");
+                s.append("def f")
+                        .append(f)
+                        .append('_')
+                        .append(i)
+                        .append("(x):\n")
+                        .append("    return x * ")
+                        .append(i)
+                        .append(" + ")
+                        .append(f)
+                        .append("\n\n");
             }
             Path p = src.resolve("m" + f + ".py");
             Files.writeString(p, s.toString(), StandardCharsets.UTF_8);
@@ -44,10 +52,34 @@ public class LocalAttentionTrainingSmokeTest {
         }
         Path dir = Files.createTempDirectory("local-training");
         String[] args = {
-            "--train-files", corpus(dir).toString(), "--tokenizer", TOKENIZER.toString(),
-            "--out", dir.resolve("out").toString(), "--seq-len", "32", "--window", "8",
-            "--steps", "3", "--warmup", "1", "--batch", "2", "--layers", "2", "--dim", "32",
-            "--heads", "2", "--kv-heads", "1", "--eval-batch", "2", "--turn", "2"
+            "--train-files",
+            corpus(dir).toString(),
+            "--tokenizer",
+            TOKENIZER.toString(),
+            "--out",
+            dir.resolve("out").toString(),
+            "--seq-len",
+            "32",
+            "--window",
+            "8",
+            "--steps",
+            "3",
+            "--warmup",
+            "1",
+            "--batch",
+            "2",
+            "--layers",
+            "2",
+            "--dim",
+            "32",
+            "--heads",
+            "2",
+            "--kv-heads",
+            "1",
+            "--eval-batch",
+            "2",
+            "--turn",
+            "2"
         };
         LocalAttentionTraining.Result r = LocalAttentionTraining.runExample(args);
         Assert.assertEquals(

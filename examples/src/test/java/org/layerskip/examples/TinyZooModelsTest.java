@@ -67,10 +67,11 @@ public class TinyZooModelsTest {
     }
 
     /**
-     * The bundled pair shows LayerSkip's effect on held-out text: every early exit of tiny-layerskip
-     * has a lower perplexity than the baseline's same exit, by a wide margin in the first half
-     * (measured 3.9–8.9× at exits 1–4; asserted 2×) and at least 5× at the middle layer (measured
-     * 8.9×), while its last layer is no more than 10% above the baseline's (measured: 21% below).
+     * The bundled pair shows LayerSkip's effect on held-out text: every early exit of
+     * tiny-layerskip has a lower perplexity than the baseline's same exit, by a wide margin in the
+     * first half (measured 3.9–8.9× at exits 1–4; asserted 2×) and at least 5× at the middle layer
+     * (measured 8.9×), while its last layer is no more than 10% above the baseline's (measured: 21%
+     * below).
      */
     @Test
     public void layerSkipModelExitsEarlyWhereTheBaselineCannot() throws IOException {

@@ -13,8 +13,8 @@ import java.nio.file.Path;
 import java.nio.file.Paths;
 
 /**
- * The training example reports unwritable output as one {@code error:} line (exit code 1) and
- * keeps the checkpoints it wrote, so running it again resumes.
+ * The training example reports unwritable output as one {@code error:} line (exit code 1) and keeps
+ * the checkpoints it wrote, so running it again resumes.
  */
 public class TrainTinyModelErrorsTest {
 
@@ -43,10 +43,35 @@ public class TrainTinyModelErrorsTest {
 
     private String[] args(Path out, Path work) {
         return new String[] {
-            "--tokenizer", tokenizer.toString(), "--out", out.toString(), "--work", work.toString(),
-            "--layers", "2", "--hidden", "32", "--intermediate", "64", "--heads", "4",
-            "--kv-heads", "2", "--seq-len", "16", "--steps", "3", "--batch", "2", "--warmup", "1",
-            "--checkpoint-every", "1", "--save-dtype", "F32", "--no-progress"
+            "--tokenizer",
+            tokenizer.toString(),
+            "--out",
+            out.toString(),
+            "--work",
+            work.toString(),
+            "--layers",
+            "2",
+            "--hidden",
+            "32",
+            "--intermediate",
+            "64",
+            "--heads",
+            "4",
+            "--kv-heads",
+            "2",
+            "--seq-len",
+            "16",
+            "--steps",
+            "3",
+            "--batch",
+            "2",
+            "--warmup",
+            "1",
+            "--checkpoint-every",
+            "1",
+            "--save-dtype",
+            "F32",
+            "--no-progress"
         };
     }
 
@@ -102,9 +127,15 @@ public class TrainTinyModelErrorsTest {
         Files.write(optimizer, new byte[0]); // before manifests: resumed with a reset optimizer
         String[] errors = run(args(out, work), 1);
         Assert.assertEquals(errors.length, 1);
-        Assert.assertTrue(errors[0].startsWith("error: cannot resume from "
-                + work.resolve("checkpoints/step-000000003") + ": " + optimizer + ": 0 bytes, the"
-                + " manifest says "), errors[0]);
+        Assert.assertTrue(
+                errors[0].startsWith(
+                        "error: cannot resume from "
+                                + work.resolve("checkpoints/step-000000003")
+                                + ": "
+                                + optimizer
+                                + ": 0 bytes, the"
+                                + " manifest says "),
+                errors[0]);
         String[] withFallback = new String[args(out, work).length + 1];
         System.arraycopy(args(out, work), 0, withFallback, 0, withFallback.length - 1);
         withFallback[withFallback.length - 1] = "--resume-fallback";
@@ -114,16 +145,20 @@ public class TrainTinyModelErrorsTest {
         int code;
         System.setErr(errStream); // the example reports progress and resumption on System.err
         try {
-            code = TrainTinyModel.run(withFallback,
-                    new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
-                    errStream);
+            code =
+                    TrainTinyModel.run(
+                            withFallback,
+                            new PrintStream(
+                                    new ByteArrayOutputStream(), true, StandardCharsets.UTF_8),
+                            errStream);
         } finally {
             System.setErr(systemErr);
         }
         String errText = err.toString(StandardCharsets.UTF_8);
         Assert.assertEquals(code, 0, errText);
-        Assert.assertTrue(errText.contains("warning: skipped damaged checkpoint: " + optimizer
-                + ": 0 bytes"), errText);
+        Assert.assertTrue(
+                errText.contains("warning: skipped damaged checkpoint: " + optimizer + ": 0 bytes"),
+                errText);
         Assert.assertTrue(errText.contains("resumed from step 2"), errText);
         try (java.util.stream.Stream<Path> files = Files.walk(work)) {
             for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {

@@ -12,7 +12,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
-/** Tokenizing the bundled suites with the bundled models' tokenizer, and scoring perfect outputs. */
+/**
+ * Tokenizing the bundled suites with the bundled models' tokenizer, and scoring perfect outputs.
+ */
 public class EncodedTaskTest {
 
     private LlamaTokenizer tok;
@@ -38,7 +40,10 @@ public class EncodedTaskTest {
                 long[] joint = tok.encode(e.prompt() + e.truth());
                 long[] p = t.prompts().get(i);
                 Assert.assertEquals(Arrays.copyOf(joint, p.length), p, e.id());
-                Assert.assertEquals(t.truths().get(i), Arrays.copyOfRange(joint, p.length, joint.length), e.id());
+                Assert.assertEquals(
+                        t.truths().get(i),
+                        Arrays.copyOfRange(joint, p.length, joint.length),
+                        e.id());
                 Assert.assertEquals(tok.decode(t.truths().get(i)), e.truth(), e.id());
             }
         }
@@ -50,9 +55,12 @@ public class EncodedTaskTest {
         for (long[] truth : t.truths()) {
             Assert.assertTrue(truth.length <= 5);
         }
-        IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> EncodedTask.encode(TaskSuite.bundled("code"), tok, 48, 100));
-        Assert.assertTrue(e.getMessage().contains("exceeds the model's context of 100"), e.getMessage());
+        IllegalArgumentException e =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> EncodedTask.encode(TaskSuite.bundled("code"), tok, 48, 100));
+        Assert.assertTrue(
+                e.getMessage().contains("exceeds the model's context of 100"), e.getMessage());
         Assert.assertTrue(e.getMessage().startsWith("task code, example "), e.getMessage());
     }
 
@@ -61,9 +69,16 @@ public class EncodedTaskTest {
         TaskSuite s = TaskSuite.bundled("code");
         EncodedTask t = EncodedTask.encode(s, tok, 400, 1 << 20);
         Map<TaskMetric, Double> perfect = TaskScores.score(t, t.truths(), t.truths(), tok);
-        Assert.assertEquals(perfect.keySet(), List.of(TaskMetric.TOKEN_ACCURACY,
-                TaskMetric.FIRST_LINE_EXACT_MATCH, TaskMetric.AGREEMENT_WITH_AUTOREGRESSIVE).stream()
-                .collect(java.util.stream.Collectors.toCollection(java.util.LinkedHashSet::new)));
+        Assert.assertEquals(
+                perfect.keySet(),
+                List.of(
+                                TaskMetric.TOKEN_ACCURACY,
+                                TaskMetric.FIRST_LINE_EXACT_MATCH,
+                                TaskMetric.AGREEMENT_WITH_AUTOREGRESSIVE)
+                        .stream()
+                        .collect(
+                                java.util.stream.Collectors.toCollection(
+                                        java.util.LinkedHashSet::new)));
         perfect.values().forEach(v -> Assert.assertEquals(v, 1.0));
         // drop the first token of every output: positions shift, first lines mostly break
         List<long[]> shifted = new ArrayList<>();
@@ -73,7 +88,8 @@ public class EncodedTaskTest {
         Map<TaskMetric, Double> worse = TaskScores.score(t, shifted, t.truths(), tok);
         Assert.assertTrue(worse.get(TaskMetric.TOKEN_ACCURACY) < 0.5, worse.toString());
         Assert.assertTrue(worse.get(TaskMetric.FIRST_LINE_EXACT_MATCH) < 1.0, worse.toString());
-        Assert.assertEquals(worse.get(TaskMetric.TOKEN_ACCURACY),
+        Assert.assertEquals(
+                worse.get(TaskMetric.TOKEN_ACCURACY),
                 worse.get(TaskMetric.AGREEMENT_WITH_AUTOREGRESSIVE));
     }
 }

@@ -12,10 +12,12 @@ public class TaskScoresTest {
     public void tokenAccuracyCountsMatchingPositionsOverTheReference() {
         List<long[]> outputs = List.of(new long[] {1, 2, 3, 4}, new long[] {9, 8}, new long[] {});
         List<long[]> refs = List.of(new long[] {1, 2, 0}, new long[] {9, 7, 6, 5}, new long[] {4});
-        // example 1: 2 of 3; example 2: 1 of 4 (the missing positions count as wrong); example 3: 0 of 1
+        // example 1: 2 of 3; example 2: 1 of 4 (the missing positions count as wrong); example 3: 0
+        // of 1
         Assert.assertEquals(TaskScores.tokenAccuracy(outputs, refs), 3.0 / 8, 1e-12);
         Assert.assertEquals(TaskScores.tokenAccuracy(refs, refs), 1.0);
-        Assert.assertEquals(TaskScores.tokenAccuracy(List.of(new long[] {1}), List.of(new long[] {})), 1.0);
+        Assert.assertEquals(
+                TaskScores.tokenAccuracy(List.of(new long[] {1}), List.of(new long[] {})), 1.0);
     }
 
     @Test

@@ -25,7 +25,8 @@ public class TaskSuiteTest {
     @Test
     public void bundledSuitesHaveTheirMetricsAndPrompts() {
         TaskSuite code = TaskSuite.bundled("code");
-        Assert.assertEquals(code.metrics(),
+        Assert.assertEquals(
+                code.metrics(),
                 List.of(TaskMetric.TOKEN_ACCURACY, TaskMetric.FIRST_LINE_EXACT_MATCH));
         Assert.assertEquals(code.examples().size(), 24);
         TaskSuite copy = TaskSuite.bundled("copy");
@@ -43,7 +44,8 @@ public class TaskSuiteTest {
             for (TaskExample e : s.examples()) {
                 Assert.assertTrue(ids.add(e.id()), "duplicate id " + e.id());
                 char last = e.prompt().charAt(e.prompt().length() - 1);
-                Assert.assertFalse(Character.isWhitespace(last), e.id() + ": prompt ends with whitespace");
+                Assert.assertFalse(
+                        Character.isWhitespace(last), e.id() + ": prompt ends with whitespace");
                 if (e.truth() != null) {
                     Assert.assertTrue(Character.isWhitespace(e.truth().charAt(0)), e.id());
                 }
@@ -80,7 +82,8 @@ public class TaskSuiteTest {
             // the twin's body restates the original's, lightly edited: most lines are verbatim
             String[] body = e.truth().strip().split("\n");
             long verbatim = java.util.Arrays.stream(body).filter(original::contains).count();
-            Assert.assertTrue(verbatim * 2 >= body.length, e.id() + ": " + verbatim + "/" + body.length);
+            Assert.assertTrue(
+                    verbatim * 2 >= body.length, e.id() + ": " + verbatim + "/" + body.length);
         }
     }
 
@@ -91,7 +94,8 @@ public class TaskSuiteTest {
         TaskSuite s = TaskSuite.resolve(f.toString());
         Assert.assertEquals(s.name(), "mini");
         Assert.assertEquals(s.maxNewTokens(), 8);
-        Assert.assertEquals(s.examples().get(0), new TaskExample("a", "def f(x):", "\n    return x"));
+        Assert.assertEquals(
+                s.examples().get(0), new TaskExample("a", "def f(x):", "\n    return x"));
         Assert.assertEquals(s.slice(1).examples().size(), 1);
         Assert.assertSame(s.slice(5), s);
         Assert.expectThrows(IllegalArgumentException.class, () -> s.slice(0));
@@ -100,11 +104,14 @@ public class TaskSuiteTest {
     @Test
     public void unknownNamesAndMissingFilesAreNamed() {
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> TaskSuite.resolve("summarise"));
+                Assert.expectThrows(
+                        IllegalArgumentException.class, () -> TaskSuite.resolve("summarise"));
         Assert.assertTrue(e.getMessage().contains("unknown task 'summarise'"), e.getMessage());
         Assert.assertTrue(e.getMessage().contains("code, copy, free"), e.getMessage());
-        e = Assert.expectThrows(IllegalArgumentException.class,
-                () -> TaskSuite.resolve("/nonexistent/suite.json"));
+        e =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> TaskSuite.resolve("/nonexistent/suite.json"));
         Assert.assertEquals(e.getMessage(), "task suite file not found: /nonexistent/suite.json");
     }
 
@@ -114,25 +121,47 @@ public class TaskSuiteTest {
             {"not json", "is not valid JSON"},
             {"[]", "must hold a JSON object"},
             {VALID.replace("layerskip-task-suite", "other"), "field 'format' must be"},
-            {VALID.replace("\"version\": 1", "\"version\": 2"), "format version 2 is not supported"},
-            {VALID.replace("\"version\": 1", "\"version\": 1.5"), "field 'version' must be an integer"},
+            {
+                VALID.replace("\"version\": 1", "\"version\": 2"),
+                "format version 2 is not supported"
+            },
+            {
+                VALID.replace("\"version\": 1", "\"version\": 1.5"),
+                "field 'version' must be an integer"
+            },
             {VALID.replace("\"name\": \"mini\", ", ""), "field 'name' is missing"},
             {VALID.replace("\"mini\"", "\"../x\""), "field 'name' must be a short name"},
             {VALID.replace("token_accuracy", "bleu"), "unknown metric 'bleu'"},
-            {VALID.replace("\"max_new_tokens\": 8", "\"max_new_tokens\": 0"), "field 'max_new_tokens' must be in"},
+            {
+                VALID.replace("\"max_new_tokens\": 8", "\"max_new_tokens\": 0"),
+                "field 'max_new_tokens' must be in"
+            },
             {VALID.replace(", \"truth\": \" 1\"", ""), "examples[1].truth' is missing"},
             {VALID.replace("\"id\": \"b\"", "\"id\": \"a\""), "example id 'a' appears twice"},
-            {VALID.replace("\"prompt\": \"x =\"", "\"prompt\": \"\""), "examples[1].prompt' is empty"},
-            {VALID.replace("\"prompt\": \"x =\"", "\"prompt\": 5"), "field 'prompt' must be a string"},
-            {VALID.replace("\"examples\": [", "\"examples\": [3, "), "examples[0]' must be an object"},
-            {VALID.replaceAll("\"examples\": \\[.*\\]", "\"examples\": []"), "field 'examples' is empty"},
+            {
+                VALID.replace("\"prompt\": \"x =\"", "\"prompt\": \"\""),
+                "examples[1].prompt' is empty"
+            },
+            {
+                VALID.replace("\"prompt\": \"x =\"", "\"prompt\": 5"),
+                "field 'prompt' must be a string"
+            },
+            {
+                VALID.replace("\"examples\": [", "\"examples\": [3, "),
+                "examples[0]' must be an object"
+            },
+            {
+                VALID.replaceAll("\"examples\": \\[.*\\]", "\"examples\": []"),
+                "field 'examples' is empty"
+            },
             {VALID + " x", "is not valid JSON"},
             {VALID.replace("{\"format\"", "{// c\n\"format\""), "is not valid JSON"},
         };
     }
 
     @Test(dataProvider = "malformed")
-    public void malformedFilesFailWithOneLineNamingTheFile(String json, String expected) throws IOException {
+    public void malformedFilesFailWithOneLineNamingTheFile(String json, String expected)
+            throws IOException {
         Path f = Files.createTempFile("suite", ".json");
         Files.writeString(f, json, StandardCharsets.UTF_8);
         IllegalArgumentException e =
@@ -146,10 +175,14 @@ public class TaskSuiteTest {
     public void binaryAndFoldersAreRejected() throws IOException {
         Path f = Files.createTempFile("suite", ".json");
         Files.write(f, new byte[] {'{', (byte) 0xc3, '}'});
-        Assert.assertTrue(Assert.expectThrows(IllegalArgumentException.class, () -> TaskSuite.load(f))
-                .getMessage().contains("not UTF-8"));
+        Assert.assertTrue(
+                Assert.expectThrows(IllegalArgumentException.class, () -> TaskSuite.load(f))
+                        .getMessage()
+                        .contains("not UTF-8"));
         Path d = Files.createTempDirectory("suite");
-        Assert.assertTrue(Assert.expectThrows(IllegalArgumentException.class, () -> TaskSuite.load(d))
-                .getMessage().contains("is a folder"));
+        Assert.assertTrue(
+                Assert.expectThrows(IllegalArgumentException.class, () -> TaskSuite.load(d))
+                        .getMessage()
+                        .contains("is a folder"));
     }
 }

@@ -3,9 +3,9 @@ package org.layerskip.cache;
 import org.layerskip.config.LayerAttention;
 
 /**
- * Layers of one request that share the attention geometry of a pass: the same attention kind and the
- * same cache layout, hence the same write slots, read length and mask. A dense model has one group;
- * models that mix full and sliding-window layers have two.
+ * Layers of one request that share the attention geometry of a pass: the same attention kind and
+ * the same cache layout, hence the same write slots, read length and mask. A dense model has one
+ * group; models that mix full and sliding-window layers have two.
  *
  * @param index the group's index in {@link DecoderState#groups()}
  * @param attention what each query sees
@@ -26,8 +26,8 @@ public record AttentionGroup(int index, LayerAttention attention, int capacity, 
 
     /**
      * Returns the position that slot {@code k} holds in a row whose last written position is {@code
-     * last}: {@code k} in a linear cache, the latest {@code p <= last} with {@code p = k (mod C)} in a
-     * ring (negative when the slot was never written).
+     * last}: {@code k} in a linear cache, the latest {@code p <= last} with {@code p = k (mod C)}
+     * in a ring (negative when the slot was never written).
      *
      * @param k a slot
      * @param last the row's last written position

@@ -14,8 +14,8 @@ import java.util.List;
 
 /**
  * Everything one generation request mutates: one {@link KvCache} per layer, how many slots of each
- * layer every batch row has filled, and the {@link ExitStateCache} that self-speculative verification
- * resumes from (together the paper's KVQ cache).
+ * layer every batch row has filled, and the {@link ExitStateCache} that self-speculative
+ * verification resumes from (together the paper's KVQ cache).
  *
  * <p>Slot {@link KvCache#slot(long) slot(p)} of a row holds the token at position {@code p}. Each
  * row has its own fill length, so rows of a batch may accept different numbers of draft tokens;
@@ -57,8 +57,8 @@ public final class DecoderState implements AutoCloseable {
 
     /**
      * Allocates the state of one request. Sliding-window and chunked layers get ring caches of
-     * {@code window + maxPassTokens} slots when that is smaller than {@code capacity}; the exit-state
-     * cache is a ring of {@code maxPassTokens + 1} slots.
+     * {@code window + maxPassTokens} slots when that is smaller than {@code capacity}; the
+     * exit-state cache is a ring of {@code maxPassTokens + 1} slots.
      *
      * @param parent the manager to allocate under (a sub-manager is created and owned)
      * @param config the model configuration
@@ -84,7 +84,8 @@ public final class DecoderState implements AutoCloseable {
             throw new IllegalArgumentException("cache capacity must be >= 1, got " + capacity);
         }
         if (maxPassTokens < 1) {
-            throw new IllegalArgumentException("max tokens per pass must be >= 1, got " + maxPassTokens);
+            throw new IllegalArgumentException(
+                    "max tokens per pass must be >= 1, got " + maxPassTokens);
         }
         long perLayer = (long) batch * capacity * config.numKvHeads() * config.headDim();
         if (perLayer > Integer.MAX_VALUE) {
@@ -128,7 +129,8 @@ public final class DecoderState implements AutoCloseable {
                         manager, batch, this.maxPassTokens + 1, config.hiddenSize(), dataType);
     }
 
-    private static int groupIndex(List<AttentionGroup> found, LayerAttention a, int slots, boolean ring) {
+    private static int groupIndex(
+            List<AttentionGroup> found, LayerAttention a, int slots, boolean ring) {
         for (AttentionGroup g : found) {
             if (g.attention().equals(a) && g.capacity() == slots && g.ring() == ring) {
                 return g.index();
@@ -245,7 +247,8 @@ public final class DecoderState implements AutoCloseable {
     /** Records one fill length (by {@link PassPlan#commit()}). */
     void setLength(int layer, int row, int value) {
         if (value < 0 || value > capacity) {
-            throw new IllegalArgumentException("length " + value + " outside [0, " + capacity + "]");
+            throw new IllegalArgumentException(
+                    "length " + value + " outside [0, " + capacity + "]");
         }
         length[layer][row] = value;
     }
@@ -319,8 +322,8 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Ties a resource's lifetime to this state: it is closed (last attached first) when the state is.
-     * Engines attach the native handles they keep per request.
+     * Ties a resource's lifetime to this state: it is closed (last attached first) when the state
+     * is. Engines attach the native handles they keep per request.
      *
      * @param resource what to close with the state
      */
@@ -332,8 +335,8 @@ public final class DecoderState implements AutoCloseable {
     }
 
     /**
-     * Returns whether every row starts at the same position (then one write, one table and one
-     * mask row serve the whole batch).
+     * Returns whether every row starts at the same position (then one write, one table and one mask
+     * row serve the whole batch).
      *
      * @param a per-row values
      * @return true if all equal

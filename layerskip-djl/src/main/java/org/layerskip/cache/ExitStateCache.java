@@ -9,9 +9,9 @@ import ai.djl.ndarray.types.Shape;
 /**
  * The exit-layer hidden states of drafted tokens, the "Q" of the paper's KVQ cache (gpt-fast's
  * {@code EarlyExitQCache}): drafting stores the output of layer E for every token it runs, and
- * verification resumes layers {@code E..L-1} from them instead of recomputing layers {@code 0..E-1}.
- * It only ever holds one verification window, so it is a ring of {@code S_max + 1} slots written and
- * read by slot index ({@code slot = position mod capacity}).
+ * verification resumes layers {@code E..L-1} from them instead of recomputing layers {@code
+ * 0..E-1}. It only ever holds one verification window, so it is a ring of {@code S_max + 1} slots
+ * written and read by slot index ({@code slot = position mod capacity}).
  *
  * <ul>
  *   <li>buffer: {@code (B, X, D)}, allocated on first use

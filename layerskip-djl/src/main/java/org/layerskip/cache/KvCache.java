@@ -8,13 +8,13 @@ import ai.djl.ndarray.types.Shape;
 
 /**
  * The keys and values of one attention layer, preallocated and written by slot (gpt-fast's {@code
- * k_out[:, :, input_pos] = k_val}). Where a position goes is {@link #slot(long)}: {@code slot = pos}
- * in a <b>linear</b> cache (sized for the whole request), {@code slot = pos mod C} in a <b>ring</b>
- * (sliding-window and chunked layers, {@code C = window + S_max} where {@code S_max} is the most
- * tokens one pass writes, so every query's window and every position a rollback returns to are still
- * present). The write itself is one index write inside the layer step, with slot indices computed on
- * the host by {@link PassPlan}; rolling back is free because fill lengths live in {@link
- * DecoderState} and stale slots are hidden by the attention mask.
+ * k_out[:, :, input_pos] = k_val}). Where a position goes is {@link #slot(long)}: {@code slot =
+ * pos} in a <b>linear</b> cache (sized for the whole request), {@code slot = pos mod C} in a
+ * <b>ring</b> (sliding-window and chunked layers, {@code C = window + S_max} where {@code S_max} is
+ * the most tokens one pass writes, so every query's window and every position a rollback returns to
+ * are still present). The write itself is one index write inside the layer step, with slot indices
+ * computed on the host by {@link PassPlan}; rolling back is free because fill lengths live in
+ * {@link DecoderState} and stale slots are hidden by the attention mask.
  *
  * <ul>
  *   <li>keys, values: {@code (B, K, C, Dh)}
@@ -47,8 +47,17 @@ public final class KvCache {
      * @return the cache
      */
     public static KvCache linear(
-            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
-        return new KvCache(manager, shape(batch, kvHeads, capacity, headDim), checked(manager, dataType), false);
+            NDManager manager,
+            int batch,
+            int kvHeads,
+            int capacity,
+            int headDim,
+            DataType dataType) {
+        return new KvCache(
+                manager,
+                shape(batch, kvHeads, capacity, headDim),
+                checked(manager, dataType),
+                false);
     }
 
     /**
@@ -63,8 +72,17 @@ public final class KvCache {
      * @return the cache
      */
     public static KvCache ring(
-            NDManager manager, int batch, int kvHeads, int capacity, int headDim, DataType dataType) {
-        return new KvCache(manager, shape(batch, kvHeads, capacity, headDim), checked(manager, dataType), true);
+            NDManager manager,
+            int batch,
+            int kvHeads,
+            int capacity,
+            int headDim,
+            DataType dataType) {
+        return new KvCache(
+                manager,
+                shape(batch, kvHeads, capacity, headDim),
+                checked(manager, dataType),
+                true);
     }
 
     private static DataType checked(NDManager manager, DataType dataType) {

@@ -4,11 +4,11 @@ import java.util.Arrays;
 
 /**
  * Everything one pass over layers {@code [from, to)} needs to know about positions and cache slots,
- * computed on the host once per pass (not per layer) from a {@link DecoderState}: the rows it covers,
- * each row's first position (its fill length), the absolute position of every new token, and per
- * {@link AttentionGroup} the slot every new key/value goes to and how many slots attention reads.
- * Linear caches, rings (local attention), rows of different lengths and rollback are all the same
- * thing here: a slot index per token.
+ * computed on the host once per pass (not per layer) from a {@link DecoderState}: the rows it
+ * covers, each row's first position (its fill length), the absolute position of every new token,
+ * and per {@link AttentionGroup} the slot every new key/value goes to and how many slots attention
+ * reads. Linear caches, rings (local attention), rows of different lengths and rollback are all the
+ * same thing here: a slot index per token.
  *
  * <p>Engines turn a plan into tensors (the per-op path) or into a few integers of one native call
  * (the fused path); {@link #commit()} records the new fill lengths once the pass ran.
@@ -56,7 +56,10 @@ public final class PassPlan {
             long end = (long) starts[i] + tokens;
             if (end > state.capacity()) {
                 throw new IllegalArgumentException(
-                        "request needs " + end + " cache slots but was allocated " + state.capacity());
+                        "request needs "
+                                + end
+                                + " cache slots but was allocated "
+                                + state.capacity());
             }
         }
         positions = new long[b * tokens];
@@ -79,7 +82,10 @@ public final class PassPlan {
             }
             if (g.ring() && tokens > g.capacity()) {
                 throw new IllegalStateException(
-                        "a pass of " + tokens + " tokens does not fit a ring cache of " + g.capacity());
+                        "a pass of "
+                                + tokens
+                                + " tokens does not fit a ring cache of "
+                                + g.capacity());
             }
             long[] slots = new long[positions.length];
             for (int k = 0; k < slots.length; k++) {
@@ -91,7 +97,8 @@ public final class PassPlan {
     }
 
     /**
-     * Plans a pass of {@code tokens} new tokens per row over layers {@code [from, to)} of every row.
+     * Plans a pass of {@code tokens} new tokens per row over layers {@code [from, to)} of every
+     * row.
      *
      * @param state the request state
      * @param from first layer
@@ -108,7 +115,8 @@ public final class PassPlan {
     }
 
     /**
-     * Plans a pass over some rows of the state (continuous batching: the others are left untouched).
+     * Plans a pass over some rows of the state (continuous batching: the others are left
+     * untouched).
      *
      * @param state the request state
      * @param rows distinct batch rows, ascending
@@ -123,8 +131,13 @@ public final class PassPlan {
         }
         if (from < 0 || to > state.numLayers() || from >= to) {
             throw new IllegalArgumentException(
-                    "layer range [" + from + ", " + to + ") is not a non-empty range within [0, "
-                            + state.numLayers() + "]");
+                    "layer range ["
+                            + from
+                            + ", "
+                            + to
+                            + ") is not a non-empty range within [0, "
+                            + state.numLayers()
+                            + "]");
         }
         if (tokens < 1) {
             throw new IllegalArgumentException("a pass needs at least one token, got " + tokens);
@@ -135,8 +148,10 @@ public final class PassPlan {
         for (int i = 0; i < rows.length; i++) {
             if (rows[i] < 0 || rows[i] >= state.batchSize() || (i > 0 && rows[i] <= rows[i - 1])) {
                 throw new IllegalArgumentException(
-                        "rows must be distinct, ascending and within [0, " + state.batchSize()
-                                + "), got " + Arrays.toString(rows));
+                        "rows must be distinct, ascending and within [0, "
+                                + state.batchSize()
+                                + "), got "
+                                + Arrays.toString(rows));
             }
         }
         return new PassPlan(state, rows.clone(), tokens, from, to);
@@ -151,7 +166,10 @@ public final class PassPlan {
         return true;
     }
 
-    /** Records the new fill lengths of the pass's layers and rows ({@code start + T}); mutates the state. */
+    /**
+     * Records the new fill lengths of the pass's layers and rows ({@code start + T}); mutates the
+     * state.
+     */
     public void commit() {
         for (int i = 0; i < rows.length; i++) {
             for (int l = from; l < to; l++) {
@@ -261,8 +279,8 @@ public final class PassPlan {
     }
 
     /**
-     * Returns how many slots attention reads in a group's layers: the ring's capacity, or the longest
-     * row's new fill length for a linear cache.
+     * Returns how many slots attention reads in a group's layers: the ring's capacity, or the
+     * longest row's new fill length for a linear cache.
      *
      * @param group a group used by this pass's layers
      * @return S
@@ -275,7 +293,8 @@ public final class PassPlan {
     private long[] slots(AttentionGroup group) {
         long[] s = writeSlots[group.index()];
         if (s == null) {
-            throw new IllegalArgumentException("group " + group + " is not used by layers [" + from + ", " + to + ")");
+            throw new IllegalArgumentException(
+                    "group " + group + " is not used by layers [" + from + ", " + to + ")");
         }
         return s;
     }

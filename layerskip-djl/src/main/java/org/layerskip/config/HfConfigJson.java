@@ -27,9 +27,9 @@ import java.util.OptionalInt;
  *
  * <p>The special token ids have one source of truth, {@link #eosTokenIds(Path)}: {@code
  * generation_config.json}'s {@code eos_token_id} when it names one or more, else {@code
- * config.json}'s (as Transformers' {@code generate} does). {@link #readModelFolder(Path)} puts
- * them into the {@link LlamaConfig} that decoding stops on, and a tokenizer loaded from the same
- * folder reports the same ids.
+ * config.json}'s (as Transformers' {@code generate} does). {@link #readModelFolder(Path)} puts them
+ * into the {@link LlamaConfig} that decoding stops on, and a tokenizer loaded from the same folder
+ * reports the same ids.
  */
 public final class HfConfigJson {
 
@@ -251,7 +251,8 @@ public final class HfConfigJson {
             if ("llama3".equals(rs.type())) {
                 r.addProperty("low_freq_factor", rs.lowFreqFactor());
                 r.addProperty("high_freq_factor", rs.highFreqFactor());
-                r.addProperty("original_max_position_embeddings", rs.originalMaxPositionEmbeddings());
+                r.addProperty(
+                        "original_max_position_embeddings", rs.originalMaxPositionEmbeddings());
             }
             o.add("rope_scaling", r);
         }
@@ -325,14 +326,19 @@ public final class HfConfigJson {
             throw new ConfigException(file + ": is a directory, not a file");
         }
         if (Files.exists(file) && !Files.isRegularFile(file)) {
-            throw new ConfigException(file + ": is not a regular file (a FIFO, a device or a socket)");
+            throw new ConfigException(
+                    file + ": is not a regular file (a FIFO, a device or a socket)");
         }
         try {
             long size = Files.size(file);
             if (size > MAX_FILE_BYTES) {
                 throw new ConfigException(
-                        file + ": " + size + " bytes is too large for a config file (limit "
-                                + MAX_FILE_BYTES + ")");
+                        file
+                                + ": "
+                                + size
+                                + " bytes is too large for a config file (limit "
+                                + MAX_FILE_BYTES
+                                + ")");
             }
             return Files.readString(file, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
@@ -394,8 +400,9 @@ public final class HfConfigJson {
                         }
                         out.add(LayerAttention.chunked(chunk));
                     }
-                    default -> throw new ConfigException(
-                            "unknown layer type '" + name + "' in layer_types");
+                    default ->
+                            throw new ConfigException(
+                                    "unknown layer type '" + name + "' in layer_types");
                 }
             }
             return out;
@@ -429,13 +436,20 @@ public final class HfConfigJson {
         // as transformers' rope validation: no silent defaults for the parameters that matter
         List<String> required =
                 "llama3".equals(type)
-                        ? List.of("factor", "low_freq_factor", "high_freq_factor",
+                        ? List.of(
+                                "factor",
+                                "low_freq_factor",
+                                "high_freq_factor",
                                 "original_max_position_embeddings")
                         : "linear".equals(type) ? List.of("factor") : List.of();
         for (String k : required) {
             if (get(r, k) == null) {
                 throw new ConfigException(
-                        "rope_scaling of type " + type + " needs '" + k + "'; it has "
+                        "rope_scaling of type "
+                                + type
+                                + " needs '"
+                                + k
+                                + "'; it has "
                                 + (r.keySet().isEmpty() ? "no fields" : r.keySet()));
             }
         }
@@ -465,20 +479,30 @@ public final class HfConfigJson {
         try {
             double d = e.getAsDouble();
             if (d != Math.rint(d)) {
-                throw new ConfigException("field '" + key + "' must be an integer, got " + shorten(e));
+                throw new ConfigException(
+                        "field '" + key + "' must be an integer, got " + shorten(e));
             }
             if (d > Integer.MAX_VALUE || d < Integer.MIN_VALUE) {
                 throw new ConfigException(
-                        "field '" + key + "' is " + shorten(e) + ", too large (the limit is "
-                                + Integer.MAX_VALUE + " in magnitude)");
+                        "field '"
+                                + key
+                                + "' is "
+                                + shorten(e)
+                                + ", too large (the limit is "
+                                + Integer.MAX_VALUE
+                                + " in magnitude)");
             }
             return (int) d;
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
-            throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e), ex);
+            throw new ConfigException(
+                    "field '" + key + "' must be a number, got " + shorten(e), ex);
         }
     }
 
-    /** Rejects arrays, objects, booleans and strings ({@code [64]} and {@code "64"} are not numbers). */
+    /**
+     * Rejects arrays, objects, booleans and strings ({@code [64]} and {@code "64"} are not
+     * numbers).
+     */
     private static void requireNumber(String key, JsonElement e) {
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
             throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e));
@@ -504,12 +528,15 @@ public final class HfConfigJson {
         try {
             return e.getAsDouble();
         } catch (NumberFormatException | UnsupportedOperationException | IllegalStateException ex) {
-            throw new ConfigException("field '" + key + "' must be a number, got " + shorten(e), ex);
+            throw new ConfigException(
+                    "field '" + key + "' must be a number, got " + shorten(e), ex);
         }
     }
 
     private static OptionalDouble optionalNumber(JsonObject o, String key) {
-        return get(o, key) == null ? OptionalDouble.empty() : OptionalDouble.of(optDouble(o, key, 0));
+        return get(o, key) == null
+                ? OptionalDouble.empty()
+                : OptionalDouble.of(optDouble(o, key, 0));
     }
 
     private static boolean optBoolean(JsonObject o, String key, boolean def) {
@@ -518,7 +545,8 @@ public final class HfConfigJson {
             return def;
         }
         if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
-            throw new ConfigException("field '" + key + "' must be true or false, got " + shorten(e));
+            throw new ConfigException(
+                    "field '" + key + "' must be true or false, got " + shorten(e));
         }
         return e.getAsBoolean();
     }

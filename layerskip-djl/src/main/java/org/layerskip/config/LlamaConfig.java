@@ -10,10 +10,10 @@ import java.util.List;
  * num_key_value_heads}, {@code rope_scaling}, {@code tie_word_embeddings}, and {@code
  * bos_token_id}/{@code eos_token_id} given as an int or a list.
  *
- * <p>The compact constructor validates every field, so an instance is always consistent; absurd sizes
- * are rejected before anything is allocated. Build one with {@link #builder()} (Hugging Face's
- * defaults for every optional field), start from a named shape with {@link LlamaPreset}, or copy
- * one with {@link #toBuilder()}; {@link HfConfigJson} reads and writes the JSON files.
+ * <p>The compact constructor validates every field, so an instance is always consistent; absurd
+ * sizes are rejected before anything is allocated. Build one with {@link #builder()} (Hugging
+ * Face's defaults for every optional field), start from a named shape with {@link LlamaPreset}, or
+ * copy one with {@link #toBuilder()}; {@link HfConfigJson} reads and writes the JSON files.
  *
  * <pre>{@code
  * LlamaConfig c = LlamaConfig.builder()
@@ -84,7 +84,8 @@ public record LlamaConfig(
                             + ")");
         }
         if (headDim % 2 != 0) {
-            throw new ConfigException("head_dim must be even for rotary embeddings, got " + headDim);
+            throw new ConfigException(
+                    "head_dim must be even for rotary embeddings, got " + headDim);
         }
         if ((long) numHeads * headDim > MAX_DIM) {
             throw new ConfigException("num_attention_heads * head_dim is too large");
@@ -100,7 +101,11 @@ public record LlamaConfig(
         }
         if (bosTokenId < -1 || bosTokenId >= vocabSize) {
             throw new ConfigException(
-                    "bos_token_id " + bosTokenId + " is outside the vocabulary [0, " + vocabSize + ")");
+                    "bos_token_id "
+                            + bosTokenId
+                            + " is outside the vocabulary [0, "
+                            + vocabSize
+                            + ")");
         }
         eosTokenIds = eosTokenIds == null ? List.of() : List.copyOf(eosTokenIds);
         for (int id : eosTokenIds) {
@@ -125,7 +130,8 @@ public record LlamaConfig(
         layerAttention = List.copyOf(layerAttention);
         if (sizes(layerAttention, LayerAttention.Kind.SLIDING) > 1
                 || sizes(layerAttention, LayerAttention.Kind.CHUNKED) > 1) {
-            throw new ConfigException("all sliding (or all chunked) layers must share one window size");
+            throw new ConfigException(
+                    "all sliding (or all chunked) layers must share one window size");
         }
     }
 
@@ -467,7 +473,10 @@ public record LlamaConfig(
         public LlamaConfig build() {
             int heads = numHeads;
             List<LayerAttention> attention = layerAttention;
-            if (attention != null && attention.size() == 1 && numLayers > 0 && numLayers <= MAX_LAYERS) {
+            if (attention != null
+                    && attention.size() == 1
+                    && numLayers > 0
+                    && numLayers <= MAX_LAYERS) {
                 attention = Collections.nCopies(numLayers, attention.get(0));
             }
             return new LlamaConfig(

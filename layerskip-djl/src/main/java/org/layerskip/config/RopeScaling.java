@@ -1,8 +1,8 @@
 package org.layerskip.config;
 
 /**
- * Rotary-embedding frequency scaling as in Hugging Face {@code rope_scaling}. Supported types: {@code
- * llama3} (Llama 3.1/3.2) and {@code linear}; {@link #NONE} means plain RoPE.
+ * Rotary-embedding frequency scaling as in Hugging Face {@code rope_scaling}. Supported types:
+ * {@code llama3} (Llama 3.1/3.2) and {@code linear}; {@link #NONE} means plain RoPE.
  *
  * @param type "none", "linear" or "llama3"
  * @param factor scale factor (llama3: 8 for 3.1, 32 for 3.2)

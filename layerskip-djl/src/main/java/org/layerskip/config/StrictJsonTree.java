@@ -62,7 +62,8 @@ public final class StrictJsonTree {
 
     private static JsonElement read(JsonReader reader, int depth) throws IOException {
         if (depth > MAX_DEPTH) {
-            throw new JsonParseException("nested deeper than " + MAX_DEPTH + " levels at " + reader.getPath());
+            throw new JsonParseException(
+                    "nested deeper than " + MAX_DEPTH + " levels at " + reader.getPath());
         }
         switch (reader.peek()) {
             case BEGIN_OBJECT -> {
@@ -95,12 +96,14 @@ public final class StrictJsonTree {
                 String path = reader.getPath();
                 String literal = reader.nextString();
                 if (literal.length() > MAX_NUMBER_CHARS) {
-                    throw new JsonParseException("number of " + literal.length() + " characters at " + path);
+                    throw new JsonParseException(
+                            "number of " + literal.length() + " characters at " + path);
                 }
                 try {
                     return new JsonPrimitive(new BigDecimal(literal));
                 } catch (NumberFormatException e) {
-                    throw new JsonParseException("number " + literal + " out of range at " + path, e);
+                    throw new JsonParseException(
+                            "number " + literal + " out of range at " + path, e);
                 }
             }
             case BOOLEAN -> {
@@ -110,20 +113,25 @@ public final class StrictJsonTree {
                 reader.nextNull();
                 return JsonNull.INSTANCE;
             }
-            default -> throw new JsonParseException(
-                    "unexpected " + reader.peek() + " at " + reader.getPath());
+            default ->
+                    throw new JsonParseException(
+                            "unexpected " + reader.peek() + " at " + reader.getPath());
         }
     }
 
     /** Gson's message without its advice and link, plus a hint when a comment is the cause. */
     private static String describe(String message, String text) {
         String m = message == null ? "malformed JSON" : message;
-        m = m.replace("Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON", "malformed JSON")
-                .replaceAll("\\s*See https?://\\S+", "")
-                .replaceAll("\\s+", " ")
-                .trim();
+        m =
+                m.replace(
+                                "Use JsonReader.setStrictness(Strictness.LENIENT) to accept malformed JSON",
+                                "malformed JSON")
+                        .replaceAll("\\s*See https?://\\S+", "")
+                        .replaceAll("\\s+", " ")
+                        .trim();
         Matcher at = POSITION.matcher(m);
-        if (at.find() && near(text, Integer.parseInt(at.group(1)), Integer.parseInt(at.group(2)), '/')) {
+        if (at.find()
+                && near(text, Integer.parseInt(at.group(1)), Integer.parseInt(at.group(2)), '/')) {
             m += " (a comment? JSON has none)";
         }
         return shorten(m);

@@ -4,10 +4,10 @@ import org.layerskip.cache.DecoderState;
 
 /**
  * What runs a model's passes for the decoding strategies: the per-op DJL path ({@link OpsEngine},
- * the reference, differentiable, any DJL engine) or the fused TorchScript step ({@link FusedEngine},
- * one native call per pass). Both give the strategies the same few operations over a request's
- * {@link DecoderState}; the strategies hold the bookkeeping (what to feed, when to stop, what to
- * accept, how far to roll back), the engines the math.
+ * the reference, differentiable, any DJL engine) or the fused TorchScript step ({@link
+ * FusedEngine}, one native call per pass). Both give the strategies the same few operations over a
+ * request's {@link DecoderState}; the strategies hold the bookkeeping (what to feed, when to stop,
+ * what to accept, how far to roll back), the engines the math.
  */
 public interface DecodeEngine {
 

@@ -8,8 +8,8 @@ package org.layerskip.engine;
  * head, until the row has {@code budget[r]} drafts, drafts an EOS id, or (when {@code
  * confidenceThreshold > 0}) its draft distribution's top probability falls below the threshold;
  * rows that stop early keep feeding their last draft (ignored) while others continue. Verification
- * runs the last draft through layers {@code 0..E-1} and layers {@code E..L-1} over all {@code steps +
- * 1} exit states (or, with {@code reuseExitStates} off, every layer over the tokens again: an
+ * runs the last draft through layers {@code 0..E-1} and layers {@code E..L-1} over all {@code steps
+ * + 1} exit states (or, with {@code reuseExitStates} off, every layer over the tokens again: an
  * ablation).
  *
  * @param rows state rows of the round, distinct and ascending
@@ -37,7 +37,8 @@ public record DraftRequest(
     /** Checks the per-row arrays agree. */
     public DraftRequest {
         if (rows == null || last == null || budgets == null || eos == null) {
-            throw new IllegalArgumentException("rows, last tokens, budgets and EOS ids must not be null");
+            throw new IllegalArgumentException(
+                    "rows, last tokens, budgets and EOS ids must not be null");
         }
         if (last.length != rows.length || budgets.length != rows.length) {
             throw new IllegalArgumentException(

@@ -16,7 +16,9 @@ public final class Engines {
 
     private static final Logger LOG = LoggerFactory.getLogger(Engines.class);
 
-    /** Per model: its fused engine, or why it has none (a String). Weak: models may be collected. */
+    /**
+     * Per model: its fused engine, or why it has none (a String). Weak: models may be collected.
+     */
     private static final Map<LlamaModel, Object> FUSED = new WeakHashMap<>();
 
     private Engines() {}

@@ -35,9 +35,9 @@ import java.util.List;
  * model; the KV buffers once per request; per call only a list of integers crosses JNI.
  *
  * <p>Built once per model and shared by every request and thread (the program holds no state).
- * Supports F32 and F16 weights on DJL's PyTorch engine, CPU (tested) and CUDA (documented, untested);
- * {@link #support} says why a model is refused, and {@link Engines} then falls back to the per-op
- * path.
+ * Supports F32 and F16 weights on DJL's PyTorch engine, CPU (tested) and CUDA (documented,
+ * untested); {@link #support} says why a model is refused, and {@link Engines} then falls back to
+ * the per-op path.
  */
 public final class FusedEngine implements DecodeEngine {
 
@@ -78,7 +78,11 @@ public final class FusedEngine implements DecodeEngine {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
-        this.kinds = kinds(model, Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)), prepack);
+        this.kinds =
+                kinds(
+                        model,
+                        Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)),
+                        prepack);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
         for (int i = 0; i < kinds.length; i++) {
@@ -88,9 +92,11 @@ public final class FusedEngine implements DecodeEngine {
         }
         this.extraBytes = extra;
         byte[] archive =
-                TorchScriptArchive.build("layerskip_decoder", CLASS_NAME, prepack ? source : withoutPacked(source));
+                TorchScriptArchive.build(
+                        "layerskip_decoder", CLASS_NAME, prepack ? source : withoutPacked(source));
         try {
-            this.module = JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
+            this.module =
+                    JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
         } catch (IOException | EngineException e) {
             throw new UnsupportedOperationException(
                     "the fused decode program did not load in LibTorch: " + oneLine(e), e);
@@ -217,16 +223,20 @@ public final class FusedEngine implements DecodeEngine {
     static FusedEngine create(LlamaModel model, String source) {
         String why = support(model);
         if (why != null) {
-            throw new UnsupportedOperationException("the fused engine cannot run this model: " + why);
+            throw new UnsupportedOperationException(
+                    "the fused engine cannot run this model: " + why);
         }
         PtNDManager manager = (PtNDManager) model.getEmbedding().getArray().getManager();
-        boolean prepack = Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
+        boolean prepack =
+                Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
         if (prepack) {
             try {
                 return new FusedEngine(model, manager, source, true);
             } catch (UnsupportedOperationException e) {
                 // a LibTorch build without oneDNN's packed linear: the plain program still runs
-                LOG.warn("prepacking the weights for oneDNN failed, running without it: {}", e.getMessage());
+                LOG.warn(
+                        "prepacking the weights for oneDNN failed, running without it: {}",
+                        e.getMessage());
             }
         }
         return new FusedEngine(model, manager, source, false);
@@ -244,7 +254,9 @@ public final class FusedEngine implements DecodeEngine {
         }
         NDArray e = model.getEmbedding().getArray();
         if (!(e instanceof PtNDArray) || !(e.getManager() instanceof PtNDManager)) {
-            return "its weights are not on DJL's PyTorch engine (" + e.getManager().getEngine().getEngineName() + ")";
+            return "its weights are not on DJL's PyTorch engine ("
+                    + e.getManager().getEngine().getEngineName()
+                    + ")";
         }
         DataType t = e.getDataType();
         if (t != DataType.FLOAT32 && t != DataType.FLOAT16) {
@@ -300,7 +312,8 @@ public final class FusedEngine implements DecodeEngine {
     private static PtNDArray array(Parameter p) {
         NDArray a = p.getArray();
         if (!(a instanceof PtNDArray)) {
-            throw new UnsupportedOperationException("parameter " + p.getName() + " is not a PyTorch array");
+            throw new UnsupportedOperationException(
+                    "parameter " + p.getName() + " is not a PyTorch array");
         }
         return (PtNDArray) a;
     }

@@ -57,7 +57,9 @@ final class FusedSession implements EngineSession {
         NDArray q =
                 sampling && this.maxDraft > 0
                         ? state.getManager()
-                                .zeros(new Shape(state.batchSize(), this.maxDraft, vocab), DataType.FLOAT64)
+                                .zeros(
+                                        new Shape(state.batchSize(), this.maxDraft, vocab),
+                                        DataType.FLOAT64)
                         : state.getManager().zeros(new Shape(1), DataType.FLOAT64);
         NDScope.unregister(q);
         buffers.add((PtNDArray) q);
@@ -147,8 +149,8 @@ final class FusedSession implements EngineSession {
     }
 
     /**
-     * One {@code step} call: {@code tokens} per row over layers {@code [from, to)}, from ids or (when
-     * {@code ids} is null) from the stored exit states.
+     * One {@code step} call: {@code tokens} per row over layers {@code [from, to)}, from ids or
+     * (when {@code ids} is null) from the stored exit states.
      */
     private double[] pass(
             int[] rows,
@@ -163,7 +165,8 @@ final class FusedSession implements EngineSession {
         PassPlan plan = PassPlan.of(state, rows, from, to, tokens);
         int b = rows.length;
         if (ids != null && ids.length != (long) b * tokens) {
-            throw new IllegalArgumentException("need " + b + " x " + tokens + " token ids, got " + ids.length);
+            throw new IllegalArgumentException(
+                    "need " + b + " x " + tokens + " token ids, got " + ids.length);
         }
         boolean pick = output == 1;
         if (pick && (pickAt == null || pickAt.length != b)) {
@@ -174,7 +177,12 @@ final class FusedSession implements EngineSession {
             throw new IllegalArgumentException("sampling needs one uniform per row");
         }
         long[] p =
-                new long[8 + 2 * b + (ids == null ? 0 : b * tokens) + (pick ? b : 0) + (draws ? b : 0)];
+                new long
+                        [8
+                                + 2 * b
+                                + (ids == null ? 0 : b * tokens)
+                                + (pick ? b : 0)
+                                + (draws ? b : 0)];
         p[0] = b;
         p[1] = tokens;
         p[2] = from;
@@ -225,7 +233,8 @@ final class FusedSession implements EngineSession {
 
     private static void checkExit(int exitLayer, int max) {
         if (exitLayer < 1 || exitLayer > max) {
-            throw new IllegalArgumentException("exit layer must be in [1, " + max + "], got " + exitLayer);
+            throw new IllegalArgumentException(
+                    "exit layer must be in [1, " + max + "], got " + exitLayer);
         }
     }
 
@@ -244,10 +253,14 @@ final class FusedSession implements EngineSession {
             throw new IllegalArgumentException(
                     "a draft budget of " + dmax + " exceeds the session's " + maxDraft);
         }
-        PassPlan check = PassPlan.of(state, rows, 0, layers, dmax + 1); // validates before native work
+        PassPlan check =
+                PassPlan.of(state, rows, 0, layers, dmax + 1); // validates before native work
         int[] starts = check.starts();
         long[] eos = q.eos();
-        long threshold = q.confidenceThreshold() > 0 ? Math.max(1, uniform(Math.min(1.0, q.confidenceThreshold()))) : 0;
+        long threshold =
+                q.confidenceThreshold() > 0
+                        ? Math.max(1, uniform(Math.min(1.0, q.confidenceThreshold())))
+                        : 0;
         int n = 7 + 4 * b + eos.length + (sampling ? b * dmax + b * (dmax + 1) : 0);
         long[] p = new long[n];
         p[0] = b;
@@ -313,7 +326,8 @@ final class FusedSession implements EngineSession {
         for (int i = 0; i < b; i++) {
             target[i] = Arrays.copyOfRange(r, at + i * steps, at + i * steps + counts[i]);
             proposal[i] =
-                    Arrays.copyOfRange(r, at + b * steps + i * steps, at + b * steps + i * steps + counts[i]);
+                    Arrays.copyOfRange(
+                            r, at + b * steps + i * steps, at + b * steps + i * steps + counts[i]);
         }
         return new DraftRound(steps, drafts, verified, target, proposal);
     }

@@ -2,8 +2,8 @@ package org.layerskip.engine;
 
 /**
  * The model produced NaN or infinite logits, so no token can be chosen honestly (argmax of NaN
- * logits would silently be token 0). The usual cause is non-finite weights (a damaged checkpoint) or
- * F16 weights whose activations overflow.
+ * logits would silently be token 0). The usual cause is non-finite weights (a damaged checkpoint)
+ * or F16 weights whose activations overflow.
  */
 public final class NonFiniteLogitsException extends IllegalStateException {
 

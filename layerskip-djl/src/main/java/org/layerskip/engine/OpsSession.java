@@ -69,7 +69,9 @@ final class OpsSession implements EngineSession {
     public float[][][] logits(int[] rows, long[] ids, int tokens, int exitLayer) {
         try (NDScope ignored = new NDScope()) {
             PassPlan plan = PassPlan.of(state, rows, 0, exitLayer, tokens);
-            NDArray h = model.runLayers(ps, model.embed(ps, manager, ids, rows.length, tokens), plan, false);
+            NDArray h =
+                    model.runLayers(
+                            ps, model.embed(ps, manager, ids, rows.length, tokens), plan, false);
             NDArray logits = model.head(ps, h).toType(DataType.FLOAT32, false);
             int v = (int) logits.getShape().get(2);
             float[] flat = logits.toFloatArray();

@@ -5,8 +5,8 @@ import java.util.Arrays;
 /**
  * Turns one row of logits into a probability distribution with the Hugging Face warper order
  * (temperature, then top-k, then top-p) and draws from it. DJL's PyTorch engine has no multinomial
- * sampling, hence this class; it works on a Java copy of the logits so that draws are reproducible from
- * a seed and the exact distributions are available to speculative acceptance.
+ * sampling, hence this class; it works on a Java copy of the logits so that draws are reproducible
+ * from a seed and the exact distributions are available to speculative acceptance.
  */
 public final class TokenSampler {
 
@@ -23,7 +23,8 @@ public final class TokenSampler {
      */
     public TokenSampler(double temperature, int topK, double topP) {
         if (!(temperature > 0)) {
-            throw new IllegalArgumentException("sampling needs temperature > 0, got " + temperature);
+            throw new IllegalArgumentException(
+                    "sampling needs temperature > 0, got " + temperature);
         }
         this.temperature = temperature;
         this.topK = topK;

@@ -11,15 +11,15 @@ import java.util.zip.ZipOutputStream;
 
 /**
  * Writes a TorchScript archive (the zip that {@code torch.jit.save} produces) for a module that
- * holds no tensors: its code (TorchScript's serialized-code dialect, which LibTorch compiles at load
- * time), the pickled module object, an empty constants table and the format version. Written by hand
- * because the only other producer is Python's {@code torch.jit}, and the fused engine must work
- * from a Maven dependency alone.
+ * holds no tensors: its code (TorchScript's serialized-code dialect, which LibTorch compiles at
+ * load time), the pickled module object, an empty constants table and the format version. Written
+ * by hand because the only other producer is Python's {@code torch.jit}, and the fused engine must
+ * work from a Maven dependency alone.
  *
  * <p>The pickles are fixed byte strings of Python's pickle protocol 2: {@code data.pkl} builds one
  * object of class {@code __torch__.<ClassName>} with attributes {@code training = False} and {@code
- * _is_full_backward_hook = None} (the attributes every scripted {@code nn.Module} declares);
- * {@code constants.pkl} is an empty tuple. Entries are stored uncompressed, as LibTorch expects.
+ * _is_full_backward_hook = None} (the attributes every scripted {@code nn.Module} declares); {@code
+ * constants.pkl} is an empty tuple. Entries are stored uncompressed, as LibTorch expects.
  */
 public final class TorchScriptArchive {
 
@@ -37,7 +37,8 @@ public final class TorchScriptArchive {
      * @return the archive's bytes
      */
     public static byte[] build(String name, String className, String code) {
-        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*") || !className.matches("[A-Za-z_][A-Za-z0-9_]*")) {
+        if (!name.matches("[A-Za-z_][A-Za-z0-9_]*")
+                || !className.matches("[A-Za-z_][A-Za-z0-9_]*")) {
             throw new IllegalArgumentException("archive and class names must be identifiers");
         }
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();

@@ -5,9 +5,9 @@
  * TorchScript program; {@link org.layerskip.engine.OpsEngine} is the per-op DJL reference path.
  * Both implement {@link org.layerskip.engine.DecodeEngine} over a request's {@link
  * org.layerskip.cache.DecoderState}; {@link org.layerskip.engine.Engines} chooses one per model
- * ({@link org.layerskip.engine.EngineKind}, system property {@code layerskip.engine}). Token
- * choice (argmax, or {@link org.layerskip.engine.TokenSampler}'s temperature / top-k / top-p draw
- * at a host-drawn uniform) happens inside the engine. This is the only package that uses DJL's
+ * ({@link org.layerskip.engine.EngineKind}, system property {@code layerskip.engine}). Token choice
+ * (argmax, or {@link org.layerskip.engine.TokenSampler}'s temperature / top-k / top-p draw at a
+ * host-drawn uniform) happens inside the engine. This is the only package that uses DJL's
  * PyTorch-specific classes.
  */
 package org.layerskip.engine;

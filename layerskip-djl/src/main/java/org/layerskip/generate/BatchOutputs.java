@@ -5,8 +5,8 @@ import java.util.List;
 
 /**
  * The tokens a batch has produced so far, per row, and when each row finished: at an EOS id
- * (emitted), when the listener asks to stop, or at the token budget. Every strategy emits through {@link #emit}, so stopping works the
- * same everywhere.
+ * (emitted), when the listener asks to stop, or at the token budget. Every strategy emits through
+ * {@link #emit}, so stopping works the same everywhere.
  */
 final class BatchOutputs {
 
@@ -42,7 +42,9 @@ final class BatchOutputs {
         }
     }
 
-    /** Emits one row's round: its accepted drafts, then the verifier's token, until the row ends. */
+    /**
+     * Emits one row's round: its accepted drafts, then the verifier's token, until the row ends.
+     */
     void emitRound(int row, long[] drafts, SpeculativeAcceptor.Acceptance a) {
         for (int j = 0; j < a.accepted() && active(row); j++) {
             emit(row, drafts[j], TokenKind.ACCEPTED);

@@ -14,9 +14,9 @@ import java.util.List;
  * session (one sampling configuration) and an exit layer: a prefill chunk, an autoregressive or
  * early-exit step, a self-speculative round. Each mirrors, per row, what {@link Generator} does for
  * the same request alone ({@link BatchPrefill#run}, {@code Generator.autoregressive}, {@link
- * SelfSpeculativeDecoder}'s round): the same tokens fed, the same positions, the same uniforms drawn
- * from the row's own seeded stream, the same acceptance and rollback; only the other rows of the
- * pass differ, and rows never see each other (each attends over its own cache row only).
+ * SelfSpeculativeDecoder}'s round): the same tokens fed, the same positions, the same uniforms
+ * drawn from the row's own seeded stream, the same acceptance and rollback; only the other rows of
+ * the pass differ, and rows never see each other (each attends over its own cache row only).
  */
 final class BatchPasses {
 
@@ -33,7 +33,11 @@ final class BatchPasses {
      * @param chunk the most prompt tokens per pass
      */
     static void prefill(
-            EngineSession session, DecoderState state, List<BatchedSequence> group, int exit, int chunk) {
+            EngineSession session,
+            DecoderState state,
+            List<BatchedSequence> group,
+            int exit,
+            int chunk) {
         int n = group.size();
         int t = 0;
         for (BatchedSequence s : group) {
@@ -163,8 +167,13 @@ final class BatchPasses {
                     greedy
                             ? SpeculativeAcceptor.greedy(drafts, dr.verified()[i])
                             : SpeculativeAcceptor.sample(
-                                    drafts, dr.target()[i], dr.proposal()[i], acceptU[i], dr.verified()[i]);
-            state.truncate(s.row, n[i] + a.accepted() + 1); // slots n..n+m: x and the accepted drafts
+                                    drafts,
+                                    dr.target()[i],
+                                    dr.proposal()[i],
+                                    acceptU[i],
+                                    dr.verified()[i]);
+            state.truncate(
+                    s.row, n[i] + a.accepted() + 1); // slots n..n+m: x and the accepted drafts
             s.stats[0] += drafts.length;
             s.stats[1] += a.accepted();
             s.stats[2]++;

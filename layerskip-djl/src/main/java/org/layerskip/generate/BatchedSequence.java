@@ -16,8 +16,12 @@ public final class BatchedSequence {
     final DecodingStrategy strategy;
     final int exit;
     final int numSpeculations;
-    /** {@code min(d, maxNewTokens)}: uniforms drawn per round, as a standalone request draws them. */
+
+    /**
+     * {@code min(d, maxNewTokens)}: uniforms drawn per round, as a standalone request draws them.
+     */
     final int lookAhead;
+
     final List<Long> eos;
     final long[] eosIds;
     final TokenListener listener;
@@ -25,6 +29,7 @@ public final class BatchedSequence {
     final BatchOutputs out;
     final SamplerKey sampler;
     final long submittedNanos = System.nanoTime();
+
     /** drafted, accepted, verifications, round nanos. */
     final long[] stats = new long[4];
 
@@ -60,8 +65,8 @@ public final class BatchedSequence {
 
     /**
      * Returns the future result: completes normally when the sequence finishes (EOS, length, stop),
-     * exceptionally with {@link java.util.concurrent.CancellationException} after {@link #cancel()},
-     * or with the error that ended it (the model closed, non-finite logits).
+     * exceptionally with {@link java.util.concurrent.CancellationException} after {@link
+     * #cancel()}, or with the error that ended it (the model closed, non-finite logits).
      *
      * @return the result future
      */

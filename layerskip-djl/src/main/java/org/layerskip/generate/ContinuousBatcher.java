@@ -32,24 +32,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * requests run side by side.
  *
  * <p>One {@link #step()} is one scheduling iteration: drop cancelled sequences, admit waiting ones
- * into free rows (FIFO), run one prefill chunk for every sequence still reading its prompt, then one
- * decode step for every other running sequence, and free the rows of those that finished. Running
- * sequences are grouped by what one engine call can share: the sampling configuration (an engine
- * session's token sampler is fixed), the strategy and exit layer, and for self-speculative rounds
- * also the EOS ids, confidence threshold and exit-state reuse; draft lengths may differ inside a
- * group (each row has its own budget). Each group is one pass over just its rows; rows outside a
- * pass are untouched.
+ * into free rows (FIFO), run one prefill chunk for every sequence still reading its prompt, then
+ * one decode step for every other running sequence, and free the rows of those that finished.
+ * Running sequences are grouped by what one engine call can share: the sampling configuration (an
+ * engine session's token sampler is fixed), the strategy and exit layer, and for self-speculative
+ * rounds also the EOS ids, confidence threshold and exit-state reuse; draft lengths may differ
+ * inside a group (each row has its own budget). Each group is one pass over just its rows; rows
+ * outside a pass are untouched.
  *
  * <p>Every row computes what the same request computes alone with {@link Generator#generate}: the
- * same passes per row, and sampling uniforms from the request's own seeded stream, drawn in the same
- * order ({@link BatchPasses}). Greedy outputs are therefore token-for-token the standalone ones
- * whatever else is in the batch, and sampled outputs draw the same tokens up to floating-point
+ * same passes per row, and sampling uniforms from the request's own seeded stream, drawn in the
+ * same order ({@link BatchPasses}). Greedy outputs are therefore token-for-token the standalone
+ * ones whatever else is in the batch, and sampled outputs draw the same tokens up to floating-point
  * differences between batch shapes.
  *
  * <p>Threads: {@link #submit} and {@link BatchedSequence#cancel()} are safe from any thread; {@link
  * #step()} must always be called by the same thread (a {@link BatchScheduler} does). While rows are
- * running, that thread holds a {@link ModelGuard.Lease} on the model, so closing the model waits for
- * the running step and then fails the sequences with a clear message.
+ * running, that thread holds a {@link ModelGuard.Lease} on the model, so closing the model waits
+ * for the running step and then fails the sequences with a clear message.
  */
 public final class ContinuousBatcher implements AutoCloseable {
 
@@ -104,7 +104,8 @@ public final class ContinuousBatcher implements AutoCloseable {
         // Its own manager, not one under the weights: the state outlives a model close (running
         // sequences fail first) and is freed by close(), whatever order the two happen in.
         NDManager weights = model.getEmbedding().getArray().getManager();
-        this.manager = NDManager.newBaseManager(weights.getDevice(), weights.getEngine().getEngineName());
+        this.manager =
+                NDManager.newBaseManager(weights.getDevice(), weights.getEngine().getEngineName());
     }
 
     /**
@@ -130,7 +131,8 @@ public final class ContinuousBatcher implements AutoCloseable {
      * @throws RejectedExecutionException when the queue is full
      * @throws IllegalStateException after {@link #stopAccepting()} or {@link #close()}
      */
-    public BatchedSequence submit(long[] prompt, GenerationOptions options, TokenListener listener) {
+    public BatchedSequence submit(
+            long[] prompt, GenerationOptions options, TokenListener listener) {
         if (options == null) {
             throw new IllegalArgumentException("options must not be null");
         }
@@ -147,16 +149,21 @@ public final class ContinuousBatcher implements AutoCloseable {
                             + " tokens");
         }
         int exit = generator.resolveExit(options);
-        List<Long> eos = options.eosTokenIds() != null ? options.eosTokenIds() : generator.modelEos();
+        List<Long> eos =
+                options.eosTokenIds() != null ? options.eosTokenIds() : generator.modelEos();
         for (long id : eos) {
             if (id < 0 || id >= config.vocabSize()) {
                 throw new IllegalArgumentException(
-                        "EOS token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                        "EOS token id "
+                                + id
+                                + " is outside the vocabulary [0, "
+                                + config.vocabSize()
+                                + ")");
             }
         }
         int d = 0;
         if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-            d = options.numSpeculations() > 0 ? options.numSpeculations() : generator.getDefaultNumSpeculations();
+            d = generator.resolveNumSpeculations(options);
             if (d > maxDraft) {
                 throw new IllegalArgumentException(
                         "num-speculations must be <= " + maxDraft + " here, got " + d);
@@ -421,7 +428,11 @@ public final class ContinuousBatcher implements AutoCloseable {
             List<BatchedSequence> group = g.getValue();
             try {
                 BatchPasses.prefill(
-                        session(group.get(0).sampler), state, group, (Integer) g.getKey().get(1), prefillChunk);
+                        session(group.get(0).sampler),
+                        state,
+                        group,
+                        (Integer) g.getKey().get(1),
+                        prefillChunk);
             } catch (RuntimeException e) {
                 fail(group, e);
             }
@@ -556,7 +567,12 @@ public final class ContinuousBatcher implements AutoCloseable {
     }
 
     private void openState() {
-        state = model.newState(manager, maxBatch, maxContext + maxDraft + 1, Math.max(prefillChunk, maxDraft + 1));
+        state =
+                model.newState(
+                        manager,
+                        maxBatch,
+                        maxContext + maxDraft + 1,
+                        Math.max(prefillChunk, maxDraft + 1));
     }
 
     private void closeState() {
@@ -575,7 +591,9 @@ public final class ContinuousBatcher implements AutoCloseable {
                 return null;
             }
             TokenSampler sampler =
-                    key.greedy() ? null : new TokenSampler(key.temperature(), key.topK(), key.topP());
+                    key.greedy()
+                            ? null
+                            : new TokenSampler(key.temperature(), key.topK(), key.topP());
             s = engine.open(state, sampler, maxDraft);
             sessions.put(key, s);
         }
@@ -673,9 +691,9 @@ public final class ContinuousBatcher implements AutoCloseable {
         }
 
         /**
-         * Sets how many distinct sampling configurations (temperature, top-k, top-p) may run at once
-         * (default 8; each holds an engine session); requests with another wait for the batch to
-         * drain.
+         * Sets how many distinct sampling configurations (temperature, top-k, top-p) may run at
+         * once (default 8; each holds an engine session); requests with another wait for the batch
+         * to drain.
          *
          * @param n &gt;= 1
          * @return this
@@ -707,12 +725,17 @@ public final class ContinuousBatcher implements AutoCloseable {
             int ctx = m.getConfig().maxPositionEmbeddings();
             check(maxBatch >= 1, "max-batch must be >= 1, got " + maxBatch);
             check(maxQueue >= 0, "max-queue must be >= 0, got " + maxQueue);
-            check(maxContext >= 0 && maxContext <= ctx,
+            check(
+                    maxContext >= 0 && maxContext <= ctx,
                     "max-context must be in [1, " + ctx + "], got " + maxContext);
             check(maxDraft >= 1, "max-draft must be >= 1, got " + maxDraft);
-            check(generator.getDefaultNumSpeculations() <= maxDraft,
-                    "max-draft (" + maxDraft + ") is below the default num-speculations ("
-                            + generator.getDefaultNumSpeculations() + ")");
+            check(
+                    generator.getDefaultNumSpeculations() <= maxDraft,
+                    "max-draft ("
+                            + maxDraft
+                            + ") is below the default num-speculations ("
+                            + generator.getDefaultNumSpeculations()
+                            + ")");
             check(prefillChunk >= 1, "prefill chunk must be >= 1, got " + prefillChunk);
             check(maxSamplers >= 1, "max-samplers must be >= 1, got " + maxSamplers);
             return new ContinuousBatcher(this);

@@ -27,7 +27,9 @@ public enum DecodingStrategy {
             }
         }
         throw new IllegalArgumentException(
-                "unknown strategy '" + s + "' (use autoregressive, early-exit or self-speculative)");
+                "unknown strategy '"
+                        + s
+                        + "' (use autoregressive, early-exit or self-speculative)");
     }
 
     /**

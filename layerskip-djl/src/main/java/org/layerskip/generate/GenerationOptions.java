@@ -1,5 +1,6 @@
 package org.layerskip.generate;
 
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.engine.EngineKind;
 
 import java.util.List;
@@ -39,7 +40,8 @@ public final class GenerationOptions {
     }
 
     /**
-     * Creates a builder with defaults: autoregressive, 64 new tokens, greedy.
+     * Creates a builder with defaults: autoregressive, {@link LibraryDefaults#MAX_NEW_TOKENS} (64)
+     * new tokens, greedy, E and d not set (0: the generator's defaults).
      *
      * @return a builder
      */
@@ -88,8 +90,8 @@ public final class GenerationOptions {
     }
 
     /**
-     * Returns E for early exit and self-speculation; 0 means "not set" (the model's recommendation or
-     * its depth).
+     * Returns E for early exit and self-speculation; 0 means "not set" (the model's recommendation
+     * or its depth).
      *
      * @return the exit layer
      */
@@ -162,8 +164,9 @@ public final class GenerationOptions {
     }
 
     /**
-     * Returns whether self-speculative verification resumes from the cached exit-layer hidden states
-     * (the KVQ cache, default) instead of recomputing layers {@code 0..E-1} for every draft token.
+     * Returns whether self-speculative verification resumes from the cached exit-layer hidden
+     * states (the KVQ cache, default) instead of recomputing layers {@code 0..E-1} for every draft
+     * token.
      *
      * @return true to reuse (the LayerSkip way); false only to measure what reuse buys
      */
@@ -194,7 +197,7 @@ public final class GenerationOptions {
     public static final class Builder {
 
         private DecodingStrategy strategy = DecodingStrategy.AUTOREGRESSIVE;
-        private int maxNewTokens = 64;
+        private int maxNewTokens = LibraryDefaults.MAX_NEW_TOKENS;
         private int exitLayer;
         private int numSpeculations;
         private double confidenceThreshold;

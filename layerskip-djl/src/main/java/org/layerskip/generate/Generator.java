@@ -3,10 +3,11 @@ package org.layerskip.generate;
 import ai.djl.ndarray.NDManager;
 
 import org.layerskip.cache.DecoderState;
+import org.layerskip.config.LibraryDefaults;
+import org.layerskip.config.LlamaConfig;
 import org.layerskip.engine.DecodeEngine;
 import org.layerskip.engine.EngineSession;
 import org.layerskip.engine.Engines;
-import org.layerskip.config.LlamaConfig;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.nn.ModelGuard;
 
@@ -16,12 +17,13 @@ import java.util.List;
 /**
  * Generates tokens with a {@link LlamaModel}: autoregressive, early exit, or self-speculative.
  *
- * <p>A generator holds no per-request state, so one instance (and one model) can serve many threads;
- * each call allocates its own KV cache under a sub-manager that is closed before the call returns,
- * and every decoding step runs in its own {@link NDScope}, so native memory stays flat over any number
- * of calls. The model itself holds no per-request mutable state either (see {@link LlamaModel}), so
- * concurrent calls give exactly the results of the same calls made one after another; sampling
- * draws come from the per-call seed of {@link GenerationOptions}, never from shared state.
+ * <p>A generator holds no per-request state, so one instance (and one model) can serve many
+ * threads; each call allocates its own KV cache under a sub-manager that is closed before the call
+ * returns, and every decoding step runs in its own {@link NDScope}, so native memory stays flat
+ * over any number of calls. The model itself holds no per-request mutable state either (see {@link
+ * LlamaModel}), so concurrent calls give exactly the results of the same calls made one after
+ * another; sampling draws come from the per-call seed of {@link GenerationOptions}, never from
+ * shared state.
  *
  * <p>Every argument is checked before any native work ({@link IllegalArgumentException} with one
  * clear message): null prompts or options, empty prompts, token ids outside the vocabulary, prompt
@@ -35,16 +37,22 @@ public final class Generator {
     private final int defaultNumSpeculations;
 
     /**
-     * Creates a generator with default self-speculation settings (E = L/4, at least 1; d = 4).
+     * Creates a generator with the library's self-speculation defaults ({@link LibraryDefaults}: E
+     * = L/4, at least 1; d = 4). A model loaded from a folder has better ones: pass those that
+     * {@code io.SpeculationDefaults} chooses to {@link #Generator(LlamaModel, int, int)}.
      *
      * @param model an initialised model
      */
     public Generator(LlamaModel model) {
-        this(model, model == null ? 1 : Math.max(1, model.numLayers() / 4), 4);
+        this(
+                model,
+                model == null ? 1 : LibraryDefaults.exitLayer(model.numLayers()),
+                LibraryDefaults.NUM_SPECULATIONS);
     }
 
     /**
-     * Creates a generator with the given defaults for options that leave E and d unset.
+     * Creates a generator with the given defaults for options that leave E and d unset. The
+     * generator is the only place where a request's 0 ("not set") becomes these values.
      *
      * @param model an initialised model
      * @param defaultExitLayer E used when options say 0
@@ -142,7 +150,11 @@ public final class Generator {
         for (long id : eos) {
             if (id < 0 || id >= config.vocabSize()) {
                 throw new IllegalArgumentException(
-                        "EOS token id " + id + " is outside the vocabulary [0, " + config.vocabSize() + ")");
+                        "EOS token id "
+                                + id
+                                + " is outside the vocabulary [0, "
+                                + config.vocabSize()
+                                + ")");
             }
         }
         if (listener == null) {
@@ -153,7 +165,7 @@ public final class Generator {
             NDManager parent = model.getEmbedding().getArray().getManager();
             try (NDManager request = parent.newSubManager()) {
                 if (options.strategy() == DecodingStrategy.SELF_SPECULATIVE) {
-                    int d = options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
+                    int d = resolveNumSpeculations(options);
                     return new SelfSpeculativeDecoder(
                                     model, engine, request, options, exit, d, eos, listener, lease)
                             .generate(prompts);
@@ -198,7 +210,8 @@ public final class Generator {
                     feed[i] = out.last(rows[i]);
                 }
                 long[] next =
-                        session.forward(rows, feed, 1, exit, new int[rows.length], picker.uniforms(rows));
+                        session.forward(
+                                rows, feed, 1, exit, new int[rows.length], picker.uniforms(rows));
                 for (int i = 0; i < rows.length; i++) {
                     out.emit(rows[i], next[i], TokenKind.PLAIN);
                 }
@@ -256,6 +269,11 @@ public final class Generator {
             default:
                 throw new IllegalStateException();
         }
+    }
+
+    /** d for a self-speculative request: the option's, or this generator's default when it is 0. */
+    int resolveNumSpeculations(GenerationOptions options) {
+        return options.numSpeculations() > 0 ? options.numSpeculations() : defaultNumSpeculations;
     }
 
     /** Checks a prompt's ids and that prompt + new tokens fit the model's context. */

@@ -18,13 +18,14 @@ import java.util.List;
  * LayerSkip self-speculative decoding (Elhoushi et al. 2024, §4.3) with one KV cache and the
  * exit-layer hidden states ("KVQ cache").
  *
- * <p>One round, with {@code n} slots committed in every layer and the last output token {@code x} at
- * slot {@code n} not yet processed:
+ * <p>One round, with {@code n} slots committed in every layer and the last output token {@code x}
+ * at slot {@code n} not yet processed:
  *
  * <ol>
- *   <li><b>Draft</b> ({@code forwardEarly}): feed {@code x, d1, d2, ...} one at a time through layers
- *       {@code 0..E-1} and the shared exit head, writing their keys/values into the shared cache and
- *       their exit-layer hidden states into the exit-state cache, to propose up to {@code d} tokens.
+ *   <li><b>Draft</b> ({@code forwardEarly}): feed {@code x, d1, d2, ...} one at a time through
+ *       layers {@code 0..E-1} and the shared exit head, writing their keys/values into the shared
+ *       cache and their exit-layer hidden states into the exit-state cache, to propose up to {@code
+ *       d} tokens.
  *   <li><b>Verify</b> ({@code forwardRemainder}): the last draft runs through layers {@code 0..E-1}
  *       (the only token that still needs them), then layers {@code E..L-1} run once over all {@code
  *       k + 1} stored exit states, giving the full model's prediction after each token.
@@ -92,7 +93,8 @@ final class SelfSpeculativeDecoder {
                 EngineSession session = engine.open(state, picker.sampler(), lookAhead)) {
             kvBytes = state.kvBytes();
             long[] first =
-                    BatchPrefill.run(session, state, prompts, model.numLayers(), picker, chunk, lease);
+                    BatchPrefill.run(
+                            session, state, prompts, model.numLayers(), picker, chunk, lease);
             prefillNanos = System.nanoTime() - start;
             for (int r = 0; r < b; r++) {
                 out.emit(r, first[r], TokenKind.PLAIN);
@@ -116,14 +118,17 @@ final class SelfSpeculativeDecoder {
                             prompts[r].length,
                             prefillNanos,
                             decodeNanos,
-                            new SpeculationStats(stats[r][0], stats[r][1], stats[r][2], stats[r][3]),
+                            new SpeculationStats(
+                                    stats[r][0], stats[r][1], stats[r][2], stats[r][3]),
                             kvBytes,
                             engine.kind()));
         }
         return results;
     }
 
-    /** One round over the active rows: draft and verify (one engine call), accept, roll back, emit. */
+    /**
+     * One round over the active rows: draft and verify (one engine call), accept, roll back, emit.
+     */
     private void round(
             EngineSession session,
             DecoderState state,
@@ -144,8 +149,15 @@ final class SelfSpeculativeDecoder {
         long t0 = System.nanoTime();
         DraftRound dr =
                 session.speculate(
-                        new DraftRequest(rows, last, budgets, exit, eosIds, options.confidenceThreshold(),
-                                picker.uniforms(rows, lookAhead), picker.uniforms(rows, lookAhead + 1),
+                        new DraftRequest(
+                                rows,
+                                last,
+                                budgets,
+                                exit,
+                                eosIds,
+                                options.confidenceThreshold(),
+                                picker.uniforms(rows, lookAhead),
+                                picker.uniforms(rows, lookAhead + 1),
                                 options.reuseExitStates()));
         long nanos = System.nanoTime() - t0;
         for (int i = 0; i < rows.length; i++) {

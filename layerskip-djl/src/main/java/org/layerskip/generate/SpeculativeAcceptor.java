@@ -6,9 +6,9 @@ import org.layerskip.engine.DraftRound;
  * The acceptance rule of speculative decoding, as a pure function of one row's round (Leviathan et
  * al. 2023; LayerSkip §4.3). Greedy: accept the longest prefix of drafts that equals the verifier's
  * argmax and append the verifier's next token, so the output is the full model's. Sampling: accept
- * draft {@code i} with probability {@code min(1, p_i / q_i)}; at the first rejection emit a draw from
- * the residual {@code norm(max(0, p_i - q_i))}, or after accepting all {@code k} drafts a draw from
- * {@code p_k}, so the output has exactly the full model's distribution.
+ * draft {@code i} with probability {@code min(1, p_i / q_i)}; at the first rejection emit a draw
+ * from the residual {@code norm(max(0, p_i - q_i))}, or after accepting all {@code k} drafts a draw
+ * from {@code p_k}, so the output has exactly the full model's distribution.
  */
 public final class SpeculativeAcceptor {
 
@@ -36,7 +36,12 @@ public final class SpeculativeAcceptor {
         if (round.target() == null) {
             return greedy(drafts, round.verified()[row]);
         }
-        return sample(drafts, round.target()[row], round.proposal()[row], uniforms, round.verified()[row]);
+        return sample(
+                drafts,
+                round.target()[row],
+                round.proposal()[row],
+                uniforms,
+                round.verified()[row]);
     }
 
     /**
@@ -60,7 +65,8 @@ public final class SpeculativeAcceptor {
      *
      * @param drafts the row's {@code k} drafts
      * @param target {@code p_i(d_{i+1})}: the full model's probability of each draft
-     * @param proposal {@code q_i(d_{i+1})}: the draft distribution's probability of each draft (&gt; 0)
+     * @param proposal {@code q_i(d_{i+1})}: the draft distribution's probability of each draft
+     *     (&gt; 0)
      * @param uniforms {@code k} uniforms in {@code [0, 1)} for the accept tests
      * @param samples {@code k + 1} pre-drawn tokens: residual draws at {@code i < k}, a draw from
      *     {@code p_k} at {@code k}
@@ -71,7 +77,8 @@ public final class SpeculativeAcceptor {
         check(drafts, samples);
         int k = drafts.length;
         if (target.length < k || proposal.length < k || uniforms.length < k) {
-            throw new IllegalArgumentException("need p, q and a uniform for each of the " + k + " drafts");
+            throw new IllegalArgumentException(
+                    "need p, q and a uniform for each of the " + k + " drafts");
         }
         for (int i = 0; i < k; i++) {
             if (!(uniforms[i] < Math.min(1.0, target[i] / proposal[i]))) {

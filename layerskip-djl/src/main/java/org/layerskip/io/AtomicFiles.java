@@ -36,8 +36,8 @@ final class AtomicFiles {
      * @param target the file to create or replace
      * @param content writes the bytes
      * @throws IOException if writing, syncing or renaming fails; the target is then unchanged. A
-     *     failure that names no file (a full disk reports {@code No space left on device} without
-     *     a path) comes as a {@link java.nio.file.FileSystemException} naming the target.
+     *     failure that names no file (a full disk reports {@code No space left on device} without a
+     *     path) comes as a {@link java.nio.file.FileSystemException} naming the target.
      */
     static void write(Path target, Content content) throws IOException {
         try {

@@ -47,8 +47,8 @@ import java.util.TreeSet;
  * Java, 1 MiB at a time, where the file's type is not the one asked for). Peak memory is the
  * weights plus a fixed base; no Java direct buffer holds weights, so {@code
  * -XX:MaxDirectMemorySize} does not limit the model size. Tensors are read on one thread, or on as
- * many as the system property {@code layerskip.loadThreads} says. Before anything is allocated,
- * the weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
+ * many as the system property {@code layerskip.loadThreads} says. Before anything is allocated, the
+ * weights' size is compared with the memory available (Linux {@code MemAvailable}, or the cgroup
  * limit), and a model that does not fit is refused with a message naming both; {@value
  * #CHECK_MEMORY_PROPERTY}{@code =false} skips that check.
  */
@@ -83,8 +83,8 @@ public final class HfLlama {
     private HfLlama() {}
 
     /**
-     * Reads {@code config.json}, with BOS/EOS ids overridden by {@code generation_config.json} when it
-     * names them (as Transformers does); see {@link HfConfigJson#readModelFolder(Path)}.
+     * Reads {@code config.json}, with BOS/EOS ids overridden by {@code generation_config.json} when
+     * it names them (as Transformers does); see {@link HfConfigJson#readModelFolder(Path)}.
      *
      * @param dir the model folder
      * @return the configuration
@@ -107,14 +107,20 @@ public final class HfLlama {
      *     #DEFAULT_MAX_PARAMETER_BYTES} (or the system property {@value
      *     #MAX_PARAMETER_BYTES_PROPERTY}), or more than the memory available
      */
-    public static LlamaModel load(Path dir, NDManager manager, DataType dataType) throws IOException {
-        return load(dir, manager, dataType, Long.getLong(MAX_PARAMETER_BYTES_PROPERTY, DEFAULT_MAX_PARAMETER_BYTES));
+    public static LlamaModel load(Path dir, NDManager manager, DataType dataType)
+            throws IOException {
+        return load(
+                dir,
+                manager,
+                dataType,
+                Long.getLong(MAX_PARAMETER_BYTES_PROPERTY, DEFAULT_MAX_PARAMETER_BYTES));
     }
 
     /**
-     * Loads a model folder for inference (parameters frozen), refusing models whose parameters would
-     * take more than {@code maxParameterBytes}. The size implied by {@code config.json} is checked
-     * against the limit and against the checkpoint's tensor shapes before anything is allocated.
+     * Loads a model folder for inference (parameters frozen), refusing models whose parameters
+     * would take more than {@code maxParameterBytes}. The size implied by {@code config.json} is
+     * checked against the limit and against the checkpoint's tensor shapes before anything is
+     * allocated.
      *
      * @param dir the model folder
      * @param manager owner of the weights
@@ -151,7 +157,8 @@ public final class HfLlama {
             throw new IllegalArgumentException("load: dir and manager must not be null");
         }
         if (dataType != DataType.FLOAT32 && dataType != DataType.FLOAT16) {
-            throw new IllegalArgumentException("load dtype must be float32 or float16, got " + dataType);
+            throw new IllegalArgumentException(
+                    "load dtype must be float32 or float16, got " + dataType);
         }
         if (maxParameterBytes < 1) {
             throw new IllegalArgumentException(
@@ -293,7 +300,12 @@ public final class HfLlama {
         missing.removeAll(ckpt.names());
         if (!missing.isEmpty()) {
             throw new CheckpointException(
-                    dir + ": missing tensor(s) " + abbreviate(missing) + " (" + missing.size() + ")");
+                    dir
+                            + ": missing tensor(s) "
+                            + abbreviate(missing)
+                            + " ("
+                            + missing.size()
+                            + ")");
         }
         Set<String> extra = new TreeSet<>(ckpt.names());
         extra.removeAll(expected);
@@ -323,8 +335,8 @@ public final class HfLlama {
     }
 
     /**
-     * Saves a model in the Hugging Face layout: {@code config.json}, {@code generation_config.json} and
-     * safetensors (sharded above {@code maxShardBytes}). Every file is written atomically, so a
+     * Saves a model in the Hugging Face layout: {@code config.json}, {@code generation_config.json}
+     * and safetensors (sharded above {@code maxShardBytes}). Every file is written atomically, so a
      * failure (full disk, unwritable folder) leaves each file either as it was or complete.
      *
      * @param model the model
@@ -354,7 +366,8 @@ public final class HfLlama {
         }
     }
 
-    private static void write(LlamaModel model, Path dir, SafetensorsDtype dtype, long maxShardBytes)
+    private static void write(
+            LlamaModel model, Path dir, SafetensorsDtype dtype, long maxShardBytes)
             throws IOException {
         Files.createDirectories(dir);
         LlamaConfig c = model.getConfig();
@@ -363,7 +376,8 @@ public final class HfLlama {
                     case F32 -> "float32";
                     case F16 -> "float16";
                     case BF16 -> "bfloat16";
-                    default -> throw new IllegalArgumentException("cannot save weights as " + dtype);
+                    default ->
+                            throw new IllegalArgumentException("cannot save weights as " + dtype);
                 };
         LlamaConfig out = c.toBuilder().optTorchDtype(torchDtype).build();
         try (NDManager tmp = model.getEmbedding().getArray().getManager().newSubManager()) {
@@ -373,12 +387,16 @@ public final class HfLlama {
                 NDArray t =
                         e.wholeParameter()
                                 ? p
-                                : p.get(tmp, new NDIndex("{}:{}", e.rowStart(), e.rowStart() + e.rows()));
+                                : p.get(
+                                        tmp,
+                                        new NDIndex(
+                                                "{}:{}", e.rowStart(), e.rowStart() + e.rows()));
                 tensors.put(e.hfName(), t);
             }
             CheckpointWriter.writeShardedArrays(dir, tensors, dtype, maxShardBytes);
         }
         AtomicFiles.writeString(dir.resolve(CONFIG_FILE), HfConfigJson.toJson(out));
-        AtomicFiles.writeString(dir.resolve(GENERATION_CONFIG_FILE), HfConfigJson.toGenerationJson(c));
+        AtomicFiles.writeString(
+                dir.resolve(GENERATION_CONFIG_FILE), HfConfigJson.toGenerationJson(c));
     }
 }

@@ -51,25 +51,44 @@ final class HfWeightMap {
         long kv = (long) c.numKvHeads() * c.headDim();
         long f = c.intermediateSize();
         List<Entry> out = new ArrayList<>();
-        out.add(new Entry("model.embed_tokens.weight", model.getEmbedding(), 0, new long[] {c.vocabSize(), d}));
+        out.add(
+                new Entry(
+                        "model.embed_tokens.weight",
+                        model.getEmbedding(),
+                        0,
+                        new long[] {c.vocabSize(), d}));
         for (int i = 0; i < model.numLayers(); i++) {
             String p = "model.layers." + i + ".";
             LlamaDecoderLayer layer = model.getLayer(i);
             LlamaAttention a = layer.getAttention();
             LlamaMlp m = layer.getMlp();
-            out.add(new Entry(p + "input_layernorm.weight", layer.getInputNorm().getWeight(), 0, new long[] {d}));
+            out.add(
+                    new Entry(
+                            p + "input_layernorm.weight",
+                            layer.getInputNorm().getWeight(),
+                            0,
+                            new long[] {d}));
             out.add(new Entry(p + "self_attn.q_proj.weight", a.getQkv(), 0, new long[] {q, d}));
             out.add(new Entry(p + "self_attn.k_proj.weight", a.getQkv(), q, new long[] {kv, d}));
-            out.add(new Entry(p + "self_attn.v_proj.weight", a.getQkv(), q + kv, new long[] {kv, d}));
+            out.add(
+                    new Entry(
+                            p + "self_attn.v_proj.weight", a.getQkv(), q + kv, new long[] {kv, d}));
             out.add(new Entry(p + "self_attn.o_proj.weight", a.getO(), 0, new long[] {d, q}));
-            out.add(new Entry(p + "post_attention_layernorm.weight", layer.getPostAttentionNorm().getWeight(), 0, new long[] {d}));
+            out.add(
+                    new Entry(
+                            p + "post_attention_layernorm.weight",
+                            layer.getPostAttentionNorm().getWeight(),
+                            0,
+                            new long[] {d}));
             out.add(new Entry(p + "mlp.gate_proj.weight", m.getGateUp(), 0, new long[] {f, d}));
             out.add(new Entry(p + "mlp.up_proj.weight", m.getGateUp(), f, new long[] {f, d}));
             out.add(new Entry(p + "mlp.down_proj.weight", m.getDown(), 0, new long[] {d, f}));
         }
         out.add(new Entry("model.norm.weight", model.getNorm().getWeight(), 0, new long[] {d}));
         if (!c.tieWordEmbeddings()) {
-            out.add(new Entry("lm_head.weight", model.getLmHead(), 0, new long[] {c.vocabSize(), d}));
+            out.add(
+                    new Entry(
+                            "lm_head.weight", model.getLmHead(), 0, new long[] {c.vocabSize(), d}));
         }
         return Collections.unmodifiableList(out);
     }

@@ -16,16 +16,16 @@ import java.nio.file.attribute.BasicFileAttributes;
  * e.g. {@code /ck/.tmp-step-000000012-3f/model/model.safetensors: No space left on device}. The JDK
  * reports some of these without the file ({@code IOException: No space left on device} from a
  * channel write) or without the reason ({@link AccessDeniedException} carries only the path); the
- * writers here add what is missing, so that a caller can print {@code context + ": " +
- * describe(e)} and the user sees which path failed and why.
+ * writers here add what is missing, so that a caller can print {@code context + ": " + describe(e)}
+ * and the user sees which path failed and why.
  */
 public final class IoErrors {
 
     private IoErrors() {}
 
     /**
-     * Tells what a path is when it is not a regular file, without opening it (opening a FIFO
-     * blocks until a writer appears, and a device such as {@code /dev/zero} never ends).
+     * Tells what a path is when it is not a regular file, without opening it (opening a FIFO blocks
+     * until a writer appears, and a device such as {@code /dev/zero} never ends).
      *
      * @param file the path (symbolic links are followed)
      * @return null for a regular file, otherwise e.g. {@code "no such file"}, {@code "is a
@@ -65,8 +65,11 @@ public final class IoErrors {
                 default:
                     break;
             }
-        } catch (IOException | UnsupportedOperationException | IllegalArgumentException
-                | ClassCastException | SecurityException e) {
+        } catch (IOException
+                | UnsupportedOperationException
+                | IllegalArgumentException
+                | ClassCastException
+                | SecurityException e) {
             // no unix view: fall through
         }
         return "a special file";

@@ -16,15 +16,17 @@ import java.util.Optional;
  * The best self-speculation settings found by {@code layerskip sweep}, stored next to the model as
  * {@value #FILE_NAME}: {@code {"exit_layer":E,"num_speculations":d,"speedup":x,"measured_on":date}}
  * at the top level, and the same per task under {@code "tasks"} ({@link RecordedSettingsFile}).
- * The CLI's {@code generate} and {@code bench}, and {@code LlamaBlockFactory} (Criteria / model zoo
- * loading), use them when E and d are not given.
+ * {@code layerskip sweep --record} writes it; {@link SpeculationDefaults}, the one rule for the
+ * defaults of a loaded model (CLI, Criteria / model-zoo loading, server, Spark, LangChain4j), reads
+ * it first.
  *
  * @param exitLayer E
  * @param numSpeculations d
  * @param speedup measured speedup over autoregressive decoding
  * @param measuredOn ISO date of the sweep
  */
-public record RecordedSettings(int exitLayer, int numSpeculations, double speedup, String measuredOn) {
+public record RecordedSettings(
+        int exitLayer, int numSpeculations, double speedup, String measuredOn) {
 
     /** File name inside the model folder. */
     public static final String FILE_NAME = "layerskip.json";
@@ -51,11 +53,12 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
      * @param modelDir the model folder
      * @param numLayers L, to check that 1 &lt;= E &lt; L
      * @return the settings, or empty when the file does not exist or holds per-task settings only
-     * @throws IllegalArgumentException naming the file and the field when it is malformed or out
-     *     of range (an exit layer of 1.7, a missing num_speculations, ...)
+     * @throws IllegalArgumentException naming the file and the field when it is malformed or out of
+     *     range (an exit layer of 1.7, a missing num_speculations, ...)
      */
     public static Optional<RecordedSettings> read(Path modelDir, int numLayers) {
-        return RecordedSettingsFile.read(modelDir, numLayers).flatMap(RecordedSettingsFile::defaults);
+        return RecordedSettingsFile.read(modelDir, numLayers)
+                .flatMap(RecordedSettingsFile::defaults);
     }
 
     /**
@@ -102,7 +105,10 @@ public record RecordedSettings(int exitLayer, int numSpeculations, double speedu
         try {
             Files.writeString(tmp, GSON.toJson(o) + "\n", StandardCharsets.UTF_8);
             Files.move(
-                    tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+                    tmp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }

@@ -40,14 +40,15 @@ import java.util.regex.Pattern;
  * <p>Files of the original format are valid files of this one. Fields this class does not know
  * ({@code "command"}, a task's {@code "acceptance_rate"}) are kept when the file is rewritten.
  * Reading is strict: {@code exit_layer} and {@code num_speculations} must be integers (1.7 is
- * rejected, not truncated), both present or both absent, and in range for the model; every
- * problem is one message naming the file and the field. Immutable.
+ * rejected, not truncated), both present or both absent, and in range for the model; every problem
+ * is one message naming the file and the field. Immutable.
  */
 public final class RecordedSettingsFile {
 
     private static final long MAX_BYTES = 1 << 20;
     private static final Pattern TASK_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]{0,63}");
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().setPrettyPrinting().disableHtmlEscaping().create();
 
     private final JsonObject document;
     private final RecordedSettings defaults;
@@ -70,8 +71,8 @@ public final class RecordedSettingsFile {
     }
 
     /**
-     * Reads the file of a model folder, checking its format but not its exit layers against a
-     * model (E &gt;= 1 only).
+     * Reads the file of a model folder, checking its format but not its exit layers against a model
+     * (E &gt;= 1 only).
      *
      * @param modelDir the model folder
      * @return the file, or empty when the folder has none
@@ -87,8 +88,8 @@ public final class RecordedSettingsFile {
      * @param modelDir the model folder
      * @param numLayers L, to check that 1 &lt;= E &lt; L (0: E &gt;= 1 only)
      * @return the file, or empty when the folder has none
-     * @throws IllegalArgumentException naming the file and the field when it is malformed or out
-     *     of range
+     * @throws IllegalArgumentException naming the file and the field when it is malformed or out of
+     *     range
      */
     public static Optional<RecordedSettingsFile> read(Path modelDir, int numLayers) {
         Path file = modelDir.resolve(RecordedSettings.FILE_NAME);
@@ -145,7 +146,11 @@ public final class RecordedSettingsFile {
                     throw bad(file, "field 'tasks." + name + "' must be an object");
                 }
                 RecordedSettings s =
-                        settings(file, e.getValue().getAsJsonObject(), "tasks." + name + ".", numLayers);
+                        settings(
+                                file,
+                                e.getValue().getAsJsonObject(),
+                                "tasks." + name + ".",
+                                numLayers);
                 if (s == null) {
                     throw bad(file, "field 'tasks." + name + ".exit_layer' is missing");
                 }
@@ -214,10 +219,14 @@ public final class RecordedSettingsFile {
      */
     public RecordedSettingsFile withTask(String task, RecordedSettings s, JsonObject extra) {
         if (!TASK_NAME.matcher(task).matches()) {
-            throw new IllegalArgumentException("task name '" + shorten(task) + "' is not a valid name");
+            throw new IllegalArgumentException(
+                    "task name '" + shorten(task) + "' is not a valid name");
         }
         JsonObject o = document.deepCopy();
-        JsonObject all = o.has("tasks") && o.get("tasks").isJsonObject() ? o.getAsJsonObject("tasks") : new JsonObject();
+        JsonObject all =
+                o.has("tasks") && o.get("tasks").isJsonObject()
+                        ? o.getAsJsonObject("tasks")
+                        : new JsonObject();
         JsonObject entry = new JsonObject();
         put(entry, s);
         if (extra != null) {
@@ -239,10 +248,15 @@ public final class RecordedSettingsFile {
      */
     public Path write(Path modelDir) throws IOException {
         Path target = modelDir.resolve(RecordedSettings.FILE_NAME).toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + RecordedSettings.FILE_NAME, ".tmp");
+        Path tmp =
+                Files.createTempFile(target.getParent(), "." + RecordedSettings.FILE_NAME, ".tmp");
         try {
             Files.writeString(tmp, GSON.toJson(document) + "\n", StandardCharsets.UTF_8);
-            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            Files.move(
+                    tmp,
+                    target,
+                    StandardCopyOption.ATOMIC_MOVE,
+                    StandardCopyOption.REPLACE_EXISTING);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -261,28 +275,48 @@ public final class RecordedSettingsFile {
     }
 
     /** Reads E and d at one level of the file; null when neither is present. */
-    private static RecordedSettings settings(Path file, JsonObject o, String prefix, int numLayers) {
+    private static RecordedSettings settings(
+            Path file, JsonObject o, String prefix, int numLayers) {
         boolean hasE = o.has("exit_layer");
         boolean hasD = o.has("num_speculations");
         if (!hasE && !hasD) {
             return null;
         }
         if (!hasE || !hasD) {
-            throw bad(file, "field '" + prefix + (hasE ? "num_speculations" : "exit_layer")
-                    + "' is missing (exit_layer and num_speculations go together)");
+            throw bad(
+                    file,
+                    "field '"
+                            + prefix
+                            + (hasE ? "num_speculations" : "exit_layer")
+                            + "' is missing (exit_layer and num_speculations go together)");
         }
         long e = integer(file, o.get("exit_layer"), prefix + "exit_layer");
         long d = integer(file, o.get("num_speculations"), prefix + "num_speculations");
         if (numLayers <= 0 && (e < 1 || e > Integer.MAX_VALUE || d < 1 || d > 1024)) {
-            throw bad(file, prefix + "exit_layer must be >= 1 and " + prefix
-                    + "num_speculations in [1, 1024], got " + shorten(o.get("exit_layer").toString())
-                    + " and " + shorten(o.get("num_speculations").toString()));
+            throw bad(
+                    file,
+                    prefix
+                            + "exit_layer must be >= 1 and "
+                            + prefix
+                            + "num_speculations in [1, 1024], got "
+                            + shorten(o.get("exit_layer").toString())
+                            + " and "
+                            + shorten(o.get("num_speculations").toString()));
         }
         if (numLayers > 0 && (e < 1 || e >= numLayers || d < 1 || d > 1024)) {
-            throw bad(file, prefix + "exit_layer must be in [1, " + (numLayers - 1) + "] and "
-                    + prefix + "num_speculations in [1, 1024] for this " + numLayers
-                    + "-layer model, got " + shorten(o.get("exit_layer").toString()) + " and "
-                    + shorten(o.get("num_speculations").toString()));
+            throw bad(
+                    file,
+                    prefix
+                            + "exit_layer must be in [1, "
+                            + (numLayers - 1)
+                            + "] and "
+                            + prefix
+                            + "num_speculations in [1, 1024] for this "
+                            + numLayers
+                            + "-layer model, got "
+                            + shorten(o.get("exit_layer").toString())
+                            + " and "
+                            + shorten(o.get("num_speculations").toString()));
         }
         double speedup = Double.NaN;
         if (o.has("speedup") && !o.get("speedup").isJsonNull()) {
@@ -325,7 +359,9 @@ public final class RecordedSettingsFile {
                 return x;
             }
         }
-        throw bad(file, "field '" + field + "' must be a finite number, got " + shorten(v.toString()));
+        throw bad(
+                file,
+                "field '" + field + "' must be a finite number, got " + shorten(v.toString()));
     }
 
     private static IllegalArgumentException bad(Path file, String what) {

@@ -210,10 +210,10 @@ public final class SafetensorsFile implements AutoCloseable {
 
     /**
      * Loads one F32, F16 or BF16 tensor as an NDArray of the target type. The engine allocates the
-     * array and the file's bytes are read straight into its memory (through a direct view where
-     * the engine offers one, as DJL's PyTorch engine does on CPU), converted in Java in 1 MiB
-     * chunks where the types differ; BF16 never reaches the engine and no Java direct buffer
-     * holds the data.
+     * array and the file's bytes are read straight into its memory (through a direct view where the
+     * engine offers one, as DJL's PyTorch engine does on CPU), converted in Java in 1 MiB chunks
+     * where the types differ; BF16 never reaches the engine and no Java direct buffer holds the
+     * data.
      *
      * <p>To fill many tensors (a whole model) use {@link HfLlama#load}, which writes each tensor
      * into its parameter directly.
@@ -222,8 +222,8 @@ public final class SafetensorsFile implements AutoCloseable {
      * @param manager the manager that will own the array
      * @param target {@link DataType#FLOAT32} or {@link DataType#FLOAT16}
      * @return the array, named {@code name}
-     * @throws CheckpointException if there is no such tensor, its dtype is not a float type, it
-     *     is larger than 2 GiB after conversion, or the file changed since it was opened
+     * @throws CheckpointException if there is no such tensor, its dtype is not a float type, it is
+     *     larger than 2 GiB after conversion, or the file changed since it was opened
      * @throws IllegalArgumentException if {@code target} is not FLOAT32 or FLOAT16
      * @throws IOException if reading fails
      */
@@ -252,8 +252,8 @@ public final class SafetensorsFile implements AutoCloseable {
      * @param name the tensor name
      * @param first the first element (row-major)
      * @param count how many elements
-     * @param target receives exactly {@code count * to.byteSize()} bytes from its position, in
-     *     its own byte order
+     * @param target receives exactly {@code count * to.byteSize()} bytes from its position, in its
+     *     own byte order
      * @param to F32 or F16
      * @param scratch a direct buffer for chunked reads (its order is set to little-endian)
      * @param converter converts chunks of up to {@code scratch.capacity()} bytes

@@ -8,10 +8,10 @@ import java.nio.file.Path;
 
 /**
  * The sampling settings a model's {@code generation_config.json} recommends ({@code do_sample},
- * {@code temperature}, {@code top_k}, {@code top_p}), used when a caller sets none of its own. As in
- * Transformers, {@code do_sample: false} (or no file) means greedy decoding whatever the other keys
- * say, and with {@code do_sample: true} missing keys take Transformers' defaults (temperature 1,
- * top-k 50, top-p 1).
+ * {@code temperature}, {@code top_k}, {@code top_p}), used when a caller sets none of its own. As
+ * in Transformers, {@code do_sample: false} (or no file) means greedy decoding whatever the other
+ * keys say, and with {@code do_sample: true} missing keys take Transformers' defaults (temperature
+ * 1, top-k 50, top-p 1).
  *
  * @param doSample whether the model samples by default
  * @param temperature the default temperature (0 when not sampling)
@@ -32,9 +32,17 @@ public record SamplingDefaults(boolean doSample, double temperature, int topK, d
      * @param topP in (0, 1]
      */
     public SamplingDefaults {
-        if (!(temperature >= 0) || Double.isInfinite(temperature) || topK < 0 || !(topP > 0 && topP <= 1)) {
+        if (!(temperature >= 0)
+                || Double.isInfinite(temperature)
+                || topK < 0
+                || !(topP > 0 && topP <= 1)) {
             throw new IllegalArgumentException(
-                    "invalid sampling defaults: temperature " + temperature + ", top_k " + topK + ", top_p " + topP);
+                    "invalid sampling defaults: temperature "
+                            + temperature
+                            + ", top_k "
+                            + topK
+                            + ", top_p "
+                            + topP);
         }
     }
 

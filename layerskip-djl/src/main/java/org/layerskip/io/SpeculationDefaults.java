@@ -1,5 +1,6 @@
 package org.layerskip.io;
 
+import org.layerskip.config.LibraryDefaults;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -7,17 +8,17 @@ import java.nio.file.Path;
 import java.util.Optional;
 
 /**
- * The exit layer E and draft length d a loaded model uses when a request leaves them unset: one rule
- * for Criteria/model-zoo loading ({@code LlamaBlockFactory}) and the CLI.
+ * The exit layer E and draft length d a loaded model uses when a request leaves them unset: one
+ * rule for Criteria/model-zoo loading ({@code LlamaBlockFactory}) and the CLI.
  *
  * <p>In order: the folder's {@link RecordedSettings#FILE_NAME} (measured on this very checkpoint by
  * {@code layerskip sweep}); then a recommendation from outside the folder (a zoo entry's published
- * E and d, 0 meaning "none"); then the library's E = L/4 (at least 1) and d = 4. A recorded or
- * recommended exit layer that does not fit the loaded model — self-speculation needs 1 &lt;= E &lt;=
- * L − 1, e.g. a zoo id whose folder holds a 4-layer model while the entry says E = 4 — is a default,
- * not a request: it is skipped with one warning naming where it came from, and the next source is
- * used. An explicit E that does not fit (a Criteria argument, a request, a CLI option) is still an
- * error, where it is checked.
+ * E and d, 0 meaning "none"); then the library's E = L/4 (at least 1) and d = 4 ({@link
+ * LibraryDefaults}). A recorded or recommended exit layer that does not fit the loaded model —
+ * self-speculation needs 1 &lt;= E &lt;= L − 1, e.g. a zoo id whose folder holds a 4-layer model
+ * while the entry says E = 4 — is a default, not a request: it is skipped with one warning naming
+ * where it came from, and the next source is used. An explicit E that does not fit (a Criteria
+ * argument, a request, a CLI option) is still an error, where it is checked.
  *
  * @param exitLayer E
  * @param numSpeculations d
@@ -25,20 +26,7 @@ import java.util.Optional;
  */
 public record SpeculationDefaults(int exitLayer, int numSpeculations, String source) {
 
-    /** The library's draft length when nothing else gives one. */
-    public static final int DEFAULT_NUM_SPECULATIONS = 4;
-
     private static final Logger logger = LoggerFactory.getLogger(SpeculationDefaults.class);
-
-    /**
-     * The library's exit layer for a model of {@code numLayers} layers.
-     *
-     * @param numLayers L
-     * @return L/4, at least 1
-     */
-    public static int libraryExitLayer(int numLayers) {
-        return Math.max(1, numLayers / 4);
-    }
 
     /**
      * Chooses E and d for a model folder without an outside recommendation.
@@ -115,25 +103,31 @@ public record SpeculationDefaults(int exitLayer, int numSpeculations, String sou
             if (t.isPresent()) {
                 warn(fileName + " (task " + task + ")", t.get().exitLayer(), numLayers);
             } else {
-                logger.info("{} records no settings for task {}; using the defaults", fileName, task);
+                logger.info(
+                        "{} records no settings for task {}; using the defaults", fileName, task);
             }
         }
         Optional<RecordedSettings> recorded = file.flatMap(RecordedSettingsFile::defaults);
         if (recorded.isPresent()) {
             RecordedSettings r = recorded.get();
             if (r.fits(numLayers)) {
-                return new SpeculationDefaults(r.exitLayer(), r.numSpeculations(), RecordedSettings.FILE_NAME);
+                return new SpeculationDefaults(
+                        r.exitLayer(), r.numSpeculations(), RecordedSettings.FILE_NAME);
             }
             warn(fileName, r.exitLayer(), numLayers);
         }
-        int d = recommendedNumSpeculations > 0 ? recommendedNumSpeculations : DEFAULT_NUM_SPECULATIONS;
+        int d =
+                recommendedNumSpeculations > 0
+                        ? recommendedNumSpeculations
+                        : LibraryDefaults.NUM_SPECULATIONS;
         if (recommendedExitLayer > 0) {
             if (recommendedExitLayer < numLayers) {
                 return new SpeculationDefaults(recommendedExitLayer, d, recommendationSource);
             }
             warn(recommendationSource, recommendedExitLayer, numLayers);
         }
-        return new SpeculationDefaults(libraryExitLayer(numLayers), d, "the library default E = L/4");
+        return new SpeculationDefaults(
+                LibraryDefaults.exitLayer(numLayers), d, "the library default E = L/4");
     }
 
     private static void warn(String source, int exitLayer, int numLayers) {

@@ -25,7 +25,8 @@ import org.layerskip.config.LlamaConfig;
  * </ul>
  *
  * Query head {@code h} reads key/value head {@code h / G}, as Hugging Face's {@code repeat_kv}. The
- * group is folded into the query length ({@code (B, K, G * T, Dh)}) so cached keys are never copied.
+ * group is folded into the query length ({@code (B, K, G * T, Dh)}) so cached keys are never
+ * copied.
  */
 public final class LlamaAttention extends AbstractBlock {
 
@@ -48,7 +49,8 @@ public final class LlamaAttention extends AbstractBlock {
                         Parameter.builder()
                                 .setName("qkv")
                                 .setType(Parameter.Type.WEIGHT)
-                                .optShape(new Shape((long) (numHeads + 2 * numKvHeads) * headDim, d))
+                                .optShape(
+                                        new Shape((long) (numHeads + 2 * numKvHeads) * headDim, d))
                                 .build());
         o =
                 addParameter(
@@ -79,9 +81,10 @@ public final class LlamaAttention extends AbstractBlock {
 
     /**
      * Runs attention for the new tokens of a pass. With a cache, the new keys and values are first
-     * written into {@code keys}/{@code values} (mutated) at {@code in.writeSlots()} — one index write
-     * each, whatever the cache layout — and attention then reads the first {@code in.readLength()}
-     * slots; without one ({@code keys == null}) it attends over the new tokens only.
+     * written into {@code keys}/{@code values} (mutated) at {@code in.writeSlots()} — one index
+     * write each, whatever the cache layout — and attention then reads the first {@code
+     * in.readLength()} slots; without one ({@code keys == null}) it attends over the new tokens
+     * only.
      *
      * @param ps the parameter store
      * @param x hidden states {@code (b, T, D)} (already normalised)
@@ -123,7 +126,8 @@ public final class LlamaAttention extends AbstractBlock {
             keys.set(at, k);
             values.set(at, v);
             NDArray kr = in.readRows() == null ? keys : keys.get(new NDIndex("{}", in.readRows()));
-            NDArray vr = in.readRows() == null ? values : values.get(new NDIndex("{}", in.readRows()));
+            NDArray vr =
+                    in.readRows() == null ? values : values.get(new NDIndex("{}", in.readRows()));
             int s = in.readLength();
             if (s < kr.getShape().get(2)) {
                 kr = kr.get(NDIndex.sliceAxis(2, 0, s));
@@ -165,9 +169,10 @@ public final class LlamaAttention extends AbstractBlock {
         if (T == 1) {
             qg = q.reshape(B, K, G, headDim); // (B, K, G*T, Dh) since T = 1
         } else {
-            qg = q.reshape(B, T, K, G, headDim)
-                    .transpose(0, 2, 3, 1, 4)
-                    .reshape(B, K, G * T, headDim); // (B, K, G*T, Dh)
+            qg =
+                    q.reshape(B, T, K, G, headDim)
+                            .transpose(0, 2, 3, 1, 4)
+                            .reshape(B, K, G * T, headDim); // (B, K, G*T, Dh)
         }
         NDArray scores = qg.matMul(keys.swapAxes(2, 3)); // (B, K, G*T, S)
         if (bias != null) {

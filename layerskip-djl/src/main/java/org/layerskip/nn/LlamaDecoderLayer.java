@@ -57,7 +57,9 @@ public final class LlamaDecoderLayer extends AbstractBlock {
             NDArray keys,
             NDArray values,
             boolean training) {
-        NDArray a = attention.forward(ps, inputNorm.forward(ps, x, training), in, keys, values, training);
+        NDArray a =
+                attention.forward(
+                        ps, inputNorm.forward(ps, x, training), in, keys, values, training);
         NDArray h = x.add(a);
         return h.add(mlp.forward(ps, postAttentionNorm.forward(ps, h, training), training));
     }

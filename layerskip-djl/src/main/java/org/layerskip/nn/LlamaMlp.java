@@ -18,8 +18,8 @@ import org.layerskip.config.LlamaConfig;
  *
  * <ul>
  *   <li>input: {@code (B, T, D)}
- *   <li>parameter {@code gateUp}: {@code (2F, D)}, Hugging Face {@code gate_proj} stacked over {@code
- *       up_proj} (one matrix product instead of two)
+ *   <li>parameter {@code gateUp}: {@code (2F, D)}, Hugging Face {@code gate_proj} stacked over
+ *       {@code up_proj} (one matrix product instead of two)
  *   <li>parameter {@code down}: {@code (D, F)}
  *   <li>output: {@code (B, T, D)}
  * </ul>

@@ -21,14 +21,13 @@ import org.layerskip.config.LayerAttention;
 import org.layerskip.config.LlamaConfig;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
- * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it can
- * stop after any layer E and decode from there (LayerSkip, Elhoushi et al. 2024, §4.2).
+ * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it
+ * can stop after any layer E and decode from there (LayerSkip, Elhoushi et al. 2024, §4.2).
  *
  * <ul>
  *   <li>input: token ids {@code (B, T)} int64
@@ -37,19 +36,20 @@ import java.util.Map;
  *   <li>output: logits {@code (B, T, V)}
  * </ul>
  *
- * <p>Entry points: {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} runs the first
- * E layers over new tokens with a KV cache (prefill, decoding, early exit); the two LayerSkip passes
- * are {@link #forwardEarly} (layers {@code 0..E-1} and the shared head, storing exit states) and
- * {@link #forwardRemainder} (layers {@code E..L-1} over the stored exit states); {@link
+ * <p>Entry points: {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} runs the
+ * first E layers over new tokens with a KV cache (prefill, decoding, early exit); the two LayerSkip
+ * passes are {@link #forwardEarly} (layers {@code 0..E-1} and the shared head, storing exit states)
+ * and {@link #forwardRemainder} (layers {@code E..L-1} over the stored exit states); {@link
  * #runLayers(ParameterStore, NDArray, PassPlan, boolean)} is the one layer loop they share; the DJL
- * {@code forward} and {@link #forwardExits} run whole sequences without a cache (training), with
- * optional parameter {@code "exitLayer"}. This is the per-op reference path; the fused engine
- * ({@code org.layerskip.engine}) runs the same math in one native call per pass.
+ * {@code forward} and {@link #forwardExits} run whole sequences without a cache (evaluation,
+ * training) through {@link CacheFreePass}, the one cache-free loop, with optional parameter {@code
+ * "exitLayer"}. This is the per-op reference path; the fused engine ({@code org.layerskip.engine})
+ * runs the same math in one native call per pass.
  *
  * <p><b>Thread safety.</b> Once initialised (and, for inference, frozen with {@code
  * freezeParameters(true)}, as {@link org.layerskip.io.HfLlama#load} does), a model holds no
- * per-request mutable state: everything a request mutates lives in its {@link DecoderState}, and the
- * inference entry points only read the parameters. One model can therefore serve any number of
+ * per-request mutable state: everything a request mutates lives in its {@link DecoderState}, and
+ * the inference entry points only read the parameters. One model can therefore serve any number of
  * threads at once, each with its own state and parameter store. Frozen parameters do not require
  * gradients, so no autograd graph is recorded on any thread, whatever the thread's grad mode.
  *
@@ -238,8 +238,9 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * Like {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} but computes logits
-     * only at one position per row (for prompts of different lengths, right-padded in one batch).
+     * Like {@link #forward(ParameterStore, NDArray, DecoderState, int, boolean)} but computes
+     * logits only at one position per row (for prompts of different lengths, right-padded in one
+     * batch).
      *
      * @param ps the parameter store
      * @param ids new token ids {@code (B, T)} int64
@@ -258,10 +259,10 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * LayerSkip's draft pass ({@code forward_early}): new tokens through layers {@code 0..E-1} and the
-     * shared exit head; their keys/values go into the KV cache and their layer-E hidden states into
-     * the state's exit-state cache, from which {@link #forwardRemainder} resumes (mutates {@code
-     * state}).
+     * LayerSkip's draft pass ({@code forward_early}): new tokens through layers {@code 0..E-1} and
+     * the shared exit head; their keys/values go into the KV cache and their layer-E hidden states
+     * into the state's exit-state cache, from which {@link #forwardRemainder} resumes (mutates
+     * {@code state}).
      *
      * @param ps the parameter store
      * @param ids new token ids {@code (B, T)} int64
@@ -305,9 +306,14 @@ public final class LlamaModel extends AbstractBlock {
      * @return {@code (B, T, D)}
      */
     public NDArray embed(ParameterStore ps, NDArray ids) {
+        return embed(ps, ids, false);
+    }
+
+    /** {@link #embed(ParameterStore, NDArray)}, fetching the embedding for training or not. */
+    NDArray embed(ParameterStore ps, NDArray ids, boolean training) {
         notNull(ps, "parameter store");
         checkIds(ids);
-        return lookup(ps, ids);
+        return lookup(ps, ids, training);
     }
 
     /**
@@ -335,11 +341,11 @@ public final class LlamaModel extends AbstractBlock {
                         "token id " + id + " is outside the vocabulary [0, " + v + ")");
             }
         }
-        return lookup(ps, manager.create(ids, new Shape(rows, tokens)));
+        return lookup(ps, manager.create(ids, new Shape(rows, tokens)), false);
     }
 
-    private NDArray lookup(ParameterStore ps, NDArray ids) {
-        NDArray w = ps.getValue(embedding, ids.getDevice(), false);
+    private NDArray lookup(ParameterStore ps, NDArray ids, boolean training) {
+        NDArray w = ps.getValue(embedding, ids.getDevice(), training);
         return ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
     }
 
@@ -376,7 +382,9 @@ public final class LlamaModel extends AbstractBlock {
             h = layers.get(l).forward(ps, h, pass.forLayer(l), cache.keys(), cache.values(), false);
         }
         if (storeExitStates) {
-            NDArray slots = h.getManager().create(plan.exitSlots(), new Shape(plan.batchSize(), plan.tokens()));
+            NDArray slots =
+                    h.getManager()
+                            .create(plan.exitSlots(), new Shape(plan.batchSize(), plan.tokens()));
             state.exitStates().buffer().set(new NDIndex("{}, {}", pass.writeRows(), slots), h);
         }
         plan.commit();
@@ -459,34 +467,24 @@ public final class LlamaModel extends AbstractBlock {
      */
     public NDList forwardExits(ParameterStore ps, NDArray ids, int[] exits, boolean training) {
         notNull(ps, "parameter store");
-        checkIds(ids);
+        notNull(ids, "token ids");
         if (exits == null || exits.length == 0) {
             throw new IllegalArgumentException("give at least one exit layer");
         }
+        boolean[] collect = new boolean[layers.size()];
         for (int i = 0; i < exits.length; i++) {
             checkExit(exits[i]);
             if (i > 0 && exits[i] <= exits[i - 1]) {
                 throw new IllegalArgumentException(
-                        "exit layers must be strictly ascending, got " + java.util.Arrays.toString(exits));
+                        "exit layers must be strictly ascending, got " + Arrays.toString(exits));
             }
+            collect[exits[i] - 1] = true;
         }
-        int last = exits[exits.length - 1];
-        NDArray w = ps.getValue(embedding, ids.getDevice(), training);
-        NDArray h = ids.getNDArrayInternal().embedding(ids, w, SparseFormat.DENSE).singletonOrThrow();
-        int t = (int) ids.getShape().get(1);
-        Map<LayerAttention, LayerInputs> contexts = new HashMap<>();
+        NDList hidden = CacheFreePass.run(this, ps, ids, collect, training);
         NDArray headW = ps.getValue(getLmHead(), ids.getDevice(), training);
         NDList out = new NDList();
-        int next = 0;
-        for (int l = 0; l < last; l++) {
-            LayerAttention kind = config.layerAttention().get(l);
-            LayerInputs ctx =
-                    contexts.computeIfAbsent(kind, k -> trainingContext(ids.getManager(), t, k));
-            h = layers.get(l).forward(ps, h, ctx, training);
-            if (exits[next] == l + 1) {
-                out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
-                next++;
-            }
+        for (NDArray h : hidden) {
+            out.add(Linear.linear(norm.forward(ps, h, training), headW).singletonOrThrow());
         }
         return out;
     }
@@ -499,13 +497,15 @@ public final class LlamaModel extends AbstractBlock {
         if (params != null && params.contains("exitLayer")) {
             Object e = params.get("exitLayer");
             if (!(e instanceof Integer)) {
-                throw new IllegalArgumentException("parameter exitLayer must be an Integer, got " + e);
+                throw new IllegalArgumentException(
+                        "parameter exitLayer must be an Integer, got " + e);
             }
             exit = (Integer) e;
         }
         notNull(inputs, "inputs");
         if (inputs.size() != 1) {
-            throw new IllegalArgumentException("expected one input (token ids), got " + inputs.size());
+            throw new IllegalArgumentException(
+                    "expected one input (token ids), got " + inputs.size());
         }
         return forwardExits(ps, inputs.head(), new int[] {exit}, training);
     }
@@ -524,15 +524,16 @@ public final class LlamaModel extends AbstractBlock {
     }
 
     /**
-     * Checks token ids: an int64 (or int32) array of shape {@code (B, T)}, B, T &gt;= 1, every id in
-     * {@code [0, V)}. Reads the min and max back, so an out-of-range id never reaches the native
+     * Checks token ids: an int64 (or int32) array of shape {@code (B, T)}, B, T &gt;= 1, every id
+     * in {@code [0, V)}. Reads the min and max back, so an out-of-range id never reaches the native
      * embedding lookup (on CUDA that would be a device-side assert that poisons the context).
      */
     private void checkIds(NDArray ids) {
         notNull(ids, "token ids");
         DataType t = ids.getDataType();
         if (t != DataType.INT64 && t != DataType.INT32) {
-            throw new IllegalArgumentException("token ids must be an int64 (or int32) array, got " + t);
+            throw new IllegalArgumentException(
+                    "token ids must be an int64 (or int32) array, got " + t);
         }
         Shape s = ids.getShape();
         if (s.dimension() != 2 || s.get(0) < 1 || s.get(1) < 1) {
@@ -549,7 +550,11 @@ public final class LlamaModel extends AbstractBlock {
         int v = config.vocabSize();
         if (min < 0 || max >= v) {
             throw new IllegalArgumentException(
-                    "token id " + (min < 0 ? min : max) + " is outside the vocabulary [0, " + v + ")");
+                    "token id "
+                            + (min < 0 ? min : max)
+                            + " is outside the vocabulary [0, "
+                            + v
+                            + ")");
         }
     }
 
@@ -592,7 +597,10 @@ public final class LlamaModel extends AbstractBlock {
     private void checkDraftExit(int exitLayer) {
         if (exitLayer < 1 || exitLayer >= layers.size()) {
             throw new IllegalArgumentException(
-                    "exit layer for drafting must be in [1, " + (layers.size() - 1) + "], got " + exitLayer);
+                    "exit layer for drafting must be in [1, "
+                            + (layers.size() - 1)
+                            + "], got "
+                            + exitLayer);
         }
     }
 
@@ -612,7 +620,13 @@ public final class LlamaModel extends AbstractBlock {
         for (int p : positions) {
             if (p < 0 || p >= tokens) {
                 throw new IllegalArgumentException(
-                        "position " + p + " outside the " + tokens + " new tokens [0, " + tokens + ")");
+                        "position "
+                                + p
+                                + " outside the "
+                                + tokens
+                                + " new tokens [0, "
+                                + tokens
+                                + ")");
             }
         }
     }
@@ -655,8 +669,8 @@ public final class LlamaModel extends AbstractBlock {
 
     /**
      * Builds the inputs of a cache-free pass over whole sequences for one attention kind. Chunked
-     * attention over a sequence of several whole blocks is computed block by block (dense {@code B x
-     * B} work, O(T·B) instead of O(T²)).
+     * attention over a sequence of several whole blocks is computed block by block (dense {@code B
+     * x B} work, O(T·B) instead of O(T²)).
      *
      * @param manager where to create the tables
      * @param t T, the sequence length
@@ -690,7 +704,8 @@ public final class LlamaModel extends AbstractBlock {
 
     /** {@inheritDoc} */
     @Override
-    protected void initializeChildBlocks(NDManager manager, DataType dataType, Shape... inputShapes) {
+    protected void initializeChildBlocks(
+            NDManager manager, DataType dataType, Shape... inputShapes) {
         Shape hidden = new Shape(-1, config.hiddenSize());
         for (LlamaDecoderLayer layer : layers) {
             layer.initialize(manager, dataType, hidden);

@@ -120,7 +120,8 @@ public final class ModelGuard {
      */
     public NDManager guard(NDManager owner) {
         NDManager weights = owner.newSubManager();
-        owner.detachInternal(weights.getName()); // a fresh sub-manager is keyed by its uid, its name
+        owner.detachInternal(
+                weights.getName()); // a fresh sub-manager is keyed by its uid, its name
         String uid = "layerskip-guard-" + weights.getName();
         owner.attachInternal(uid, (AutoCloseable) () -> close(weights::close));
         return weights;

@@ -11,10 +11,10 @@ import java.nio.FloatBuffer;
 /**
  * Creates float arrays from Java data. On CPU, DJL's PyTorch engine wraps a direct Java buffer
  * without copying it ({@code from_blob}, also through {@code NDArray.set(Buffer)}): the native
- * tensor's memory belongs to the Java buffer and is freed when that buffer is collected. That is fine
- * for arrays used and closed within one pass, but autograd keeps some inputs (rotary tables, masks)
- * alive in the graph until the backward pass, after their Java wrappers may be gone. With {@code
- * owned}, the data is therefore cloned into engine-allocated memory.
+ * tensor's memory belongs to the Java buffer and is freed when that buffer is collected. That is
+ * fine for arrays used and closed within one pass, but autograd keeps some inputs (rotary tables,
+ * masks) alive in the graph until the backward pass, after their Java wrappers may be gone. With
+ * {@code owned}, the data is therefore cloned into engine-allocated memory.
  */
 final class OwnedArrays {
 
@@ -24,8 +24,8 @@ final class OwnedArrays {
      * Creates a FLOAT32 array from a buffer.
      *
      * @param manager the owner
-     * @param data the values, from position 0 (must stay untouched until the array is closed
-     *     unless {@code owned})
+     * @param data the values, from position 0 (must stay untouched until the array is closed unless
+     *     {@code owned})
      * @param shape the shape
      * @param owned whether to clone into engine-owned memory
      * @return the array

@@ -61,7 +61,8 @@ final class PassTensors {
                 bias = bias(model, manager, g, plan.starts(), t, s, uniform);
             }
             byGroup[g.index()] =
-                    new LayerInputs(tables[0], tables[1], rotate, bias, writeRows, slots, readRows, s, 0);
+                    new LayerInputs(
+                            tables[0], tables[1], rotate, bias, writeRows, slots, readRows, s, 0);
         }
     }
 
@@ -86,8 +87,8 @@ final class PassTensors {
     /**
      * Additive bias {@code (rows, 1, G * T, S)}: the query of row {@code r} at position {@code
      * starts[r] + j} sees slot {@code k} iff the slot holds a position {@code p} ({@link
-     * AttentionGroup#positionAt}) that the group's attention kind makes visible. Every query sees at
-     * least itself, because its own key was written before attention reads.
+     * AttentionGroup#positionAt}) that the group's attention kind makes visible. Every query sees
+     * at least itself, because its own key was written before attention reads.
      */
     static NDArray bias(
             LlamaModel model,

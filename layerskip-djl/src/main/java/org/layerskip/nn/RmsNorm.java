@@ -11,8 +11,8 @@ import ai.djl.training.ParameterStore;
 import ai.djl.util.PairList;
 
 /**
- * Root-mean-square layer normalisation (Zhang &amp; Sennrich 2019), as used by Llama: {@code y = x /
- * sqrt(mean(x^2) + eps) * w}. DJL has no RMSNorm, hence this block.
+ * Root-mean-square layer normalisation (Zhang &amp; Sennrich 2019), as used by Llama: {@code y = x
+ * / sqrt(mean(x^2) + eps) * w}. DJL has no RMSNorm, hence this block.
  *
  * <ul>
  *   <li>input: {@code (..., D)}
@@ -60,8 +60,7 @@ public final class RmsNorm extends AbstractBlock {
         // exponent for the backward pass, and once the GC frees that buffer the gradients read
         // freed memory (sporadic wrong or NaN gradients). Same ops, so the same results.
         NDManager m = x.getManager();
-        NDArray inv =
-                x.square().mean(new int[] {-1}, true).add(m.create(eps)).pow(m.create(-0.5f));
+        NDArray inv = x.square().mean(new int[] {-1}, true).add(m.create(eps)).pow(m.create(-0.5f));
         return x.mul(inv).mul(w); // inv: (..., 1)
     }
 

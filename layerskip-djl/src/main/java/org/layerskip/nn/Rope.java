@@ -57,7 +57,8 @@ public final class Rope {
      * @param positions absolute positions, {@code [B][T]}
      * @param dataType the model's data type
      * @param owned clone into engine-owned memory (needed when autograd may keep the tables)
-     * @return {@code [cos, sin]}, each {@code (B, T, H + K, Dh)}; query heads carry {@code 1/sqrt(Dh)}
+     * @return {@code [cos, sin]}, each {@code (B, T, H + K, Dh)}; query heads carry {@code
+     *     1/sqrt(Dh)}
      */
     public NDArray[] tables(
             NDManager manager, long[][] positions, DataType dataType, boolean owned) {

@@ -22,18 +22,18 @@ import java.util.Optional;
 
 /**
  * A model's chat template: the Jinja program in {@code tokenizer_config.json}'s {@code
- * chat_template} (or a {@code chat_template.jinja} file beside it) that turns a conversation into the
- * prompt text the model was tuned on, rendered the way Hugging Face's {@code apply_chat_template}
- * renders it: with {@code messages}, {@code bos_token}, {@code eos_token} and {@code
- * add_generation_prompt}, blocks trimmed ({@code trim_blocks}, {@code lstrip_blocks}), and a {@code
- * raise_exception(message)} function for templates that reject a conversation.
+ * chat_template} (or a {@code chat_template.jinja} file beside it) that turns a conversation into
+ * the prompt text the model was tuned on, rendered the way Hugging Face's {@code
+ * apply_chat_template} renders it: with {@code messages}, {@code bos_token}, {@code eos_token} and
+ * {@code add_generation_prompt}, blocks trimmed ({@code trim_blocks}, {@code lstrip_blocks}), and a
+ * {@code raise_exception(message)} function for templates that reject a conversation.
  *
  * <p>The Jinja engine is HubSpot's Jinjava (what Jlama uses too); a hand-written renderer would not
  * cover the filters, loops and Python string methods real templates use.
  *
  * <p>Token ids come from {@link #encode}: the rendered text is tokenized <em>without</em> the
- * tokenizer's own BOS (templates write {@code bos_token} themselves, as Hugging Face assumes), and a
- * BOS doubled by a template that writes it after the tokenizer already did is collapsed, so the
+ * tokenizer's own BOS (templates write {@code bos_token} themselves, as Hugging Face assumes), and
+ * a BOS doubled by a template that writes it after the tokenizer already did is collapsed, so the
  * prompt never starts with two.
  *
  * <p>Thread-safe: rendering keeps no state between calls.
@@ -66,11 +66,19 @@ public final class ChatTemplate {
         jinjava.getGlobalContext()
                 .registerFunction(
                         new ELFunctionDefinition(
-                                "", "raise_exception", ChatTemplate.class, "raiseException", String.class));
+                                "",
+                                "raise_exception",
+                                ChatTemplate.class,
+                                "raiseException",
+                                String.class));
         jinjava.getGlobalContext()
                 .registerFunction(
                         new ELFunctionDefinition(
-                                "", "strftime_now", ChatTemplate.class, "strftimeNow", String.class));
+                                "",
+                                "strftime_now",
+                                ChatTemplate.class,
+                                "strftimeNow",
+                                String.class));
     }
 
     /**
@@ -156,7 +164,8 @@ public final class ChatTemplate {
             String raised = RAISED.get();
             RAISED.remove();
             if (raised != null) {
-                throw new IllegalArgumentException("the chat template rejects this conversation: " + raised);
+                throw new IllegalArgumentException(
+                        "the chat template rejects this conversation: " + raised);
             }
         }
         for (TemplateError e : r.getErrors()) {
@@ -168,8 +177,8 @@ public final class ChatTemplate {
     }
 
     /**
-     * Renders a conversation (with the generation prompt) and tokenizes it: no tokenizer BOS on
-     * top of the template's, never two BOS at the start.
+     * Renders a conversation (with the generation prompt) and tokenizes it: no tokenizer BOS on top
+     * of the template's, never two BOS at the start.
      *
      * @param tokenizer the model's tokenizer
      * @param messages the conversation
@@ -234,20 +243,47 @@ public final class ChatTemplate {
             char f = format.charAt(++i);
             String p;
             switch (f) {
-                case 'd': p = "dd"; break;
-                case 'm': p = "MM"; break;
-                case 'Y': p = "yyyy"; break;
-                case 'y': p = "yy"; break;
-                case 'b': p = "MMM"; break;
-                case 'B': p = "MMMM"; break;
-                case 'a': p = "EEE"; break;
-                case 'A': p = "EEEE"; break;
-                case 'H': p = "HH"; break;
-                case 'M': p = "mm"; break;
-                case 'S': p = "ss"; break;
-                default: p = null; break;
+                case 'd':
+                    p = "dd";
+                    break;
+                case 'm':
+                    p = "MM";
+                    break;
+                case 'Y':
+                    p = "yyyy";
+                    break;
+                case 'y':
+                    p = "yy";
+                    break;
+                case 'b':
+                    p = "MMM";
+                    break;
+                case 'B':
+                    p = "MMMM";
+                    break;
+                case 'a':
+                    p = "EEE";
+                    break;
+                case 'A':
+                    p = "EEEE";
+                    break;
+                case 'H':
+                    p = "HH";
+                    break;
+                case 'M':
+                    p = "mm";
+                    break;
+                case 'S':
+                    p = "ss";
+                    break;
+                default:
+                    p = null;
+                    break;
             }
-            sb.append(p == null ? "%" + f : now.format(DateTimeFormatter.ofPattern(p, Locale.ENGLISH)));
+            sb.append(
+                    p == null
+                            ? "%" + f
+                            : now.format(DateTimeFormatter.ofPattern(p, Locale.ENGLISH)));
         }
         return sb.toString();
     }
@@ -266,19 +302,23 @@ public final class ChatTemplate {
                         || !item.getAsJsonObject().has("template")
                         || !item.getAsJsonObject().get("template").isJsonPrimitive()) {
                     throw new TokenizerException(
-                            file + ": chat_template entries must be {\"name\": ..., \"template\": ...}");
+                            file
+                                    + ": chat_template entries must be {\"name\": ..., \"template\": ...}");
                 }
                 JsonObject o = item.getAsJsonObject();
                 String t = o.get("template").getAsString();
                 JsonElement name = o.get("name");
-                if (name != null && name.isJsonPrimitive() && "default".equals(name.getAsString())) {
+                if (name != null
+                        && name.isJsonPrimitive()
+                        && "default".equals(name.getAsString())) {
                     return t;
                 }
                 first = first == null ? t : first;
             }
             return first;
         }
-        throw new TokenizerException(file + ": chat_template must be a string or a list of named templates");
+        throw new TokenizerException(
+                file + ": chat_template must be a string or a list of named templates");
     }
 
     private static String tokenText(Path file, JsonElement e, String key) {

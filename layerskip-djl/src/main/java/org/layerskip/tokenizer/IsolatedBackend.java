@@ -29,7 +29,8 @@ final class IsolatedBackend implements TokenizerBackend {
      *
      * @param json the text of tokenizer.json
      * @return the backend
-     * @throws TokenizerException if the native library rejects it, or the child dies or cannot start
+     * @throws TokenizerException if the native library rejects it, or the child dies or cannot
+     *     start
      */
     static IsolatedBackend load(String json) {
         WorkerClient client = WorkerClient.shared();

@@ -53,10 +53,13 @@ public final class LlamaTokenizer implements AutoCloseable {
     private final SpecialTokens specials;
     private final TokenizerIsolation isolation;
     private final List<TokenizerJson.Regex> unsafeRegexes;
+
     /** Null when the definition may not run in this JVM. */
     private final TokenizerBackend inProcess;
+
     /** Created on first need; guarded by this. */
     private TokenizerBackend isolated;
+
     private boolean closed;
 
     private LlamaTokenizer(
@@ -96,9 +99,9 @@ public final class LlamaTokenizer implements AutoCloseable {
      * @param dirOrFile the folder or the {@code tokenizer.json} file
      * @param isolation where the native tokenizer may run
      * @return the tokenizer; close it when done
-     * @throws TokenizerException naming the file, if a file is missing, unreadable or malformed, the
-     *     native library rejects it, or (with {@link TokenizerIsolation#IN_PROCESS}) it has a regex
-     *     that is not known to be safe
+     * @throws TokenizerException naming the file, if a file is missing, unreadable or malformed,
+     *     the native library rejects it, or (with {@link TokenizerIsolation#IN_PROCESS}) it has a
+     *     regex that is not known to be safe
      */
     public static LlamaTokenizer load(Path dirOrFile, TokenizerIsolation isolation) {
         if (dirOrFile == null || isolation == null) {
@@ -107,11 +110,13 @@ public final class LlamaTokenizer implements AutoCloseable {
         Path file = Files.isDirectory(dirOrFile) ? dirOrFile.resolve(TOKENIZER_FILE) : dirOrFile;
         Path dir = file.toAbsolutePath().getParent();
         TokenizerJson json = TokenizerJson.read(file);
-        SpecialTokens specials = SpecialTokens.resolve(json, dir.resolve(SpecialTokens.CONFIG_FILE));
+        SpecialTokens specials =
+                SpecialTokens.resolve(json, dir.resolve(SpecialTokens.CONFIG_FILE));
         try {
             Optional<List<Integer>> modelEos = HfConfigJson.eosTokenIds(dir);
             if (modelEos.isPresent()) {
-                specials = specials.withEos(modelEos.get().stream().map(Integer::longValue).toList());
+                specials =
+                        specials.withEos(modelEos.get().stream().map(Integer::longValue).toList());
             }
         } catch (ConfigException e) {
             throw new TokenizerException(e.getMessage(), e);
@@ -142,7 +147,8 @@ public final class LlamaTokenizer implements AutoCloseable {
 
     /**
      * Returns whether the native tokenizer runs in a child process for this definition (always for
-     * texts longer than {@link #MAX_IN_PROCESS_CHARS}, unless {@link TokenizerIsolation#IN_PROCESS}).
+     * texts longer than {@link #MAX_IN_PROCESS_CHARS}, unless {@link
+     * TokenizerIsolation#IN_PROCESS}).
      *
      * @return true if every call goes to the child process
      */
@@ -240,25 +246,37 @@ public final class LlamaTokenizer implements AutoCloseable {
     /**
      * Checks this tokenizer against a model's vocabulary ({@code vocab_size} in {@code
      * config.json}): every id the tokenizer produces must be one the model has, and every id the
-     * model can generate one the tokenizer can decode, except for padding of the model's table up to
-     * the next multiple of {@value #VOCAB_PADDING} (a common alignment of embedding tables).
+     * model can generate one the tokenizer can decode, except for padding of the model's table up
+     * to the next multiple of {@value #VOCAB_PADDING} (a common alignment of embedding tables).
      *
      * @param modelVocabSize the model's vocabulary size
      * @throws TokenizerException naming the file if they do not belong together
      */
     public void checkModelVocabulary(int modelVocabSize) {
         int n = idToToken.length;
-        int padded = (int) Math.min(Integer.MAX_VALUE, ((long) n + VOCAB_PADDING - 1) / VOCAB_PADDING * VOCAB_PADDING);
+        int padded =
+                (int)
+                        Math.min(
+                                Integer.MAX_VALUE,
+                                ((long) n + VOCAB_PADDING - 1) / VOCAB_PADDING * VOCAB_PADDING);
         if (n > modelVocabSize) {
             throw new TokenizerException(
-                    file + ": the tokenizer has " + n + " token ids but the model's vocab_size is "
-                            + modelVocabSize + " (config.json): it would produce ids the model does"
+                    file
+                            + ": the tokenizer has "
+                            + n
+                            + " token ids but the model's vocab_size is "
+                            + modelVocabSize
+                            + " (config.json): it would produce ids the model does"
                             + " not have");
         }
         if (modelVocabSize > padded) {
             throw new TokenizerException(
-                    file + ": the tokenizer has " + n + " token ids but the model's vocab_size is "
-                            + modelVocabSize + " (config.json): the model could generate ids the"
+                    file
+                            + ": the tokenizer has "
+                            + n
+                            + " token ids but the model's vocab_size is "
+                            + modelVocabSize
+                            + " (config.json): the model could generate ids the"
                             + " tokenizer cannot decode");
         }
     }
@@ -276,9 +294,9 @@ public final class LlamaTokenizer implements AutoCloseable {
      * Returns the end-of-sequence ids. In a model folder (one with {@code config.json} or a {@code
      * generation_config.json} that names them) these are the model's, the ids generation stops on
      * ({@link HfConfigJson#eosTokenIds}: {@code generation_config.json}, else {@code config.json}),
-     * so that tokenizer and model agree: for Llama 3.2, {@code [128001, 128008, 128009]} where {@code
-     * tokenizer_config.json}'s {@code eos_token} names only 128001. In a folder with the tokenizer
-     * files only, the {@code eos_token} of {@code tokenizer_config.json}.
+     * so that tokenizer and model agree: for Llama 3.2, {@code [128001, 128008, 128009]} where
+     * {@code tokenizer_config.json}'s {@code eos_token} names only 128001. In a folder with the
+     * tokenizer files only, the {@code eos_token} of {@code tokenizer_config.json}.
      *
      * @return the EOS ids, possibly empty; unmodifiable
      */

@@ -17,8 +17,8 @@ import java.util.OptionalLong;
  * <ul>
  *   <li>BOS/EOS names come from {@code bos_token}/{@code eos_token} in {@code
  *       tokenizer_config.json} (a string or {@code {"content": ...}}); without a config file, from
- *       the special tokens the {@code tokenizer.json} {@code TemplateProcessing} post-processor puts
- *       before/after the text.
+ *       the special tokens the {@code tokenizer.json} {@code TemplateProcessing} post-processor
+ *       puts before/after the text.
  *   <li>Adding BOS: {@code add_bos_token} when present; otherwise the post-processor's prefix if it
  *       has one, else BOS whenever the config names a {@code bos_token} (the Llama convention, also
  *       Hugging Face's {@code LlamaTokenizer} default).
@@ -65,7 +65,8 @@ record SpecialTokens(OptionalLong bos, List<Long> eos, List<Long> prefix, List<L
                     json.templatePrefix.isEmpty()
                             ? OptionalLong.empty()
                             : OptionalLong.of(json.templatePrefix.get(0));
-            return new SpecialTokens(bos, json.templateSuffix, json.templatePrefix, json.templateSuffix);
+            return new SpecialTokens(
+                    bos, json.templateSuffix, json.templatePrefix, json.templateSuffix);
         }
         JsonObject config =
                 TokenizerJson.parseObject(configFile, TokenizerJson.readText(configFile));

@@ -16,8 +16,8 @@ public enum TokenizerIsolation {
 
     /**
      * In this JVM when every regex in {@code tokenizer.json} is one known to run in linear time
-     * (none at all, or the Llama 3 / GPT-4 and GPT-2 split patterns) and the text is at most
-     * {@link LlamaTokenizer#MAX_IN_PROCESS_CHARS} characters; otherwise in a child process.
+     * (none at all, or the Llama 3 / GPT-4 and GPT-2 split patterns) and the text is at most {@link
+     * LlamaTokenizer#MAX_IN_PROCESS_CHARS} characters; otherwise in a child process.
      */
     AUTO,
 
@@ -53,7 +53,11 @@ public enum TokenizerIsolation {
                 return IN_PROCESS;
             default:
                 throw new IllegalArgumentException(
-                        "-D" + PROPERTY + " must be auto, child-process or in-process, got '" + v + "'");
+                        "-D"
+                                + PROPERTY
+                                + " must be auto, child-process or in-process, got '"
+                                + v
+                                + "'");
         }
     }
 }

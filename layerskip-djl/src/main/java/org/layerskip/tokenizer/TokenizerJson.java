@@ -125,8 +125,11 @@ final class TokenizerJson {
                     Collections.unmodifiableList(prefix),
                     Collections.unmodifiableList(suffix),
                     Collections.unmodifiableList(regexes));
-        } catch (IllegalStateException | ClassCastException | NullPointerException
-                | UnsupportedOperationException | NumberFormatException e) {
+        } catch (IllegalStateException
+                | ClassCastException
+                | NullPointerException
+                | UnsupportedOperationException
+                | NumberFormatException e) {
             throw new TokenizerException(file + ": malformed tokenizer.json (" + e + ")", e);
         }
     }
@@ -191,8 +194,8 @@ final class TokenizerJson {
     }
 
     /**
-     * The unknown token must exist: the native library accepts a missing one at load time and
-     * fails only when encoding meets an unknown word.
+     * The unknown token must exist: the native library accepts a missing one at load time and fails
+     * only when encoding meets an unknown word.
      */
     private static void checkUnknownToken(
             Path file, JsonObject model, Map<String, Long> tokenToId, long maxId) {
@@ -203,7 +206,10 @@ final class TokenizerJson {
             }
             if (!tokenToId.containsKey(unk.getAsString())) {
                 throw new TokenizerException(
-                        file + ": model.unk_token '" + unk.getAsString() + "' is not in the vocabulary");
+                        file
+                                + ": model.unk_token '"
+                                + unk.getAsString()
+                                + "' is not in the vocabulary");
             }
         }
         JsonElement unkId = model.get("unk_id");

@@ -44,7 +44,8 @@ public final class TokenizerWorker {
     public static void main(String[] args) throws IOException {
         DataOutputStream out =
                 new DataOutputStream(
-                        new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16));
+                        new BufferedOutputStream(
+                                new FileOutputStream(FileDescriptor.out), 1 << 16));
         // whatever a library prints must not corrupt the protocol on stdout
         System.setOut(System.err);
         DataInputStream in =
@@ -66,7 +67,8 @@ public final class TokenizerWorker {
             try {
                 switch (op) {
                     case WorkerProtocol.LOAD -> load(WorkerProtocol.readBytes(in), out);
-                    case WorkerProtocol.ENCODE -> encode(in.readLong(), WorkerProtocol.readText(in), out);
+                    case WorkerProtocol.ENCODE ->
+                            encode(in.readLong(), WorkerProtocol.readText(in), out);
                     case WorkerProtocol.DECODE -> decode(in, out);
                     case WorkerProtocol.FREE -> free(in.readLong(), out);
                     default -> throw new IOException("unknown request " + op);

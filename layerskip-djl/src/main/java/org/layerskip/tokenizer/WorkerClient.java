@@ -52,7 +52,8 @@ final class WorkerClient {
     private static final WorkerClient SHARED = new WorkerClient();
 
     /** Kills stuck children; never waits for this client's monitor, which a stuck call holds. */
-    private final ScheduledExecutorService watchdogs = daemonScheduler("layerskip-tokenizer-watchdog");
+    private final ScheduledExecutorService watchdogs =
+            daemonScheduler("layerskip-tokenizer-watchdog");
 
     private final ScheduledExecutorService idleStops = daemonScheduler("layerskip-tokenizer-idle");
 
@@ -230,7 +231,9 @@ final class WorkerClient {
             this.generation = generation;
             this.scheduler = scheduler;
             in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 1 << 16));
-            out = new DataOutputStream(new BufferedOutputStream(process.getOutputStream(), 1 << 16));
+            out =
+                    new DataOutputStream(
+                            new BufferedOutputStream(process.getOutputStream(), 1 << 16));
             stderrReader = new Thread(this::drainStderr, "layerskip-tokenizer-stderr");
             stderrReader.setDaemon(true);
             stderrReader.start();
@@ -252,7 +255,8 @@ final class WorkerClient {
                     (in, out) -> {
                         int hello = in.readInt();
                         if (hello != WorkerProtocol.HELLO) {
-                            throw new IOException("unexpected output " + Integer.toHexString(hello));
+                            throw new IOException(
+                                    "unexpected output " + Integer.toHexString(hello));
                         }
                         return null;
                     });
@@ -290,7 +294,8 @@ final class WorkerClient {
                 if (process.waitFor(10, TimeUnit.SECONDS)) {
                     exit = "exit code " + process.exitValue() + ": ";
                 }
-                stderrReader.join(10_000); // EOF once the process is gone; slow only on a loaded machine
+                stderrReader.join(
+                        10_000); // EOF once the process is gone; slow only on a loaded machine
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
             }
@@ -357,7 +362,9 @@ final class WorkerClient {
         String[] lines = stderr.split("\\R");
         for (int i = 0; i < lines.length; i++) {
             if (lines[i].contains("panicked at")) {
-                if (lines[i].strip().endsWith(":") && i + 1 < lines.length && !lines[i + 1].isBlank()) {
+                if (lines[i].strip().endsWith(":")
+                        && i + 1 < lines.length
+                        && !lines[i + 1].isBlank()) {
                     return "panic: " + shorten(lines[i + 1].strip());
                 }
                 return shorten(lines[i].strip());
@@ -390,7 +397,9 @@ final class WorkerClient {
         cmd.add("-XX:-CreateCoredumpOnCrash");
         cmd.add(
                 "-XX:ErrorFile="
-                        + Path.of(System.getProperty("java.io.tmpdir"), "layerskip-tokenizer-hs_err_%p.log"));
+                        + Path.of(
+                                System.getProperty("java.io.tmpdir"),
+                                "layerskip-tokenizer-hs_err_%p.log"));
         for (Map.Entry<Object, Object> e : System.getProperties().entrySet()) {
             String k = String.valueOf(e.getKey());
             if (k.startsWith("ai.djl.")
@@ -402,7 +411,8 @@ final class WorkerClient {
                 cmd.add("-D" + k + "=" + e.getValue());
             }
         }
-        // the worker never downloads anything (and on a GPU host would otherwise look for a CUDA build)
+        // the worker never downloads anything (and on a GPU host would otherwise look for a CUDA
+        // build)
         cmd.add("-Dai.djl.offline=true");
         cmd.add("-cp");
         cmd.add(classPath());
@@ -411,8 +421,8 @@ final class WorkerClient {
     }
 
     /**
-     * The jars and folders of the classes the worker needs, then this JVM's class path (which
-     * alone misses them when the application runs under its own class loader).
+     * The jars and folders of the classes the worker needs, then this JVM's class path (which alone
+     * misses them when the application runs under its own class loader).
      */
     private static String classPath() {
         Set<String> entries = new LinkedHashSet<>();
@@ -447,8 +457,11 @@ final class WorkerClient {
                 return null;
             }
             return Path.of(cs.getLocation().toURI()).toString();
-        } catch (ClassNotFoundException | URISyntaxException | SecurityException
-                | IllegalArgumentException | LinkageError e) {
+        } catch (ClassNotFoundException
+                | URISyntaxException
+                | SecurityException
+                | IllegalArgumentException
+                | LinkageError e) {
             return null;
         }
     }

@@ -132,7 +132,11 @@ public final class CheckpointManifest {
         Path marker = dir.resolve(TrainingCheckpoints.MARKER);
         if (m.step != expectedStep) {
             throw new CheckpointException(
-                    marker + ": the manifest is for step " + m.step + ", the folder for step " + expectedStep);
+                    marker
+                            + ": the manifest is for step "
+                            + m.step
+                            + ", the folder for step "
+                            + expectedStep);
         }
         Map<String, Path> present = listFiles(dir);
         for (Entry e : m.files.values()) {
@@ -141,19 +145,30 @@ public final class CheckpointManifest {
             if (f == null) {
                 String kind = IoErrors.notRegularFile(where);
                 throw new CheckpointException(
-                        where + ": " + (kind == null ? "unreadable" : kind) + " (the manifest lists it)");
+                        where
+                                + ": "
+                                + (kind == null ? "unreadable" : kind)
+                                + " (the manifest lists it)");
             }
             long size = Files.size(f);
             if (size != e.bytes()) {
                 throw new CheckpointException(
-                        where + ": " + size + " bytes, the manifest says " + e.bytes()
+                        where
+                                + ": "
+                                + size
+                                + " bytes, the manifest says "
+                                + e.bytes()
                                 + " (truncated or overwritten)");
             }
             String hash = sha256(f);
             if (!hash.equals(e.sha256())) {
                 throw new CheckpointException(
-                        where + ": its content differs from the manifest (SHA-256 " + hash
-                                + ", expected " + e.sha256() + ")");
+                        where
+                                + ": its content differs from the manifest (SHA-256 "
+                                + hash
+                                + ", expected "
+                                + e.sha256()
+                                + ")");
             }
         }
         if (!present.isEmpty()) {
@@ -188,7 +203,9 @@ public final class CheckpointManifest {
             for (JsonElement x : o.getAsJsonArray("files")) {
                 JsonObject e = x.getAsJsonObject();
                 String path = e.get("path").getAsString();
-                if (path.isEmpty() || path.startsWith("/") || List.of(path.split("/")).contains("..")) {
+                if (path.isEmpty()
+                        || path.startsWith("/")
+                        || List.of(path.split("/")).contains("..")) {
                     throw new JsonParseException("file path '" + path + "' leaves the checkpoint");
                 }
                 long bytes = e.get("bytes").getAsBigDecimal().longValueExact();
@@ -198,8 +215,12 @@ public final class CheckpointManifest {
                 }
             }
             return new CheckpointManifest(step, files);
-        } catch (JsonParseException | IllegalStateException | UnsupportedOperationException
-                | NullPointerException | ClassCastException | ArithmeticException
+        } catch (JsonParseException
+                | IllegalStateException
+                | UnsupportedOperationException
+                | NullPointerException
+                | ClassCastException
+                | ArithmeticException
                 | NumberFormatException e) {
             throw new CheckpointException(
                     marker + ": not a checkpoint manifest (" + e.getMessage() + ")", e);
@@ -212,7 +233,8 @@ public final class CheckpointManifest {
         try (Stream<Path> s = Files.walk(dir)) {
             for (Path p : (Iterable<Path>) s::iterator) {
                 String rel = dir.relativize(p).toString().replace('\\', '/');
-                if (Files.isDirectory(p) || rel.equals(TrainingCheckpoints.MARKER)
+                if (Files.isDirectory(p)
+                        || rel.equals(TrainingCheckpoints.MARKER)
                         || rel.equals(TrainingCheckpoints.MARKER + ".tmp")) {
                     continue;
                 }

@@ -39,7 +39,8 @@ public final class EarlyExitLoss {
      * @param hidden E hidden states {@code (B, T, D)}: the outputs of the enabled layers
      * @param weights ẽ of each hidden state, length E (e.g. the non-zero entries of {@link
      *     EarlyExitLossWeights#normalized(boolean[])} in layer order)
-     * @param labels next-token labels {@code (B, T)} int64, aligned with the hidden states' positions
+     * @param labels next-token labels {@code (B, T)} int64, aligned with the hidden states'
+     *     positions
      * @return the weighted total and the per-exit cross-entropies
      */
     public static Result compute(
@@ -62,7 +63,8 @@ public final class EarlyExitLoss {
 
     /**
      * Mean token cross-entropy per leading index: for logits {@code (E, B, T, V)} and labels {@code
-     * (B, T)}, returns {@code (E)} with element e = mean_{b,t} −log softmax(logits[e,b,t])[label[b,t]].
+     * (B, T)}, returns {@code (E)} with element e = mean_{b,t} −log
+     * softmax(logits[e,b,t])[label[b,t]].
      *
      * @param logits {@code (E, B, T, V)}
      * @param labels {@code (B, T)} int64

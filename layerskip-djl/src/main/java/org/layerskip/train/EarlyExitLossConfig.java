@@ -3,8 +3,8 @@ package org.layerskip.train;
 import org.layerskip.train.LayerSkipTrainingConfig.CurriculumType;
 
 /**
- * The early-exit-loss section of a {@link LayerSkipTrainingConfig} (paper §4.1.2, torchtune's {@code
- * early_exit_loss}): which exits are in the loss at each step, and how they are weighted.
+ * The early-exit-loss section of a {@link LayerSkipTrainingConfig} (paper §4.1.2, torchtune's
+ * {@code early_exit_loss}): which exits are in the loss at each step, and how they are weighted.
  *
  * @param eScale e_scale of the early-exit weights, eq. 6
  * @param curriculum which exits are in the loss, C(t,l)

@@ -15,8 +15,8 @@ import java.util.SplittableRandom;
  * LayerSkip layer dropout (Elhoushi et al. 2024, eq. 1, §4.1.1): x_{l+1} = x_l + M(p_{l,t}) ·
  * f_l(x_l), with M a per-sample Bernoulli that is 0 with probability p_{l,t} from a {@link
  * LayerDropoutSchedule}. As in the paper, the dropped samples are <em>removed</em> from the batch,
- * the layer runs on the kept rows only, and the outputs are concatenated back with the dropped rows,
- * which pass through unchanged; the surviving branch is not rescaled by 1/(1−p).
+ * the layer runs on the kept rows only, and the outputs are concatenated back with the dropped
+ * rows, which pass through unchanged; the surviving branch is not rescaled by 1/(1−p).
  *
  * <p><b>Determinism.</b> The decision for (step t, micro-batch k, layer l, row r) comes from a
  * {@link SplittableRandom} seeded from (seed, t, k, l) alone, so a resumed run draws exactly the

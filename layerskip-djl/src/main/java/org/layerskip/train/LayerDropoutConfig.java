@@ -8,11 +8,13 @@ package org.layerskip.train;
  * @param layerScale D(l), eq. 3 (paper: EXP)
  * @param timeCurriculum S(t), eq. 4 (EXP from scratch, CONSTANT for continued training)
  */
-public record LayerDropoutConfig(double maxDropRate, LayerScale layerScale, TimeCurriculum timeCurriculum) {
+public record LayerDropoutConfig(
+        double maxDropRate, LayerScale layerScale, TimeCurriculum timeCurriculum) {
 
     /** Validates the fields. */
     public LayerDropoutConfig {
-        Checks.require(maxDropRate >= 0 && maxDropRate < 1, "maxDropRate (p_max) must be in [0, 1)");
+        Checks.require(
+                maxDropRate >= 0 && maxDropRate < 1, "maxDropRate (p_max) must be in [0, 1)");
         Checks.require(layerScale != null && timeCurriculum != null, "null enum");
     }
 }

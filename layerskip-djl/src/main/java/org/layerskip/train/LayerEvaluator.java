@@ -62,7 +62,11 @@ public final class LayerEvaluator {
      * @return per-exit perplexity and accuracy
      */
     public static LayerMetrics evaluate(
-            LlamaModel model, TokenSequences data, int batchSize, int[] exits, IntConsumer progress) {
+            LlamaModel model,
+            TokenSequences data,
+            int batchSize,
+            int[] exits,
+            IntConsumer progress) {
         return totals(model, data, batchSize, exits, progress).metrics();
     }
 
@@ -79,7 +83,11 @@ public final class LayerEvaluator {
      * @return the sums
      */
     public static LayerTotals totals(
-            LlamaModel model, TokenSequences data, int batchSize, int[] exits, IntConsumer progress) {
+            LlamaModel model,
+            TokenSequences data,
+            int batchSize,
+            int[] exits,
+            IntConsumer progress) {
         if (batchSize < 1) {
             throw new IllegalArgumentException("batchSize must be >= 1, got " + batchSize);
         }
@@ -103,7 +111,8 @@ public final class LayerEvaluator {
                 for (int e = 0; e < exits.length; e++) {
                     NDArray lg = logits.get(e).toType(DataType.FLOAT32, false); // (B, T, V)
                     NDArray logp = lg.logSoftmax(-1);
-                    nll[e] -= logp.gather(idx, -1).toType(DataType.FLOAT64, false).sum().getDouble();
+                    nll[e] -=
+                            logp.gather(idx, -1).toType(DataType.FLOAT64, false).sum().getDouble();
                     correct[e] += lg.argMax(-1).eq(labels).sum().getLong();
                 }
                 tokens += labels.size();

@@ -18,7 +18,8 @@ public record LayerMetrics(int[] layers, double[] perplexity, double[] accuracy,
     public String toTable() {
         StringBuilder sb = new StringBuilder("| exit | ppl | acc |\n|---:|---:|---:|\n");
         for (int i = 0; i < layers.length; i++) {
-            sb.append(String.format("| %d | %.3f | %.4f |%n", layers[i], perplexity[i], accuracy[i]));
+            sb.append(
+                    String.format("| %d | %.3f | %.4f |%n", layers[i], perplexity[i], accuracy[i]));
         }
         return sb.toString();
     }

@@ -4,7 +4,6 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDArrays;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.index.NDIndex;
 import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.nn.Parameter;
@@ -16,30 +15,19 @@ import ai.djl.training.tracker.Tracker;
 import ai.djl.training.tracker.WarmUpTracker;
 import ai.djl.util.Pair;
 
-import com.google.gson.JsonObject;
-import com.google.gson.JsonParser;
-
 import org.layerskip.config.LlamaConfig;
-import org.layerskip.config.StrictJsonTree;
-import org.layerskip.io.CheckpointException;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.IoErrors;
-import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.function.LongConsumer;
 
 /**
  * Trains a {@link LlamaModel} with the LayerSkip recipe (Elhoushi et al. 2024, §4.1): per-sample
@@ -49,37 +37,21 @@ import java.util.function.LongConsumer;
  * accumulation.
  *
  * <p>Works for pretraining from scratch ({@link #newModel}) and continued pretraining/finetuning of
- * a Hugging Face checkpoint ({@link #loadForTraining}). Checkpoints ({@link TrainingCheckpoints})
- * hold the weights in HF layout (F32), the optimizer state and the step; every other piece of state
- * (dropout masks, curriculum, data order, learning rate) is a pure function of (seed, step), so
- * {@link #resume()} continues with exactly the losses of an uninterrupted run.
+ * a Hugging Face checkpoint ({@link #loadForTraining}). Checkpoints ({@link TrainingCheckpoints},
+ * which writes and restores them) hold the weights in HF layout (F32), the optimizer state and the
+ * step; every other piece of state (dropout masks, curriculum, data order, learning rate) is a pure
+ * function of (seed, step), so {@link #resume()} continues with exactly the losses of an
+ * uninterrupted run.
  *
- * <p>A step whose loss or gradient norm is not finite is recomputed (up to 3 times) before its
- * update; if it stays non-finite, {@link #train} throws {@link IllegalStateException} without
- * updating, so the last checkpoint stays good ({@link StepMetrics#retries()} reports recomputed
- * steps). The sporadic non-finite gradients this was written for (long runs, DJL 0.36 / PyTorch
- * 2.7.1 on CPU, not reproduced by a fresh process) came from scalar operands that DJL freed before
- * the backward pass read them when a garbage collection fell in between (see {@link
- * org.layerskip.nn.RmsNorm#rmsNorm}); the retry stays as a safety net.
+ * <p>A step whose loss or gradient norm is not finite throws {@link IllegalStateException} without
+ * updating, so the last checkpoint stays good. (The sporadic non-finite gradients once seen here
+ * came from scalar operands DJL freed before the backward pass read them, fixed in {@link
+ * org.layerskip.nn.RmsNorm#rmsNorm}; a step is deterministic, so recomputing it gives the same
+ * values and there is no retry.)
  *
  * <p>Only one trainer may run a step at a time per JVM (DJL allows one gradient collector).
  */
 public final class LayerSkipTrainer {
-
-    /** Name of the weights folder inside a checkpoint. */
-    public static final String MODEL_DIR = "model";
-
-    private static final String OPTIMIZER_FILE = "optimizer.bin";
-    private static final String STATE_FILE = "state.json";
-    private static final int MAX_RETRIES = 3;
-    private static final NDIndex ALL = new NDIndex("...");
-
-    /**
-     * Test-only seam: called inside {@link #saveCheckpoint} with the step once the weights are in
-     * the temporary folder, before the optimizer state, the marker and the rename. The crash test
-     * pauses here to kill the process in the middle of a checkpoint write. Null in production.
-     */
-    static volatile LongConsumer afterCheckpointWeights;
 
     private final LlamaModel model;
     private final LayerSkipTrainingConfig config;
@@ -127,8 +99,34 @@ public final class LayerSkipTrainer {
      * @throws IOException if the checkpoint folder cannot be created
      */
     public LayerSkipTrainer(
-            LlamaModel model, LayerSkipTrainingConfig config, TokenSequences data, Path checkpointDir)
+            LlamaModel model,
+            LayerSkipTrainingConfig config,
+            TokenSequences data,
+            Path checkpointDir)
             throws IOException {
+        this(
+                model,
+                config,
+                data,
+                checkpointDir == null
+                        ? null
+                        : new TrainingCheckpoints(checkpointDir, config.keepCheckpoints()));
+    }
+
+    /**
+     * Creates a trainer that writes its checkpoints into a given folder object (for instance one
+     * that observes its writes).
+     *
+     * @param model a model whose parameters require gradients
+     * @param config the hyperparameters
+     * @param data training windows of {@code seqLen + 1} tokens
+     * @param checkpoints where checkpoints go, or null for none
+     */
+    LayerSkipTrainer(
+            LlamaModel model,
+            LayerSkipTrainingConfig config,
+            TokenSequences data,
+            TrainingCheckpoints checkpoints) {
         if (data.length() != config.seqLen() + 1) {
             throw new IllegalArgumentException(
                     "windows hold "
@@ -140,10 +138,7 @@ public final class LayerSkipTrainer {
         this.model = model;
         this.config = config;
         this.data = data;
-        this.checkpoints =
-                checkpointDir == null
-                        ? null
-                        : new TrainingCheckpoints(checkpointDir, config.keepCheckpoints());
+        this.checkpoints = checkpoints;
         this.manager = model.getEmbedding().getArray().getManager();
         this.ps = new ParameterStore(manager, false);
         int numLayers = model.numLayers();
@@ -233,7 +228,8 @@ public final class LayerSkipTrainer {
     }
 
     /**
-     * Loads a Hugging Face checkpoint (F32) for continued pretraining or finetuning and unfreezes it.
+     * Loads a Hugging Face checkpoint (F32) for continued pretraining or finetuning and unfreezes
+     * it.
      *
      * @param dir the HF model folder
      * @param manager the owner of the weights
@@ -298,22 +294,21 @@ public final class LayerSkipTrainer {
             double elapsed = (System.nanoTime() - begin) / 1e9;
             long stepTokens = (long) config.batchSize() * config.seqLen() * config.accumulation();
             tokens += stepTokens;
-            losses[(int) (r.step - start)] = r.loss;
-            double perStep = elapsed / (r.step - start + 1);
+            losses[(int) (r.step() - start)] = r.loss();
+            double perStep = elapsed / (r.step() - start + 1);
             l.onStep(
                     new StepMetrics(
-                            r.step,
+                            r.step(),
                             config.steps(),
-                            r.loss,
-                            r.exitLosses[r.exitLosses.length - 1],
-                            r.exitLayers,
-                            r.exitLosses,
-                            r.learningRate,
-                            r.gradNorm,
+                            r.loss(),
+                            r.exitLosses()[r.exitLosses().length - 1],
+                            r.exitLayers(),
+                            r.exitLosses(),
+                            r.learningRate(),
+                            r.gradNorm(),
                             stepTokens,
                             stepTokens / stepSeconds,
-                            r.skippedFraction,
-                            r.retries,
+                            r.compute().skippedFraction(),
                             elapsed,
                             perStep * (config.steps() - step)));
             boolean periodic = config.checkpointEvery() > 0 && step % config.checkpointEvery() == 0;
@@ -326,24 +321,33 @@ public final class LayerSkipTrainer {
         return new Summary(start, step, losses, seconds > 0 ? tokens / seconds : 0, seconds);
     }
 
-    /** The outcome of one optimizer step. */
-    static final class StepResult {
-        long step;
-        double loss;
-        int[] exitLayers;
-        double[] exitLosses;
-        double learningRate;
-        double gradNorm;
-        double skippedFraction;
-        int retries;
-        SkipForward.Compute compute;
-    }
+    /**
+     * The outcome of one optimizer step.
+     *
+     * @param step the 0-based step that ran
+     * @param loss the weighted early-exit loss, averaged over the micro-batches
+     * @param exitLayers the 0-based layers whose exits were in the loss
+     * @param exitLosses their cross-entropies
+     * @param learningRate the learning rate used
+     * @param gradNorm the global gradient norm before clipping
+     * @param compute the layer rows scheduled and run
+     */
+    record StepResult(
+            long step,
+            double loss,
+            int[] exitLayers,
+            double[] exitLosses,
+            double learningRate,
+            double gradNorm,
+            SkipForward.Compute compute) {}
 
     /**
-     * Runs one optimizer step: {@code accumulation} micro-batches forward/backward, clipping, AdamW.
+     * Runs one optimizer step: {@code accumulation} micro-batches forward/backward, clipping,
+     * AdamW.
      *
      * @return the step's numbers
-     * @throws IllegalStateException if the loss or gradients stay non-finite
+     * @throws IllegalStateException if the loss or the gradients are not finite (nothing is
+     *     updated)
      */
     StepResult trainStep() {
         long t = step;
@@ -354,36 +358,10 @@ public final class LayerSkipTrainer {
         for (int i = 0; i < exits.length; i++) {
             w[i] = all[exits[i]];
         }
-        SkipForward.Compute compute = null;
-        double loss = Double.NaN;
-        double[] exitLosses = null;
-        double norm = Double.NaN;
-        int retries = 0;
-        for (int attempt = 0; attempt <= MAX_RETRIES; attempt++) {
-            compute = new SkipForward.Compute();
-            exitLosses = new double[exits.length];
-            loss = accumulate(t, enabled, w, compute, exitLosses);
-            norm = globalNorm(Set.of(), 0f);
-            if (Double.isFinite(loss) && Double.isFinite(norm)) {
-                break;
-            }
-            // Non-finite values that a re-run of the same (deterministic) step does not reproduce
-            // were observed with DJL 0.36 / PyTorch 2.7.1 on CPU (freed scalar operands, fixed);
-            // zero the gradients and recompute the step. Genuine divergence stays non-finite and
-            // skips the update.
-            zeroGradients();
-            retries = attempt + 1;
-        }
-        Set<String> skip = new HashSet<>();
-        for (int l = 0; l < model.numLayers(); l++) {
-            if (compute.runOfLayer(l) == 0) {
-                skip.addAll(layerParameters.get(l));
-            }
-        }
-        StepResult result = new StepResult();
-        result.retries = retries;
-        result.gradNorm = norm;
-        result.learningRate = optimizer.learningRate(t);
+        SkipForward.Compute compute = new SkipForward.Compute();
+        double[] exitLosses = new double[exits.length];
+        double loss = accumulate(t, enabled, w, compute, exitLosses);
+        double norm = globalNorm(Set.of(), 0f);
         if (!Double.isFinite(norm) || !Double.isFinite(loss)) {
             zeroGradients();
             throw new IllegalStateException(
@@ -393,27 +371,30 @@ public final class LayerSkipTrainer {
                             + norm
                             + ") at step "
                             + t
-                            + " after "
-                            + MAX_RETRIES
-                            + " recomputations; no update was applied. If a fresh process resumed"
-                            + " from the last checkpoint computes this step fine, the process state"
-                            + " was corrupted; otherwise training diverged.");
+                            + "; no update was applied. If a fresh process resumed from the last"
+                            + " checkpoint computes this step fine, the process state was"
+                            + " corrupted; otherwise training diverged.");
         }
+        Set<String> skip = new HashSet<>();
+        for (int l = 0; l < model.numLayers(); l++) {
+            if (compute.runOfLayer(l) == 0) {
+                skip.addAll(layerParameters.get(l));
+            }
+        }
+        double learningRate = optimizer.learningRate(t);
         globalNorm(skip, config.clipNorm());
         optimizer.step(t, parameters, skip);
         step = t + 1;
-        result.step = t;
-        result.loss = loss;
-        result.exitLayers = exits;
-        result.exitLosses = exitLosses;
-        result.skippedFraction = compute.skippedFraction();
-        result.compute = compute;
-        return result;
+        return new StepResult(t, loss, exits, exitLosses, learningRate, norm, compute);
     }
 
     /** Runs the micro-batches of step t forward and backward; returns the mean loss. */
     private double accumulate(
-            long t, boolean[] enabled, double[] w, SkipForward.Compute compute, double[] exitLosses) {
+            long t,
+            boolean[] enabled,
+            double[] w,
+            SkipForward.Compute compute,
+            double[] exitLosses) {
         double loss = 0;
         int acc = config.accumulation();
         for (int k = 0; k < acc; k++) {
@@ -423,7 +404,8 @@ public final class LayerSkipTrainer {
                 NDArray labels = batch.get(":, 1:");
                 try (GradientCollector gc = manager.getEngine().newGradientCollector()) {
                     NDList hidden =
-                            SkipForward.run(model, ps, input, dropout, t, k, enabled, true, compute);
+                            SkipForward.run(
+                                    model, ps, input, dropout, t, k, enabled, true, compute);
                     EarlyExitLoss.Result r = EarlyExitLoss.compute(model, ps, hidden, w, labels);
                     // div by an array of sub, not a Number: DJL would wrap the Number in a
                     // tensor over a Java buffer and close it before backward reads it
@@ -491,7 +473,7 @@ public final class LayerSkipTrainer {
 
     /**
      * Writes a checkpoint of the current step (weights F32 in HF layout, optimizer state, step and
-     * configuration).
+     * configuration; {@link TrainingCheckpoints#save}).
      *
      * @return the checkpoint folder
      * @throws IOException if writing fails (full disk, unwritable folder); the previous checkpoint
@@ -501,43 +483,13 @@ public final class LayerSkipTrainer {
         if (checkpoints == null) {
             throw new IllegalStateException("this trainer has no checkpoint folder");
         }
-        long s = step;
-        return checkpoints.write(
-                s,
-                dir -> {
-                    HfLlama.save(model, dir.resolve(MODEL_DIR), SafetensorsDtype.F32, Long.MAX_VALUE);
-                    LongConsumer hook = afterCheckpointWeights;
-                    if (hook != null) {
-                        hook.accept(s);
-                    }
-                    Path optimizerFile = dir.resolve(OPTIMIZER_FILE);
-                    try {
-                        optimizer.save(optimizerFile);
-                    } catch (IOException e) {
-                        throw IoErrors.namingFile(optimizerFile, e);
-                    }
-                    JsonObject state = new JsonObject();
-                    state.addProperty("step", s);
-                    state.addProperty("seed", config.seed());
-                    state.addProperty(
-                            "rng",
-                            "stateless: dropout masks from SplittableRandom(mix(seed, step,"
-                                    + " microBatch, layer)); data order from (seed, epoch)");
-                    state.addProperty("curriculum", curriculum.toString());
-                    state.add("config", JsonParser.parseString(config.toJson()));
-                    Path stateFile = dir.resolve(STATE_FILE);
-                    try {
-                        Files.writeString(stateFile, state.toString(), StandardCharsets.UTF_8);
-                    } catch (IOException e) {
-                        throw IoErrors.namingFile(stateFile, e);
-                    }
-                });
+        return checkpoints.save(step, model, optimizer, config, curriculum);
     }
 
     /**
      * Restores the newest complete checkpoint, if any: weights, optimizer state and step. The
-     * checkpoint is first verified as a whole against its manifest ({@link CheckpointManifest});
-     * a damaged one is an error, see {@link #resume(boolean)} to fall back to an older one.
+     * checkpoint is first verified as a whole against its manifest ({@link CheckpointManifest}); a
+     * damaged one is an error, see {@link #resume(boolean)} to fall back to an older one.
      *
      * @return the restored step, or empty when there is no checkpoint
      * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint is
@@ -550,10 +502,11 @@ public final class LayerSkipTrainer {
     }
 
     /**
-     * Restores the newest complete checkpoint that verifies, if any.
+     * Restores the newest complete checkpoint that verifies, if any ({@link
+     * TrainingCheckpoints#resume}).
      *
-     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones (newest
-     *     first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
+     * @param fallBackToOlder whether a damaged newest checkpoint makes it try the older ones
+     *     (newest first) instead of failing; what was skipped is in {@link ResumePoint#skipped()}
      * @return where it resumed, or empty when there is no checkpoint
      * @throws org.layerskip.io.CheckpointException naming the file, if the newest checkpoint (or,
      *     when falling back, every checkpoint) is damaged
@@ -563,86 +516,9 @@ public final class LayerSkipTrainer {
         if (checkpoints == null) {
             return Optional.empty();
         }
-        Optional<Path> latest = checkpoints.latest();
-        if (latest.isEmpty()) {
-            return Optional.empty();
-        }
-        List<Path> candidates = new ArrayList<>(List.of(latest.get()));
-        if (fallBackToOlder) {
-            List<Path> older = new ArrayList<>(checkpoints.complete());
-            Collections.reverse(older);
-            older.remove(latest.get());
-            candidates.addAll(older);
-        }
-        List<String> skipped = new ArrayList<>();
-        for (Path dir : candidates) {
-            try {
-                return Optional.of(new ResumePoint(restore(dir), dir, skipped));
-            } catch (CheckpointException e) {
-                if (!fallBackToOlder) {
-                    throw new CheckpointException(
-                            "cannot resume from " + dir + ": " + e.getMessage()
-                                    + " (allow falling back to the previous checkpoint to skip it)",
-                            e);
-                }
-                skipped.add(e.getMessage());
-            }
-        }
-        throw new CheckpointException(
-                "cannot resume from " + checkpoints.root() + ": every checkpoint is damaged; the newest: "
-                        + skipped.get(0));
-    }
-
-    /** Verifies and restores one checkpoint; returns its step. */
-    private long restore(Path dir) throws IOException {
-        CheckpointManifest manifest = TrainingCheckpoints.verify(dir);
-        Path stateFile = dir.resolve(STATE_FILE);
-        JsonObject state;
-        long savedStep;
-        LayerSkipTrainingConfig saved;
-        try {
-            state = StrictJsonTree.parse(Files.readString(stateFile, StandardCharsets.UTF_8))
-                    .getAsJsonObject();
-            savedStep = state.get("step").getAsBigDecimal().longValueExact();
-            saved = LayerSkipTrainingConfig.fromJson(state.get("config").toString());
-        } catch (RuntimeException e) {
-            throw new CheckpointException(stateFile + ": invalid (" + innermostMessage(e) + ")", e);
-        }
-        if (savedStep != manifest.step() || savedStep < 0 || savedStep > saved.steps()) {
-            throw new CheckpointException(
-                    stateFile + ": step " + savedStep + " is not the checkpoint's step "
-                            + manifest.step() + " in [0, " + saved.steps() + "]");
-        }
-        if (!saved.sameRun(config)) {
-            throw new IOException(
-                    dir + ": checkpoint was written with another configuration:\n" + saved.toJson());
-        }
-        try (NDManager tmp = manager.newSubManager()) {
-            LlamaModel loaded = HfLlama.load(dir.resolve(MODEL_DIR), tmp, DataType.FLOAT32);
-            List<Pair<String, Parameter>> src = new ArrayList<>();
-            loaded.getParameters().forEach(p -> src.add(new Pair<>(p.getKey(), p.getValue())));
-            for (int i = 0; i < parameters.size(); i++) {
-                // In place through a detached alias: writing into a leaf that requires grad fails
-                // while the thread's grad mode is on (PyTorch's default on threads other than the
-                // one DJL loaded the engine on). copyTo would rebind the alias, not write through.
-                NDArray target = parameters.get(i).getValue().getArray().stopGradient();
-                target.attach(tmp);
-                target.set(ALL, src.get(i).getValue().getArray());
-            }
-        }
-        optimizer.load(dir.resolve(OPTIMIZER_FILE), parameters);
-        step = savedStep;
-        return step;
-    }
-
-    /** The message of the innermost cause (Gson wraps a record's validation error). */
-    private static String innermostMessage(Throwable t) {
-        String m = String.valueOf(t.getMessage());
-        for (Throwable c = t.getCause(); c != null && c != t; c = c.getCause()) {
-            if (c.getMessage() != null) {
-                m = c.getMessage();
-            }
-        }
-        return m.replaceAll("\\s+", " ");
+        Optional<ResumePoint> p =
+                checkpoints.resume(fallBackToOlder, manager, parameters, optimizer, config);
+        p.ifPresent(r -> step = r.step());
+        return p;
     }
 }

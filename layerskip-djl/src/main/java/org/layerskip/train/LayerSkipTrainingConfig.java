@@ -88,9 +88,15 @@ public record LayerSkipTrainingConfig(
         return new LayerSkipTrainingConfig(
                 layerDropout,
                 earlyExitLoss,
-                new OptimizerConfig(o.learningRate(), o.finalLearningRate(),
-                        Math.min(o.warmupSteps(), newSteps - 1), o.weightDecay(), o.beta1(),
-                        o.beta2(), o.epsilon(), o.clipNorm()),
+                new OptimizerConfig(
+                        o.learningRate(),
+                        o.finalLearningRate(),
+                        Math.min(o.warmupSteps(), newSteps - 1),
+                        o.weightDecay(),
+                        o.beta1(),
+                        o.beta2(),
+                        o.epsilon(),
+                        o.clipNorm()),
                 new RunConfig(newSteps, batchSize(), seqLen(), accumulation(), seed()),
                 checkpointing);
     }
@@ -116,107 +122,149 @@ public record LayerSkipTrainingConfig(
         return other != null && withCheckpointing(other.checkpointing()).equals(other);
     }
 
-    /** @return p_max ({@link LayerDropoutConfig#maxDropRate()}) */
+    /**
+     * @return p_max ({@link LayerDropoutConfig#maxDropRate()})
+     */
     public double maxDropRate() {
         return layerDropout.maxDropRate();
     }
 
-    /** @return D(l) ({@link LayerDropoutConfig#layerScale()}) */
+    /**
+     * @return D(l) ({@link LayerDropoutConfig#layerScale()})
+     */
     public LayerScale layerScale() {
         return layerDropout.layerScale();
     }
 
-    /** @return S(t) ({@link LayerDropoutConfig#timeCurriculum()}) */
+    /**
+     * @return S(t) ({@link LayerDropoutConfig#timeCurriculum()})
+     */
     public TimeCurriculum timeCurriculum() {
         return layerDropout.timeCurriculum();
     }
 
-    /** @return e_scale ({@link EarlyExitLossConfig#eScale()}) */
+    /**
+     * @return e_scale ({@link EarlyExitLossConfig#eScale()})
+     */
     public double eScale() {
         return earlyExitLoss.eScale();
     }
 
-    /** @return C ({@link EarlyExitLossConfig#curriculum()}) */
+    /**
+     * @return C ({@link EarlyExitLossConfig#curriculum()})
+     */
     public CurriculumType curriculum() {
         return earlyExitLoss.curriculum();
     }
 
-    /** @return R ({@link EarlyExitLossConfig#dilation()}) */
+    /**
+     * @return R ({@link EarlyExitLossConfig#dilation()})
+     */
     public int dilation() {
         return earlyExitLoss.dilation();
     }
 
-    /** @return the peak learning rate ({@link OptimizerConfig#learningRate()}) */
+    /**
+     * @return the peak learning rate ({@link OptimizerConfig#learningRate()})
+     */
     public float learningRate() {
         return optimizer.learningRate();
     }
 
-    /** @return the final learning rate ({@link OptimizerConfig#finalLearningRate()}) */
+    /**
+     * @return the final learning rate ({@link OptimizerConfig#finalLearningRate()})
+     */
     public float finalLearningRate() {
         return optimizer.finalLearningRate();
     }
 
-    /** @return warm-up steps ({@link OptimizerConfig#warmupSteps()}) */
+    /**
+     * @return warm-up steps ({@link OptimizerConfig#warmupSteps()})
+     */
     public int warmupSteps() {
         return optimizer.warmupSteps();
     }
 
-    /** @return AdamW weight decay ({@link OptimizerConfig#weightDecay()}) */
+    /**
+     * @return AdamW weight decay ({@link OptimizerConfig#weightDecay()})
+     */
     public float weightDecay() {
         return optimizer.weightDecay();
     }
 
-    /** @return AdamW β1 ({@link OptimizerConfig#beta1()}) */
+    /**
+     * @return AdamW β1 ({@link OptimizerConfig#beta1()})
+     */
     public float beta1() {
         return optimizer.beta1();
     }
 
-    /** @return AdamW β2 ({@link OptimizerConfig#beta2()}) */
+    /**
+     * @return AdamW β2 ({@link OptimizerConfig#beta2()})
+     */
     public float beta2() {
         return optimizer.beta2();
     }
 
-    /** @return AdamW ε ({@link OptimizerConfig#epsilon()}) */
+    /**
+     * @return AdamW ε ({@link OptimizerConfig#epsilon()})
+     */
     public float epsilon() {
         return optimizer.epsilon();
     }
 
-    /** @return the gradient-norm limit ({@link OptimizerConfig#clipNorm()}) */
+    /**
+     * @return the gradient-norm limit ({@link OptimizerConfig#clipNorm()})
+     */
     public float clipNorm() {
         return optimizer.clipNorm();
     }
 
-    /** @return T ({@link RunConfig#steps()}) */
+    /**
+     * @return T ({@link RunConfig#steps()})
+     */
     public int steps() {
         return run.steps();
     }
 
-    /** @return B ({@link RunConfig#batchSize()}) */
+    /**
+     * @return B ({@link RunConfig#batchSize()})
+     */
     public int batchSize() {
         return run.batchSize();
     }
 
-    /** @return T_seq ({@link RunConfig#seqLen()}) */
+    /**
+     * @return T_seq ({@link RunConfig#seqLen()})
+     */
     public int seqLen() {
         return run.seqLen();
     }
 
-    /** @return micro-batches per step ({@link RunConfig#accumulation()}) */
+    /**
+     * @return micro-batches per step ({@link RunConfig#accumulation()})
+     */
     public int accumulation() {
         return run.accumulation();
     }
 
-    /** @return the run seed ({@link RunConfig#seed()}) */
+    /**
+     * @return the run seed ({@link RunConfig#seed()})
+     */
     public long seed() {
         return run.seed();
     }
 
-    /** @return steps between checkpoints ({@link CheckpointConfig#every()}) */
+    /**
+     * @return steps between checkpoints ({@link CheckpointConfig#every()})
+     */
     public int checkpointEvery() {
         return checkpointing.every();
     }
 
-    /** @return checkpoints kept ({@link CheckpointConfig#keep()}) */
+    /**
+     * @return checkpoints kept ({@link CheckpointConfig#keep()})
+     */
     public int keepCheckpoints() {
         return checkpointing.keep();
     }
@@ -278,69 +326,170 @@ public record LayerSkipTrainingConfig(
 
         private Builder() {}
 
-        /** @param v p_max @return this */
-        public Builder optMaxDropRate(double v) { maxDropRate = v; return this; }
-
-        /** @param v D(l) @return this */
-        public Builder optLayerScale(LayerScale v) { layerScale = v; return this; }
-
-        /** @param v S(t) @return this */
-        public Builder optTimeCurriculum(TimeCurriculum v) { timeCurriculum = v; return this; }
-
-        /** @param v e_scale @return this */
-        public Builder optEScale(double v) { eScale = v; return this; }
-
-        /** @param v the curriculum type @return this */
-        public Builder optCurriculum(CurriculumType v) { curriculum = v; return this; }
-
-        /** @param v R; default L − 1 (the paper's from-scratch choice) @return this */
-        public Builder optDilation(int v) { dilation = v; return this; }
-
-        /** @param v peak lr @return this */
-        public Builder optLearningRate(float v) { learningRate = v; return this; }
-
-        /** @param v final lr of the cosine; default lr / 10 @return this */
-        public Builder optFinalLearningRate(float v) { finalLearningRate = v; return this; }
-
-        /** @param v warm-up steps @return this */
-        public Builder optWarmupSteps(int v) { warmupSteps = v; return this; }
-
-        /** @param v optimizer steps T @return this */
-        public Builder optSteps(int v) { steps = v; return this; }
-
-        /** @param v rows per micro-batch @return this */
-        public Builder optBatchSize(int v) { batchSize = v; return this; }
-
-        /** @param v tokens read per row @return this */
-        public Builder optSeqLen(int v) { seqLen = v; return this; }
-
-        /** @param v micro-batches per step @return this */
-        public Builder optAccumulation(int v) { accumulation = v; return this; }
-
-        /** @param v the seed @return this */
-        public Builder optSeed(long v) { seed = v; return this; }
-
-        /** @param v decoupled weight decay @return this */
-        public Builder optWeightDecay(float v) { weightDecay = v; return this; }
-
-        /** @param b1 β1 @param b2 β2 @return this */
-        public Builder optBetas(float b1, float b2) { beta1 = b1; beta2 = b2; return this; }
-
-        /** @param v ε @return this */
-        public Builder optEpsilon(float v) { epsilon = v; return this; }
-
-        /** @param v global grad-norm limit (0 = off) @return this */
-        public Builder optClipNorm(float v) { clipNorm = v; return this; }
-
-        /** @param v steps between checkpoints (0 = end only) @return this */
-        public Builder optCheckpointEvery(int v) { checkpointEvery = v; return this; }
-
-        /** @param v complete checkpoints kept @return this */
-        public Builder optKeepCheckpoints(int v) { keepCheckpoints = v; return this; }
+        /**
+         * @param v p_max @return this
+         */
+        public Builder optMaxDropRate(double v) {
+            maxDropRate = v;
+            return this;
+        }
 
         /**
-         * Builds the configuration. The dilation R defaults to L − 1 and the final learning rate
-         * to a tenth of the peak, so L is needed here.
+         * @param v D(l) @return this
+         */
+        public Builder optLayerScale(LayerScale v) {
+            layerScale = v;
+            return this;
+        }
+
+        /**
+         * @param v S(t) @return this
+         */
+        public Builder optTimeCurriculum(TimeCurriculum v) {
+            timeCurriculum = v;
+            return this;
+        }
+
+        /**
+         * @param v e_scale @return this
+         */
+        public Builder optEScale(double v) {
+            eScale = v;
+            return this;
+        }
+
+        /**
+         * @param v the curriculum type @return this
+         */
+        public Builder optCurriculum(CurriculumType v) {
+            curriculum = v;
+            return this;
+        }
+
+        /**
+         * @param v R; default L − 1 (the paper's from-scratch choice) @return this
+         */
+        public Builder optDilation(int v) {
+            dilation = v;
+            return this;
+        }
+
+        /**
+         * @param v peak lr @return this
+         */
+        public Builder optLearningRate(float v) {
+            learningRate = v;
+            return this;
+        }
+
+        /**
+         * @param v final lr of the cosine; default lr / 10 @return this
+         */
+        public Builder optFinalLearningRate(float v) {
+            finalLearningRate = v;
+            return this;
+        }
+
+        /**
+         * @param v warm-up steps @return this
+         */
+        public Builder optWarmupSteps(int v) {
+            warmupSteps = v;
+            return this;
+        }
+
+        /**
+         * @param v optimizer steps T @return this
+         */
+        public Builder optSteps(int v) {
+            steps = v;
+            return this;
+        }
+
+        /**
+         * @param v rows per micro-batch @return this
+         */
+        public Builder optBatchSize(int v) {
+            batchSize = v;
+            return this;
+        }
+
+        /**
+         * @param v tokens read per row @return this
+         */
+        public Builder optSeqLen(int v) {
+            seqLen = v;
+            return this;
+        }
+
+        /**
+         * @param v micro-batches per step @return this
+         */
+        public Builder optAccumulation(int v) {
+            accumulation = v;
+            return this;
+        }
+
+        /**
+         * @param v the seed @return this
+         */
+        public Builder optSeed(long v) {
+            seed = v;
+            return this;
+        }
+
+        /**
+         * @param v decoupled weight decay @return this
+         */
+        public Builder optWeightDecay(float v) {
+            weightDecay = v;
+            return this;
+        }
+
+        /**
+         * @param b1 β1 @param b2 β2 @return this
+         */
+        public Builder optBetas(float b1, float b2) {
+            beta1 = b1;
+            beta2 = b2;
+            return this;
+        }
+
+        /**
+         * @param v ε @return this
+         */
+        public Builder optEpsilon(float v) {
+            epsilon = v;
+            return this;
+        }
+
+        /**
+         * @param v global grad-norm limit (0 = off) @return this
+         */
+        public Builder optClipNorm(float v) {
+            clipNorm = v;
+            return this;
+        }
+
+        /**
+         * @param v steps between checkpoints (0 = end only) @return this
+         */
+        public Builder optCheckpointEvery(int v) {
+            checkpointEvery = v;
+            return this;
+        }
+
+        /**
+         * @param v complete checkpoints kept @return this
+         */
+        public Builder optKeepCheckpoints(int v) {
+            keepCheckpoints = v;
+            return this;
+        }
+
+        /**
+         * Builds the configuration. The dilation R defaults to L − 1 and the final learning rate to
+         * a tenth of the peak, so L is needed here.
          *
          * @param numLayers L, used to resolve the default dilation
          * @return the configuration
@@ -351,8 +500,15 @@ public record LayerSkipTrainingConfig(
             return new LayerSkipTrainingConfig(
                     new LayerDropoutConfig(maxDropRate, layerScale, timeCurriculum),
                     new EarlyExitLossConfig(eScale, curriculum, r),
-                    new OptimizerConfig(learningRate, fin, warmupSteps, weightDecay, beta1, beta2,
-                            epsilon, clipNorm),
+                    new OptimizerConfig(
+                            learningRate,
+                            fin,
+                            warmupSteps,
+                            weightDecay,
+                            beta1,
+                            beta2,
+                            epsilon,
+                            clipNorm),
                     new RunConfig(steps, batchSize, seqLen, accumulation, seed),
                     new CheckpointConfig(checkpointEvery, keepCheckpoints));
         }

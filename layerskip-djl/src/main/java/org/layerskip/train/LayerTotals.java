@@ -28,7 +28,11 @@ public record LayerTotals(int[] layers, double[] nll, long[] correct, long token
         if (nll.length != layers.length || correct.length != layers.length) {
             throw new IllegalArgumentException(
                     "layers, nll and correct must have one entry per exit, got "
-                            + layers.length + ", " + nll.length + ", " + correct.length);
+                            + layers.length
+                            + ", "
+                            + nll.length
+                            + ", "
+                            + correct.length);
         }
         if (tokens < 0) {
             throw new IllegalArgumentException("tokens must be >= 0, got " + tokens);
@@ -56,7 +60,9 @@ public record LayerTotals(int[] layers, double[] nll, long[] correct, long token
     public LayerTotals plus(LayerTotals other) {
         if (!Arrays.equals(layers, other.layers)) {
             throw new IllegalArgumentException(
-                    "cannot add totals of exits " + Arrays.toString(other.layers) + " to "
+                    "cannot add totals of exits "
+                            + Arrays.toString(other.layers)
+                            + " to "
                             + Arrays.toString(layers));
         }
         double[] n = nll.clone();

@@ -1,9 +1,9 @@
 package org.layerskip.train;
 
-import org.layerskip.io.IoErrors;
-
 import com.google.gson.JsonArray;
 import com.google.gson.JsonObject;
+
+import org.layerskip.io.IoErrors;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -101,9 +101,6 @@ public final class MetricsLog implements TrainingListener, AutoCloseable {
         o.addProperty("tokens", m.tokens());
         o.addProperty("tokens_per_s", m.tokensPerSecond());
         o.addProperty("skipped_fraction", m.skippedFraction());
-        if (m.retries() > 0) {
-            o.addProperty("retries", m.retries());
-        }
         o.addProperty("elapsed_s", m.elapsedSeconds());
         write(o);
     }

@@ -23,9 +23,12 @@ public record OptimizerConfig(
         float epsilon,
         float clipNorm) {
 
-    /** Validates the fields (the warm-up against the run's length is checked by the whole config). */
+    /**
+     * Validates the fields (the warm-up against the run's length is checked by the whole config).
+     */
     public OptimizerConfig {
-        Checks.require(learningRate > 0 && finalLearningRate >= 0, "learning rates must be positive");
+        Checks.require(
+                learningRate > 0 && finalLearningRate >= 0, "learning rates must be positive");
         Checks.require(warmupSteps >= 0, "warmupSteps must be in [0, steps)");
         Checks.require(clipNorm >= 0 && weightDecay >= 0, "clipNorm and weightDecay must be >= 0");
     }

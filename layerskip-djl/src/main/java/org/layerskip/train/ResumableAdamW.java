@@ -42,7 +42,8 @@ import java.util.Set;
  * <p>Parameters in the {@code skip} set of {@link #step} are left completely untouched (no decay,
  * no moment update), like {@code torch.optim} for a parameter whose gradient is {@code None}; the
  * trainer uses it for layers that layer dropout skipped for every row of a step (DJL's optimizers
- * would otherwise move them with zero gradients). Gradients are overwritten with zeros after each update.
+ * would otherwise move them with zero gradients). Gradients are overwritten with zeros after each
+ * update.
  *
  * <p>Not thread-safe.
  */
@@ -237,13 +238,18 @@ public final class ResumableAdamW {
                 String name = checkedName(file, list, i);
                 Parameter p = byName.get(name);
                 if (p == null) {
-                    throw new CheckpointException(file + ": optimizer state for unknown parameter " + name);
+                    throw new CheckpointException(
+                            file + ": optimizer state for unknown parameter " + name);
                 }
                 for (int k = 0; k < 2; k++) {
                     if (!list.get(i + k).getShape().equals(p.getArray().getShape())) {
                         throw new CheckpointException(
-                                file + ": optimizer state " + list.get(i + k).getName() + " has shape "
-                                        + list.get(i + k).getShape() + ", the parameter "
+                                file
+                                        + ": optimizer state "
+                                        + list.get(i + k).getName()
+                                        + " has shape "
+                                        + list.get(i + k).getShape()
+                                        + ", the parameter "
                                         + p.getArray().getShape());
                     }
                 }
@@ -273,8 +279,13 @@ public final class ResumableAdamW {
         if (name == null
                 || !("v/" + name).equals(list.get(i + 1).getName())
                 || !("k/" + name).equals(list.get(i + 2).getName())) {
-            throw new CheckpointException(file + ": arrays " + i + ".." + (i + 2)
-                    + " are not the m/, v/, k/ state of one parameter");
+            throw new CheckpointException(
+                    file
+                            + ": arrays "
+                            + i
+                            + ".."
+                            + (i + 2)
+                            + " are not the m/, v/, k/ state of one parameter");
         }
         return name;
     }

@@ -13,6 +13,7 @@ public record RunConfig(int steps, int batchSize, int seqLen, int accumulation, 
 
     /** Validates the fields. */
     public RunConfig {
-        Checks.require(steps >= 1 && batchSize >= 1 && seqLen >= 2 && accumulation >= 1, "sizes >= 1");
+        Checks.require(
+                steps >= 1 && batchSize >= 1 && seqLen >= 2 && accumulation >= 1, "sizes >= 1");
     }
 }

@@ -2,18 +2,18 @@ package org.layerskip.train;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
-import ai.djl.ndarray.NDManager;
 import ai.djl.training.ParameterStore;
 
-import org.layerskip.config.LayerAttention;
-import org.layerskip.nn.LayerInputs;
+import org.layerskip.nn.CacheFreePass;
 import org.layerskip.nn.LlamaModel;
 
+import java.util.Arrays;
+
 /**
- * The cache-free training forward pass of LayerSkip: embeddings, then every layer with per-sample
- * {@link LayerDropout}, collecting the hidden states of the layers whose exit is in the loss. Built
- * only from the public pieces of {@link LlamaModel} ({@code embed}, {@code trainingContext}, {@code
- * getLayer}), so the model's own semantics are untouched.
+ * The cache-free training forward pass of LayerSkip: the model's one cache-free loop ({@link
+ * CacheFreePass}, also under {@link LlamaModel#forwardExits}) with per-sample {@link LayerDropout}
+ * on every layer, collecting the hidden states of the layers whose exit is in the loss, and
+ * counting the layer rows that ran.
  */
 public final class SkipForward {
 
@@ -67,7 +67,7 @@ public final class SkipForward {
 
         void add(int layer, long scheduledRows, long runRows) {
             if (layer >= runPerLayer.length) {
-                runPerLayer = java.util.Arrays.copyOf(runPerLayer, layer + 1);
+                runPerLayer = Arrays.copyOf(runPerLayer, layer + 1);
             }
             runPerLayer[layer] += runRows;
             scheduled += scheduledRows;
@@ -77,7 +77,7 @@ public final class SkipForward {
 
     /**
      * Runs the layers over whole sequences with layer dropout and returns the outputs of the
-     * requested layers.
+     * requested layers: {@link CacheFreePass} with each layer run by {@link LayerDropout#apply}.
      *
      * @param model the model
      * @param ps the parameter store
@@ -100,43 +100,31 @@ public final class SkipForward {
             boolean[] collect,
             boolean training,
             Compute compute) {
-        int numLayers = model.numLayers();
-        if (collect.length != numLayers) {
-            throw new IllegalArgumentException(
-                    "collect mask has length " + collect.length + ", model has " + numLayers);
-        }
-        int last = numLayers;
-        while (last > 0 && !collect[last - 1]) {
-            last--;
-        }
-        int b = (int) ids.getShape().get(0);
-        int t = (int) ids.getShape().get(1);
-        NDArray h = model.embed(ps, ids);
-        // one context per attention kind (full, sliding window, chunked), shared by its layers
-        java.util.Map<LayerAttention, LayerInputs> contexts = new java.util.HashMap<>();
-        NDManager m = h.getManager();
-        NDList out = new NDList();
-        for (int l = 0; l < last; l++) {
-            boolean[] drop =
-                    dropout == null ? new boolean[b] : dropout.dropMask(step, microBatch, l, b);
-            int kept = 0;
-            for (boolean d : drop) {
-                kept += d ? 0 : 1;
-            }
-            if (compute != null) {
-                compute.add(l, b, kept);
-            }
-            LayerInputs ctx =
-                    contexts.computeIfAbsent(
-                            model.getConfig().layerAttention().get(l),
-                            kind -> model.trainingContext(m, t, kind));
-            h = LayerDropout.apply(ps, model.getLayer(l), h, ctx, drop, training);
-            if (collect[l]) {
-                out.add(h);
-            }
-        }
+        NDList out =
+                CacheFreePass.run(
+                        model,
+                        ps,
+                        ids,
+                        collect,
+                        training,
+                        (l, layer, h, in) -> {
+                            int b = (int) h.getShape().get(0);
+                            boolean[] drop =
+                                    dropout == null
+                                            ? new boolean[b]
+                                            : dropout.dropMask(step, microBatch, l, b);
+                            if (compute != null) {
+                                int kept = 0;
+                                for (boolean d : drop) {
+                                    kept += d ? 0 : 1;
+                                }
+                                compute.add(l, b, kept);
+                            }
+                            return LayerDropout.apply(ps, layer, h, in, drop, training);
+                        });
         if (compute != null) {
-            for (int l = last; l < numLayers; l++) {
+            long b = ids.getShape().get(0);
+            for (int l = CacheFreePass.lastCollected(collect); l < model.numLayers(); l++) {
                 compute.add(l, b, 0); // layers past the last collected exit never run
             }
         }

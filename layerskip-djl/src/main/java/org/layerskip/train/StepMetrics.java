@@ -14,7 +14,6 @@ package org.layerskip.train;
  * @param tokens tokens processed in this step (B · T_seq · accumulation)
  * @param tokensPerSecond throughput of this step
  * @param skippedFraction share of (layer, row) pairs skipped by layer dropout
- * @param retries how often the step was recomputed after non-finite loss or gradients
  * @param elapsedSeconds wall time since this {@code train} call started
  * @param etaSeconds estimated time to step T at the running average speed
  */
@@ -30,6 +29,5 @@ public record StepMetrics(
         long tokens,
         double tokensPerSecond,
         double skippedFraction,
-        int retries,
         double elapsedSeconds,
         double etaSeconds) {}

@@ -18,7 +18,7 @@ import java.util.Map;
  *   <tr><td>strategy</td><td>{@code autoregressive}, {@code early-exit}, {@code self-speculative}</td><td>self-speculative</td></tr>
  *   <tr><td>exitLayer</td><td>E</td><td>0 = the model's recommendation, else L/4</td></tr>
  *   <tr><td>numSpeculations</td><td>d</td><td>0 = the model's recommendation, else 4</td></tr>
- *   <tr><td>maxNewTokens</td><td>tokens to generate</td><td>64</td></tr>
+ *   <tr><td>maxNewTokens</td><td>tokens to generate</td><td>64 ({@code config.LibraryDefaults})</td></tr>
  *   <tr><td>temperature</td><td>0 = greedy</td><td>0, or {@code generation_config.json}'s</td></tr>
  *   <tr><td>topK</td><td>0 = off</td><td>0, or {@code generation_config.json}'s</td></tr>
  *   <tr><td>topP</td><td>1 = off</td><td>1, or {@code generation_config.json}'s</td></tr>
@@ -26,9 +26,9 @@ import java.util.Map;
  *   <tr><td>confidenceThreshold</td><td>adaptive draft stop, 0 = off</td><td>0</td></tr>
  * </table>
  *
- * Integers and strings go through {@link ArgumentsUtil}; the three real-valued arguments are
- * parsed as {@code double} here because {@code ArgumentsUtil} only offers {@code float}, which
- * would turn a temperature of 0.7 into 0.699999988.
+ * Integers and strings go through {@link ArgumentsUtil}; the three real-valued arguments are parsed
+ * as {@code double} here because {@code ArgumentsUtil} only offers {@code float}, which would turn
+ * a temperature of 0.7 into 0.699999988.
  */
 public final class GenerationArguments {
 

@@ -33,21 +33,22 @@ import java.util.stream.StreamSupport;
  * <p>Why a block per <em>call</em> rather than per <em>step</em>: a DJL {@code Predictor} hands the
  * block nothing but an {@link NDList} ({@code block.forward(parameterStore, list, false)}), while
  * self-speculation needs to switch between "first E layers" and "remaining layers" several times
- * per token and to keep a KV cache between steps. Step-level blocks would need either mutable
- * state on the shared block (not thread-safe) or the whole cache threaded through the NDList. Here
- * the options travel inside the input list ({@link GenerationCodec}) and the {@link Generator}
- * allocates the caches per call, so this block holds no per-request state: one instance, inside
- * one {@code ZooModel}, serves any number of predictors on any number of threads.
+ * per token and to keep a KV cache between steps. Step-level blocks would need either mutable state
+ * on the shared block (not thread-safe) or the whole cache threaded through the NDList. Here the
+ * options travel inside the input list ({@link GenerationCodec}) and the {@link Generator}
+ * allocates the caches per call, so this block holds no per-request state: one instance, inside one
+ * {@code ZooModel}, serves any number of predictors on any number of threads.
  *
- * <p>Input: {@code [promptIds (1,T) int64, intOptions (7,) int64, floatOptions (3,) float64(,
- * eosIds)(, stop)]}. Output: {@code [tokenIds (N,) int64, stats (14,) int64, kinds (N,)]}; see
+ * <p>Input: {@code [promptIds (1,T) int64, request (n,) int8]}. Output: {@code [tokenIds (N,)
+ * int64, result (m,) int8]}; the request and the result are JSON objects with named fields, see
  * {@link GenerationCodec}. Stop strings need the model's tokenizer (given by {@link
  * LlamaBlockFactory} when the folder has one). The wrapped {@link LlamaModel} is this block's only
  * child; {@link #getModel()} gives direct access for code that drives it itself.
  *
  * <p>As a {@link StreamingBlock} ({@code Predictor.streamingPredict}), it yields one {@code
- * [(tokenId, TokenKind ordinal)]} list per token as soon as the token is accepted, then the
- * ordinary output list; closing the stream early stops the generation.
+ * [(tokenId, kind id)]} list per token as soon as the token is accepted ({@link
+ * GenerationCodec#encodeToken}), then the ordinary output list; closing the stream early stops the
+ * generation.
  */
 public final class GenerationBlock extends AbstractBlock implements StreamingBlock {
 
@@ -87,7 +88,10 @@ public final class GenerationBlock extends AbstractBlock implements StreamingBlo
      * @param tokenizer the model's tokenizer, or null (then requests with stop strings fail)
      */
     public GenerationBlock(
-            LlamaModel model, int defaultExitLayer, int defaultNumSpeculations, LlamaTokenizer tokenizer) {
+            LlamaModel model,
+            int defaultExitLayer,
+            int defaultNumSpeculations,
+            LlamaTokenizer tokenizer) {
         this(model, new Generator(model, defaultExitLayer, defaultNumSpeculations), tokenizer);
     }
 
@@ -139,7 +143,9 @@ public final class GenerationBlock extends AbstractBlock implements StreamingBlo
             GenerationOptions options = GenerationCodec.decodeOptions(inputs);
             List<String> stops = GenerationCodec.decodeStops(inputs);
             TextStreamListener text =
-                    stops.isEmpty() ? null : new TextStreamListener(requireTokenizer(), stops, null);
+                    stops.isEmpty()
+                            ? null
+                            : new TextStreamListener(requireTokenizer(), stops, null);
             List<TokenKind> kinds = new ArrayList<>();
             TokenListener listener =
                     new TokenListener() {
@@ -160,7 +166,8 @@ public final class GenerationBlock extends AbstractBlock implements StreamingBlo
             // Outputs live on the caller's (translator context's) manager, like any block output.
             return GenerationCodec.encodeResult(inputs.head().getManager(), r, kinds);
         } catch (IllegalStateException e) {
-            if (model.guard().isClosed() && !String.valueOf(e.getMessage()).startsWith("the model")) {
+            if (model.guard().isClosed()
+                    && !String.valueOf(e.getMessage()).startsWith("the model")) {
                 throw new IllegalStateException("the model was closed during generation", e);
             }
             throw e;
@@ -216,7 +223,7 @@ public final class GenerationBlock extends AbstractBlock implements StreamingBlo
     /** {@inheritDoc} */
     @Override
     public Shape[] getOutputShapes(Shape[] inputShapes) {
-        return new Shape[] {new Shape(-1), new Shape(14), new Shape(-1)};
+        return new Shape[] {new Shape(-1), new Shape(-1)};
     }
 
     /** {@inheritDoc} */

@@ -3,7 +3,18 @@ package org.layerskip.translate;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDList;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
+
+import com.google.gson.Gson;
+import com.google.gson.GsonBuilder;
+import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
+import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import org.layerskip.engine.EngineKind;
 import org.layerskip.generate.DecodingStrategy;
@@ -13,41 +24,88 @@ import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.SpeculationStats;
 import org.layerskip.generate.TokenKind;
 
+import java.io.IOException;
+import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.function.Function;
 
 /**
  * Encodes a generation request and its result as {@link NDList}s, the only thing a DJL {@code
- * Predictor} passes between a translator and a block.
+ * Predictor} passes between a translator and a block. Lossless: every field of {@link
+ * GenerationOptions} and {@link GenerationResult} survives the round trip ({@code
+ * GenerationCodecTest} checks each one by reflection).
  *
- * <p>Input list (what {@link GenerationBlock#forward} expects):
+ * <p>Everything but the token ids travels as one small JSON object in a UTF-8 byte array ({@code
+ * int8}), with a named field per value and enums by their stable names ({@link
+ * DecodingStrategy#cliName()}, {@link FinishReason#jsonName()}, {@link EngineKind#id()}, {@link
+ * TokenKind} in lower case), never by ordinal or position: a field or enum constant added, removed
+ * or reordered cannot shift the others, and a reader of another version fails with a message naming
+ * the field. A request costs one such object, tiny next to a generation.
  *
- * <ol>
- *   <li>{@code promptIds (1, T)} int64
- *   <li>{@code intOptions (9,)} int64: strategy ordinal, max new tokens, exit layer (0 = default),
- *       draft length d (0 = default), top-k, seed, number of EOS overrides (-1 = the model's EOS),
- *       engine ordinal (-1 = the default), reuse exit states (1 or 0)
- *   <li>{@code floatOptions (3,)} float64: confidence threshold, temperature, top-p
- *   <li>{@code eosIds (k,)} int64 — present only when EOS ids are overridden
- *   <li>{@code stop} (named) int64: stop strings as {@code [n, len_1..len_n, utf8 bytes...]} —
- *       present only when the request has stop strings
- * </ol>
+ * <p>Input list (what {@link GenerationBlock#forward} expects): {@code promptIds (1, T)} int64,
+ * then {@code request (n,)} int8 with {@code strategy, max_new_tokens, exit_layer,
+ * num_speculations} (0 = the generator's default), {@code confidence_threshold, temperature, top_k,
+ * top_p, seed, eos_token_ids} (null = the model's), {@code reuse_exit_states, engine} (null = the
+ * default) and {@code stop} (stop strings).
  *
- * <p>Output list: {@code tokenIds (N,)} int64 and {@code stats (14,)} int64: finish reason,
- * strategy, exit layer, d, prompt tokens, prefill ns, decode ns, has-speculation flag, drafted,
- * accepted, verifications, round ns, KV-cache bytes, engine ordinal (-1 = unknown). Every field is an integer, so int64 keeps it
- * exact. A third array {@code kinds (N,)} (named) may follow: the {@link TokenKind} ordinal of each
- * token.
+ * <p>Output list: {@code tokenIds (N,)} int64, then {@code result (m,)} int8 with {@code
+ * finish_reason, strategy, exit_layer, num_speculations, prompt_tokens, prefill_nanos,
+ * decode_nanos, speculation} (null, or {@code drafted, accepted, verifications, round_nanos}),
+ * {@code kv_cache_bytes, engine} and {@code kinds} (null, or the {@link TokenKind} of each token).
+ *
+ * <p>A streamed token ({@link GenerationBlock#forwardStreamIter}) is one int64 array {@code
+ * (tokenId, kindId)} with the kind's id from {@link #kindId}.
  */
 public final class GenerationCodec {
 
-    private static final int INT_OPTIONS = 9;
-    private static final int STATS = 14;
-    private static final String STOP = "stop";
-    private static final String KINDS = "kinds";
+    private static final Gson GSON = new GsonBuilder().serializeNulls().create();
+
+    /** Stable wire ids of the token kinds (a streamed token is two int64 values). */
+    private static final List<TokenKind> KIND_IDS =
+            List.of(TokenKind.PLAIN, TokenKind.ACCEPTED, TokenKind.VERIFIED);
+
+    private static final Set<String> REQUEST_FIELDS =
+            Set.of(
+                    "strategy",
+                    "max_new_tokens",
+                    "exit_layer",
+                    "num_speculations",
+                    "confidence_threshold",
+                    "temperature",
+                    "top_k",
+                    "top_p",
+                    "seed",
+                    "eos_token_ids",
+                    "reuse_exit_states",
+                    "engine",
+                    "stop");
+
+    private static final Set<String> RESULT_FIELDS =
+            Set.of(
+                    "finish_reason",
+                    "strategy",
+                    "exit_layer",
+                    "num_speculations",
+                    "prompt_tokens",
+                    "prefill_nanos",
+                    "decode_nanos",
+                    "speculation",
+                    "kv_cache_bytes",
+                    "engine",
+                    "kinds");
+
+    private static final Set<String> SPECULATION_FIELDS =
+            Set.of("drafted", "accepted", "verifications", "round_nanos");
 
     private GenerationCodec() {}
+
+    /** A token of a streamed generation. */
+    public record Token(long id, TokenKind kind) {}
 
     /**
      * Encodes a prompt and options.
@@ -58,28 +116,7 @@ public final class GenerationCodec {
      * @return the block input
      */
     public static NDList encodeInput(NDManager manager, long[] prompt, GenerationOptions o) {
-        List<Long> eos = o.eosTokenIds();
-        long[] ints = {
-            o.strategy().ordinal(),
-            o.maxNewTokens(),
-            o.exitLayer(),
-            o.numSpeculations(),
-            o.topK(),
-            o.seed(),
-            eos == null ? -1 : eos.size(),
-            o.engine() == null ? -1 : o.engine().ordinal(),
-            o.reuseExitStates() ? 1 : 0
-        };
-        double[] floats = {o.confidenceThreshold(), o.temperature(), o.topP()};
-        NDList list =
-                new NDList(
-                        manager.create(prompt, new Shape(1, prompt.length)),
-                        manager.create(ints),
-                        manager.create(floats));
-        if (eos != null) {
-            list.add(manager.create(eos.stream().mapToLong(Long::longValue).toArray()));
-        }
-        return list;
+        return encodeInput(manager, prompt, o, List.of());
     }
 
     /**
@@ -88,113 +125,29 @@ public final class GenerationCodec {
      * @param manager where to create the arrays
      * @param prompt prompt ids
      * @param o options
-     * @param stops stop strings (none: the same list as without)
+     * @param stops stop strings (may be empty)
      * @return the block input
      */
     public static NDList encodeInput(
             NDManager manager, long[] prompt, GenerationOptions o, List<String> stops) {
-        NDList list = encodeInput(manager, prompt, o);
-        if (!stops.isEmpty()) {
-            List<byte[]> bytes = new ArrayList<>();
-            int total = 1 + stops.size();
-            for (String s : stops) {
-                byte[] b = s.getBytes(StandardCharsets.UTF_8);
-                bytes.add(b);
-                total += b.length;
-            }
-            long[] flat = new long[total];
-            flat[0] = stops.size();
-            int at = 1 + stops.size();
-            for (int i = 0; i < bytes.size(); i++) {
-                flat[1 + i] = bytes.get(i).length;
-                for (byte x : bytes.get(i)) {
-                    flat[at++] = x & 0xFF;
-                }
-            }
-            NDArray a = manager.create(flat);
-            a.setName(STOP);
-            list.add(a);
-        }
-        return list;
-    }
-
-    /**
-     * Reads the stop strings of a block input.
-     *
-     * @param input the block input
-     * @return the stop strings, empty when none
-     */
-    public static List<String> decodeStops(NDList input) {
-        NDArray a = named(input, STOP);
-        if (a == null) {
-            return List.of();
-        }
-        long[] flat = a.toLongArray();
-        if (flat.length == 0 || flat[0] < 0 || flat[0] > StopStrings.MAX_STOPS || flat.length < 1 + flat[0]) {
-            throw new IllegalArgumentException("malformed stop-string array");
-        }
-        int n = (int) flat[0];
-        List<String> out = new ArrayList<>();
-        int at = 1 + n;
-        for (int i = 0; i < n; i++) {
-            long len = flat[1 + i];
-            if (len < 0 || at + len > flat.length) {
-                throw new IllegalArgumentException("malformed stop-string array");
-            }
-            byte[] b = new byte[(int) len];
-            for (int j = 0; j < len; j++) {
-                b[j] = (byte) flat[at++];
-            }
-            out.add(new String(b, StandardCharsets.UTF_8));
-        }
-        return out;
-    }
-
-    /**
-     * Encodes a result with the kind of every token.
-     *
-     * @param manager where to create the arrays
-     * @param r the result
-     * @param kinds one kind per generated token
-     * @return {@code [tokenIds, stats, kinds]}
-     */
-    public static NDList encodeResult(NDManager manager, GenerationResult r, List<TokenKind> kinds) {
-        NDList list = encodeResult(manager, r);
-        long[] k = new long[kinds.size()];
-        for (int i = 0; i < k.length; i++) {
-            k[i] = kinds.get(i).ordinal();
-        }
-        NDArray a = manager.create(k);
-        a.setName(KINDS);
-        list.add(a);
-        return list;
-    }
-
-    /**
-     * Reads the token kinds of a block output.
-     *
-     * @param output the block output
-     * @return one kind per token, or null when the output has none
-     */
-    public static List<TokenKind> decodeKinds(NDList output) {
-        NDArray a = named(output, KINDS);
-        if (a == null) {
-            return null;
-        }
-        List<TokenKind> out = new ArrayList<>();
-        for (long k : a.toLongArray()) {
-            out.add(TokenKind.values()[(int) k]);
-        }
-        return out;
-    }
-
-    private static NDArray named(NDList list, String name) {
-        for (int i = 2; i < list.size(); i++) {
-            if (name.equals(list.get(i).getName())) {
-                return list.get(i);
-            }
-        }
-        return null;
+        JsonObject j = new JsonObject();
+        j.addProperty("strategy", o.strategy().cliName());
+        j.addProperty("max_new_tokens", o.maxNewTokens());
+        j.addProperty("exit_layer", o.exitLayer());
+        j.addProperty("num_speculations", o.numSpeculations());
+        j.addProperty("confidence_threshold", o.confidenceThreshold());
+        j.addProperty("temperature", o.temperature());
+        j.addProperty("top_k", o.topK());
+        j.addProperty("top_p", o.topP());
+        j.addProperty("seed", o.seed());
+        j.add("eos_token_ids", o.eosTokenIds() == null ? null : longs(o.eosTokenIds()));
+        j.addProperty("reuse_exit_states", o.reuseExitStates());
+        j.addProperty("engine", o.engine() == null ? null : o.engine().id());
+        JsonArray s = new JsonArray();
+        stops.forEach(s::add);
+        j.add("stop", s);
+        return new NDList(
+                manager.create(prompt, new Shape(1, prompt.length)), json(manager, j, "request"));
     }
 
     /**
@@ -219,39 +172,31 @@ public final class GenerationCodec {
      *
      * @param input the block input
      * @return the options
+     * @throws IllegalArgumentException naming the field when the request is malformed or invalid
      */
     public static GenerationOptions decodeOptions(NDList input) {
         check(input);
-        long[] i = input.get(1).toLongArray();
-        double[] f = input.get(2).toDoubleArray();
-        if (i.length != INT_OPTIONS || f.length != 3) {
-            throw new IllegalArgumentException(
-                    "option arrays must have " + INT_OPTIONS + " int64 and 3 float64 values, got "
-                            + i.length
-                            + " and "
-                            + f.length);
-        }
+        JsonObject j = object(input, "request", REQUEST_FIELDS);
         GenerationOptions.Builder b =
                 GenerationOptions.builder()
-                        .optStrategy(DecodingStrategy.values()[(int) i[0]])
-                        .optMaxNewTokens((int) i[1])
-                        .optExitLayer((int) i[2])
-                        .optNumSpeculations((int) i[3])
-                        .optTopK((int) i[4])
-                        .optSeed(i[5])
-                        .optConfidenceThreshold(f[0])
-                        .optTemperature(f[1])
-                        .optTopP(f[2])
-                        .optEngine(i[7] < 0 ? null : EngineKind.values()[(int) i[7]])
-                        .optReuseExitStates(i[8] != 0);
-        if (i[6] >= 0) {
-            if (input.size() < 4 || input.get(3).size() != i[6]) {
-                throw new IllegalArgumentException(
-                        "intOptions announce " + i[6] + " EOS ids but the eosIds array is missing");
-            }
+                        .optStrategy(DecodingStrategy.parse(string(j, "strategy")))
+                        .optMaxNewTokens(integer(j, "max_new_tokens"))
+                        .optExitLayer(integer(j, "exit_layer"))
+                        .optNumSpeculations(integer(j, "num_speculations"))
+                        .optConfidenceThreshold(number(j, "confidence_threshold"))
+                        .optTemperature(number(j, "temperature"))
+                        .optTopK(integer(j, "top_k"))
+                        .optTopP(number(j, "top_p"))
+                        .optSeed(longValue(j, "seed"))
+                        .optReuseExitStates(bool(j, "reuse_exit_states"))
+                        .optEngine(
+                                j.get("engine").isJsonNull()
+                                        ? null
+                                        : EngineKind.parse(string(j, "engine")));
+        if (!j.get("eos_token_ids").isJsonNull()) {
             List<Long> eos = new ArrayList<>();
-            for (long id : input.get(3).toLongArray()) {
-                eos.add(id);
+            for (JsonElement e : array(j, "eos_token_ids")) {
+                eos.add(asLong("eos_token_ids", e));
             }
             b.optEosTokenIds(eos);
         }
@@ -259,65 +204,323 @@ public final class GenerationCodec {
     }
 
     /**
+     * Reads the stop strings of a block input.
+     *
+     * @param input the block input
+     * @return the stop strings, empty when none
+     */
+    public static List<String> decodeStops(NDList input) {
+        check(input);
+        JsonObject j = object(input, "request", REQUEST_FIELDS);
+        List<String> out = new ArrayList<>();
+        for (JsonElement e : array(j, "stop")) {
+            if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+                throw new IllegalArgumentException("request: stop must hold strings, got " + e);
+            }
+            out.add(e.getAsString());
+        }
+        return out;
+    }
+
+    /**
      * Encodes a result.
      *
      * @param manager where to create the arrays
      * @param r the result
-     * @return {@code [tokenIds, stats]}
+     * @return {@code [tokenIds, result]}
      */
     public static NDList encodeResult(NDManager manager, GenerationResult r) {
+        return encodeResult(manager, r, null);
+    }
+
+    /**
+     * Encodes a result with the kind of every token.
+     *
+     * @param manager where to create the arrays
+     * @param r the result
+     * @param kinds one kind per generated token, or null
+     * @return {@code [tokenIds, result]}
+     */
+    public static NDList encodeResult(
+            NDManager manager, GenerationResult r, List<TokenKind> kinds) {
+        JsonObject j = new JsonObject();
+        j.addProperty("finish_reason", r.finishReason().jsonName());
+        j.addProperty("strategy", r.strategy().cliName());
+        j.addProperty("exit_layer", r.exitLayer());
+        j.addProperty("num_speculations", r.numSpeculations());
+        j.addProperty("prompt_tokens", r.promptTokens());
+        j.addProperty("prefill_nanos", r.prefillNanos());
+        j.addProperty("decode_nanos", r.decodeNanos());
         SpeculationStats s = r.speculation();
-        long[] stats = {
-            r.finishReason().ordinal(),
-            r.strategy().ordinal(),
-            r.exitLayer(),
-            r.numSpeculations(),
-            r.promptTokens(),
-            r.prefillNanos(),
-            r.decodeNanos(),
-            s == null ? 0 : 1,
-            s == null ? 0 : s.drafted(),
-            s == null ? 0 : s.accepted(),
-            s == null ? 0 : s.verifications(),
-            s == null ? 0 : s.roundNanos(),
-            r.kvCacheBytes(),
-            r.engine() == null ? -1 : r.engine().ordinal()
-        };
-        return new NDList(manager.create(r.tokenIds()), manager.create(stats));
+        if (s == null) {
+            j.add("speculation", null);
+        } else {
+            JsonObject o = new JsonObject();
+            o.addProperty("drafted", s.drafted());
+            o.addProperty("accepted", s.accepted());
+            o.addProperty("verifications", s.verifications());
+            o.addProperty("round_nanos", s.roundNanos());
+            j.add("speculation", o);
+        }
+        j.addProperty("kv_cache_bytes", r.kvCacheBytes());
+        j.addProperty("engine", r.engine() == null ? null : r.engine().id());
+        if (kinds == null) {
+            j.add("kinds", null);
+        } else {
+            JsonArray k = new JsonArray();
+            kinds.forEach(t -> k.add(t.name().toLowerCase(Locale.ROOT)));
+            j.add("kinds", k);
+        }
+        return new NDList(manager.create(r.tokenIds()), json(manager, j, "result"));
     }
 
     /**
      * Decodes a block output.
      *
-     * @param output {@code [tokenIds, stats]}
+     * @param output {@code [tokenIds, result]}
      * @return the result
+     * @throws IllegalArgumentException naming the field when the output is malformed
      */
     public static GenerationResult decodeResult(NDList output) {
-        long[] ids = output.get(0).toLongArray();
-        long[] s = output.get(1).toLongArray();
-        if (s.length != STATS) {
-            throw new IllegalArgumentException("stats must have " + STATS + " values, got " + s.length);
+        if (output.size() != 2) {
+            throw new IllegalArgumentException(
+                    "a generation output is [tokenIds, result], got " + output.size() + " arrays");
         }
-        SpeculationStats spec =
-                s[7] == 0 ? null : new SpeculationStats(s[8], s[9], s[10], s[11]);
+        long[] ids = output.get(0).toLongArray();
+        JsonObject j = object(output, "result", RESULT_FIELDS);
+        SpeculationStats spec = null;
+        if (!j.get("speculation").isJsonNull()) {
+            if (!j.get("speculation").isJsonObject()) {
+                throw new IllegalArgumentException("result: speculation must be an object or null");
+            }
+            JsonObject s = j.getAsJsonObject("speculation");
+            checkFields("result.speculation", s, SPECULATION_FIELDS);
+            spec =
+                    new SpeculationStats(
+                            longValue(s, "drafted"),
+                            longValue(s, "accepted"),
+                            longValue(s, "verifications"),
+                            longValue(s, "round_nanos"));
+        }
         return new GenerationResult(
                 ids,
-                FinishReason.values()[(int) s[0]],
-                DecodingStrategy.values()[(int) s[1]],
-                (int) s[2],
-                (int) s[3],
-                (int) s[4],
-                s[5],
-                s[6],
+                byName(
+                        "finish_reason",
+                        string(j, "finish_reason"),
+                        FinishReason.values(),
+                        FinishReason::jsonName),
+                DecodingStrategy.parse(string(j, "strategy")),
+                integer(j, "exit_layer"),
+                integer(j, "num_speculations"),
+                integer(j, "prompt_tokens"),
+                longValue(j, "prefill_nanos"),
+                longValue(j, "decode_nanos"),
                 spec,
-                s[12],
-                s[13] < 0 ? null : EngineKind.values()[(int) s[13]]);
+                longValue(j, "kv_cache_bytes"),
+                j.get("engine").isJsonNull() ? null : EngineKind.parse(string(j, "engine")));
+    }
+
+    /**
+     * Reads the token kinds of a block output.
+     *
+     * @param output the block output
+     * @return one kind per token, or null when the output has none
+     */
+    public static List<TokenKind> decodeKinds(NDList output) {
+        JsonObject j = object(output, "result", RESULT_FIELDS);
+        if (j.get("kinds").isJsonNull()) {
+            return null;
+        }
+        List<TokenKind> out = new ArrayList<>();
+        for (JsonElement e : array(j, "kinds")) {
+            out.add(kind(asString("kinds", e)));
+        }
+        return out;
+    }
+
+    /**
+     * Encodes one streamed token.
+     *
+     * @param manager where to create the array
+     * @param id the token id
+     * @param kind where it came from
+     * @return {@code [(id, kindId) int64]}
+     */
+    public static NDList encodeToken(NDManager manager, long id, TokenKind kind) {
+        return new NDList(manager.create(new long[] {id, kindId(kind)}));
+    }
+
+    /**
+     * Returns whether a streamed block output is a token (else it is the final output).
+     *
+     * @param output one list of the stream
+     * @return true for a token
+     */
+    public static boolean isToken(NDList output) {
+        return output.size() == 1;
+    }
+
+    /**
+     * Decodes one streamed token.
+     *
+     * @param output {@code [(id, kindId) int64]}
+     * @return the token
+     */
+    public static Token decodeToken(NDList output) {
+        long[] e = output.head().toLongArray();
+        if (output.size() != 1 || e.length != 2) {
+            throw new IllegalArgumentException("a streamed token is one int64 array (id, kind id)");
+        }
+        if (e[1] < 0 || e[1] >= KIND_IDS.size()) {
+            throw new IllegalArgumentException("unknown token kind id " + e[1]);
+        }
+        return new Token(e[0], KIND_IDS.get((int) e[1]));
+    }
+
+    /**
+     * Returns the stable wire id of a token kind.
+     *
+     * @param kind the kind
+     * @return its id
+     */
+    static int kindId(TokenKind kind) {
+        int i = KIND_IDS.indexOf(kind);
+        if (i < 0) {
+            throw new IllegalStateException("token kind " + kind + " has no wire id");
+        }
+        return i;
+    }
+
+    private static TokenKind kind(String name) {
+        return byName("kinds", name, TokenKind.values(), k -> k.name().toLowerCase(Locale.ROOT));
+    }
+
+    private static <E> E byName(String field, String name, E[] values, Function<E, String> nameOf) {
+        for (E v : values) {
+            if (nameOf.apply(v).equals(name)) {
+                return v;
+            }
+        }
+        throw new IllegalArgumentException("unknown " + field + " '" + name + "'");
+    }
+
+    private static JsonArray longs(List<Long> values) {
+        JsonArray a = new JsonArray();
+        values.forEach(a::add);
+        return a;
+    }
+
+    private static NDArray json(NDManager manager, JsonObject j, String name) {
+        byte[] bytes = GSON.toJson(j).getBytes(StandardCharsets.UTF_8);
+        NDArray a = manager.create(bytes);
+        a.setName(name);
+        return a;
+    }
+
+    private static JsonObject object(NDList list, String name, Set<String> fields) {
+        if (list.size() < 2) {
+            throw new IllegalArgumentException(
+                    "expected [ids, " + name + "], got " + list.size() + " array(s)");
+        }
+        NDArray a = list.get(1);
+        if (a.getDataType() != DataType.INT8 && a.getDataType() != DataType.UINT8) {
+            throw new IllegalArgumentException(
+                    name + " must be UTF-8 JSON in an int8 array, got " + a.getDataType());
+        }
+        JsonElement e;
+        // Gson's tree keeps each number's literal, so a double comes back bit for bit (-0.0 too)
+        try (JsonReader reader =
+                new JsonReader(
+                        new StringReader(new String(a.toByteArray(), StandardCharsets.UTF_8)))) {
+            reader.setStrictness(Strictness.STRICT);
+            e = JsonParser.parseReader(reader);
+            if (reader.peek() != JsonToken.END_DOCUMENT) {
+                throw new IllegalArgumentException("data after the JSON object");
+            }
+        } catch (IOException | RuntimeException x) {
+            throw new IllegalArgumentException(name + ": " + x.getMessage(), x);
+        }
+        if (!e.isJsonObject()) {
+            throw new IllegalArgumentException(name + " must be a JSON object");
+        }
+        checkFields(name, e.getAsJsonObject(), fields);
+        return e.getAsJsonObject();
+    }
+
+    private static void checkFields(String what, JsonObject o, Set<String> fields) {
+        Set<String> missing = new TreeSet<>(fields);
+        missing.removeAll(o.keySet());
+        Set<String> unknown = new TreeSet<>(o.keySet());
+        unknown.removeAll(fields);
+        if (!missing.isEmpty() || !unknown.isEmpty()) {
+            throw new IllegalArgumentException(
+                    what
+                            + (missing.isEmpty() ? "" : ": missing " + missing)
+                            + (unknown.isEmpty() ? "" : ": unknown " + unknown));
+        }
+    }
+
+    private static String string(JsonObject j, String key) {
+        return asString(key, j.get(key));
+    }
+
+    private static String asString(String key, JsonElement e) {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isString()) {
+            throw new IllegalArgumentException(key + " must be a string, got " + e);
+        }
+        return e.getAsString();
+    }
+
+    private static JsonArray array(JsonObject j, String key) {
+        if (!j.get(key).isJsonArray()) {
+            throw new IllegalArgumentException(key + " must be an array, got " + j.get(key));
+        }
+        return j.getAsJsonArray(key);
+    }
+
+    private static boolean bool(JsonObject j, String key) {
+        JsonElement e = j.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isBoolean()) {
+            throw new IllegalArgumentException(key + " must be true or false, got " + e);
+        }
+        return e.getAsBoolean();
+    }
+
+    private static double number(JsonObject j, String key) {
+        JsonElement e = j.get(key);
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(key + " must be a number, got " + e);
+        }
+        return e.getAsDouble();
+    }
+
+    private static long longValue(JsonObject j, String key) {
+        return asLong(key, j.get(key));
+    }
+
+    private static long asLong(String key, JsonElement e) {
+        if (!e.isJsonPrimitive() || !e.getAsJsonPrimitive().isNumber()) {
+            throw new IllegalArgumentException(key + " must be an integer, got " + e);
+        }
+        try {
+            return e.getAsBigDecimal().longValueExact();
+        } catch (ArithmeticException x) {
+            throw new IllegalArgumentException(key + " must be a 64-bit integer, got " + e, x);
+        }
+    }
+
+    private static int integer(JsonObject j, String key) {
+        long v = longValue(j, key);
+        if (v < Integer.MIN_VALUE || v > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(key + " must be a 32-bit integer, got " + v);
+        }
+        return (int) v;
     }
 
     private static void check(NDList input) {
-        if (input.size() < 3) {
+        if (input.size() != 2) {
             throw new IllegalArgumentException(
-                    "GenerationBlock expects [promptIds, intOptions, floatOptions(, eosIds)], got "
+                    "GenerationBlock expects [promptIds, request], got "
                             + input.size()
                             + " arrays");
         }

@@ -8,10 +8,10 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * One generation request for {@link GenerationRequestTranslator}: prompt text, prompt ids <em>or</em>
- * a conversation (rendered with the model's chat template), plus per-request option overrides under
- * the {@link GenerationArguments} names ({@code exitLayer}, {@code temperature}, ...), applied over
- * the translator's defaults, and stop strings.
+ * One generation request for {@link GenerationRequestTranslator}: prompt text, prompt ids
+ * <em>or</em> a conversation (rendered with the model's chat template), plus per-request option
+ * overrides under the {@link GenerationArguments} names ({@code exitLayer}, {@code temperature},
+ * ...), applied over the translator's defaults, and stop strings.
  *
  * <pre>{@code
  * predictor.predict(GenerationRequest.ofText("the cat").with("maxNewTokens", 16));
@@ -42,9 +42,11 @@ public record GenerationRequest(
      * @param stop stop strings or null
      */
     public GenerationRequest {
-        int given = (prompt == null ? 0 : 1) + (promptIds == null ? 0 : 1) + (messages == null ? 0 : 1);
+        int given =
+                (prompt == null ? 0 : 1) + (promptIds == null ? 0 : 1) + (messages == null ? 0 : 1);
         if (given != 1) {
-            throw new IllegalArgumentException("give exactly one of prompt text, prompt ids or chat messages");
+            throw new IllegalArgumentException(
+                    "give exactly one of prompt text, prompt ids or chat messages");
         }
         if (messages != null && messages.isEmpty()) {
             throw new IllegalArgumentException("a chat needs at least one message");

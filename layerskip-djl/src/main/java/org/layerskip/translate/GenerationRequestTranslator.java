@@ -16,8 +16,8 @@ import java.util.List;
  * acceptance statistics) out. Each request may override the translator's default options; chat
  * requests are rendered with the model's chat template; the text ends before the first stop string.
  *
- * <p>The tokenizer is optional: without one (a model folder with no {@code tokenizer.json}) only
- * id requests work and responses carry an empty text.
+ * <p>The tokenizer is optional: without one (a model folder with no {@code tokenizer.json}) only id
+ * requests work and responses carry an empty text.
  *
  * <p>Thread-safe for the same reasons as {@link TextGenerationTranslator}.
  */

@@ -15,9 +15,10 @@ import java.util.stream.Stream;
 
 /**
  * The tokens of one generation as they are accepted: what {@code Predictor.streamingPredict}
- * returns for {@code GenerationRequest → GenerationStream} (see {@link GenerationStreamTranslator}).
- * Iterate it for {@link StreamedToken}s; once it is exhausted, {@link #response()} has the whole
- * text, finish reason and statistics. Closing it before the end stops the generation.
+ * returns for {@code GenerationRequest → GenerationStream} (see {@link
+ * GenerationStreamTranslator}). Iterate it for {@link StreamedToken}s; once it is exhausted, {@link
+ * #response()} has the whole text, finish reason and statistics. Closing it before the end stops
+ * the generation.
  *
  * <pre>{@code
  * try (GenerationStream s = predictor.streamingPredict(request).getIterativeOutput()) {
@@ -37,12 +38,17 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
     private GenerationResponse response;
 
     private GenerationStream(
-            Iterator<NDList> source, Runnable onClose, LlamaTokenizer tokenizer, List<String> stops) {
+            Iterator<NDList> source,
+            Runnable onClose,
+            LlamaTokenizer tokenizer,
+            List<String> stops) {
         this.source = source;
         this.onClose = onClose;
         this.text =
                 new TextStreamListener(
-                        tokenizer, stops, (t, id, kind) -> ready.add(new StreamedToken(id, t, kind)));
+                        tokenizer,
+                        stops,
+                        (t, id, kind) -> ready.add(new StreamedToken(id, t, kind)));
     }
 
     /**
@@ -53,7 +59,8 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
      * @param stops the request's stop strings (cut from the text)
      * @return the stream
      */
-    static GenerationStream of(Stream<NDList> outputs, LlamaTokenizer tokenizer, List<String> stops) {
+    static GenerationStream of(
+            Stream<NDList> outputs, LlamaTokenizer tokenizer, List<String> stops) {
         return new GenerationStream(outputs.iterator(), outputs::close, tokenizer, stops);
     }
 
@@ -68,7 +75,8 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
     static GenerationStream ofResult(NDList output, LlamaTokenizer tokenizer, List<String> stops) {
         GenerationResult r = GenerationCodec.decodeResult(output);
         List<TokenKind> kinds = GenerationCodec.decodeKinds(output);
-        GenerationStream s = new GenerationStream(List.<NDList>of().iterator(), () -> {}, tokenizer, stops);
+        GenerationStream s =
+                new GenerationStream(List.<NDList>of().iterator(), () -> {}, tokenizer, stops);
         long[] ids = r.tokenIds();
         for (int i = 0; i < ids.length; i++) {
             s.text.onToken(0, ids[i], kinds == null ? TokenKind.PLAIN : kinds.get(i));
@@ -82,9 +90,9 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
     public boolean hasNext() {
         while (ready.isEmpty() && response == null && source.hasNext()) {
             NDList l = source.next();
-            if (l.size() == 1) {
-                long[] e = l.head().toLongArray();
-                text.onToken(0, e[0], TokenKind.values()[(int) e[1]]);
+            if (GenerationCodec.isToken(l)) {
+                GenerationCodec.Token t = GenerationCodec.decodeToken(l);
+                text.onToken(0, t.id(), t.kind());
             } else {
                 end(GenerationCodec.decodeResult(l));
             }
@@ -109,7 +117,8 @@ public final class GenerationStream implements Iterator<StreamedToken>, AutoClos
      */
     public GenerationResponse response() {
         if (response == null) {
-            throw new IllegalStateException("the stream has not ended yet; read it to the end first");
+            throw new IllegalStateException(
+                    "the stream has not ended yet; read it to the end first");
         }
         return response;
     }

@@ -68,7 +68,8 @@ public final class GenerationStreamTranslator
 
     /** {@inheritDoc} */
     @Override
-    public StreamOutput<GenerationStream> processStreamOutput(TranslatorContext ctx, Stream<NDList> list) {
+    public StreamOutput<GenerationStream> processStreamOutput(
+            TranslatorContext ctx, Stream<NDList> list) {
         GenerationStream stream =
                 GenerationStream.of(list, tokenizer, GenerationRequestTranslator.stops(ctx));
         return new StreamOutput<>() {

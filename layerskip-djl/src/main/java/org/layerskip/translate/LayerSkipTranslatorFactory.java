@@ -83,7 +83,8 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
         GenerationOptions options;
         try {
             // generation_config.json's sampling settings, unless the arguments say otherwise
-            SamplingDefaults sampling = dir == null ? SamplingDefaults.GREEDY : SamplingDefaults.read(dir);
+            SamplingDefaults sampling =
+                    dir == null ? SamplingDefaults.GREEDY : SamplingDefaults.read(dir);
             options = GenerationArguments.parse(arguments, GenerationArguments.defaults(sampling));
         } catch (IllegalArgumentException e) {
             throw new TranslateException("invalid LayerSkip argument: " + e.getMessage(), e);
@@ -100,8 +101,7 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
                                 + " the Hugging Face repo), or use"
                                 + " GenerationRequest/GenerationResponse with prompt ids");
             }
-            return (Translator<I, O>)
-                    new TextGenerationTranslator(tokenizer(model, dir), options);
+            return (Translator<I, O>) new TextGenerationTranslator(tokenizer(model, dir), options);
         }
         if (input == GenerationRequest.class
                 && (output == GenerationResponse.class || output == GenerationStream.class)) {
@@ -111,7 +111,8 @@ public final class LayerSkipTranslatorFactory implements TranslatorFactory {
                     ? (Translator<I, O>) new GenerationRequestTranslator(tok, template, options)
                     : (Translator<I, O>) new GenerationStreamTranslator(tok, template, options);
         }
-        throw new IllegalArgumentException("Unsupported input/output types: " + input + ", " + output);
+        throw new IllegalArgumentException(
+                "Unsupported input/output types: " + input + ", " + output);
     }
 
     private static LlamaTokenizer tokenizer(Model model, Path dir) {

@@ -21,17 +21,17 @@ import java.util.UUID;
 
 /**
  * Builds the block of a DJL {@link Model} from a Hugging Face Llama folder ({@code config.json} +
- * safetensors): loads the weights with {@link HfLlama#load} into the model's manager and wraps
- * them in a {@link GenerationBlock}. Because the weights are loaded here, load the model with the
- * option {@code hasParameter=false} (DJL would otherwise look for a {@code .params} file).
+ * safetensors): loads the weights with {@link HfLlama#load} into the model's manager and wraps them
+ * in a {@link GenerationBlock}. Because the weights are loaded here, load the model with the option
+ * {@code hasParameter=false} (DJL would otherwise look for a {@code .params} file).
  *
  * <p>Arguments: {@code dtype} ({@code float32} default, or {@code float16}); {@value
  * #RECOMMENDED_EXIT_LAYER} and {@value #RECOMMENDED_NUM_SPECULATIONS}, the E and d recommended from
- * outside the folder (the model zoo passes its entry's), with {@value #RECOMMENDATION_SOURCE} naming
- * where they come from. The defaults for requests that leave E and d at 0 follow {@link
- * SpeculationDefaults}: the folder's {@link RecordedSettings#FILE_NAME} (written by {@code layerskip
- * sweep}), then the recommendation, then E = L/4 and d = 4; a recorded or recommended E that does not
- * fit the model is skipped with a warning.
+ * outside the folder (the model zoo passes its entry's), with {@value #RECOMMENDATION_SOURCE}
+ * naming where they come from. The defaults for requests that leave E and d at 0 follow {@link
+ * SpeculationDefaults}: the folder's {@link RecordedSettings#FILE_NAME} (written by {@code
+ * layerskip sweep}), then the recommendation, then E = L/4 and d = 4; a recorded or recommended E
+ * that does not fit the model is skipped with a warning.
  */
 public final class LlamaBlockFactory implements BlockFactory {
 

@@ -12,9 +12,8 @@ import org.layerskip.generate.TokenKind;
  *     its whole text
  * @param kind {@link TokenKind#PLAIN} (autoregressive or early exit), {@link TokenKind#ACCEPTED} (a
  *     draft the verifier accepted) or {@link TokenKind#VERIFIED} (the verifier's own token)
- *
- * <p>A stream may end with one piece that is no token ({@code tokenId} -1, {@code kind} null): text
- * held back until the end (the start of a stop string that never completed, an incomplete
- * character).
+ *     <p>A stream may end with one piece that is no token ({@code tokenId} -1, {@code kind} null):
+ *     text held back until the end (the start of a stop string that never completed, an incomplete
+ *     character).
  */
 public record StreamedToken(long tokenId, String text, TokenKind kind) {}

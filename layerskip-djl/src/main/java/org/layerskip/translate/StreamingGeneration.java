@@ -20,10 +20,10 @@ import java.util.concurrent.LinkedBlockingQueue;
 /**
  * One generation call as a stream of block outputs, for {@link GenerationBlock#forwardStreamIter}:
  * a worker thread runs the {@link Generator} and queues each token as it is accepted; the iterator
- * hands them out as {@code [int64 (2,) = (tokenId, TokenKind ordinal)]} lists, then one last
- * {@code [tokenIds, stats, kinds]} list (the non-streaming output). The queue is unbounded (at most
- * max-new-tokens entries), so a slow reader never stalls the model; {@link #close()} (closing the
- * stream) stops the generation at its next token.
+ * hands them out as {@link GenerationCodec#encodeToken} lists, then one last {@code [tokenIds,
+ * result]} list (the non-streaming output). The queue is unbounded (at most max-new-tokens
+ * entries), so a slow reader never stalls the model; {@link #close()} (closing the stream) stops
+ * the generation at its next token.
  */
 final class StreamingGeneration implements Iterator<NDList>, AutoCloseable {
 
@@ -47,7 +47,8 @@ final class StreamingGeneration implements Iterator<NDList>, AutoCloseable {
             List<String> stops,
             NDManager manager) {
         this.manager = manager;
-        TextStreamListener text = stops.isEmpty() ? null : new TextStreamListener(tokenizer, stops, null);
+        TextStreamListener text =
+                stops.isEmpty() ? null : new TextStreamListener(tokenizer, stops, null);
         List<TokenKind> kinds = new ArrayList<>();
         TokenListener listener =
                 new TokenListener() {
@@ -69,7 +70,10 @@ final class StreamingGeneration implements Iterator<NDList>, AutoCloseable {
                 new Thread(
                         () -> {
                             try {
-                                events.add(new Done(generator.generate(prompt, options, listener), kinds));
+                                events.add(
+                                        new Done(
+                                                generator.generate(prompt, options, listener),
+                                                kinds));
                             } catch (RuntimeException | Error e) {
                                 events.add(e);
                             } finally {
@@ -110,7 +114,7 @@ final class StreamingGeneration implements Iterator<NDList>, AutoCloseable {
         next = null;
         if (e instanceof Token) {
             Token t = (Token) e;
-            return new NDList(manager.create(new long[] {t.id(), t.kind().ordinal()}));
+            return GenerationCodec.encodeToken(manager, t.id(), t.kind());
         }
         if (e instanceof Done) {
             Done d = (Done) e;

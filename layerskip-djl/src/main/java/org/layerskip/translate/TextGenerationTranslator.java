@@ -15,9 +15,9 @@ import java.util.Arrays;
  *
  * <p>The prompt is encoded with BOS as the tokenizer configuration asks. The output text is the
  * decoding of the generated ids with special tokens skipped; ids the tokenizer does not know (a
- * model whose embedding table is larger than its tokenizer's vocabulary, as with padded vocabularies
- * or the tiny test models) are left out of the text, as Hugging Face's fast tokenizers do. The ids
- * themselves are always available through {@link GenerationRequestTranslator}.
+ * model whose embedding table is larger than its tokenizer's vocabulary, as with padded
+ * vocabularies or the tiny test models) are left out of the text, as Hugging Face's fast tokenizers
+ * do. The ids themselves are always available through {@link GenerationRequestTranslator}.
  *
  * <p>Thread-safe: a {@code ZooModel} shares one translator among all its predictors; this one holds
  * only immutable options and a tokenizer whose encode/decode are safe to call concurrently.

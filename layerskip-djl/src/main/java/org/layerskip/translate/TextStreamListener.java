@@ -11,9 +11,9 @@ import java.util.List;
  * Turns one sequence's tokens into text as they are produced, and ends the sequence at the first
  * stop string: each token is detokenized incrementally ({@link StreamingDecoder}), the text passes
  * through {@link StopStrings}, and what is safe to show goes to a {@link TextSink} together with
- * the token and its kind (plain, accepted draft, verifier). {@link #stopRequested} tells the decoder
- * to end the sequence right after the token that completed a stop string, so tokens after it in an
- * accepted draft are never emitted (and the row is rolled back).
+ * the token and its kind (plain, accepted draft, verifier). {@link #stopRequested} tells the
+ * decoder to end the sequence right after the token that completed a stop string, so tokens after
+ * it in an accepted draft are never emitted (and the row is rolled back).
  *
  * <p>Ids outside the tokenizer's vocabulary (padded embedding tables) add no text. Called on the
  * generating thread; not thread-safe.
@@ -55,7 +55,8 @@ public final class TextStreamListener implements TokenListener {
      * @param tokenizer the model's tokenizer, or null for id-only use (no text, no stop strings)
      * @param stops stop strings (possibly empty)
      * @param sink where text goes, or null
-     * @throws IllegalArgumentException for invalid stop strings, or stop strings without a tokenizer
+     * @throws IllegalArgumentException for invalid stop strings, or stop strings without a
+     *     tokenizer
      */
     public TextStreamListener(LlamaTokenizer tokenizer, List<String> stops, TextSink sink) {
         this.stops = new StopStrings(stops);

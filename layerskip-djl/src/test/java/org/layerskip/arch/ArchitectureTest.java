@@ -35,7 +35,14 @@ public class ArchitectureTest {
                     "generate", Set.of("config", "cache", "nn", "engine"),
                     "train", Set.of("config", "cache", "nn", "io", "tokenizer"),
                     "translate",
-                            Set.of("config", "cache", "nn", "io", "tokenizer", "engine", "generate"));
+                            Set.of(
+                                    "config",
+                                    "cache",
+                                    "nn",
+                                    "io",
+                                    "tokenizer",
+                                    "engine",
+                                    "generate"));
 
     private static final Pattern IMPORT =
             Pattern.compile("^import (?:static )?org\\.layerskip\\.(\\w+)\\.", Pattern.MULTILINE);
@@ -45,7 +52,8 @@ public class ArchitectureTest {
         Path root = Paths.get("src/main/java/org/layerskip");
         List<String> violations = new ArrayList<>();
         try (Stream<Path> files = Files.walk(root)) {
-            for (Path f : (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
+            for (Path f :
+                    (Iterable<Path>) files.filter(p -> p.toString().endsWith(".java"))::iterator) {
                 String pkg = root.relativize(f).getName(0).toString();
                 String src = Files.readString(f);
                 Set<String> allowed = ALLOWED.get(pkg);
@@ -60,7 +68,8 @@ public class ArchitectureTest {
                         violations.add(f + " imports org.layerskip." + target);
                     }
                 }
-                // The fused engine is a TorchScript program: by nature PyTorch-only, and the one place
+                // The fused engine is a TorchScript program: by nature PyTorch-only, and the one
+                // place
                 // allowed to use DJL's PyTorch classes (the per-op path runs on any DJL engine).
                 if (src.contains("import ai.djl.pytorch.") && !pkg.equals("engine")) {
                     violations.add(f + " depends on the PyTorch engine directly");
@@ -80,7 +89,9 @@ public class ArchitectureTest {
             String imports =
                     e.getValue().isEmpty()
                             ? "nothing"
-                            : e.getValue().stream().sorted().map(p -> "`" + p + "`")
+                            : e.getValue().stream()
+                                    .sorted()
+                                    .map(p -> "`" + p + "`")
                                     .collect(Collectors.joining(", "));
             String row = "| `" + e.getKey() + "` | " + imports + " |";
             Assert.assertTrue(readme.contains(row), "README.md lacks the row " + row);

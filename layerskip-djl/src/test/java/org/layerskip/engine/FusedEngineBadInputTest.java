@@ -35,7 +35,9 @@ public class FusedEngineBadInputTest {
                                 () -> FusedEngine.create(model, broken));
                 String prefix = "the fused decode program did not load in LibTorch: ";
                 Assert.assertTrue(e.getMessage().startsWith(prefix), e.getMessage());
-                Assert.assertTrue(e.getMessage().length() > prefix.length() + 5, "says what failed: " + e.getMessage());
+                Assert.assertTrue(
+                        e.getMessage().length() > prefix.length() + 5,
+                        "says what failed: " + e.getMessage());
                 Assert.assertFalse(e.getMessage().contains("\n"), e.getMessage());
             }
         }
@@ -47,9 +49,11 @@ public class FusedEngineBadInputTest {
             LlamaModel model = LlamaModel.builder().setConfig(TinyModels.config(2, false)).build();
             model.initialize(manager, DataType.FLOAT64, new ai.djl.ndarray.types.Shape(1, 1));
             model.freezeParameters(true);
-            Assert.assertTrue(FusedEngine.support(model).contains("float64"), FusedEngine.support(model));
+            Assert.assertTrue(
+                    FusedEngine.support(model).contains("float64"), FusedEngine.support(model));
             UnsupportedOperationException e =
-                    Assert.expectThrows(UnsupportedOperationException.class, () -> FusedEngine.create(model));
+                    Assert.expectThrows(
+                            UnsupportedOperationException.class, () -> FusedEngine.create(model));
             Assert.assertTrue(e.getMessage().contains("float64"));
             Assert.assertEquals(Engines.of(model, EngineKind.FUSED).kind(), EngineKind.OPS);
         }
@@ -60,7 +64,8 @@ public class FusedEngineBadInputTest {
         Assert.assertEquals(EngineKind.parse(" Fused "), EngineKind.FUSED);
         Assert.assertEquals(EngineKind.parse("ops"), EngineKind.OPS);
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> EngineKind.parse("turbo"));
+                Assert.expectThrows(
+                        IllegalArgumentException.class, () -> EngineKind.parse("turbo"));
         Assert.assertEquals(e.getMessage(), "engine must be 'fused' or 'ops', got 'turbo'");
         String old = System.getProperty(EngineKind.PROPERTY);
         try {
@@ -82,7 +87,11 @@ public class FusedEngineBadInputTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model = TinyModels.random(manager, TinyModels.config(2, false), 1);
             GenerationResult r =
-                    new Generator(model).generate(new long[] {1, 2}, GenerationOptions.builder().optMaxNewTokens(3).build(), null);
+                    new Generator(model)
+                            .generate(
+                                    new long[] {1, 2},
+                                    GenerationOptions.builder().optMaxNewTokens(3).build(),
+                                    null);
             Assert.assertEquals(r.engine(), EngineKind.FUSED);
         }
     }

@@ -68,8 +68,8 @@ public class FusedEngineParityTest {
 
     /**
      * Runs the same sequence of passes on both engines (two rows prefilled with 7 tokens, a skewed
-     * rollback of row 1, single-token steps, a 3-token pass, a step over row 1 alone) and returns the
-     * largest logit difference.
+     * rollback of row 1, single-token steps, a 3-token pass, a step over row 1 alone) and returns
+     * the largest logit difference.
      */
     static double comparePasses(LlamaModel model, DecodeEngine fused, DecodeEngine ops, int exit) {
         double max = 0;
@@ -80,17 +80,31 @@ public class FusedEngineParityTest {
             EngineSession o = ops.open(b, null, 0);
             int[] both = {0, 1};
             long[] prompt = {1, 5, 9, 14, 3, 60, 2, 7, 7, 8, 50, 12, 90, 4};
-            max = Math.max(max, diff(f.logits(both, prompt, 7, exit), o.logits(both, prompt, 7, exit)));
+            max =
+                    Math.max(
+                            max,
+                            diff(f.logits(both, prompt, 7, exit), o.logits(both, prompt, 7, exit)));
             a.truncate(1, 4);
             b.truncate(1, 4);
             for (int s = 0; s < 6; s++) {
                 long[] ids = {(s * 13 + 5) % 97, (s * 29 + 1) % 97};
-                max = Math.max(max, diff(f.logits(both, ids, 1, exit), o.logits(both, ids, 1, exit)));
+                max =
+                        Math.max(
+                                max,
+                                diff(f.logits(both, ids, 1, exit), o.logits(both, ids, 1, exit)));
             }
             long[] three = {3, 4, 5, 6, 7, 8};
-            max = Math.max(max, diff(f.logits(both, three, 3, exit), o.logits(both, three, 3, exit)));
+            max =
+                    Math.max(
+                            max,
+                            diff(f.logits(both, three, 3, exit), o.logits(both, three, 3, exit)));
             int[] second = {1};
-            max = Math.max(max, diff(f.logits(second, new long[] {42}, 1, exit), o.logits(second, new long[] {42}, 1, exit)));
+            max =
+                    Math.max(
+                            max,
+                            diff(
+                                    f.logits(second, new long[] {42}, 1, exit),
+                                    o.logits(second, new long[] {42}, 1, exit)));
             Assert.assertEquals(a.lengths(0), b.lengths(0));
         }
         return max;
@@ -116,7 +130,10 @@ public class FusedEngineParityTest {
             long[][] prompts = {{1, 5, 9, 14, 3, 60, 2, 11, 14}, {1, 4}, {9, 9, 9, 40, 41}};
             for (DecodingStrategy s : DecodingStrategy.values()) {
                 for (int e = 1; e < model.numLayers(); e++) {
-                    for (int d : s == DecodingStrategy.SELF_SPECULATIVE ? new int[] {1, 3, 5} : new int[] {1}) {
+                    for (int d :
+                            s == DecodingStrategy.SELF_SPECULATIVE
+                                    ? new int[] {1, 3, 5}
+                                    : new int[] {1}) {
                         GenerationOptions.Builder b =
                                 GenerationOptions.builder()
                                         .optMaxNewTokens(19)
@@ -126,17 +143,25 @@ public class FusedEngineParityTest {
                                         .optEosTokenIds(List.of(7L, 33L));
                         String what = name + " " + s + " E=" + e + " d=" + d;
                         List<GenerationResult> o =
-                                generator.generateBatch(prompts, b.optEngine(EngineKind.OPS).build(), null);
+                                generator.generateBatch(
+                                        prompts, b.optEngine(EngineKind.OPS).build(), null);
                         List<GenerationResult> f =
-                                generator.generateBatch(prompts, b.optEngine(EngineKind.FUSED).build(), null);
+                                generator.generateBatch(
+                                        prompts, b.optEngine(EngineKind.FUSED).build(), null);
                         for (int r = 0; r < prompts.length; r++) {
-                            Assert.assertEquals(f.get(r).tokenIds(), o.get(r).tokenIds(), what + " row " + r);
-                            Assert.assertEquals(f.get(r).finishReason(), o.get(r).finishReason(), what);
+                            Assert.assertEquals(
+                                    f.get(r).tokenIds(), o.get(r).tokenIds(), what + " row " + r);
+                            Assert.assertEquals(
+                                    f.get(r).finishReason(), o.get(r).finishReason(), what);
                             if (s == DecodingStrategy.SELF_SPECULATIVE) {
                                 Assert.assertEquals(
-                                        f.get(r).speculation().accepted(), o.get(r).speculation().accepted(), what);
+                                        f.get(r).speculation().accepted(),
+                                        o.get(r).speculation().accepted(),
+                                        what);
                                 Assert.assertEquals(
-                                        f.get(r).speculation().drafted(), o.get(r).speculation().drafted(), what);
+                                        f.get(r).speculation().drafted(),
+                                        o.get(r).speculation().drafted(),
+                                        what);
                             }
                         }
                     }
@@ -154,7 +179,9 @@ public class FusedEngineParityTest {
             double[][] settings = {{1.0, 0, 1.0}, {0.7, 5, 1.0}, {1.3, 0, 0.8}, {0.9, 10, 0.6}};
             for (double[] t : settings) {
                 for (DecodingStrategy s :
-                        List.of(DecodingStrategy.AUTOREGRESSIVE, DecodingStrategy.SELF_SPECULATIVE)) {
+                        List.of(
+                                DecodingStrategy.AUTOREGRESSIVE,
+                                DecodingStrategy.SELF_SPECULATIVE)) {
                     GenerationOptions.Builder b =
                             GenerationOptions.builder()
                                     .optMaxNewTokens(40)
@@ -167,12 +194,16 @@ public class FusedEngineParityTest {
                                     .optSeed(7)
                                     .optEosTokenIds(List.of());
                     List<GenerationResult> o =
-                            generator.generateBatch(prompts, b.optEngine(EngineKind.OPS).build(), null);
+                            generator.generateBatch(
+                                    prompts, b.optEngine(EngineKind.OPS).build(), null);
                     List<GenerationResult> f =
-                            generator.generateBatch(prompts, b.optEngine(EngineKind.FUSED).build(), null);
+                            generator.generateBatch(
+                                    prompts, b.optEngine(EngineKind.FUSED).build(), null);
                     for (int r = 0; r < prompts.length; r++) {
                         Assert.assertEquals(
-                                f.get(r).tokenIds(), o.get(r).tokenIds(), s + " " + java.util.Arrays.toString(t));
+                                f.get(r).tokenIds(),
+                                o.get(r).tokenIds(),
+                                s + " " + java.util.Arrays.toString(t));
                     }
                 }
             }
@@ -187,13 +218,18 @@ public class FusedEngineParityTest {
             Assert.assertEquals(Engines.of(model, EngineKind.FUSED).kind(), EngineKind.FUSED);
             Generator g = new Generator(model);
             GenerationOptions o =
-                    GenerationOptions.builder().optMaxNewTokens(16).optEosTokenIds(List.of()).build();
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(16)
+                            .optEosTokenIds(List.of())
+                            .build();
             long[] prompt = {1, 2, 3, 4};
             for (DecodingStrategy s : DecodingStrategy.values()) {
                 GenerationOptions so = o.toBuilder().optStrategy(s).optExitLayer(1).build();
                 Assert.assertEquals(
-                        g.generate(prompt, so.toBuilder().optEngine(EngineKind.FUSED).build(), null).tokenIds(),
-                        g.generate(prompt, so.toBuilder().optEngine(EngineKind.OPS).build(), null).tokenIds(),
+                        g.generate(prompt, so.toBuilder().optEngine(EngineKind.FUSED).build(), null)
+                                .tokenIds(),
+                        g.generate(prompt, so.toBuilder().optEngine(EngineKind.OPS).build(), null)
+                                .tokenIds(),
                         "fp16 " + s);
             }
         }

@@ -64,12 +64,16 @@ public class FusedGoldenParityTest {
                     EngineSession s = new OpsEngine(model).open(state, null, 0);
                     float[][][] all = s.logits(row, prompt, prompt.length, e);
                     for (int t = 0; t < prompt.length; t++) {
-                        opsMax = Math.max(opsMax, diff(all[0][t], expected.get(t).getAsJsonArray()));
+                        opsMax =
+                                Math.max(opsMax, diff(all[0][t], expected.get(t).getAsJsonArray()));
                     }
                 }
                 String what = name + " " + dtype + " exit " + e;
-                Assert.assertTrue(max <= tolerance, what + ": fused max abs diff " + max + " > " + tolerance);
-                Assert.assertTrue(opsMax <= tolerance, what + ": per-op max abs diff " + opsMax + " > " + tolerance);
+                Assert.assertTrue(
+                        max <= tolerance, what + ": fused max abs diff " + max + " > " + tolerance);
+                Assert.assertTrue(
+                        opsMax <= tolerance,
+                        what + ": per-op max abs diff " + opsMax + " > " + tolerance);
             }
         }
     }

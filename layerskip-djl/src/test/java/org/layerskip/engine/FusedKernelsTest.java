@@ -34,8 +34,12 @@ public class FusedKernelsTest {
                         TinyModels.random(
                                 manager,
                                 TinyModels.config(4, false)
-                                        .withLayerAttention(List.of(LayerAttention.FULL, LayerAttention.sliding(3),
-                                                LayerAttention.FULL, LayerAttention.FULL)),
+                                        .withLayerAttention(
+                                                List.of(
+                                                        LayerAttention.FULL,
+                                                        LayerAttention.sliding(3),
+                                                        LayerAttention.FULL,
+                                                        LayerAttention.FULL)),
                                 17);
                 FusedEngine fused = FusedEngine.create(model);
                 long[] kinds = fused.kinds();
@@ -52,7 +56,9 @@ public class FusedKernelsTest {
                     Assert.assertTrue(Arrays.stream(kinds).anyMatch(k -> k == 2), what);
                 }
                 for (int e = 1; e <= model.numLayers(); e++) {
-                    double max = FusedEngineParityTest.comparePasses(model, fused, new OpsEngine(model), e);
+                    double max =
+                            FusedEngineParityTest.comparePasses(
+                                    model, fused, new OpsEngine(model), e);
                     Assert.assertTrue(max <= 1e-4, what + " exit " + e + ": max abs diff " + max);
                 }
             } finally {

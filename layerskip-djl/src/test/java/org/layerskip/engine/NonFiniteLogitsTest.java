@@ -24,7 +24,9 @@ public class NonFiniteLogitsTest {
     @Test
     public void nonFiniteWeightsFailClearly() {
         List<Function<LlamaModel, NDArray>> targets =
-                List.of(m -> m.getLmHead().getArray(), m -> m.getEmbedding().getArray(),
+                List.of(
+                        m -> m.getLmHead().getArray(),
+                        m -> m.getEmbedding().getArray(),
                         m -> m.getLayer(1).getMlp().getDown().getArray());
         for (int t = 0; t < targets.size(); t++) {
             for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY}) {
@@ -45,12 +47,23 @@ public class NonFiniteLogitsTest {
                                                 .optTemperature(temperature)
                                                 .optMaxNewTokens(8)
                                                 .build();
-                                String what = "target " + t + " " + bad + " " + e + " " + s + " T=" + temperature;
+                                String what =
+                                        "target "
+                                                + t
+                                                + " "
+                                                + bad
+                                                + " "
+                                                + e
+                                                + " "
+                                                + s
+                                                + " T="
+                                                + temperature;
                                 NonFiniteLogitsException x =
                                         Assert.expectThrows(
                                                 NonFiniteLogitsException.class,
                                                 () -> g.generate(new long[] {1, 2, 3}, o, null));
-                                Assert.assertTrue(x.getMessage().contains("non-finite logits"), what);
+                                Assert.assertTrue(
+                                        x.getMessage().contains("non-finite logits"), what);
                                 Assert.assertFalse(x.getMessage().contains("\n"), what);
                             }
                         }

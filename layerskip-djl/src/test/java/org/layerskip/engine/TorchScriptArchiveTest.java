@@ -20,7 +20,9 @@ public class TorchScriptArchiveTest {
     @Test
     public void archiveHasTheLayoutTorchJitSaveWrites() throws Exception {
         byte[] a = TorchScriptArchive.build("prog", "Prog", "class Prog(Module):\n  pass\n");
-        Assert.assertEquals(TorchScriptArchive.build("prog", "Prog", "class Prog(Module):\n  pass\n"), a,
+        Assert.assertEquals(
+                TorchScriptArchive.build("prog", "Prog", "class Prog(Module):\n  pass\n"),
+                a,
                 "reproducible bytes");
         List<String> names = new ArrayList<>();
         try (ZipInputStream z = new ZipInputStream(new ByteArrayInputStream(a))) {
@@ -38,13 +40,24 @@ public class TorchScriptArchiveTest {
             }
         }
         Assert.assertEquals(
-                names, List.of("prog/data.pkl", "prog/code/__torch__.py", "prog/constants.pkl", "prog/version"));
-        // PROTO 2, GLOBAL __torch__.Prog, EMPTY_TUPLE, NEWOBJ, {training: False, hook: None}, BUILD, STOP
+                names,
+                List.of(
+                        "prog/data.pkl",
+                        "prog/code/__torch__.py",
+                        "prog/constants.pkl",
+                        "prog/version"));
+        // PROTO 2, GLOBAL __torch__.Prog, EMPTY_TUPLE, NEWOBJ, {training: False, hook: None},
+        // BUILD, STOP
         byte[] pkl = TorchScriptArchive.modulePickle("Prog");
         String text = new String(pkl, StandardCharsets.ISO_8859_1);
         Assert.assertTrue(text.startsWith("\u0080\u0002c__torch__\nProg\n)\u0081}("), text);
-        Assert.assertTrue(text.contains("training") && text.endsWith("\u0089X\u0016\u0000\u0000\u0000_is_full_backward_hookNub."), text);
-        Assert.expectThrows(IllegalArgumentException.class, () -> TorchScriptArchive.build("a/b", "P", ""));
+        Assert.assertTrue(
+                text.contains("training")
+                        && text.endsWith(
+                                "\u0089X\u0016\u0000\u0000\u0000_is_full_backward_hookNub."),
+                text);
+        Assert.expectThrows(
+                IllegalArgumentException.class, () -> TorchScriptArchive.build("a/b", "P", ""));
     }
 
     /**
@@ -66,15 +79,22 @@ public class TorchScriptArchiveTest {
                     plain.append(line).append('\n');
                 }
             }
-            Files.write(archive, TorchScriptArchive.build("layerskip_decoder", FusedEngine.CLASS_NAME, plain.toString()));
-            Process p = new ProcessBuilder(python.toString(), "-c",
-                    "import sys, torch\n"
-                            + "m = torch.jit.load(sys.argv[1])\n"
-                            + "print(' '.join(sorted(n for n in ('step', 'speculate', 'prepare') if hasattr(m, n))))\n",
-                    archive.toString())
-                    .redirectErrorStream(true)
-                    .start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            Files.write(
+                    archive,
+                    TorchScriptArchive.build(
+                            "layerskip_decoder", FusedEngine.CLASS_NAME, plain.toString()));
+            Process p =
+                    new ProcessBuilder(
+                                    python.toString(),
+                                    "-c",
+                                    "import sys, torch\n"
+                                            + "m = torch.jit.load(sys.argv[1])\n"
+                                            + "print(' '.join(sorted(n for n in ('step', 'speculate', 'prepare') if hasattr(m, n))))\n",
+                                    archive.toString())
+                            .redirectErrorStream(true)
+                            .start();
+            String out =
+                    new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
             Assert.assertTrue(p.waitFor(120, TimeUnit.SECONDS));
             if (p.exitValue() != 0 && out.contains("No module named 'torch'")) {
                 throw new SkipException("python3 has no torch");

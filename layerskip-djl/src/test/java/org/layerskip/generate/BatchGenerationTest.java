@@ -17,7 +17,9 @@ public class BatchGenerationTest {
     private NDManager manager;
     private Generator generator;
 
-    private static final long[][] PROMPTS = {{1, 5, 9, 33, 60, 2, 11}, {1}, {1, 44, 3}, {1, 8, 8, 8}};
+    private static final long[][] PROMPTS = {
+        {1, 5, 9, 33, 60, 2, 11}, {1}, {1, 44, 3}, {1, 8, 8, 8}
+    };
 
     @BeforeClass
     public void setUp() {
@@ -36,7 +38,8 @@ public class BatchGenerationTest {
         Assert.assertEquals(batch.size(), PROMPTS.length);
         for (int r = 0; r < PROMPTS.length; r++) {
             GenerationResult single = generator.generate(PROMPTS[r], o, null);
-            Assert.assertEquals(batch.get(r).tokenIds(), single.tokenIds(), "row " + r + " " + o.strategy());
+            Assert.assertEquals(
+                    batch.get(r).tokenIds(), single.tokenIds(), "row " + r + " " + o.strategy());
             Assert.assertEquals(batch.get(r).finishReason(), single.finishReason());
             if (single.speculation() != null) {
                 Assert.assertEquals(

@@ -87,7 +87,10 @@ public class ContinuousBatcherTest {
         List<long[]> prompts = prompts(16, sampled ? 7 : 3);
         try (BatchScheduler scheduler =
                 new BatchScheduler(
-                        ContinuousBatcher.builder(generator).optMaxBatch(4).optEngine(engine).build())) {
+                        ContinuousBatcher.builder(generator)
+                                .optMaxBatch(4)
+                                .optEngine(engine)
+                                .build())) {
             List<BatchedSequence> seqs = new ArrayList<>();
             for (int i = 0; i < prompts.size(); i++) {
                 seqs.add(scheduler.batcher().submit(prompts.get(i), options(i, sampled), null));
@@ -99,12 +102,15 @@ public class ContinuousBatcherTest {
                 GenerationOptions o = options(i, sampled).toBuilder().optEngine(engine).build();
                 GenerationResult alone = generator.generate(prompts.get(i), o, null);
                 GenerationResult batched = seqs.get(i).result().get(60, TimeUnit.SECONDS);
-                Assert.assertEquals(batched.tokenIds(), alone.tokenIds(), "request " + i + " " + o.strategy());
+                Assert.assertEquals(
+                        batched.tokenIds(), alone.tokenIds(), "request " + i + " " + o.strategy());
                 Assert.assertEquals(batched.finishReason(), alone.finishReason(), "request " + i);
                 Assert.assertEquals(batched.strategy(), alone.strategy(), "request " + i);
                 if (alone.speculation() != null) {
-                    Assert.assertEquals(batched.speculation().drafted(), alone.speculation().drafted());
-                    Assert.assertEquals(batched.speculation().accepted(), alone.speculation().accepted());
+                    Assert.assertEquals(
+                            batched.speculation().drafted(), alone.speculation().drafted());
+                    Assert.assertEquals(
+                            batched.speculation().accepted(), alone.speculation().accepted());
                 }
             }
             BatcherStats st = scheduler.batcher().stats();
@@ -180,16 +186,22 @@ public class ContinuousBatcherTest {
                 new BatchScheduler(ContinuousBatcher.builder(generator).optMaxBatch(2).build())) {
             ContinuousBatcher b = scheduler.batcher();
             AtomicInteger tokens = new AtomicInteger();
-            BatchedSequence victim = b.submit(new long[] {1, 2, 3}, longRun, (row, id, kind) -> tokens.incrementAndGet());
+            BatchedSequence victim =
+                    b.submit(
+                            new long[] {1, 2, 3},
+                            longRun,
+                            (row, id, kind) -> tokens.incrementAndGet());
             BatchedSequence survivor = b.submit(other, shortRun, null);
             long until = System.currentTimeMillis() + 10_000;
             while (tokens.get() < 3 && System.currentTimeMillis() < until) {
                 Thread.sleep(1);
             }
             victim.cancel();
-            Assert.expectThrows(CancellationException.class, () -> victim.result().get(10, TimeUnit.SECONDS));
+            Assert.expectThrows(
+                    CancellationException.class, () -> victim.result().get(10, TimeUnit.SECONDS));
             Assert.assertTrue(tokens.get() < 200);
-            Assert.assertEquals(survivor.result().get(30, TimeUnit.SECONDS).tokenIds(), alone.tokenIds());
+            Assert.assertEquals(
+                    survivor.result().get(30, TimeUnit.SECONDS).tokenIds(), alone.tokenIds());
             Assert.assertEquals(b.stats().cancelled(), 1);
             Assert.assertEquals(b.stats().running(), 0);
             // the freed row serves the next request exactly
@@ -201,17 +213,25 @@ public class ContinuousBatcherTest {
 
     @Test
     public void aFullQueueRejectsAndBadRequestsFailBeforeQueueing() throws Exception {
-        ContinuousBatcher b = ContinuousBatcher.builder(generator).optMaxBatch(1).optMaxQueue(2).build();
+        ContinuousBatcher b =
+                ContinuousBatcher.builder(generator).optMaxBatch(1).optMaxQueue(2).build();
         try {
             GenerationOptions o = GenerationOptions.builder().optMaxNewTokens(4).build();
             b.submit(new long[] {1}, o, null);
             b.submit(new long[] {1}, o, null);
-            Assert.expectThrows(RejectedExecutionException.class, () -> b.submit(new long[] {1}, o, null));
-            Assert.expectThrows(IllegalArgumentException.class, () -> b.submit(new long[] {1, 500}, o, null));
-            Assert.expectThrows(IllegalArgumentException.class, () -> b.submit(new long[0], o, null));
+            Assert.expectThrows(
+                    RejectedExecutionException.class, () -> b.submit(new long[] {1}, o, null));
+            Assert.expectThrows(
+                    IllegalArgumentException.class, () -> b.submit(new long[] {1, 500}, o, null));
+            Assert.expectThrows(
+                    IllegalArgumentException.class, () -> b.submit(new long[0], o, null));
             Assert.expectThrows(
                     IllegalArgumentException.class,
-                    () -> b.submit(new long[] {1}, o.toBuilder().optMaxNewTokens(300).build(), null));
+                    () ->
+                            b.submit(
+                                    new long[] {1},
+                                    o.toBuilder().optMaxNewTokens(300).build(),
+                                    null));
             Assert.expectThrows(
                     IllegalArgumentException.class,
                     () ->
@@ -233,8 +253,10 @@ public class ContinuousBatcherTest {
 
     @Test
     public void shutdownFinishesInFlightRequests() throws Exception {
-        BatchScheduler scheduler = new BatchScheduler(ContinuousBatcher.builder(generator).optMaxBatch(2).build());
-        GenerationOptions o = GenerationOptions.builder().optMaxNewTokens(12).optEosTokenIds(List.of()).build();
+        BatchScheduler scheduler =
+                new BatchScheduler(ContinuousBatcher.builder(generator).optMaxBatch(2).build());
+        GenerationOptions o =
+                GenerationOptions.builder().optMaxNewTokens(12).optEosTokenIds(List.of()).build();
         List<BatchedSequence> seqs = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             seqs.add(scheduler.batcher().submit(new long[] {1, 4 + i}, o, null));
@@ -243,7 +265,9 @@ public class ContinuousBatcherTest {
         for (BatchedSequence s : seqs) {
             Assert.assertEquals(s.result().get(1, TimeUnit.SECONDS).tokenIds().length, 12);
         }
-        Assert.expectThrows(IllegalStateException.class, () -> scheduler.batcher().submit(new long[] {1}, o, null));
+        Assert.expectThrows(
+                IllegalStateException.class,
+                () -> scheduler.batcher().submit(new long[] {1}, o, null));
     }
 
     @Test
@@ -252,16 +276,23 @@ public class ContinuousBatcherTest {
             // loaded like every real model: the weights sit behind the model's guard
             LlamaModel own = HfLlama.load(Fixtures.dir("tiny-f32"), m, DataType.FLOAT32);
             Generator g = new Generator(own);
-            try (BatchScheduler scheduler = new BatchScheduler(ContinuousBatcher.builder(g).build())) {
+            try (BatchScheduler scheduler =
+                    new BatchScheduler(ContinuousBatcher.builder(g).build())) {
                 GenerationOptions o =
-                        GenerationOptions.builder().optMaxNewTokens(250).optEosTokenIds(List.of()).build();
+                        GenerationOptions.builder()
+                                .optMaxNewTokens(250)
+                                .optEosTokenIds(List.of())
+                                .build();
                 BatchedSequence s = scheduler.batcher().submit(new long[] {1, 2}, o, null);
                 Thread.sleep(30);
                 m.close(); // waits for the running step, then the sequence fails
                 ExecutionException e =
-                        Assert.expectThrows(ExecutionException.class, () -> s.result().get(30, TimeUnit.SECONDS));
+                        Assert.expectThrows(
+                                ExecutionException.class,
+                                () -> s.result().get(30, TimeUnit.SECONDS));
                 Assert.assertTrue(e.getCause() instanceof IllegalStateException, e.toString());
-                Assert.assertTrue(e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
+                Assert.assertTrue(
+                        e.getCause().getMessage().contains("closed"), e.getCause().getMessage());
             }
         }
     }

@@ -10,7 +10,9 @@ import org.testng.annotations.Test;
 
 import java.util.List;
 
-/** Greedy self-speculation equals autoregressive decoding with sliding-window and chunked layers. */
+/**
+ * Greedy self-speculation equals autoregressive decoding with sliding-window and chunked layers.
+ */
 public class LocalAttentionGenerationTest {
 
     @Test
@@ -31,11 +33,15 @@ public class LocalAttentionGenerationTest {
                 Generator g = new Generator(model);
                 long[][] prompts = {{1, 5, 9, 33, 60, 2, 11, 14, 15, 16, 70, 3}, {1, 4}};
                 GenerationOptions base =
-                        GenerationOptions.builder().optMaxNewTokens(26).optEosTokenIds(List.of()).build();
+                        GenerationOptions.builder()
+                                .optMaxNewTokens(26)
+                                .optEosTokenIds(List.of())
+                                .build();
                 List<GenerationResult> expected = g.generateBatch(prompts, base, null);
                 for (int r = 0; r < prompts.length; r++) {
                     Assert.assertEquals(
-                            g.generate(prompts[r], base, null).tokenIds(), expected.get(r).tokenIds());
+                            g.generate(prompts[r], base, null).tokenIds(),
+                            expected.get(r).tokenIds());
                 }
                 for (int e = 1; e < 4; e++) {
                     for (int d : new int[] {1, 3, 6}) {

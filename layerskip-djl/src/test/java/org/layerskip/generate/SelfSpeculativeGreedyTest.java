@@ -36,7 +36,10 @@ public class SelfSpeculativeGreedyTest {
         long[][] prompts = {{1}, {1, 5, 9, 33, 60, 2, 11}, {1, 44, 3}};
         for (long[] prompt : prompts) {
             GenerationOptions base =
-                    GenerationOptions.builder().optMaxNewTokens(23).optEosTokenIds(List.of()).build();
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(23)
+                            .optEosTokenIds(List.of())
+                            .build();
             long[] expected = generator.generate(prompt, base, null).tokenIds();
             Assert.assertEquals(expected.length, 23);
             for (int e = 1; e < model.numLayers(); e++) {
@@ -55,7 +58,8 @@ public class SelfSpeculativeGreedyTest {
                     Assert.assertEquals(r.finishReason(), FinishReason.LENGTH);
                     SpeculationStats s = r.speculation();
                     Assert.assertTrue(s.accepted() <= s.drafted());
-                    // every verification yields accepted + 1 tokens; the first token comes from prefill
+                    // every verification yields accepted + 1 tokens; the first token comes from
+                    // prefill
                     Assert.assertTrue(s.accepted() + s.verifications() >= 22);
                 }
             }
@@ -99,7 +103,10 @@ public class SelfSpeculativeGreedyTest {
         long[] prompt = {1, 2, 3, 4};
         for (int max = 1; max <= 9; max++) {
             GenerationOptions o =
-                    GenerationOptions.builder().optMaxNewTokens(max).optEosTokenIds(List.of()).build();
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(max)
+                            .optEosTokenIds(List.of())
+                            .build();
             long[] expected = generator.generate(prompt, o, null).tokenIds();
             GenerationResult r =
                     generator.generate(
@@ -159,8 +166,7 @@ public class SelfSpeculativeGreedyTest {
         Assert.assertThrows(
                 IllegalArgumentException.class,
                 () -> generator.generate(prompt, b.optExitLayer(5).build(), null));
-        Assert.assertThrows(
-                IllegalArgumentException.class, () -> b.optNumSpeculations(-1).build());
+        Assert.assertThrows(IllegalArgumentException.class, () -> b.optNumSpeculations(-1).build());
         Assert.assertThrows(
                 IllegalArgumentException.class,
                 () -> GenerationOptions.builder().optTemperature(Double.NaN).build());
@@ -169,7 +175,9 @@ public class SelfSpeculativeGreedyTest {
                 () -> GenerationOptions.builder().optTopP(0).build());
         Assert.assertThrows(
                 IllegalArgumentException.class,
-                () -> generator.generate(new long[] {1, 97}, GenerationOptions.builder().build(), null));
+                () ->
+                        generator.generate(
+                                new long[] {1, 97}, GenerationOptions.builder().build(), null));
         Assert.assertThrows(
                 IllegalArgumentException.class,
                 () -> generator.generate(new long[0], GenerationOptions.builder().build(), null));

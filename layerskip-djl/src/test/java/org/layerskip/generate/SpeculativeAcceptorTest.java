@@ -14,41 +14,74 @@ public class SpeculativeAcceptorTest {
     @Test
     public void greedyAcceptsTheMatchingPrefixAndTheVerifiersToken() {
         long[] v = {4, 5, 6, 7};
-        Assert.assertEquals(SpeculativeAcceptor.greedy(new long[] {4, 5, 6}, v), new Acceptance(3, 7));
-        Assert.assertEquals(SpeculativeAcceptor.greedy(new long[] {4, 5, 9}, v), new Acceptance(2, 6));
-        Assert.assertEquals(SpeculativeAcceptor.greedy(new long[] {9, 5, 6}, v), new Acceptance(0, 4));
-        Assert.assertEquals(SpeculativeAcceptor.greedy(new long[0], new long[] {8}), new Acceptance(0, 8));
-        Assert.expectThrows(IllegalArgumentException.class,
+        Assert.assertEquals(
+                SpeculativeAcceptor.greedy(new long[] {4, 5, 6}, v), new Acceptance(3, 7));
+        Assert.assertEquals(
+                SpeculativeAcceptor.greedy(new long[] {4, 5, 9}, v), new Acceptance(2, 6));
+        Assert.assertEquals(
+                SpeculativeAcceptor.greedy(new long[] {9, 5, 6}, v), new Acceptance(0, 4));
+        Assert.assertEquals(
+                SpeculativeAcceptor.greedy(new long[0], new long[] {8}), new Acceptance(0, 8));
+        Assert.expectThrows(
+                IllegalArgumentException.class,
                 () -> SpeculativeAcceptor.greedy(new long[] {1, 2}, new long[] {1, 2}));
     }
 
     @Test
     public void samplingAcceptsWhenTheTargetIsAtLeastTheDraft() {
         // p >= q: min(1, p/q) = 1, every uniform in [0, 1) accepts
-        Acceptance all = SpeculativeAcceptor.sample(
-                new long[] {1, 2}, new double[] {0.5, 0.3}, new double[] {0.5, 0.2},
-                new double[] {0.999, 0.999}, new long[] {10, 11, 12});
+        Acceptance all =
+                SpeculativeAcceptor.sample(
+                        new long[] {1, 2},
+                        new double[] {0.5, 0.3},
+                        new double[] {0.5, 0.2},
+                        new double[] {0.999, 0.999},
+                        new long[] {10, 11, 12});
         Assert.assertEquals(all, new Acceptance(2, 12));
         // p = 0 for the second draft: rejected there, the residual draw is emitted
-        Acceptance cut = SpeculativeAcceptor.sample(
-                new long[] {1, 2}, new double[] {0.5, 0.0}, new double[] {0.5, 0.2},
-                new double[] {0.0, 0.0}, new long[] {10, 11, 12});
+        Acceptance cut =
+                SpeculativeAcceptor.sample(
+                        new long[] {1, 2},
+                        new double[] {0.5, 0.0},
+                        new double[] {0.5, 0.2},
+                        new double[] {0.0, 0.0},
+                        new long[] {10, 11, 12});
         Assert.assertEquals(cut, new Acceptance(1, 11));
         // accept iff u < p/q: 0.3/0.6 = 0.5
-        Assert.assertEquals(SpeculativeAcceptor.sample(new long[] {3}, new double[] {0.3},
-                new double[] {0.6}, new double[] {0.4999}, new long[] {7, 8}), new Acceptance(1, 8));
-        Assert.assertEquals(SpeculativeAcceptor.sample(new long[] {3}, new double[] {0.3},
-                new double[] {0.6}, new double[] {0.5}, new long[] {7, 8}), new Acceptance(0, 7));
+        Assert.assertEquals(
+                SpeculativeAcceptor.sample(
+                        new long[] {3},
+                        new double[] {0.3},
+                        new double[] {0.6},
+                        new double[] {0.4999},
+                        new long[] {7, 8}),
+                new Acceptance(1, 8));
+        Assert.assertEquals(
+                SpeculativeAcceptor.sample(
+                        new long[] {3},
+                        new double[] {0.3},
+                        new double[] {0.6},
+                        new double[] {0.5},
+                        new long[] {7, 8}),
+                new Acceptance(0, 7));
     }
 
     @Test
     public void roundsDispatchOnWhetherTheyCarryProbabilities() {
-        DraftRound greedy = new DraftRound(2, new long[][] {{4, 9}}, new long[][] {{4, 5, 6}}, null, null);
+        DraftRound greedy =
+                new DraftRound(2, new long[][] {{4, 9}}, new long[][] {{4, 5, 6}}, null, null);
         Assert.assertEquals(SpeculativeAcceptor.accept(greedy, 0, null), new Acceptance(1, 5));
-        DraftRound sampled = new DraftRound(1, new long[][] {{4}}, new long[][] {{2, 3}},
-                new double[][] {{0.1}}, new double[][] {{0.4}});
-        Assert.assertEquals(SpeculativeAcceptor.accept(sampled, 0, new double[] {0.3}), new Acceptance(0, 2));
-        Assert.assertEquals(SpeculativeAcceptor.accept(sampled, 0, new double[] {0.2}), new Acceptance(1, 3));
+        DraftRound sampled =
+                new DraftRound(
+                        1,
+                        new long[][] {{4}},
+                        new long[][] {{2, 3}},
+                        new double[][] {{0.1}},
+                        new double[][] {{0.4}});
+        Assert.assertEquals(
+                SpeculativeAcceptor.accept(sampled, 0, new double[] {0.3}), new Acceptance(0, 2));
+        Assert.assertEquals(
+                SpeculativeAcceptor.accept(sampled, 0, new double[] {0.2}), new Acceptance(1, 3));
     }
 
     /**
@@ -68,9 +101,17 @@ public class SpeculativeAcceptorTest {
         long accepted = 0;
         for (int t = 0; t < n; t++) {
             long d = TokenSampler.sample(q, rng.nextDouble());
-            long[] samples = {TokenSampler.sample(residual, rng.nextDouble()), TokenSampler.sample(p, rng.nextDouble())};
-            Acceptance a = SpeculativeAcceptor.sample(new long[] {d}, new double[] {p[(int) d]},
-                    new double[] {q[(int) d]}, new double[] {rng.nextDouble()}, samples);
+            long[] samples = {
+                TokenSampler.sample(residual, rng.nextDouble()),
+                TokenSampler.sample(p, rng.nextDouble())
+            };
+            Acceptance a =
+                    SpeculativeAcceptor.sample(
+                            new long[] {d},
+                            new double[] {p[(int) d]},
+                            new double[] {q[(int) d]},
+                            new double[] {rng.nextDouble()},
+                            samples);
             long emitted = a.accepted() == 1 ? d : a.next();
             counts[(int) emitted]++;
             accepted += a.accepted();

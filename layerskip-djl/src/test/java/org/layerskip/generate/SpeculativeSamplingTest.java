@@ -75,7 +75,7 @@ public class SpeculativeSamplingTest {
         return stat;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void selfSpeculativeSamplingKeepsTheDistribution() {
         GenerationOptions plain =
                 GenerationOptions.builder()
@@ -108,7 +108,7 @@ public class SpeculativeSamplingTest {
         Assert.assertTrue(power > CRITICAL, "test has no power: chi-square " + power);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void sameSeedSameOutput() {
         GenerationOptions o =
                 GenerationOptions.builder()
@@ -127,7 +127,7 @@ public class SpeculativeSamplingTest {
                 generator.generate(prompt, o, null).tokenIds());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void residualIsNormalisedPositivePart() {
         double[] p = {0.5, 0.3, 0.2};
         double[] q = {0.2, 0.5, 0.3};
@@ -137,7 +137,7 @@ public class SpeculativeSamplingTest {
         Assert.assertEquals(r[2], 0.0);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void samplerAppliesTopKAndTopP() {
         TokenSampler s = new TokenSampler(1.0, 2, 1.0);
         double[] d = s.distribution(new float[] {0f, 2f, 1f, -1f});

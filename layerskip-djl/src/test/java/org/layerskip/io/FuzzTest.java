@@ -23,7 +23,7 @@ public class FuzzTest {
 
     private static final int CASES = 2000;
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedFilesLoadOrFailCleanly() throws IOException {
         Path dir = Files.createTempDirectory("safetensors-fuzz");
         Path original = dir.resolve("original.safetensors");

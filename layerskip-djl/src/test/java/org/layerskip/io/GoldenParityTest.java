@@ -23,9 +23,9 @@ import org.testng.annotations.Test;
 import java.util.List;
 
 /**
- * Parity with the independent float64 reference of {@code scripts/make_fixtures.py}: logits at every
- * exit layer (max abs diff &lt;= 1e-4 in fp32) and greedy tokens at full depth and every early exit,
- * for the F32 single-file, BF16 two-shard GQA, and F16 tied llama3-rope checkpoints.
+ * Parity with the independent float64 reference of {@code scripts/make_fixtures.py}: logits at
+ * every exit layer (max abs diff &lt;= 1e-4 in fp32) and greedy tokens at full depth and every
+ * early exit, for the F32 single-file, BF16 two-shard GQA, and F16 tied llama3-rope checkpoints.
  */
 public class GoldenParityTest {
 
@@ -102,7 +102,8 @@ public class GoldenParityTest {
                                                 .optNumSpeculations(d)
                                                 .build(),
                                         null);
-                        Assert.assertEquals(s.tokenIds(), expected, name + " self-spec E=" + se + " d=" + d);
+                        Assert.assertEquals(
+                                s.tokenIds(), expected, name + " self-spec E=" + se + " d=" + d);
                     }
                 }
             }
@@ -117,7 +118,8 @@ public class GoldenParityTest {
             LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
             long[] full = longs(g.getAsJsonObject("greedy").getAsJsonArray("" + model.numLayers()));
             GenerationOptions o = GenerationOptions.builder().optMaxNewTokens(full.length).build();
-            GenerationResult r = new Generator(model).generate(longs(g.getAsJsonArray("prompt_ids")), o, null);
+            GenerationResult r =
+                    new Generator(model).generate(longs(g.getAsJsonArray("prompt_ids")), o, null);
             int expectedLength = eosStep.isJsonNull() ? full.length : eosStep.getAsInt() + 1;
             Assert.assertEquals(r.numGenerated(), expectedLength, name);
             Assert.assertEquals(r.tokenIds(), java.util.Arrays.copyOf(full, expectedLength));
@@ -139,7 +141,12 @@ public class GoldenParityTest {
             ParameterStore ps = new ParameterStore(manager, false);
             try (var state = model.newState(manager, b, t)) {
                 float[] got =
-                        model.forward(ps, manager.create(flat, new Shape(b, t)), state, model.numLayers(), false)
+                        model.forward(
+                                        ps,
+                                        manager.create(flat, new Shape(b, t)),
+                                        state,
+                                        model.numLayers(),
+                                        false)
                                 .logits()
                                 .toFloatArray();
                 JsonArray exp = g.getAsJsonArray("logits_full");

@@ -60,25 +60,43 @@ public class HfLlamaTest {
             copy(src, dir);
             // more layers in config.json than tensors in the checkpoint
             String cfg = Files.readString(dir.resolve("config.json"));
-            Files.writeString(dir.resolve("config.json"), cfg.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 5"));
+            Files.writeString(
+                    dir.resolve("config.json"),
+                    cfg.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 5"));
             CheckpointException e =
-                    Assert.expectThrows(CheckpointException.class, () -> HfLlama.load(dir, manager, DataType.FLOAT32));
+                    Assert.expectThrows(
+                            CheckpointException.class,
+                            () -> HfLlama.load(dir, manager, DataType.FLOAT32));
             Assert.assertTrue(e.getMessage().contains("missing tensor"), e.getMessage());
             // fewer layers: extra tensors
-            Files.writeString(dir.resolve("config.json"), cfg.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 3"));
-            e = Assert.expectThrows(CheckpointException.class, () -> HfLlama.load(dir, manager, DataType.FLOAT32));
+            Files.writeString(
+                    dir.resolve("config.json"),
+                    cfg.replace("\"num_hidden_layers\": 4", "\"num_hidden_layers\": 3"));
+            e =
+                    Assert.expectThrows(
+                            CheckpointException.class,
+                            () -> HfLlama.load(dir, manager, DataType.FLOAT32));
             Assert.assertTrue(e.getMessage().contains("unexpected tensor"), e.getMessage());
             // wrong width: shape mismatch names the tensor
-            Files.writeString(dir.resolve("config.json"), cfg.replace("\"intermediate_size\": 160", "\"intermediate_size\": 128"));
-            e = Assert.expectThrows(CheckpointException.class, () -> HfLlama.load(dir, manager, DataType.FLOAT32));
+            Files.writeString(
+                    dir.resolve("config.json"),
+                    cfg.replace("\"intermediate_size\": 160", "\"intermediate_size\": 128"));
+            e =
+                    Assert.expectThrows(
+                            CheckpointException.class,
+                            () -> HfLlama.load(dir, manager, DataType.FLOAT32));
             Assert.assertTrue(e.getMessage().contains("mlp.gate_proj.weight"), e.getMessage());
             // invalid JSON
             Files.writeString(dir.resolve("config.json"), "{\"vocab_size\": 256,");
             ConfigException c =
-                    Assert.expectThrows(ConfigException.class, () -> HfLlama.load(dir, manager, DataType.FLOAT32));
+                    Assert.expectThrows(
+                            ConfigException.class,
+                            () -> HfLlama.load(dir, manager, DataType.FLOAT32));
             Assert.assertTrue(c.getMessage().contains("config.json"), c.getMessage());
             // missing folder
-            Assert.expectThrows(ConfigException.class, () -> HfLlama.load(dir.resolve("nope"), manager, DataType.FLOAT32));
+            Assert.expectThrows(
+                    ConfigException.class,
+                    () -> HfLlama.load(dir.resolve("nope"), manager, DataType.FLOAT32));
         } finally {
             delete(dir);
         }

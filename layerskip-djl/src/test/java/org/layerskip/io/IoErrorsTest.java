@@ -36,8 +36,7 @@ public class IoErrorsTest {
         Assert.assertEquals(IoErrors.describe(wrapped), "/m/model.safetensors: File too large");
         Assert.assertEquals(
                 IoErrors.describe(named, Path.of("/m/model.safetensors")), "File too large");
-        Assert.assertEquals(
-                IoErrors.describe(new IOException("a\nb")), "a b"); // always one line
+        Assert.assertEquals(IoErrors.describe(new IOException("a\nb")), "a b"); // always one line
         // a failure that already names a file is kept as it is
         AccessDeniedException denied = new AccessDeniedException("/x");
         Assert.assertSame(IoErrors.namingFile(Path.of("/y"), denied), denied);

@@ -1,6 +1,5 @@
 package org.layerskip.io;
 
-
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 

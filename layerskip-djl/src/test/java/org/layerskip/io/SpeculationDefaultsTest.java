@@ -68,6 +68,7 @@ public class SpeculationDefaultsTest {
                         IllegalArgumentException.class, () -> SpeculationDefaults.resolve(dir, 8));
         Assert.assertTrue(e.getMessage().contains(RecordedSettings.FILE_NAME), e.getMessage());
         Path zero = folder("{\"exit_layer\": 0, \"num_speculations\": 3}");
-        Assert.assertThrows(IllegalArgumentException.class, () -> SpeculationDefaults.resolve(zero, 8));
+        Assert.assertThrows(
+                IllegalArgumentException.class, () -> SpeculationDefaults.resolve(zero, 8));
     }
 }

@@ -49,5 +49,4 @@ final class TestFiles {
         Assertions.assertOneLineMessage(e, parts);
         return e;
     }
-
 }

@@ -44,9 +44,9 @@ public class LlamaModelTest {
             NDArray ids = manager.create(new long[] {1, 5, 9, 33, 60, 2}).reshape(1, 6);
             NDList all = model.forwardExits(ps, ids, new int[] {1, 2, 4}, false);
             Assert.assertEquals(all.size(), 3);
-            Assertions.assertClose(all.get(1), model.forwardExits(ps, ids, new int[] {2}, false).head(), 1e-5f);
+            Assertions.assertClose(
+                    all.get(1), model.forwardExits(ps, ids, new int[] {2}, false).head(), 1e-5f);
             Assert.assertFalse(all.get(2).hasGradient());
         }
     }
-
 }

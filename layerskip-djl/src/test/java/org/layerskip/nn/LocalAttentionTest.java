@@ -37,7 +37,11 @@ public class LocalAttentionTest {
 
     static NDArray fullForward(LlamaModel m, NDManager manager, long[] ids) {
         ParameterStore ps = new ParameterStore(manager, false);
-        return m.forwardExits(ps, manager.create(ids, new Shape(1, ids.length)), new int[] {m.numLayers()}, false)
+        return m.forwardExits(
+                        ps,
+                        manager.create(ids, new Shape(1, ids.length)),
+                        new int[] {m.numLayers()},
+                        false)
                 .head(); // (1, T, V)
     }
 
@@ -59,7 +63,8 @@ public class LocalAttentionTest {
     public void slidingWindowSeesExactlyWKeys() {
         try (NDManager manager = NDManager.newBaseManager()) {
             int w = 4;
-            LlamaModel m = TinyModels.random(manager, config(1, List.of(LayerAttention.sliding(w))), 3);
+            LlamaModel m =
+                    TinyModels.random(manager, config(1, List.of(LayerAttention.sliding(w))), 3);
             long[] ids = randomIds(12, 1);
             int q = 9;
             float[] base = fullForward(m, manager, ids).get("0, {}", q).toFloatArray();
@@ -77,7 +82,8 @@ public class LocalAttentionTest {
     public void chunkedAttentionStopsAtBlockEdges() {
         try (NDManager manager = NDManager.newBaseManager()) {
             int b = 5;
-            LlamaModel m = TinyModels.random(manager, config(2, List.of(LayerAttention.chunked(b))), 4);
+            LlamaModel m =
+                    TinyModels.random(manager, config(2, List.of(LayerAttention.chunked(b))), 4);
             long[] ids = randomIds(15, 2);
             // position 10 starts block [10, 15): tokens 5..9 must not matter, token 10 must
             NDArray base = fullForward(m, manager, ids);
@@ -88,7 +94,13 @@ public class LocalAttentionTest {
             Assertions.assertClose(a.get("0, 10:15"), base.get("0, 10:15"), 0f);
             long[] same = ids.clone();
             same[10] = (same[10] % 90) + 2;
-            float diff = fullForward(m, manager, same).get("0, 14").sub(base.get("0, 14")).abs().max().getFloat();
+            float diff =
+                    fullForward(m, manager, same)
+                            .get("0, 14")
+                            .sub(base.get("0, 14"))
+                            .abs()
+                            .max()
+                            .getFloat();
             Assert.assertTrue(diff > 1e-4, "token 10 must influence position 14");
         }
     }
@@ -99,10 +111,7 @@ public class LocalAttentionTest {
         variants.add(List.of(LayerAttention.sliding(4)));
         variants.add(List.of(LayerAttention.chunked(5)));
         variants.add(
-                List.of(
-                        LayerAttention.sliding(3),
-                        LayerAttention.FULL,
-                        LayerAttention.sliding(3)));
+                List.of(LayerAttention.sliding(3), LayerAttention.FULL, LayerAttention.sliding(3)));
         for (List<LayerAttention> kinds : variants) {
             int layers = kinds.size() == 1 ? 3 : kinds.size();
             try (NDManager manager = NDManager.newBaseManager()) {
@@ -116,14 +125,26 @@ public class LocalAttentionTest {
                     for (int len : new int[] {3, 3, 3, 3, 1}) {
                         long[] chunk = java.util.Arrays.copyOfRange(ids, pos, pos + len);
                         NDArray logits =
-                                m.forward(ps, manager.create(chunk, new Shape(1, len)), state, layers, false)
+                                m.forward(
+                                                ps,
+                                                manager.create(chunk, new Shape(1, len)),
+                                                state,
+                                                layers,
+                                                false)
                                         .logits();
-                        Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + len), 1e-4f);
+                        Assertions.assertClose(
+                                logits, full.get("0:1, {}:{}", pos, pos + len), 1e-4f);
                         pos += len;
                     }
                     for (; pos < ids.length; pos++) {
                         NDArray logits =
-                                m.forward(ps, manager.create(new long[] {ids[pos]}, new Shape(1, 1)), state, layers, true)
+                                m.forward(
+                                                ps,
+                                                manager.create(
+                                                        new long[] {ids[pos]}, new Shape(1, 1)),
+                                                state,
+                                                layers,
+                                                true)
                                         .logits();
                         Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
                     }
@@ -148,7 +169,12 @@ public class LocalAttentionTest {
                     ParameterStore ps = new ParameterStore(manager, false);
                     long[] ids = randomIds(20, 11);
                     try (DecoderState state = m.newState(manager, 1, 30, 6)) {
-                        m.forward(ps, manager.create(java.util.Arrays.copyOf(ids, 7), new Shape(1, 7)), state, 2, false);
+                        m.forward(
+                                ps,
+                                manager.create(java.util.Arrays.copyOf(ids, 7), new Shape(1, 7)),
+                                state,
+                                2,
+                                false);
                         long[] junk = randomIds(6, 99);
                         m.forward(ps, manager.create(junk, new Shape(1, 6)), state, 2, false);
                         // accept junk[0 .. keep-7) as if they were verified drafts
@@ -160,9 +186,16 @@ public class LocalAttentionTest {
                         NDArray full = fullForward(m, manager, seq);
                         for (int pos = keep; pos < 20; pos++) {
                             NDArray logits =
-                                    m.forward(ps, manager.create(new long[] {seq[pos]}, new Shape(1, 1)), state, 2, true)
+                                    m.forward(
+                                                    ps,
+                                                    manager.create(
+                                                            new long[] {seq[pos]}, new Shape(1, 1)),
+                                                    state,
+                                                    2,
+                                                    true)
                                             .logits();
-                            Assertions.assertClose(logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
+                            Assertions.assertClose(
+                                    logits, full.get("0:1, {}:{}", pos, pos + 1), 1e-4f);
                         }
                     }
                 }
@@ -173,8 +206,10 @@ public class LocalAttentionTest {
     @Test
     public void kvMemoryDoesNotGrowWithLength() {
         try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel local = TinyModels.random(manager, config(2, List.of(LayerAttention.sliding(8))), 1);
-            LlamaModel full = TinyModels.random(manager, config(2, List.of(LayerAttention.FULL)), 1);
+            LlamaModel local =
+                    TinyModels.random(manager, config(2, List.of(LayerAttention.sliding(8))), 1);
+            LlamaModel full =
+                    TinyModels.random(manager, config(2, List.of(LayerAttention.FULL)), 1);
             long small;
             long large;
             try (DecoderState a = local.newState(manager, 1, 100, 8);

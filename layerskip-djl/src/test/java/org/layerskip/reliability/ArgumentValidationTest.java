@@ -77,18 +77,38 @@ public class ArgumentValidationTest {
         return new Object[][] {
             // GenerationOptions.Builder
             {"maxNewTokens 0", (Call) () -> opts().optMaxNewTokens(0).build(), "max-new-tokens"},
-            {"exit -1", (Call) () -> opts().optExitLayer(-1).build(), "exit-layer must be >= 1 (or 0 for the model's default)"},
-            {"d -1", (Call) () -> opts().optNumSpeculations(-1).build(), "num-speculations must be >= 1 (or 0 for the model's default)"},
-            {"temperature NaN", (Call) () -> opts().optTemperature(Double.NaN).build(), "temperature"},
+            {
+                "exit -1",
+                (Call) () -> opts().optExitLayer(-1).build(),
+                "exit-layer must be >= 1 (or 0 for the model's default)"
+            },
+            {
+                "d -1",
+                (Call) () -> opts().optNumSpeculations(-1).build(),
+                "num-speculations must be >= 1 (or 0 for the model's default)"
+            },
+            {
+                "temperature NaN",
+                (Call) () -> opts().optTemperature(Double.NaN).build(),
+                "temperature"
+            },
             {"temperature -1", (Call) () -> opts().optTemperature(-1).build(), "temperature"},
-            {"temperature inf", (Call) () -> opts().optTemperature(Double.POSITIVE_INFINITY).build(), "temperature"},
+            {
+                "temperature inf",
+                (Call) () -> opts().optTemperature(Double.POSITIVE_INFINITY).build(),
+                "temperature"
+            },
             {"top-k -1", (Call) () -> opts().optTopK(-1).build(), "top-k"},
             {"top-p 0", (Call) () -> opts().optTopP(0).build(), "top-p"},
             {"top-p 1.5", (Call) () -> opts().optTopP(1.5).build(), "top-p"},
             {"top-p NaN", (Call) () -> opts().optTopP(Double.NaN).build(), "top-p"},
             {"threshold 1", (Call) () -> opts().optConfidenceThreshold(1).build(), "confidence"},
             {"strategy null", (Call) () -> opts().optStrategy(null).build(), "strategy"},
-            {"eos null element", (Call) () -> opts().optEosTokenIds(Arrays.asList(1L, null)), "null"},
+            {
+                "eos null element",
+                (Call) () -> opts().optEosTokenIds(Arrays.asList(1L, null)),
+                "null"
+            },
             // Generator
             {"null model", (Call) () -> new Generator(null), "model"},
             {"default exit 9", (Call) () -> new Generator(model, 9, 4), "exit layer"},
@@ -97,33 +117,171 @@ public class ArgumentValidationTest {
             {"empty prompt", (Call) () -> generator.generate(new long[0], greedy, null), "empty"},
             {"null options", (Call) () -> generator.generate(ok, null, null), "options"},
             {"null prompts", (Call) () -> generator.generateBatch(null, greedy, null), "no prompt"},
-            {"no prompts", (Call) () -> generator.generateBatch(new long[0][], greedy, null), "no prompt"},
-            {"null row", (Call) () -> generator.generateBatch(new long[][] {ok, null}, greedy, null), "empty"},
-            {"id = V", (Call) () -> generator.generate(new long[] {1, 97}, greedy, null), "vocabulary"},
-            {"id < 0", (Call) () -> generator.generate(new long[] {-1}, greedy, null), "vocabulary"},
-            {"too long", (Call) () -> generator.generate(new long[250], opts().optMaxNewTokens(7).build(), null), "context"},
-            {"huge maxNew", (Call) () -> generator.generate(ok, opts().optMaxNewTokens(Integer.MAX_VALUE).build(), null), "context"},
-            {"exit 5 early", (Call) () -> generator.generate(ok, opts().optStrategy(DecodingStrategy.EARLY_EXIT).optExitLayer(5).build(), null), "exit-layer"},
-            {"exit L self-spec", (Call) () -> generator.generate(ok, opts().optStrategy(DecodingStrategy.SELF_SPECULATIVE).optExitLayer(4).build(), null), "exit-layer"},
-            {"eos out of vocab", (Call) () -> generator.generate(ok, opts().optEosTokenIds(List.of(1000L)).build(), null), "EOS"},
+            {
+                "no prompts",
+                (Call) () -> generator.generateBatch(new long[0][], greedy, null),
+                "no prompt"
+            },
+            {
+                "null row",
+                (Call) () -> generator.generateBatch(new long[][] {ok, null}, greedy, null),
+                "empty"
+            },
+            {
+                "id = V",
+                (Call) () -> generator.generate(new long[] {1, 97}, greedy, null),
+                "vocabulary"
+            },
+            {
+                "id < 0",
+                (Call) () -> generator.generate(new long[] {-1}, greedy, null),
+                "vocabulary"
+            },
+            {
+                "too long",
+                (Call)
+                        () ->
+                                generator.generate(
+                                        new long[250], opts().optMaxNewTokens(7).build(), null),
+                "context"
+            },
+            {
+                "huge maxNew",
+                (Call)
+                        () ->
+                                generator.generate(
+                                        ok,
+                                        opts().optMaxNewTokens(Integer.MAX_VALUE).build(),
+                                        null),
+                "context"
+            },
+            {
+                "exit 5 early",
+                (Call)
+                        () ->
+                                generator.generate(
+                                        ok,
+                                        opts().optStrategy(DecodingStrategy.EARLY_EXIT)
+                                                .optExitLayer(5)
+                                                .build(),
+                                        null),
+                "exit-layer"
+            },
+            {
+                "exit L self-spec",
+                (Call)
+                        () ->
+                                generator.generate(
+                                        ok,
+                                        opts().optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                                                .optExitLayer(4)
+                                                .build(),
+                                        null),
+                "exit-layer"
+            },
+            {
+                "eos out of vocab",
+                (Call)
+                        () ->
+                                generator.generate(
+                                        ok, opts().optEosTokenIds(List.of(1000L)).build(), null),
+                "EOS"
+            },
             // LlamaModel
             {"forward null ids", (Call) () -> model.forward(ps, null, state, 4, true), "token ids"},
-            {"forward float ids", (Call) () -> model.forward(ps, manager.zeros(new Shape(1, 2)), state, 4, true), "int64"},
-            {"forward 1-D ids", (Call) () -> model.forward(ps, manager.create(new long[] {1, 2}), state, 4, true), "(B, T)"},
-            {"forward empty ids", (Call) () -> model.forward(ps, manager.create(new long[0], new Shape(1, 0)), state, 4, true), "(B, T)"},
-            {"forward id V", (Call) () -> model.forward(ps, ids(1, 97), state, 4, true), "vocabulary"},
-            {"forward id -5", (Call) () -> model.forward(ps, ids(-5, 2), state, 4, true), "vocabulary"},
-            {"forward exit 0", (Call) () -> model.forward(ps, ids(1), state, 0, true), "exit layer"},
-            {"forward exit 5", (Call) () -> model.forward(ps, ids(1), state, 5, true), "exit layer"},
+            {
+                "forward float ids",
+                (Call) () -> model.forward(ps, manager.zeros(new Shape(1, 2)), state, 4, true),
+                "int64"
+            },
+            {
+                "forward 1-D ids",
+                (Call) () -> model.forward(ps, manager.create(new long[] {1, 2}), state, 4, true),
+                "(B, T)"
+            },
+            {
+                "forward empty ids",
+                (Call)
+                        () ->
+                                model.forward(
+                                        ps,
+                                        manager.create(new long[0], new Shape(1, 0)),
+                                        state,
+                                        4,
+                                        true),
+                "(B, T)"
+            },
+            {
+                "forward id V",
+                (Call) () -> model.forward(ps, ids(1, 97), state, 4, true),
+                "vocabulary"
+            },
+            {
+                "forward id -5",
+                (Call) () -> model.forward(ps, ids(-5, 2), state, 4, true),
+                "vocabulary"
+            },
+            {
+                "forward exit 0",
+                (Call) () -> model.forward(ps, ids(1), state, 0, true),
+                "exit layer"
+            },
+            {
+                "forward exit 5",
+                (Call) () -> model.forward(ps, ids(1), state, 5, true),
+                "exit layer"
+            },
             {"forward null state", (Call) () -> model.forward(ps, ids(1), null, 4, true), "state"},
-            {"forward batch mismatch", (Call) () -> model.forward(ps, manager.create(new long[] {1, 2}, new Shape(2, 1)), state, 4, true), "rows"},
-            {"forward null ps", (Call) () -> model.forward(null, ids(1), state, 4, true), "parameter store"},
-            {"forward positions", (Call) () -> model.forward(ps, ids(1, 2), state, 4, new int[] {2}), "position"},
-            {"forward positions len", (Call) () -> model.forward(ps, ids(1, 2), state, 4, new int[] {0, 1}), "positions"},
-            {"forwardExits empty", (Call) () -> model.forwardExits(ps, ids(1), new int[0], false), "exit"},
-            {"forwardExits unsorted", (Call) () -> model.forwardExits(ps, ids(1), new int[] {3, 1}, false), "ascending"},
-            {"forwardExits 9", (Call) () -> model.forwardExits(ps, ids(1), new int[] {9}, false), "exit layer"},
-            {"forwardExits float", (Call) () -> model.forwardExits(ps, manager.ones(new Shape(1, 3)), new int[] {4}, false), "int64"},
+            {
+                "forward batch mismatch",
+                (Call)
+                        () ->
+                                model.forward(
+                                        ps,
+                                        manager.create(new long[] {1, 2}, new Shape(2, 1)),
+                                        state,
+                                        4,
+                                        true),
+                "rows"
+            },
+            {
+                "forward null ps",
+                (Call) () -> model.forward(null, ids(1), state, 4, true),
+                "parameter store"
+            },
+            {
+                "forward positions",
+                (Call) () -> model.forward(ps, ids(1, 2), state, 4, new int[] {2}),
+                "position"
+            },
+            {
+                "forward positions len",
+                (Call) () -> model.forward(ps, ids(1, 2), state, 4, new int[] {0, 1}),
+                "positions"
+            },
+            {
+                "forwardExits empty",
+                (Call) () -> model.forwardExits(ps, ids(1), new int[0], false),
+                "exit"
+            },
+            {
+                "forwardExits unsorted",
+                (Call) () -> model.forwardExits(ps, ids(1), new int[] {3, 1}, false),
+                "ascending"
+            },
+            {
+                "forwardExits 9",
+                (Call) () -> model.forwardExits(ps, ids(1), new int[] {9}, false),
+                "exit layer"
+            },
+            {
+                "forwardExits float",
+                (Call)
+                        () ->
+                                model.forwardExits(
+                                        ps, manager.ones(new Shape(1, 3)), new int[] {4}, false),
+                "int64"
+            },
             {"plan range", (Call) () -> PassPlan.of(state, 0, 5, 1), "layer range"},
             {"plan from<0", (Call) () -> PassPlan.of(state, -1, 2, 1), "layer range"},
             {"plan empty range", (Call) () -> PassPlan.of(state, 2, 2, 1), "layer range"},
@@ -131,15 +289,63 @@ public class ArgumentValidationTest {
             {"plan overflow", (Call) () -> PassPlan.of(state, 0, 2, 17), "cache slots"},
             {"plan rows", (Call) () -> PassPlan.of(state, new int[] {1}, 0, 2, 1), "rows"},
             {"plan rows order", (Call) () -> PassPlan.of(state, new int[] {0, 0}, 0, 2, 1), "rows"},
-            {"runLayers hidden shape", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 31)), PassPlan.of(state, 0, 2, 2), false), "hidden states"},
-            {"runLayers hidden dtype", (Call) () -> model.runLayers(ps, manager.zeros(new Shape(1, 2, 32), DataType.FLOAT64), PassPlan.of(state, 0, 2, 2), false), "hidden states"},
-            {"runLayers plan mismatch", (Call) () -> model.runLayers(ps, hidden, PassPlan.of(state, 0, 2, 1), false), "do not match"},
-            {"forwardEarly exit L", (Call) () -> model.forwardEarly(ps, ids(1), state, 4), "drafting"},
-            {"forwardRemainder exit 0", (Call) () -> model.forwardRemainder(ps, state, 0, 1), "drafting"},
-            {"forwardRemainder count 0", (Call) () -> model.forwardRemainder(ps, state, 2, 0), "at least one token"},
-            {"embed host vocab", (Call) () -> model.embed(ps, manager, new long[] {97}, 1, 1), "vocabulary"},
-            {"embed host shape", (Call) () -> model.embed(ps, manager, new long[] {1, 2, 3}, 2, 2), "do not form"},
-            {"head shape", (Call) () -> model.head(ps, manager.zeros(new Shape(2, 5, 31))), "hidden states"},
+            {
+                "runLayers hidden shape",
+                (Call)
+                        () ->
+                                model.runLayers(
+                                        ps,
+                                        manager.zeros(new Shape(1, 2, 31)),
+                                        PassPlan.of(state, 0, 2, 2),
+                                        false),
+                "hidden states"
+            },
+            {
+                "runLayers hidden dtype",
+                (Call)
+                        () ->
+                                model.runLayers(
+                                        ps,
+                                        manager.zeros(new Shape(1, 2, 32), DataType.FLOAT64),
+                                        PassPlan.of(state, 0, 2, 2),
+                                        false),
+                "hidden states"
+            },
+            {
+                "runLayers plan mismatch",
+                (Call) () -> model.runLayers(ps, hidden, PassPlan.of(state, 0, 2, 1), false),
+                "do not match"
+            },
+            {
+                "forwardEarly exit L",
+                (Call) () -> model.forwardEarly(ps, ids(1), state, 4),
+                "drafting"
+            },
+            {
+                "forwardRemainder exit 0",
+                (Call) () -> model.forwardRemainder(ps, state, 0, 1),
+                "drafting"
+            },
+            {
+                "forwardRemainder count 0",
+                (Call) () -> model.forwardRemainder(ps, state, 2, 0),
+                "at least one token"
+            },
+            {
+                "embed host vocab",
+                (Call) () -> model.embed(ps, manager, new long[] {97}, 1, 1),
+                "vocabulary"
+            },
+            {
+                "embed host shape",
+                (Call) () -> model.embed(ps, manager, new long[] {1, 2, 3}, 2, 2),
+                "do not form"
+            },
+            {
+                "head shape",
+                (Call) () -> model.head(ps, manager.zeros(new Shape(2, 5, 31))),
+                "hidden states"
+            },
             {"newState batch 0", (Call) () -> model.newState(manager, 0, 8), "batch"},
             {"newState capacity 0", (Call) () -> model.newState(manager, 1, 0), "capacity"},
             {"newState huge", (Call) () -> model.newState(manager, 1 << 16, 1 << 20), "too large"},
@@ -150,18 +356,77 @@ public class ArgumentValidationTest {
             {"state row 1", (Call) () -> state.length(0, 1), "row"},
             {"state truncate row", (Call) () -> state.truncate(3, 1), "row"},
             {"state truncate keep", (Call) () -> state.truncate(-1), "keep"},
-            {"kv dims", (Call) () -> KvCache.linear(manager, 1, 0, 4, 8, DataType.FLOAT32), "dimensions"},
-            {"kv ring dims", (Call) () -> KvCache.ring(manager, 1, 2, 0, 8, DataType.FLOAT32), "dimensions"},
+            {
+                "kv dims",
+                (Call) () -> KvCache.linear(manager, 1, 0, 4, 8, DataType.FLOAT32),
+                "dimensions"
+            },
+            {
+                "kv ring dims",
+                (Call) () -> KvCache.ring(manager, 1, 2, 0, 8, DataType.FLOAT32),
+                "dimensions"
+            },
             {"state attach null", (Call) () -> state.attach(null), "resource"},
             // HfLlama and SafetensorsWriter
             {"load null dir", (Call) () -> HfLlama.load(null, manager, DataType.FLOAT32), "null"},
-            {"load int dtype", (Call) () -> HfLlama.load(Path.of("."), manager, DataType.INT32), "dtype"},
-            {"load limit 0", (Call) () -> HfLlama.load(Path.of("."), manager, DataType.FLOAT32, 0), "maxParameterBytes"},
-            {"save null", (Call) () -> HfLlama.save(model, null, SafetensorsDtype.F32, 1 << 20), "null"},
-            {"save shard 0", (Call) () -> HfLlama.save(model, Files.createTempDirectory("x"), SafetensorsDtype.F32, 0), "maxShardBytes"},
-            {"save int dtype", (Call) () -> HfLlama.save(model, Files.createTempDirectory("x"), SafetensorsDtype.I32, 1 << 20), "cannot save"},
-            {"writer null", (Call) () -> SafetensorsWriter.write(null, java.util.Map.of(), SafetensorsDtype.F32), "null"},
-            {"writer metadata", (Call) () -> SafetensorsWriter.write(Files.createTempFile("x", ".st"), java.util.Map.of("__metadata__", org.layerskip.io.TensorData.of(new float[] {1f}, 1)), SafetensorsDtype.F32), "__metadata__"},
+            {
+                "load int dtype",
+                (Call) () -> HfLlama.load(Path.of("."), manager, DataType.INT32),
+                "dtype"
+            },
+            {
+                "load limit 0",
+                (Call) () -> HfLlama.load(Path.of("."), manager, DataType.FLOAT32, 0),
+                "maxParameterBytes"
+            },
+            {
+                "save null",
+                (Call) () -> HfLlama.save(model, null, SafetensorsDtype.F32, 1 << 20),
+                "null"
+            },
+            {
+                "save shard 0",
+                (Call)
+                        () ->
+                                HfLlama.save(
+                                        model,
+                                        Files.createTempDirectory("x"),
+                                        SafetensorsDtype.F32,
+                                        0),
+                "maxShardBytes"
+            },
+            {
+                "save int dtype",
+                (Call)
+                        () ->
+                                HfLlama.save(
+                                        model,
+                                        Files.createTempDirectory("x"),
+                                        SafetensorsDtype.I32,
+                                        1 << 20),
+                "cannot save"
+            },
+            {
+                "writer null",
+                (Call)
+                        () ->
+                                SafetensorsWriter.write(
+                                        null, java.util.Map.of(), SafetensorsDtype.F32),
+                "null"
+            },
+            {
+                "writer metadata",
+                (Call)
+                        () ->
+                                SafetensorsWriter.write(
+                                        Files.createTempFile("x", ".st"),
+                                        java.util.Map.of(
+                                                "__metadata__",
+                                                org.layerskip.io.TensorData.of(
+                                                        new float[] {1f}, 1)),
+                                        SafetensorsDtype.F32),
+                "__metadata__"
+            },
         };
     }
 

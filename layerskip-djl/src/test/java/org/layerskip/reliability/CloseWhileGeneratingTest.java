@@ -41,38 +41,44 @@ public class CloseWhileGeneratingTest {
             List<Thread> workers = new ArrayList<>();
             for (int t = 0; t < threads; t++) {
                 final int id = t;
-                Thread w = new Thread(() -> {
-                    GenerationOptions o =
-                            GenerationOptions.builder()
-                                    .optMaxNewTokens(40)
-                                    .optEosTokenIds(List.of())
-                                    .optStrategy(DecodingStrategy.values()[id % 3])
-                                    .optExitLayer(2)
-                                    .optEngine(id % 2 == 0 ? EngineKind.FUSED : EngineKind.OPS)
-                                    .optTemperature(id % 4 == 3 ? 0.8 : 0)
-                                    .build();
-                    started.countDown();
-                    try {
-                        for (int i = 0; i < 1000; i++) {
-                            g.generate(new long[] {1, 2, 3, 4 + id}, o, null);
-                            completed.incrementAndGet();
-                        }
-                    } catch (IllegalStateException e) {
-                        String msg = String.valueOf(e.getMessage());
-                        if (msg.startsWith("the model is closed")
-                                || msg.startsWith("the model was closed during generation")) {
-                            stopped.incrementAndGet();
-                        } else {
-                            synchronized (unexpected) {
-                                unexpected.add(e);
-                            }
-                        }
-                    } catch (Throwable e) {
-                        synchronized (unexpected) {
-                            unexpected.add(e);
-                        }
-                    }
-                });
+                Thread w =
+                        new Thread(
+                                () -> {
+                                    GenerationOptions o =
+                                            GenerationOptions.builder()
+                                                    .optMaxNewTokens(40)
+                                                    .optEosTokenIds(List.of())
+                                                    .optStrategy(DecodingStrategy.values()[id % 3])
+                                                    .optExitLayer(2)
+                                                    .optEngine(
+                                                            id % 2 == 0
+                                                                    ? EngineKind.FUSED
+                                                                    : EngineKind.OPS)
+                                                    .optTemperature(id % 4 == 3 ? 0.8 : 0)
+                                                    .build();
+                                    started.countDown();
+                                    try {
+                                        for (int i = 0; i < 1000; i++) {
+                                            g.generate(new long[] {1, 2, 3, 4 + id}, o, null);
+                                            completed.incrementAndGet();
+                                        }
+                                    } catch (IllegalStateException e) {
+                                        String msg = String.valueOf(e.getMessage());
+                                        if (msg.startsWith("the model is closed")
+                                                || msg.startsWith(
+                                                        "the model was closed during generation")) {
+                                            stopped.incrementAndGet();
+                                        } else {
+                                            synchronized (unexpected) {
+                                                unexpected.add(e);
+                                            }
+                                        }
+                                    } catch (Throwable e) {
+                                        synchronized (unexpected) {
+                                            unexpected.add(e);
+                                        }
+                                    }
+                                });
                 w.start();
                 workers.add(w);
             }
@@ -84,11 +90,16 @@ public class CloseWhileGeneratingTest {
                 Assert.assertFalse(w.isAlive(), "a generation did not stop after close");
             }
             Assert.assertTrue(unexpected.isEmpty(), "round " + round + ": " + unexpected);
-            Assert.assertEquals(stopped.get(), threads, "every worker ends with a clear 'closed' error");
+            Assert.assertEquals(
+                    stopped.get(), threads, "every worker ends with a clear 'closed' error");
             IllegalStateException after =
                     Assert.expectThrows(
                             IllegalStateException.class,
-                            () -> g.generate(new long[] {1}, GenerationOptions.builder().build(), null));
+                            () ->
+                                    g.generate(
+                                            new long[] {1},
+                                            GenerationOptions.builder().build(),
+                                            null));
             Assert.assertTrue(after.getMessage().contains("closed"), after.getMessage());
             Assert.assertTrue(model.guard().isClosed());
         }

@@ -76,20 +76,33 @@ public class ConcurrencyTest {
         return crc.getValue();
     }
 
-    /** Request k of a thread: greedy autoregressive, self-speculative, sampled with a fixed seed. */
+    /**
+     * Request k of a thread: greedy autoregressive, self-speculative, sampled with a fixed seed.
+     */
     private static List<Long> request(Generator g, int thread, int k) {
         int n = g.getModel().numLayers();
         GenerationOptions base =
-                GenerationOptions.builder().optMaxNewTokens(MAX_NEW).optEosTokenIds(List.of()).build();
+                GenerationOptions.builder()
+                        .optMaxNewTokens(MAX_NEW)
+                        .optEosTokenIds(List.of())
+                        .build();
         GenerationOptions o =
                 switch (k % 3) {
                     case 0 -> base;
-                    case 1 -> base.toBuilder()
-                            .optStrategy(org.layerskip.generate.DecodingStrategy.SELF_SPECULATIVE)
-                            .optExitLayer(Math.max(1, n / 2))
-                            .optNumSpeculations(3)
-                            .build();
-                    default -> base.toBuilder().optTemperature(0.8).optTopK(40).optSeed(1000 + thread).build();
+                    case 1 ->
+                            base.toBuilder()
+                                    .optStrategy(
+                                            org.layerskip.generate.DecodingStrategy
+                                                    .SELF_SPECULATIVE)
+                                    .optExitLayer(Math.max(1, n / 2))
+                                    .optNumSpeculations(3)
+                                    .build();
+                    default ->
+                            base.toBuilder()
+                                    .optTemperature(0.8)
+                                    .optTopK(40)
+                                    .optSeed(1000 + thread)
+                                    .build();
                 };
         long[] prompt = Workload.PROMPTS[(thread + k) % Workload.PROMPTS.length];
         List<Long> out = new ArrayList<>();
@@ -129,7 +142,9 @@ public class ConcurrencyTest {
             List<List<Long>> got = futures.get(t).get(10, TimeUnit.MINUTES);
             for (int k = 0; k < PER_THREAD; k++) {
                 Assert.assertEquals(
-                        got.get(k), expected.get(t * PER_THREAD + k), "thread " + t + " request " + k);
+                        got.get(k),
+                        expected.get(t * PER_THREAD + k),
+                        "thread " + t + " request " + k);
             }
         }
         pool.shutdown();
@@ -144,8 +159,10 @@ public class ConcurrencyTest {
                             () -> {
                                 for (Pair<String, Parameter> p : model.getParameters()) {
                                     Assert.assertFalse(
-                                            p.getValue().requiresGradient(), p.getKey() + " requires grad");
-                                    Assert.assertFalse(p.getValue().getArray().hasGradient(), p.getKey());
+                                            p.getValue().requiresGradient(),
+                                            p.getKey() + " requires grad");
+                                    Assert.assertFalse(
+                                            p.getValue().getArray().hasGradient(), p.getKey());
                                 }
                                 try (NDManager m = manager.newSubManager();
                                         DecoderState s = model.newState(m, 1, 8)) {

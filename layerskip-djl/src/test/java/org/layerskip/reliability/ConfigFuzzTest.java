@@ -42,7 +42,8 @@ public class ConfigFuzzTest {
     public void setUp() throws IOException {
         dir = Files.createTempDirectory("config-fuzz");
         Files.copy(
-                Fixtures.dir("tiny-f32").resolve("model.safetensors"), dir.resolve("model.safetensors"));
+                Fixtures.dir("tiny-f32").resolve("model.safetensors"),
+                dir.resolve("model.safetensors"));
         executor = Executors.newSingleThreadExecutor();
         manager = NDManager.newBaseManager();
     }
@@ -58,7 +59,7 @@ public class ConfigFuzzTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedConfigsParseOrThrowConfigException() throws Throwable {
         String[] originals = {
             Files.readString(Fixtures.dir("tiny-f32").resolve("config.json")),
@@ -75,29 +76,35 @@ public class ConfigFuzzTest {
             Files.write(config, mutant);
             String what = "config case " + i + ": " + JsonMutator.show(mutant);
             Integer outcome =
-                    JsonMutator.withTimeout(executor, LIMIT, what, () -> {
-                        LlamaConfig c;
-                        try {
-                            c = LlamaConfig.fromJson(config);
-                        } catch (ConfigException e) {
-                            Assert.assertFalse(e.getMessage().isBlank());
-                            return 0;
-                        } catch (Throwable t) {
-                            throw new AssertionError(what + "\nthrew " + t, t);
-                        }
-                        Assert.assertTrue(c.parameterCount() > 0, what);
-                        LlamaModel.builder().setConfig(c).build(); // allocates nothing
-                        try (NDManager sub = manager.newSubManager()) {
-                            HfLlama.load(dir, sub, DataType.FLOAT32, MAX_BYTES);
-                            return 2;
-                        } catch (ConfigException | CheckpointException e) {
-                            Assert.assertEquals(
-                                    manager.getManagedArrays().size(), 0, "allocated before rejecting");
-                            return 1;
-                        } catch (Throwable t) {
-                            throw new AssertionError(what + "\nload threw " + t, t);
-                        }
-                    });
+                    JsonMutator.withTimeout(
+                            executor,
+                            LIMIT,
+                            what,
+                            () -> {
+                                LlamaConfig c;
+                                try {
+                                    c = LlamaConfig.fromJson(config);
+                                } catch (ConfigException e) {
+                                    Assert.assertFalse(e.getMessage().isBlank());
+                                    return 0;
+                                } catch (Throwable t) {
+                                    throw new AssertionError(what + "\nthrew " + t, t);
+                                }
+                                Assert.assertTrue(c.parameterCount() > 0, what);
+                                LlamaModel.builder().setConfig(c).build(); // allocates nothing
+                                try (NDManager sub = manager.newSubManager()) {
+                                    HfLlama.load(dir, sub, DataType.FLOAT32, MAX_BYTES);
+                                    return 2;
+                                } catch (ConfigException | CheckpointException e) {
+                                    Assert.assertEquals(
+                                            manager.getManagedArrays().size(),
+                                            0,
+                                            "allocated before rejecting");
+                                    return 1;
+                                } catch (Throwable t) {
+                                    throw new AssertionError(what + "\nload threw " + t, t);
+                                }
+                            });
             parsed += outcome >= 1 ? 1 : 0;
             loaded += outcome == 2 ? 1 : 0;
         }
@@ -106,10 +113,12 @@ public class ConfigFuzzTest {
         System.out.printf("config fuzz: %d cases, %d parsed, %d loaded%n", cases, parsed, loaded);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedGenerationConfigsReadOrThrowConfigException() throws Throwable {
         Path src = Fixtures.dir("tiny-f32");
-        Files.copy(src.resolve("config.json"), dir.resolve("config.json"),
+        Files.copy(
+                src.resolve("config.json"),
+                dir.resolve("config.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         String original = Files.readString(src.resolve("generation_config.json"));
         Path gen = dir.resolve("generation_config.json");
@@ -120,24 +129,31 @@ public class ConfigFuzzTest {
             byte[] mutant = mutator.mutate(original);
             Files.write(gen, mutant);
             String what = "generation_config case " + i + ": " + JsonMutator.show(mutant);
-            read += JsonMutator.withTimeout(executor, LIMIT, what, () -> {
-                try {
-                    LlamaConfig c = HfLlama.readConfig(dir);
-                    Assert.assertTrue(c.bosTokenId() < c.vocabSize(), what);
-                    return 1;
-                } catch (ConfigException e) {
-                    Assert.assertTrue(e.getMessage().contains(gen.toString()), e.getMessage());
-                    return 0;
-                } catch (Throwable t) {
-                    throw new AssertionError(what + "\nthrew " + t, t);
-                }
-            });
+            read +=
+                    JsonMutator.withTimeout(
+                            executor,
+                            LIMIT,
+                            what,
+                            () -> {
+                                try {
+                                    LlamaConfig c = HfLlama.readConfig(dir);
+                                    Assert.assertTrue(c.bosTokenId() < c.vocabSize(), what);
+                                    return 1;
+                                } catch (ConfigException e) {
+                                    Assert.assertTrue(
+                                            e.getMessage().contains(gen.toString()),
+                                            e.getMessage());
+                                    return 0;
+                                } catch (Throwable t) {
+                                    throw new AssertionError(what + "\nthrew " + t, t);
+                                }
+                            });
         }
         Files.delete(gen);
         Assert.assertTrue(read > 0 && read < cases, "read " + read + " of " + cases);
     }
 
-    @Test
+    @Test(groups = "slow")
     public void absurdSizesAreRefusedBeforeAllocation() throws IOException {
         Path big = Files.createTempDirectory(dir, "big");
         LlamaConfig tiny = LlamaConfig.fromJson(Fixtures.dir("tiny-f32").resolve("config.json"));
@@ -152,14 +168,14 @@ public class ConfigFuzzTest {
         // no weights at all: the limit is checked before the checkpoint is even opened
         ConfigException e =
                 Assert.expectThrows(
-                        ConfigException.class,
-                        () -> HfLlama.load(big, manager, DataType.FLOAT32));
+                        ConfigException.class, () -> HfLlama.load(big, manager, DataType.FLOAT32));
         Assert.assertTrue(e.getMessage().contains("over the limit"), e.getMessage());
         // a plausible config whose shapes disagree with the weights is refused before allocation
         Files.copy(dir.resolve("model.safetensors"), big.resolve("model.safetensors"));
         Files.writeString(
                 big.resolve("config.json"),
-                tiny.toJson().replace("\"intermediate_size\": 160", "\"intermediate_size\": 1000000"));
+                tiny.toJson()
+                        .replace("\"intermediate_size\": 160", "\"intermediate_size\": 1000000"));
         CheckpointException ce =
                 Assert.expectThrows(
                         CheckpointException.class,

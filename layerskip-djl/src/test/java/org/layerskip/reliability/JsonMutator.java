@@ -25,15 +25,16 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Seeded, structure-aware mutations of a JSON document for fuzz tests: field deletions, type swaps,
- * huge/negative/zero numbers, NaN/Infinity, nested garbage, truncation and byte flips. The number of
- * cases comes from the system property {@value #CASES_PROPERTY} (default per test).
+ * huge/negative/zero numbers, NaN/Infinity, nested garbage, truncation and byte flips. The number
+ * of cases comes from the system property {@value #CASES_PROPERTY} (default per test).
  */
 public final class JsonMutator {
 
     /** System property: number of fuzz cases per test (CI uses each test's default). */
     public static final String CASES_PROPERTY = "layerskip.fuzz.cases";
 
-    private static final Gson GSON = new GsonBuilder().serializeSpecialFloatingPointValues().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeSpecialFloatingPointValues().create();
 
     private static final String[] NUMBERS = {
         "0", "-1", "1", "2", "-2147483648", "2147483647", "2147483648", "9223372036854775807",
@@ -42,9 +43,24 @@ public final class JsonMutator {
     };
 
     private static final String[] LITERALS = {
-        "NaN", "Infinity", "-Infinity", "\"NaN\"", "\"Infinity\"", "null", "true", "false", "\"\"",
-        "\"64\"", "[]", "{}", "[64]", "[[[[[[[[[[1]]]]]]]]]]", "{\"a\":{\"b\":{\"c\":[1,2,{}]}}}",
-        "\"\\u0000\"", "\"llama3\"", "\"\\ud800\""
+        "NaN",
+        "Infinity",
+        "-Infinity",
+        "\"NaN\"",
+        "\"Infinity\"",
+        "null",
+        "true",
+        "false",
+        "\"\"",
+        "\"64\"",
+        "[]",
+        "{}",
+        "[64]",
+        "[[[[[[[[[[1]]]]]]]]]]",
+        "{\"a\":{\"b\":{\"c\":[1,2,{}]}}}",
+        "\"\\u0000\"",
+        "\"llama3\"",
+        "\"\\ud800\""
     };
 
     private final Random random;
@@ -95,9 +111,11 @@ public final class JsonMutator {
                 return bytes;
             case 8: // JSON-significant characters
                 {
-                    byte[] symbols = "{}[],:\"0123456789-eE.+ \\nNaI".getBytes(StandardCharsets.US_ASCII);
+                    byte[] symbols =
+                            "{}[],:\"0123456789-eE.+ \\nNaI".getBytes(StandardCharsets.US_ASCII);
                     for (int n = 1 + random.nextInt(3); n > 0; n--) {
-                        bytes[random.nextInt(bytes.length)] = symbols[random.nextInt(symbols.length)];
+                        bytes[random.nextInt(bytes.length)] =
+                                symbols[random.nextInt(symbols.length)];
                     }
                     return bytes;
                 }
@@ -156,7 +174,9 @@ public final class JsonMutator {
                     if (e.isJsonPrimitive() && e.getAsJsonPrimitive().isNumber()) {
                         double d = e.getAsDouble();
                         double[] factors = {-1, 0, 2, 1000, 1e6, 1e12, 0.5, 1.0000001};
-                        target.add(key, new JsonPrimitive(d * factors[random.nextInt(factors.length)]));
+                        target.add(
+                                key,
+                                new JsonPrimitive(d * factors[random.nextInt(factors.length)]));
                     } else {
                         target.add(key, value());
                     }
@@ -199,7 +219,8 @@ public final class JsonMutator {
      * @throws Throwable whatever the body threw
      */
     public static <T> T withTimeout(
-            ExecutorService executor, Duration limit, String what, Callable<T> body) throws Throwable {
+            ExecutorService executor, Duration limit, String what, Callable<T> body)
+            throws Throwable {
         Future<T> f = executor.submit(body);
         try {
             return f.get(limit.toMillis(), TimeUnit.MILLISECONDS);

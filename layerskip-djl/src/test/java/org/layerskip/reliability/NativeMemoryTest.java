@@ -44,15 +44,14 @@ public class NativeMemoryTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void shortSoakKeepsRssFlat() throws Exception {
         // CI size: the machines are shared; -Dlayerskip.soak.generations=500 or more on demand
         Soak.Report r = Soak.run(Integer.getInteger("layerskip.soak.generations", 150), 50, 4);
         System.out.println("soak (CI): " + r);
         // generous: glibc arenas and JIT settle slowly; a per-request leak of even one 4 KiB KV
         // page would exceed it
-        Assert.assertTrue(
-                r.endRssKb() - r.warmRssKb() < 64 * 1024, "RSS grew after warm-up: " + r);
+        Assert.assertTrue(r.endRssKb() - r.warmRssKb() < 64 * 1024, "RSS grew after warm-up: " + r);
         Assert.assertEquals(r.leakedArrays(), 0, "arrays leaked: " + r);
     }
 }

@@ -38,7 +38,12 @@ public final class Soak {
      * @param leakedArrays arrays the model's manager gained after warm-up
      */
     public record Report(
-            int generations, long startRssKb, long warmRssKb, long endRssKb, double seconds, int leakedArrays) {
+            int generations,
+            long startRssKb,
+            long warmRssKb,
+            long endRssKb,
+            double seconds,
+            int leakedArrays) {
 
         @Override
         public String toString() {

@@ -17,7 +17,10 @@ final class Workload {
     /** The option sets of the mix (E and d fit a model of 4 layers). */
     static List<GenerationOptions> options(int maxNew) {
         GenerationOptions base =
-                GenerationOptions.builder().optMaxNewTokens(maxNew).optEosTokenIds(List.of()).build();
+                GenerationOptions.builder()
+                        .optMaxNewTokens(maxNew)
+                        .optEosTokenIds(List.of())
+                        .build();
         List<GenerationOptions> out = new ArrayList<>();
         out.add(base);
         out.add(base.toBuilder().optStrategy(DecodingStrategy.EARLY_EXIT).optExitLayer(2).build());

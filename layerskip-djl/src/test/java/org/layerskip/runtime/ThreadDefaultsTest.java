@@ -12,10 +12,10 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The library's thread defaults reach LibTorch without any launcher: child JVMs start the engine the
- * way an application does ({@link ThreadProbe}), with OpenMP printing the settings it read at load
- * time ({@code OMP_DISPLAY_ENV=VERBOSE}; libgomp shows {@code GOMP_SPINCOUNT = '0'} only for the
- * passive policy, 300000 when the policy is unset and 30000000000 for {@code ACTIVE}).
+ * The library's thread defaults reach LibTorch without any launcher: child JVMs start the engine
+ * the way an application does ({@link ThreadProbe}), with OpenMP printing the settings it read at
+ * load time ({@code OMP_DISPLAY_ENV=VERBOSE}; libgomp shows {@code GOMP_SPINCOUNT = '0'} only for
+ * the passive policy, 300000 when the policy is unset and 30000000000 for {@code ACTIVE}).
  */
 public class ThreadDefaultsTest {
 
@@ -40,13 +40,15 @@ public class ThreadDefaultsTest {
         Process p = pb.start();
         p.getOutputStream().close();
         byte[][] streams = new byte[2][];
-        Thread err = new Thread(() -> {
-            try {
-                streams[1] = p.getErrorStream().readAllBytes();
-            } catch (IOException e) {
-                streams[1] = e.toString().getBytes(StandardCharsets.UTF_8);
-            }
-        });
+        Thread err =
+                new Thread(
+                        () -> {
+                            try {
+                                streams[1] = p.getErrorStream().readAllBytes();
+                            } catch (IOException e) {
+                                streams[1] = e.toString().getBytes(StandardCharsets.UTF_8);
+                            }
+                        });
         err.start();
         streams[0] = p.getInputStream().readAllBytes();
         if (!p.waitFor(120, TimeUnit.SECONDS)) {
@@ -54,22 +56,31 @@ public class ThreadDefaultsTest {
             Assert.fail("the probe JVM did not finish in 120 s");
         }
         err.join();
-        Run r = new Run(p.exitValue(), new String(streams[0], StandardCharsets.UTF_8),
-                new String(streams[1], StandardCharsets.UTF_8));
+        Run r =
+                new Run(
+                        p.exitValue(),
+                        new String(streams[0], StandardCharsets.UTF_8),
+                        new String(streams[1], StandardCharsets.UTF_8));
         Assert.assertEquals(r.code(), 0, r.err());
         return r;
     }
 
     private static String spinCount(Run r) {
-        return r.err().lines().filter(l -> l.contains("GOMP_SPINCOUNT")).findFirst()
+        return r.err()
+                .lines()
+                .filter(l -> l.contains("GOMP_SPINCOUNT"))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("OpenMP printed no settings:\n" + r.err()))
                 .trim();
     }
 
     private static int threads(Run r) {
-        return r.out().lines().filter(l -> l.startsWith("intra-op threads "))
+        return r.out()
+                .lines()
+                .filter(l -> l.startsWith("intra-op threads "))
                 .mapToInt(l -> Integer.parseInt(l.substring("intra-op threads ".length()).trim()))
-                .findFirst().orElseThrow(() -> new AssertionError(r.out()));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError(r.out()));
     }
 
     @Test
@@ -86,13 +97,19 @@ public class ThreadDefaultsTest {
     public void defaultsReachOpenMpAndLibTorchBeforeTheEngineStarts() throws Exception {
         Run r = probe(Map.of());
         Assert.assertEquals(spinCount(r), "GOMP_SPINCOUNT = '0'", "passive waiting");
-        Assert.assertEquals(threads(r), ThreadDefaults.intraOpThreads(Runtime.getRuntime().availableProcessors()));
+        Assert.assertEquals(
+                threads(r),
+                ThreadDefaults.intraOpThreads(Runtime.getRuntime().availableProcessors()));
     }
 
     @Test(groups = "slow")
     public void theUsersSettingsWin() throws Exception {
-        Run r = probe(Map.of(ThreadDefaults.WAIT_POLICY_ENV, "ACTIVE"), "-D" + ThreadDefaults.NUM_THREADS_PROPERTY + "=2");
-        Assert.assertEquals(spinCount(r), "GOMP_SPINCOUNT = '30000000000'", "the user's ACTIVE policy");
+        Run r =
+                probe(
+                        Map.of(ThreadDefaults.WAIT_POLICY_ENV, "ACTIVE"),
+                        "-D" + ThreadDefaults.NUM_THREADS_PROPERTY + "=2");
+        Assert.assertEquals(
+                spinCount(r), "GOMP_SPINCOUNT = '30000000000'", "the user's ACTIVE policy");
         Assert.assertEquals(threads(r), 2);
         Run omp = probe(Map.of(ThreadDefaults.NUM_THREADS_ENV, "2"));
         Assert.assertEquals(threads(omp), 2, "OMP_NUM_THREADS is the user's choice too");

@@ -7,9 +7,9 @@ import ai.djl.pytorch.jni.JniUtils;
 
 /**
  * Run in a child JVM by {@link ThreadDefaultsTest}: starts the engine the way an application does
- * (an {@code NDManager} first, no LayerSkip class touched before), runs a parallel product and prints
- * LibTorch's intra-op thread count. With {@code OMP_DISPLAY_ENV=VERBOSE}, OpenMP prints its settings
- * to stderr when LibTorch loads it.
+ * (an {@code NDManager} first, no LayerSkip class touched before), runs a parallel product and
+ * prints LibTorch's intra-op thread count. With {@code OMP_DISPLAY_ENV=VERBOSE}, OpenMP prints its
+ * settings to stderr when LibTorch loads it.
  */
 public final class ThreadProbe {
 

@@ -79,7 +79,8 @@ public final class Assertions {
         Assert.assertEquals(lines.size(), 1, stderr);
         Assert.assertTrue(lines.get(0).startsWith("error: "), lines.get(0));
         for (String part : parts) {
-            Assert.assertTrue(lines.get(0).contains(part), "'" + part + "' not in: " + lines.get(0));
+            Assert.assertTrue(
+                    lines.get(0).contains(part), "'" + part + "' not in: " + lines.get(0));
         }
     }
 }

@@ -1,7 +1,7 @@
 package org.layerskip.tokenizer;
 
-import static org.testng.Assert.expectThrows;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import org.testng.annotations.AfterMethod;
 import org.testng.annotations.BeforeMethod;
@@ -35,15 +35,18 @@ public class BrokenTokenizerTest {
     private void expectFailure(String tokenizerJson, String fragment) throws IOException {
         Path file = dir.resolve("tokenizer.json");
         Files.writeString(file, tokenizerJson);
-        TokenizerException e = expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
+        TokenizerException e =
+                expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
         assertTrue(e.getMessage().contains(file.toString()), e.getMessage());
         assertTrue(e.getMessage().contains(fragment), e.getMessage());
     }
 
     @Test
     public void missingFile() {
-        TokenizerException e = expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
-        assertTrue(e.getMessage().contains(dir.resolve("tokenizer.json") + ": file not found"),
+        TokenizerException e =
+                expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
+        assertTrue(
+                e.getMessage().contains(dir.resolve("tokenizer.json") + ": file not found"),
                 e.getMessage());
     }
 
@@ -76,11 +79,14 @@ public class BrokenTokenizerTest {
 
     @Test
     public void badConfig() throws IOException {
-        Files.copy(TokenizerFixtures.tiny().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+        Files.copy(
+                TokenizerFixtures.tiny().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
         Path config = dir.resolve("tokenizer_config.json");
         Files.writeString(config, "{\"bos_token\": \"<nope>\"}");
-        TokenizerException e = expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
-        assertTrue(e.getMessage().contains(config + ": bos_token '<nope>' is not in tokenizer.json"),
+        TokenizerException e =
+                expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));
+        assertTrue(
+                e.getMessage().contains(config + ": bos_token '<nope>' is not in tokenizer.json"),
                 e.getMessage());
         Files.writeString(config, "{\"add_bos_token\": \"yes\"}");
         e = expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir));

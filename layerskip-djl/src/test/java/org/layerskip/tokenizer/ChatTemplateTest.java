@@ -8,10 +8,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * Chat templates render what Python's Jinja2 renders for Hugging Face's {@code
- * apply_chat_template} (the expected strings below were produced by jinja2 3.1.6 with {@code
- * trim_blocks}/{@code lstrip_blocks}, the environment Transformers uses), and prompts never start
- * with two BOS.
+ * Chat templates render what Python's Jinja2 renders for Hugging Face's {@code apply_chat_template}
+ * (the expected strings below were produced by jinja2 3.1.6 with {@code trim_blocks}/{@code
+ * lstrip_blocks}, the environment Transformers uses), and prompts never start with two BOS.
  */
 public class ChatTemplateTest {
 
@@ -53,7 +52,11 @@ public class ChatTemplateTest {
 
     @Test
     public void llama2TemplateRendersLikeJinja2AndRejectsBadTurns() throws Exception {
-        Path file = Path.of(ChatTemplateTest.class.getResource("/chat-templates/llama2-chat.jinja").toURI());
+        Path file =
+                Path.of(
+                        ChatTemplateTest.class
+                                .getResource("/chat-templates/llama2-chat.jinja")
+                                .toURI());
         ChatTemplate t = ChatTemplate.of(Files.readString(file), "<s>", "</s>");
         Assert.assertEquals(
                 t.render(CONVERSATION, true),
@@ -61,7 +64,10 @@ public class ChatTemplateTest {
         IllegalArgumentException e =
                 Assert.expectThrows(
                         IllegalArgumentException.class,
-                        () -> t.render(List.of(ChatMessage.user("a"), ChatMessage.user("b")), true));
+                        () ->
+                                t.render(
+                                        List.of(ChatMessage.user("a"), ChatMessage.user("b")),
+                                        true));
         Assert.assertTrue(
                 e.getMessage().contains("Conversation roles must alternate"), e.getMessage());
         try (LlamaTokenizer tok = LlamaTokenizer.load(TokenizerFixtures.real("llama2"))) {
@@ -77,33 +83,43 @@ public class ChatTemplateTest {
                 ChatTemplate.of(
                         "{% for m in messages %}<{{ m.role }}>{{ m.content }}\n{% endfor %}"
                                 + "{% if add_generation_prompt %}<assistant>{% endif %}",
-                        null,
-                        null);
+                        null, null);
         Assert.assertEquals(t.render(List.of(ChatMessage.user("x")), true), "<user>x\n<assistant>");
         Assert.assertEquals(t.render(List.of(ChatMessage.user("x")), false), "<user>x\n");
         Assert.expectThrows(IllegalArgumentException.class, () -> t.render(List.of(), true));
     }
 
     @Test
-    public void modelsWithoutTemplatesAndBrokenConfigs(/* no template: empty, not an error */ ) throws Exception {
+    public void modelsWithoutTemplatesAndBrokenConfigs(
+            /* no template: empty, not an error */ ) throws Exception {
         Assert.assertTrue(ChatTemplate.read(TokenizerFixtures.tiny()).isEmpty());
         Assert.assertTrue(ChatTemplate.read(TokenizerFixtures.real("llama2")).isEmpty());
         Path dir = Files.createTempDirectory("chat-template");
         try {
             Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": 42}");
-            TokenizerException e = Assert.expectThrows(TokenizerException.class, () -> ChatTemplate.read(dir));
+            TokenizerException e =
+                    Assert.expectThrows(TokenizerException.class, () -> ChatTemplate.read(dir));
             Assert.assertTrue(e.getMessage().contains("tokenizer_config.json"), e.getMessage());
-            Files.writeString(dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }\"");
+            Files.writeString(
+                    dir.resolve("tokenizer_config.json"), "{\"chat_template\": \"{{ x }\"");
             Assert.expectThrows(TokenizerException.class, () -> ChatTemplate.read(dir));
             Files.writeString(
                     dir.resolve("tokenizer_config.json"),
                     "{\"chat_template\": [{\"name\": \"tool_use\", \"template\": \"T\"},"
                             + " {\"name\": \"default\", \"template\": \"D{{ bos_token }}\"}], \"bos_token\": {\"content\": \"<b>\"}}");
             Assert.assertEquals(
-                    ChatTemplate.read(dir).orElseThrow().render(List.of(ChatMessage.user("x")), true), "D<b>");
-            Files.writeString(dir.resolve("chat_template.jinja"), "{% for m in messages %}[{{ m.content }}]{% endfor %}");
+                    ChatTemplate.read(dir)
+                            .orElseThrow()
+                            .render(List.of(ChatMessage.user("x")), true),
+                    "D<b>");
+            Files.writeString(
+                    dir.resolve("chat_template.jinja"),
+                    "{% for m in messages %}[{{ m.content }}]{% endfor %}");
             Assert.assertEquals(
-                    ChatTemplate.read(dir).orElseThrow().render(List.of(ChatMessage.user("y")), true), "[y]");
+                    ChatTemplate.read(dir)
+                            .orElseThrow()
+                            .render(List.of(ChatMessage.user("y")), true),
+                    "[y]");
         } finally {
             for (String f : new String[] {"tokenizer_config.json", "chat_template.jinja"}) {
                 Files.deleteIfExists(dir.resolve(f));
@@ -116,7 +132,9 @@ public class ChatTemplateTest {
     public void aSyntaxErrorIsAClearError() {
         ChatTemplate t = ChatTemplate.of("{% for m in messages %}{{ m.content }", null, null);
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> t.render(List.of(ChatMessage.user("x")), true));
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> t.render(List.of(ChatMessage.user("x")), true));
         Assert.assertTrue(e.getMessage().startsWith("the chat template failed"), e.getMessage());
     }
 }

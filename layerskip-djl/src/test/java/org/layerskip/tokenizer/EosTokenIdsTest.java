@@ -23,7 +23,8 @@ public class EosTokenIdsTest {
         for (String f : new String[] {"tokenizer.json", "tokenizer_config.json"}) {
             Files.copy(TokenizerFixtures.real("llama3").resolve(f), dir.resolve(f));
         }
-        Files.writeString(dir.resolve(HfConfigJson.CONFIG_FILE), LlamaPreset.LLAMA3_2_1B.config().toJson());
+        Files.writeString(
+                dir.resolve(HfConfigJson.CONFIG_FILE), LlamaPreset.LLAMA3_2_1B.config().toJson());
         if (generationConfig != null) {
             Files.writeString(dir.resolve(HfConfigJson.GENERATION_CONFIG_FILE), generationConfig);
         }
@@ -32,7 +33,9 @@ public class EosTokenIdsTest {
 
     @Test
     public void tokenizerAndModelAgreeInALlama32Folder() throws IOException {
-        Path dir = llama32Folder("{\"bos_token_id\": 128000, \"eos_token_id\": [128001, 128008, 128009]}");
+        Path dir =
+                llama32Folder(
+                        "{\"bos_token_id\": 128000, \"eos_token_id\": [128001, 128008, 128009]}");
         List<Integer> model = HfLlama.readConfig(dir).eosTokenIds();
         Assert.assertEquals(model, List.of(128001, 128008, 128009));
         try (LlamaTokenizer t = LlamaTokenizer.load(dir)) {
@@ -58,7 +61,8 @@ public class EosTokenIdsTest {
                 LlamaPreset.LLAMA3_2_1B.builder().optEosTokenIds(List.of()).build().toJson());
         Assert.assertEquals(HfLlama.readConfig(dir).eosTokenIds(), List.of());
         try (LlamaTokenizer t = LlamaTokenizer.load(dir)) {
-            Assert.assertEquals(t.eosTokenIds(), List.of(), "a model without EOS never stops on one");
+            Assert.assertEquals(
+                    t.eosTokenIds(), List.of(), "a model without EOS never stops on one");
         }
     }
 
@@ -66,8 +70,10 @@ public class EosTokenIdsTest {
     public void aBrokenGenerationConfigNamesTheFile() throws IOException {
         Path dir = llama32Folder("{\"eos_token_id\": [128001, \"x\"]}");
         TokenizerException e =
-                Assert.expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(dir).close());
-        Assert.assertTrue(e.getMessage().contains(HfConfigJson.GENERATION_CONFIG_FILE), e.getMessage());
+                Assert.expectThrows(
+                        TokenizerException.class, () -> LlamaTokenizer.load(dir).close());
+        Assert.assertTrue(
+                e.getMessage().contains(HfConfigJson.GENERATION_CONFIG_FILE), e.getMessage());
         Assert.assertTrue(e.getMessage().contains("eos_token_id"), e.getMessage());
     }
 }

@@ -56,7 +56,7 @@ public class HostileTokenizerTest {
         return new Object[][] {{Place.NORMALIZER}, {Place.SPLIT}, {Place.NESTED_SPLIT}};
     }
 
-    @Test(dataProvider = "places")
+    @Test(groups = "slow", dataProvider = "places")
     public void catastrophicRegexIsATokenizerExceptionAndTheTokenizerRecovers(Place place)
             throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("exp-" + place), place, EXPONENTIAL);
@@ -65,8 +65,12 @@ public class HostileTokenizerTest {
             TokenizerException e =
                     expectThrows(TokenizerException.class, () -> t.encode("a".repeat(40) + "b"));
             String m = e.getMessage();
-            assertTrue(m.startsWith(file + ": the native tokenizer crashed while encoding a text of 41"
-                    + " characters"), m);
+            assertTrue(
+                    m.startsWith(
+                            file
+                                    + ": the native tokenizer crashed while encoding a text of 41"
+                                    + " characters"),
+                    m);
             assertTrue(m.contains("retry-limit-in-match over"), m);
             assertTrue(m.contains("'" + EXPONENTIAL + "'"), m);
             assertFalse(m.contains("\n"), m);
@@ -76,7 +80,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void inProcessIsolationRejectsAnUnknownRegexAtLoad() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("in-process"), Place.SPLIT, EXPONENTIAL);
         TokenizerException e =
@@ -92,7 +96,7 @@ public class HostileTokenizerTest {
                         + " to run it isolated");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void knownSplitPatternsRunInThisJvm() throws IOException {
         for (String p : new String[] {SafeRegexes.LLAMA3, SafeRegexes.GPT2, SafeRegexes.QWEN2}) {
             Path file = HostileTokenizers.write(dir.resolve("safe"), Place.SPLIT, p);
@@ -105,16 +109,17 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void invalidRegexIsRejectedAtLoadInTheChildProcess() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("invalid"), Place.SPLIT, "(a+");
         TokenizerException e =
                 expectThrows(TokenizerException.class, () -> LlamaTokenizer.load(file.getParent()));
-        assertTrue(e.getMessage().startsWith(file + ": rejected by the tokenizers library ("),
+        assertTrue(
+                e.getMessage().startsWith(file + ": rejected by the tokenizers library ("),
                 e.getMessage());
     }
 
-    @Test
+    @Test(groups = "slow")
     public void hangIsStoppedByTheTimeLimit() throws IOException {
         // quadratic per attempt but under the retry limit: about 14 s for 2,000 a's natively
         Path file = HostileTokenizers.write(dir.resolve("slow"), Place.SPLIT, "a*a*[^a]");
@@ -125,8 +130,13 @@ public class HostileTokenizerTest {
             TokenizerException e =
                     expectThrows(TokenizerException.class, () -> t.encode("a".repeat(2000)));
             double seconds = (System.nanoTime() - t0) / 1e9;
-            assertTrue(e.getMessage().startsWith(file + ": the native tokenizer did not finish while"
-                    + " encoding a text of 2000 characters within 2 s"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(
+                                    file
+                                            + ": the native tokenizer did not finish while"
+                                            + " encoding a text of 2000 characters within 2 s"),
+                    e.getMessage());
             assertTrue(seconds < 12, "stopped after " + seconds + " s");
             assertEquals(t.encode("ab"), t.encode("ab"));
         } finally {
@@ -138,15 +148,21 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void childProcessGivesTheSameIdsAndTextAsThisJvm() {
         String[] texts = {
-            "Hello world, héllo <s> 123!", "", "  leading and trailing  ", "\uD800 lone surrogate",
-            "tabs\tand\nnewlines\r\n", "emoji \uD83D\uDE00 and CJK 漢字", "<s></s> specials"
+            "Hello world, héllo <s> 123!",
+            "",
+            "  leading and trailing  ",
+            "\uD800 lone surrogate",
+            "tabs\tand\nnewlines\r\n",
+            "emoji \uD83D\uDE00 and CJK 漢字",
+            "<s></s> specials"
         };
         for (Path p : new Path[] {TokenizerFixtures.tiny(), TokenizerFixtures.real("llama2")}) {
             try (LlamaTokenizer here = LlamaTokenizer.load(p, TokenizerIsolation.IN_PROCESS);
-                    LlamaTokenizer child = LlamaTokenizer.load(p, TokenizerIsolation.CHILD_PROCESS)) {
+                    LlamaTokenizer child =
+                            LlamaTokenizer.load(p, TokenizerIsolation.CHILD_PROCESS)) {
                 assertFalse(here.isIsolated());
                 assertTrue(child.isIsolated());
                 for (String s : texts) {
@@ -160,7 +176,7 @@ public class HostileTokenizerTest {
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void textLongerThanTheInProcessBoundGoesToTheChildProcess() {
         Path llama2 = TokenizerFixtures.real("llama2");
         StringBuilder sb = new StringBuilder();
@@ -175,12 +191,18 @@ public class HostileTokenizerTest {
         }
         try (LlamaTokenizer t = LlamaTokenizer.load(llama2, TokenizerIsolation.IN_PROCESS)) {
             TokenizerException e = expectThrows(TokenizerException.class, () -> t.encode(text));
-            assertTrue(e.getMessage().contains("a text of " + text.length() + " characters is longer"
-                    + " than the 1048576 the native tokenizer may take in this process"), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .contains(
+                                    "a text of "
+                                            + text.length()
+                                            + " characters is longer"
+                                            + " than the 1048576 the native tokenizer may take in this process"),
+                    e.getMessage());
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void closedTokenizerFailsCleanly() throws IOException {
         Path file = HostileTokenizers.write(dir.resolve("closed"), Place.SPLIT, EXPONENTIAL);
         LlamaTokenizer t = LlamaTokenizer.load(file.getParent());

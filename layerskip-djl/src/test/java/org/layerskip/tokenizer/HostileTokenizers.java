@@ -37,8 +37,9 @@ final class HostileTokenizers {
      */
     static Path write(Path dir, Place place, String regex) throws IOException {
         Path tiny = TokenizerFixtures.tiny();
-        JsonObject root = JsonParser.parseString(Files.readString(tiny.resolve("tokenizer.json")))
-                .getAsJsonObject();
+        JsonObject root =
+                JsonParser.parseString(Files.readString(tiny.resolve("tokenizer.json")))
+                        .getAsJsonObject();
         JsonObject pattern = new JsonObject();
         pattern.addProperty("Regex", regex);
         switch (place) {
@@ -61,7 +62,9 @@ final class HostileTokenizers {
         Files.createDirectories(dir);
         Path file = dir.resolve("tokenizer.json");
         Files.writeString(file, root.toString());
-        Files.copy(tiny.resolve("tokenizer_config.json"), dir.resolve("tokenizer_config.json"),
+        Files.copy(
+                tiny.resolve("tokenizer_config.json"),
+                dir.resolve("tokenizer_config.json"),
                 java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         return file;
     }

@@ -3,8 +3,8 @@ package org.layerskip.tokenizer;
 import static org.testng.Assert.assertEquals;
 import static org.testng.Assert.assertFalse;
 import static org.testng.Assert.assertThrows;
-import static org.testng.Assert.expectThrows;
 import static org.testng.Assert.assertTrue;
+import static org.testng.Assert.expectThrows;
 
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
@@ -18,7 +18,9 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalLong;
 
-/** The real Llama 2 (as shipped: Mistral) and Llama 3 tokenizers against JavaScript reference ids. */
+/**
+ * The real Llama 2 (as shipped: Mistral) and Llama 3 tokenizers against JavaScript reference ids.
+ */
 public class LlamaTokenizerTest {
 
     private LlamaTokenizer llama2;
@@ -151,8 +153,10 @@ public class LlamaTokenizerTest {
         // This Llama 3 tokenizer.json's post-processor is ByteLevel only: without the config file
         // no BOS is known or added.
         Path dir = Files.createTempDirectory("llama3-noconfig");
-        Path file = Files.copy(TokenizerFixtures.real("llama3").resolve("tokenizer.json"),
-                dir.resolve("tokenizer.json"));
+        Path file =
+                Files.copy(
+                        TokenizerFixtures.real("llama3").resolve("tokenizer.json"),
+                        dir.resolve("tokenizer.json"));
         try (LlamaTokenizer t = LlamaTokenizer.load(file)) {
             assertEquals(t.encode("Hello world"), new long[] {9906, 1917});
             assertFalse(t.bosTokenId().isPresent());
@@ -167,8 +171,10 @@ public class LlamaTokenizerTest {
     public void withoutConfigTemplateBosIsAddedOnce() throws IOException {
         // The Llama 2 tokenizer.json has a TemplateProcessing post-processor that adds <s>.
         Path dir = Files.createTempDirectory("llama2-noconfig");
-        Path file = Files.copy(TokenizerFixtures.real("llama2").resolve("tokenizer.json"),
-                dir.resolve("tokenizer.json"));
+        Path file =
+                Files.copy(
+                        TokenizerFixtures.real("llama2").resolve("tokenizer.json"),
+                        dir.resolve("tokenizer.json"));
         try (LlamaTokenizer t = LlamaTokenizer.load(dir)) {
             assertEquals(t.encode("Hello world"), new long[] {1, 22557, 1526});
             assertEquals(t.encode("Hello world", false), new long[] {22557, 1526});

@@ -80,11 +80,13 @@ final class RegexGenerator {
             return ANCHORS[random.nextInt(ANCHORS.length)];
         }
         if (kind == 1 && depth > 0) {
-            return String.format(LOOKAROUNDS[random.nextInt(LOOKAROUNDS.length)], expression(depth - 1));
+            return String.format(
+                    LOOKAROUNDS[random.nextInt(LOOKAROUNDS.length)], expression(depth - 1));
         }
         String base =
                 depth > 0 && kind < 6
-                        ? String.format(GROUPS[random.nextInt(GROUPS.length)], expression(depth - 1))
+                        ? String.format(
+                                GROUPS[random.nextInt(GROUPS.length)], expression(depth - 1))
                         : ATOMS[random.nextInt(ATOMS.length)];
         if (random.nextInt(2) == 0) {
             base += QUANTIFIERS[random.nextInt(QUANTIFIERS.length)];
@@ -93,8 +95,8 @@ final class RegexGenerator {
     }
 
     /**
-     * Returns texts to encode: a short mixed one and long runs that make backtracking patterns
-     * work hard.
+     * Returns texts to encode: a short mixed one and long runs that make backtracking patterns work
+     * hard.
      *
      * @param length the length of the long texts
      * @return the texts

@@ -39,18 +39,20 @@ public class SafeRegexesTest {
 
     @DataProvider
     public Object[][] patterns() {
-        return new Object[][] {{"llama3", SafeRegexes.LLAMA3}, {"qwen2", SafeRegexes.QWEN2},
-            {"gpt2", SafeRegexes.GPT2}};
+        return new Object[][] {
+            {"llama3", SafeRegexes.LLAMA3}, {"qwen2", SafeRegexes.QWEN2}, {"gpt2", SafeRegexes.GPT2}
+        };
     }
 
-    @Test(dataProvider = "patterns")
+    @Test(groups = "slow", dataProvider = "patterns")
     public void longestInProcessRunsEncode(String name, String pattern) throws IOException {
         Path file = HostileTokenizers.write(dir.resolve(name), Place.SPLIT, pattern);
         int n = LlamaTokenizer.MAX_IN_PROCESS_CHARS - 1;
         // runs of whitespace (which \s*[\r\n]+ and \s+(?!\S) scan and give back), letters, digits,
         // punctuation; each ends in a character that makes the run's first branches fail
         String[] units = {" ", "\r", " \t", "a", "1", "!"};
-        try (LlamaTokenizer t = LlamaTokenizer.load(file.getParent(), TokenizerIsolation.CHILD_PROCESS)) {
+        try (LlamaTokenizer t =
+                LlamaTokenizer.load(file.getParent(), TokenizerIsolation.CHILD_PROCESS)) {
             for (String u : units) {
                 String text = u.repeat(n / u.length()) + "x";
                 long[] ids = t.encode(text, false);

@@ -87,7 +87,8 @@ public class StreamingDecoderTest {
 
     @Test
     public void holdsBackSplitByteLevelCharacter() {
-        // Llama 3 byte-level: "\uD83D\uDE80" (rocket) is two tokens, 9468 + 248 + 222 in the golden.
+        // Llama 3 byte-level: "\uD83D\uDE80" (rocket) is two tokens, 9468 + 248 + 222 in the
+        // golden.
         StreamingDecoder d = llama3.newStreamingDecoder();
         assertEquals(d.accept(38623), "emoji");
         assertEquals(d.accept(9468), "");

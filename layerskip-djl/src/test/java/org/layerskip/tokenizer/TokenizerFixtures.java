@@ -23,7 +23,9 @@ final class TokenizerFixtures {
         String root = System.getProperty(PROPERTY);
         if (root == null || root.isBlank()) {
             throw new AssertionError(
-                    "system property " + PROPERTY + " is not set; run scripts/fetch-tokenizers.sh"
+                    "system property "
+                            + PROPERTY
+                            + " is not set; run scripts/fetch-tokenizers.sh"
                             + " and run the tests through Maven (the root pom sets it)");
         }
         Path dir = Paths.get(root, name);

@@ -52,48 +52,60 @@ public class TokenizerFuzzTest {
             byte[] mutant = mutator.mutate(original);
             Files.write(file, mutant);
             String what = source + " case " + i;
-            outcome[JsonMutator.withTimeout(executor, limit, what, () -> {
-                LlamaTokenizer t;
-                try {
-                    t = LlamaTokenizer.load(work);
-                } catch (TokenizerException e) {
-                    Assert.assertTrue(e.getMessage().contains(work.toString()), e.getMessage());
-                    return 0;
-                } catch (Throwable e) {
-                    throw new AssertionError(
-                            what + " threw " + e + "\n" + JsonMutator.show(mutant), e);
-                }
-                try (t) {
-                    long[] ids = t.encode("Hello world, héllo <s> 123!");
-                    for (long id : ids) {
-                        Assert.assertTrue(id >= 0, what);
-                    }
-                    long[] some = new long[Math.min(t.vocabSize(), 40)];
-                    for (int k = 0; k < some.length; k++) {
-                        some[k] = k;
-                    }
-                    t.decode(some, false);
-                    return 1;
-                } catch (TokenizerException e) {
-                    // a definition the native library accepts but cannot use: a clean error
-                    return 1;
-                } catch (Throwable x) {
-                    throw new AssertionError(
-                            what + " threw " + x + "\n" + JsonMutator.show(mutant), x);
-                }
-            })]++;
+            outcome[
+                    JsonMutator.withTimeout(
+                            executor,
+                            limit,
+                            what,
+                            () -> {
+                                LlamaTokenizer t;
+                                try {
+                                    t = LlamaTokenizer.load(work);
+                                } catch (TokenizerException e) {
+                                    Assert.assertTrue(
+                                            e.getMessage().contains(work.toString()),
+                                            e.getMessage());
+                                    return 0;
+                                } catch (Throwable e) {
+                                    throw new AssertionError(
+                                            what + " threw " + e + "\n" + JsonMutator.show(mutant),
+                                            e);
+                                }
+                                try (t) {
+                                    long[] ids = t.encode("Hello world, héllo <s> 123!");
+                                    for (long id : ids) {
+                                        Assert.assertTrue(id >= 0, what);
+                                    }
+                                    long[] some = new long[Math.min(t.vocabSize(), 40)];
+                                    for (int k = 0; k < some.length; k++) {
+                                        some[k] = k;
+                                    }
+                                    t.decode(some, false);
+                                    return 1;
+                                } catch (TokenizerException e) {
+                                    // a definition the native library accepts but cannot use: a
+                                    // clean error
+                                    return 1;
+                                } catch (Throwable x) {
+                                    throw new AssertionError(
+                                            what + " threw " + x + "\n" + JsonMutator.show(mutant),
+                                            x);
+                                }
+                            })]++;
         }
         return outcome;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedTinyTokenizerLoadsOrThrowsTokenizerException() throws Throwable {
         int cases = JsonMutator.cases(2000);
         int[] outcome = fuzz(TokenizerFixtures.tiny(), cases, 11L, Duration.ofSeconds(10));
-        Assert.assertTrue(outcome[0] > 0 && outcome[1] > 0, outcome[0] + " rejected, " + outcome[1] + " loaded");
+        Assert.assertTrue(
+                outcome[0] > 0 && outcome[1] > 0,
+                outcome[0] + " rejected, " + outcome[1] + " loaded");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void mutatedLlama3TokenizerLoadsOrThrowsTokenizerException() throws Throwable {
         // the native parse of the 9 MB file takes about a second: a bounded number in CI
         int cases = Math.max(1, JsonMutator.cases(2000) / 100);

@@ -111,8 +111,7 @@ final class ChildJvm implements AutoCloseable {
                     return l.substring(prefix.length());
                 }
             } else if (!reader.isAlive() && lines.isEmpty()) {
-                Assert.fail(
-                        "child exited (" + exitCode() + ") before '" + prefix + "'" + report());
+                Assert.fail("child exited (" + exitCode() + ") before '" + prefix + "'" + report());
             } else if (System.nanoTime() > deadline) {
                 Assert.fail("no '" + prefix + "' within " + TIMEOUT_SECONDS + " s" + report());
             }

@@ -52,9 +52,11 @@ public class DamagedCheckpointTest {
                 .build(LAYERS);
     }
 
-    private static LayerSkipTrainer trainer(NDManager manager, Path checkpoints) throws IOException {
+    private static LayerSkipTrainer trainer(NDManager manager, Path checkpoints)
+            throws IOException {
         LlamaModel model = TrainFixtures.trainable(manager, LAYERS, 7, DataType.FLOAT32);
-        return new LayerSkipTrainer(model, config(), TrainFixtures.progressions(64, 13, 3), checkpoints);
+        return new LayerSkipTrainer(
+                model, config(), TrainFixtures.progressions(64, 13, 3), checkpoints);
     }
 
     @BeforeClass
@@ -67,7 +69,12 @@ public class DamagedCheckpointTest {
         try (NDManager m = NDManager.newBaseManager()) {
             trainer(m, pristine).train(9, null); // checkpoints at steps 4 and 8
         }
-        assertEquals(new TrainingCheckpoints(pristine, 2).latest().orElseThrow().getFileName().toString(),
+        assertEquals(
+                new TrainingCheckpoints(pristine, 2)
+                        .latest()
+                        .orElseThrow()
+                        .getFileName()
+                        .toString(),
                 "step-000000008");
     }
 
@@ -117,54 +124,107 @@ public class DamagedCheckpointTest {
     @DataProvider
     public Object[][] damages() {
         return new Object[][] {
-            {"optimizer.bin emptied", (Damage) ck -> truncate(ck.resolve("optimizer.bin"), 0),
-                "optimizer.bin: 0 bytes, the manifest says"},
-            {"optimizer.bin halved", (Damage) ck -> truncate(ck.resolve("optimizer.bin"),
-                    Files.size(ck.resolve("optimizer.bin")) / 2),
-                "optimizer.bin: |bytes, the manifest says |(truncated or overwritten)"},
-            {"absurd step", (Damage) ck -> replaceInState(ck, "\"step\":8", "\"step\":1000000000000"),
-                "state.json: |bytes, the manifest says |(truncated or overwritten)"},
-            {"step edited in place", (Damage) ck -> replaceInState(ck, "\"step\":8", "\"step\":9"),
-                "state.json: its content differs from the manifest (SHA-256 "},
-            {"weights byte flipped", (Damage) ck -> {
-                Path w = ck.resolve("model/model.safetensors");
-                byte[] b = Files.readAllBytes(w);
-                b[b.length - 3] ^= 0x40;
-                Files.write(w, b);
-            }, "model/model.safetensors: its content differs from the manifest"},
-            {"file missing", (Damage) ck -> Files.delete(ck.resolve("model/config.json")),
-                "model/config.json: no such file (the manifest lists it)"},
-            {"file added", (Damage) ck -> Files.writeString(ck.resolve("model/extra.bin"), "x"),
-                "model/extra.bin: not listed in the manifest COMPLETE"},
-            {"manifest garbled", (Damage) ck -> Files.writeString(ck.resolve("COMPLETE"), "8"),
-                "COMPLETE: not a checkpoint manifest (not a JSON object)"},
+            {
+                "optimizer.bin emptied",
+                (Damage) ck -> truncate(ck.resolve("optimizer.bin"), 0),
+                "optimizer.bin: 0 bytes, the manifest says"
+            },
+            {
+                "optimizer.bin halved",
+                (Damage)
+                        ck ->
+                                truncate(
+                                        ck.resolve("optimizer.bin"),
+                                        Files.size(ck.resolve("optimizer.bin")) / 2),
+                "optimizer.bin: |bytes, the manifest says |(truncated or overwritten)"
+            },
+            {
+                "absurd step",
+                (Damage) ck -> replaceInState(ck, "\"step\":8", "\"step\":1000000000000"),
+                "state.json: |bytes, the manifest says |(truncated or overwritten)"
+            },
+            {
+                "step edited in place",
+                (Damage) ck -> replaceInState(ck, "\"step\":8", "\"step\":9"),
+                "state.json: its content differs from the manifest (SHA-256 "
+            },
+            {
+                "weights byte flipped",
+                (Damage)
+                        ck -> {
+                            Path w = ck.resolve("model/model.safetensors");
+                            byte[] b = Files.readAllBytes(w);
+                            b[b.length - 3] ^= 0x40;
+                            Files.write(w, b);
+                        },
+                "model/model.safetensors: its content differs from the manifest"
+            },
+            {
+                "file missing",
+                (Damage) ck -> Files.delete(ck.resolve("model/config.json")),
+                "model/config.json: no such file (the manifest lists it)"
+            },
+            {
+                "file added",
+                (Damage) ck -> Files.writeString(ck.resolve("model/extra.bin"), "x"),
+                "model/extra.bin: not listed in the manifest COMPLETE"
+            },
+            {
+                "manifest garbled",
+                (Damage) ck -> Files.writeString(ck.resolve("COMPLETE"), "8"),
+                "COMPLETE: not a checkpoint manifest (not a JSON object)"
+            },
             // the manifest rewritten to match (a bug, or a deliberate edit): the contents are
             // still checked, each error naming its file
-            {"state.json not JSON, resealed", (Damage) ck -> {
-                Files.writeString(ck.resolve("state.json"), "{\"step\": 8,");
-                CheckpointManifest.write(ck, 8);
-            }, "state.json: invalid (End of input at line 1 column 12 path $.step)"},
-            {"absurd step, resealed", (Damage) ck -> {
-                replaceInState(ck, "\"step\":8", "\"step\":1000000000000");
-                CheckpointManifest.write(ck, 8);
-            }, "state.json: step 1000000000000 is not the checkpoint's step 8 in [0, 12]"},
-            {"NaN learning rate, resealed", (Damage) ck -> {
-                String s = Files.readString(ck.resolve("state.json"));
-                Files.writeString(ck.resolve("state.json"),
-                        s.replaceFirst("\"learningRate\":[^,]*", "\"learningRate\":\"NaN\""));
-                CheckpointManifest.write(ck, 8);
-            }, "state.json: invalid (learning rates must be positive)"},
-            {"optimizer.bin truncated, resealed", (Damage) ck -> {
-                truncate(ck.resolve("optimizer.bin"), Files.size(ck.resolve("optimizer.bin")) / 2);
-                CheckpointManifest.write(ck, 8);
-            }, "optimizer.bin: not a valid optimizer state"},
+            {
+                "state.json not JSON, resealed",
+                (Damage)
+                        ck -> {
+                            Files.writeString(ck.resolve("state.json"), "{\"step\": 8,");
+                            CheckpointManifest.write(ck, 8);
+                        },
+                "state.json: invalid (End of input at line 1 column 12 path $.step)"
+            },
+            {
+                "absurd step, resealed",
+                (Damage)
+                        ck -> {
+                            replaceInState(ck, "\"step\":8", "\"step\":1000000000000");
+                            CheckpointManifest.write(ck, 8);
+                        },
+                "state.json: step 1000000000000 is not the checkpoint's step 8 in [0, 12]"
+            },
+            {
+                "NaN learning rate, resealed",
+                (Damage)
+                        ck -> {
+                            String s = Files.readString(ck.resolve("state.json"));
+                            Files.writeString(
+                                    ck.resolve("state.json"),
+                                    s.replaceFirst(
+                                            "\"learningRate\":[^,]*", "\"learningRate\":\"NaN\""));
+                            CheckpointManifest.write(ck, 8);
+                        },
+                "state.json: invalid (learning rates must be positive)"
+            },
+            {
+                "optimizer.bin truncated, resealed",
+                (Damage)
+                        ck -> {
+                            truncate(
+                                    ck.resolve("optimizer.bin"),
+                                    Files.size(ck.resolve("optimizer.bin")) / 2);
+                            CheckpointManifest.write(ck, 8);
+                        },
+                "optimizer.bin: not a valid optimizer state"
+            },
         };
     }
 
     /** {@code fragment}: the parts of the message, separated by {@code |}. */
     @Test(dataProvider = "damages")
-    public void damagedNewestCheckpointIsRejectedNamingTheFile(String what, Damage damage, String fragment)
-            throws IOException {
+    public void damagedNewestCheckpointIsRejectedNamingTheFile(
+            String what, Damage damage, String fragment) throws IOException {
         Path ck = copy("case-" + what.replace(' ', '-').replace(',', '_'));
         damage.apply(ck);
         try (NDManager m = NDManager.newBaseManager()) {
@@ -175,7 +235,9 @@ public class DamagedCheckpointTest {
             for (String f : fragment.split("\\|")) {
                 assertTrue(msg.contains(f), what + ": " + msg);
             }
-            assertTrue(msg.endsWith("(allow falling back to the previous checkpoint to skip it)"), msg);
+            assertTrue(
+                    msg.endsWith("(allow falling back to the previous checkpoint to skip it)"),
+                    msg);
             assertTrue(!msg.contains("\n"), msg);
         }
     }
@@ -190,7 +252,8 @@ public class DamagedCheckpointTest {
             assertEquals(p.step(), 4);
             assertEquals(p.checkpoint(), ck.getParent().resolve("step-000000004"));
             assertEquals(p.skipped().size(), 1);
-            assertTrue(p.skipped().get(0).startsWith(ck.resolve("optimizer.bin") + ": 0 bytes"),
+            assertTrue(
+                    p.skipped().get(0).startsWith(ck.resolve("optimizer.bin") + ": 0 bytes"),
                     p.skipped().get(0));
             double[] tail = t.train(12, null).losses();
             assertEquals(tail.length, 8);
@@ -204,15 +267,23 @@ public class DamagedCheckpointTest {
     public void everyCheckpointDamagedIsAnErrorEvenWithFallback() throws IOException {
         Path ck = copy("all-damaged");
         for (String step : List.of("step-000000004", "step-000000008")) {
-            Files.writeString(ck.getParent().resolve(step).resolve("state.json"), "{}",
+            Files.writeString(
+                    ck.getParent().resolve(step).resolve("state.json"),
+                    "{}",
                     StandardCharsets.UTF_8);
         }
         try (NDManager m = NDManager.newBaseManager()) {
             LayerSkipTrainer t = trainer(m, ck.getParent());
             CheckpointException e = expectThrows(CheckpointException.class, () -> t.resume(true));
-            assertTrue(e.getMessage().startsWith("cannot resume from " + ck.getParent()
-                    + ": every checkpoint is damaged; the newest: " + ck.resolve("state.json")
-                    + ": 2 bytes, the manifest says "), e.getMessage());
+            assertTrue(
+                    e.getMessage()
+                            .startsWith(
+                                    "cannot resume from "
+                                            + ck.getParent()
+                                            + ": every checkpoint is damaged; the newest: "
+                                            + ck.resolve("state.json")
+                                            + ": 2 bytes, the manifest says "),
+                    e.getMessage());
         }
     }
 

@@ -162,18 +162,30 @@ public class EarlyExitCurriculumTest {
 
     @Test
     public void validation() {
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(0, 1), "L");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(8, 0), "dilation");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new RotationalCurriculum(8, 9), "dilation");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new GradualCurriculum(8, 0), "totalSteps");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> new GradualCurriculum(8, Long.MAX_VALUE), "totalSteps");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new AllLayersCurriculum(0), "L");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> new LastLayerOnlyCurriculum(-1), "L");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> new RotationalCurriculum(8, 2).enabledLayers(-1), "step");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> new GradualCurriculum(8, 10).enabledLayers(-1), "step");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new RotationalCurriculum(0, 1), "L");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new RotationalCurriculum(8, 0), "dilation");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new RotationalCurriculum(8, 9), "dilation");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new GradualCurriculum(8, 0), "totalSteps");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> new GradualCurriculum(8, Long.MAX_VALUE),
+                "totalSteps");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new AllLayersCurriculum(0), "L");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> new LastLayerOnlyCurriculum(-1), "L");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> new RotationalCurriculum(8, 2).enabledLayers(-1),
+                "step");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> new GradualCurriculum(8, 10).enabledLayers(-1),
+                "step");
     }
 
     @Test

@@ -74,15 +74,24 @@ public class EarlyExitLossWeightsTest {
     @Test
     public void errors() {
         EarlyExitLossWeights w = EarlyExitLossWeights.of(4, 0.2);
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(new boolean[4]), "no layer");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(new boolean[3]), "mask length");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> w.normalized(null), "mask length");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> w.normalized(new boolean[4]), "no layer");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> w.normalized(new boolean[3]), "mask length");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> w.normalized(null), "mask length");
         assertThrows(IllegalArgumentException.class, () -> w.raw(4));
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> EarlyExitLossWeights.of(0, 0.2), "L");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> EarlyExitLossWeights.of(4, -0.1), "e_scale");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> EarlyExitLossWeights.of(4, Double.NaN), "e_scale");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> EarlyExitLossWeights.of(4, Double.POSITIVE_INFINITY), "e_scale");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> EarlyExitLossWeights.of(0, 0.2), "L");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> EarlyExitLossWeights.of(4, -0.1), "e_scale");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> EarlyExitLossWeights.of(4, Double.NaN),
+                "e_scale");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> EarlyExitLossWeights.of(4, Double.POSITIVE_INFINITY),
+                "e_scale");
     }
 }

@@ -7,10 +7,11 @@ import org.layerskip.nn.LlamaModel;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.function.LongConsumer;
 
 /**
- * The child process of {@link TrainingCrashTest}: trains a tiny model from random initialisation
- * on synthetic tokens with a checkpoint every {@value #CHECKPOINT_EVERY} steps, resuming from the
+ * The child process of {@link TrainingCrashTest}: trains a tiny model from random initialisation on
+ * synthetic tokens with a checkpoint every {@value #CHECKPOINT_EVERY} steps, resuming from the
  * newest checkpoint and appending per-step metrics to a JSONL log. It announces its progress on
  * stdout, one word per line, so the parent knows when to kill it:
  *
@@ -71,9 +72,31 @@ public final class KillableTraining {
      * @throws IOException if the checkpoint folder cannot be created
      */
     static LayerSkipTrainer trainer(NDManager manager, Path checkpoints) throws IOException {
+        return trainer(manager, checkpoints, step -> {});
+    }
+
+    /**
+     * Builds the trainer of the run with a checkpoint folder that calls {@code afterWeights} in the
+     * middle of every checkpoint write.
+     *
+     * @param manager the owner of the weights
+     * @param checkpoints the checkpoint folder, or null for none
+     * @param afterWeights called with the step once a checkpoint's weights are written
+     * @return the trainer, not yet resumed
+     * @throws IOException if the checkpoint folder cannot be created
+     */
+    static LayerSkipTrainer trainer(NDManager manager, Path checkpoints, LongConsumer afterWeights)
+            throws IOException {
         LlamaModel model = TrainFixtures.trainable(manager, 2, 1, DataType.FLOAT32);
+        LayerSkipTrainingConfig config = config();
         return new LayerSkipTrainer(
-                model, config(), TrainFixtures.progressions(96, 13, 3), checkpoints);
+                model,
+                config,
+                TrainFixtures.progressions(96, 13, 3),
+                checkpoints == null
+                        ? null
+                        : new TrainingCheckpoints(
+                                checkpoints, config.keepCheckpoints(), afterWeights));
     }
 
     /**
@@ -86,19 +109,17 @@ public final class KillableTraining {
         Path checkpoints = Path.of(args[0]);
         Path metrics = Path.of(args[1]);
         String mode = args.length > 2 ? args[2] : "";
-        if (mode.equals("--pause-in-checkpoint")) {
-            long pauseAt = Long.parseLong(args[3]);
-            LayerSkipTrainer.afterCheckpointWeights =
-                    step -> {
-                        if (step == pauseAt) {
-                            announce("PAUSED " + step);
-                            sleepUntilKilled();
-                        }
-                    };
-        }
+        long pauseAt = mode.equals("--pause-in-checkpoint") ? Long.parseLong(args[3]) : -1;
+        LongConsumer afterWeights =
+                step -> {
+                    if (step == pauseAt) {
+                        announce("PAUSED " + step);
+                        sleepUntilKilled();
+                    }
+                };
         try (NDManager manager = NDManager.newBaseManager();
                 MetricsLog log = new MetricsLog(metrics)) {
-            LayerSkipTrainer trainer = trainer(manager, checkpoints);
+            LayerSkipTrainer trainer = trainer(manager, checkpoints, afterWeights);
             announce("RESUMED " + trainer.resume().orElse(0L));
             try {
                 trainer.train(STEPS, log);

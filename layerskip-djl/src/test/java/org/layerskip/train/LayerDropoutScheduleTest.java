@@ -86,21 +86,32 @@ public class LayerDropoutScheduleTest {
 
     @Test
     public void builderValidation() {
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerDropoutSchedule.builder().setNumLayers(4).build(), "setMaxRate");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> LayerDropoutSchedule.builder().setNumLayers(4).build(),
+                "setMaxRate");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () -> LayerDropoutSchedule.builder().setMaxRate(1.0).setNumLayers(4).build(),
                 "[0, 1)");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () -> LayerDropoutSchedule.builder().setMaxRate(-0.1).setNumLayers(4).build(),
                 "[0, 1)");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () -> LayerDropoutSchedule.builder().setMaxRate(Double.NaN).setNumLayers(4).build(),
                 "p_max");
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerDropoutSchedule.builder().setMaxRate(0.1).build(), "setNumLayers");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> LayerDropoutSchedule.builder().setMaxRate(0.1).build(),
+                "setNumLayers");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () -> LayerDropoutSchedule.builder().setMaxRate(0.1).setNumLayers(0).build(),
                 ">= 1");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -108,7 +119,8 @@ public class LayerDropoutScheduleTest {
                                 .optTimeCurriculum(TimeCurriculum.EXP)
                                 .build(),
                 "optTotalSteps");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -116,7 +128,8 @@ public class LayerDropoutScheduleTest {
                                 .optTotalSteps(0)
                                 .build(),
                 "totalSteps (T) must be >= 1");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -124,7 +137,8 @@ public class LayerDropoutScheduleTest {
                                 .optLayers(0, 4)
                                 .build(),
                 "layer 4");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
                 () ->
                         LayerDropoutSchedule.builder()
                                 .setMaxRate(0.1)
@@ -148,5 +162,4 @@ public class LayerDropoutScheduleTest {
         b.optTimeCurriculum(TimeCurriculum.EXP);
         Assertions.expectOneLine(IllegalArgumentException.class, b::build, "optTotalSteps");
     }
-
 }

@@ -13,6 +13,7 @@ import org.layerskip.testing.Assertions;
 import org.testng.Assert;
 import org.testng.annotations.Test;
 
+import java.nio.file.Path;
 import java.util.Arrays;
 
 public class LayerDropoutTest {
@@ -106,11 +107,11 @@ public class LayerDropoutTest {
                             .optSeqLen(8)
                             .build(layers);
             TokenSequences data = TrainFixtures.progressions(64, 9, 1);
-            LayerSkipTrainer ls = new LayerSkipTrainer(model, cfg, data, null);
+            LayerSkipTrainer ls = new LayerSkipTrainer(model, cfg, data, (Path) null);
             long scheduled = 0;
             long run = 0;
             for (int i = 0; i < 10; i++) {
-                SkipForward.Compute c = ls.trainStep().compute;
+                SkipForward.Compute c = ls.trainStep().compute();
                 scheduled += c.scheduled();
                 run += c.run();
             }
@@ -120,8 +121,8 @@ public class LayerDropoutTest {
             Assert.assertTrue(skipped > 0.04 && skipped < 0.16, "skipped share " + skipped);
 
             LlamaModel twin = TrainFixtures.trainable(manager, layers, 3, DataType.FLOAT32);
-            LayerSkipTrainer base = new LayerSkipTrainer(twin, cfg.asBaseline(), data, null);
-            SkipForward.Compute c = base.trainStep().compute;
+            LayerSkipTrainer base = new LayerSkipTrainer(twin, cfg.asBaseline(), data, (Path) null);
+            SkipForward.Compute c = base.trainStep().compute();
             Assert.assertEquals(c.run(), c.scheduled());
         }
     }

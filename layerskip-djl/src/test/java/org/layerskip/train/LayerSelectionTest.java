@@ -67,13 +67,17 @@ public class LayerSelectionTest {
 
     @Test(dataProvider = "bad")
     public void rejects(String spec, String fragment) {
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerSelection.parse(spec, 32), fragment);
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> LayerSelection.parse(spec, 32), fragment);
     }
 
     @Test
     public void rejectsBadSizes() {
-        Assertions.expectOneLine(IllegalArgumentException.class, () -> LayerSelection.parse(":", 0), "L");
-        Assertions.expectOneLine(IllegalArgumentException.class, 
-                () -> LayerSelection.toMask(new int[] {4}, 4), "layer 4");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class, () -> LayerSelection.parse(":", 0), "L");
+        Assertions.expectOneLine(
+                IllegalArgumentException.class,
+                () -> LayerSelection.toMask(new int[] {4}, 4),
+                "layer 4");
     }
 }

@@ -45,7 +45,7 @@ public class LayerSkipTrainerTest {
             LlamaModel model = TrainFixtures.trainable(manager, LAYERS, 1, DataType.FLOAT32);
             TokenSequences data = TrainFixtures.progressions(256, 13, 3);
             LayerSkipTrainingConfig cfg = config(30);
-            LayerSkipTrainer trainer = new LayerSkipTrainer(model, cfg, data, null);
+            LayerSkipTrainer trainer = new LayerSkipTrainer(model, cfg, data, (Path) null);
             List<StepMetrics> seen = new ArrayList<>();
             LayerSkipTrainer.Summary s =
                     trainer.train(
@@ -178,8 +178,15 @@ public class LayerSkipTrainerTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             Path dir = org.layerskip.io.Fixtures.dir("tiny-f32"); // V = 256, L = 4
             LlamaModel model = LayerSkipTrainer.loadForTraining(dir, manager);
-            float before = model.getLayer(2).getMlp().getParameters().get(0).getValue()
-                    .getArray().sum().getFloat();
+            float before =
+                    model.getLayer(2)
+                            .getMlp()
+                            .getParameters()
+                            .get(0)
+                            .getValue()
+                            .getArray()
+                            .sum()
+                            .getFloat();
             LayerSkipTrainingConfig cfg =
                     LayerSkipTrainingConfig.builder()
                             .optMaxDropRate(0.1)
@@ -197,11 +204,19 @@ public class LayerSkipTrainerTest {
                 }
             }
             LayerSkipTrainer.Summary s =
-                    new LayerSkipTrainer(model, cfg, TokenSequences.of(w, 1), null).train(3, null);
+                    new LayerSkipTrainer(model, cfg, TokenSequences.of(w, 1), (Path) null)
+                            .train(3, null);
             Assert.assertEquals(s.losses().length, 3);
             Assert.assertTrue(Double.isFinite(s.finalLoss()));
-            float after = model.getLayer(2).getMlp().getParameters().get(0).getValue()
-                    .getArray().sum().getFloat();
+            float after =
+                    model.getLayer(2)
+                            .getMlp()
+                            .getParameters()
+                            .get(0)
+                            .getValue()
+                            .getArray()
+                            .sum()
+                            .getFloat();
             Assert.assertNotEquals(after, before);
         }
     }
@@ -234,8 +249,7 @@ public class LayerSkipTrainerTest {
         Path torn = Files.createDirectories(root.resolve("step-000000015"));
         Files.writeString(torn.resolve("weights"), "torn");
         Assert.assertEquals(ck.latest().orElseThrow(), root.resolve("step-000000005"));
-        Assert.assertEquals(
-                Files.readString(ck.latest().orElseThrow().resolve("weights")), "good");
+        Assert.assertEquals(Files.readString(ck.latest().orElseThrow().resolve("weights")), "good");
         // a stale "latest" pointer naming a torn folder also falls back
         Files.writeString(root.resolve("latest"), "step-000000015");
         Assert.assertEquals(ck.latest().orElseThrow(), root.resolve("step-000000005"));

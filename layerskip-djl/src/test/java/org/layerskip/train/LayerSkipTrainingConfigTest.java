@@ -31,13 +31,17 @@ public class LayerSkipTrainingConfigTest {
     @Test
     public void sectionsHoldWhatTheBuilderWasGiven() {
         LayerSkipTrainingConfig c = recipe();
-        Assert.assertEquals(c.layerDropout(), new LayerDropoutConfig(0.2, LayerScale.LINEAR, TimeCurriculum.EXP));
-        Assert.assertEquals(c.earlyExitLoss(), new EarlyExitLossConfig(0.5, CurriculumType.GRADUAL, 7));
+        Assert.assertEquals(
+                c.layerDropout(),
+                new LayerDropoutConfig(0.2, LayerScale.LINEAR, TimeCurriculum.EXP));
+        Assert.assertEquals(
+                c.earlyExitLoss(), new EarlyExitLossConfig(0.5, CurriculumType.GRADUAL, 7));
         Assert.assertEquals(c.run(), new RunConfig(40, 4, 32, 1, 7));
         Assert.assertEquals(c.checkpointing(), new CheckpointConfig(10, 2));
         Assert.assertEquals(c.optimizer().finalLearningRate(), 3e-4f, "lr / 10 by default");
         // the flat accessors read the sections
-        Assert.assertEquals(List.of(c.maxDropRate(), c.eScale(), (double) c.dilation(), (double) c.steps()),
+        Assert.assertEquals(
+                List.of(c.maxDropRate(), c.eScale(), (double) c.dilation(), (double) c.steps()),
                 List.of(0.2, 0.5, 7.0, 40.0));
     }
 
@@ -45,9 +49,12 @@ public class LayerSkipTrainingConfigTest {
     public void jsonHasOneObjectPerSectionAndRoundTrips() {
         LayerSkipTrainingConfig c = recipe();
         JsonObject o = JsonParser.parseString(c.toJson()).getAsJsonObject();
-        Assert.assertEquals(o.keySet(), java.util.Set.of("layerDropout", "earlyExitLoss", "optimizer", "run",
-                "checkpointing"));
-        Assert.assertEquals(o.getAsJsonObject("layerDropout").get("maxDropRate").getAsDouble(), 0.2);
+        Assert.assertEquals(
+                o.keySet(),
+                java.util.Set.of(
+                        "layerDropout", "earlyExitLoss", "optimizer", "run", "checkpointing"));
+        Assert.assertEquals(
+                o.getAsJsonObject("layerDropout").get("maxDropRate").getAsDouble(), 0.2);
         Assert.assertEquals(LayerSkipTrainingConfig.fromJson(c.toJson()), c);
     }
 
@@ -59,7 +66,8 @@ public class LayerSkipTrainingConfigTest {
         Assert.assertEquals(base.curriculum(), CurriculumType.NONE);
         Assert.assertEquals(base.optimizer(), c.optimizer());
         Assert.assertEquals(base.run(), c.run());
-        Assert.assertTrue(c.sameRun(c.withCheckpointing(new CheckpointConfig(0, 5))), "cadence may differ");
+        Assert.assertTrue(
+                c.sameRun(c.withCheckpointing(new CheckpointConfig(0, 5))), "cadence may differ");
         Assert.assertFalse(c.sameRun(base));
         Assert.assertFalse(c.sameRun(c.withSteps(41)));
         Assert.assertEquals(c.withSteps(3).warmupSteps(), 2, "warm-up clipped to fit");
@@ -67,15 +75,29 @@ public class LayerSkipTrainingConfigTest {
 
     @Test
     public void invalidValuesAreRefusedWithTheirName() {
-        IllegalArgumentException p = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LayerSkipTrainingConfig.builder().optMaxDropRate(1.0).build(4));
+        IllegalArgumentException p =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> LayerSkipTrainingConfig.builder().optMaxDropRate(1.0).build(4));
         Assert.assertEquals(p.getMessage(), "maxDropRate (p_max) must be in [0, 1)");
-        IllegalArgumentException w = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LayerSkipTrainingConfig.builder().optSteps(10).optWarmupSteps(10).build(4));
+        IllegalArgumentException w =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LayerSkipTrainingConfig.builder()
+                                        .optSteps(10)
+                                        .optWarmupSteps(10)
+                                        .build(4));
         Assert.assertEquals(w.getMessage(), "warmupSteps must be in [0, steps)");
-        IllegalArgumentException lr = Assert.expectThrows(IllegalArgumentException.class,
-                () -> LayerSkipTrainingConfig.fromJson(recipe().toJson().replace("\"learningRate\": 0.003",
-                        "\"learningRate\": -1")));
+        IllegalArgumentException lr =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () ->
+                                LayerSkipTrainingConfig.fromJson(
+                                        recipe().toJson()
+                                                .replace(
+                                                        "\"learningRate\": 0.003",
+                                                        "\"learningRate\": -1")));
         Assert.assertEquals(lr.getMessage(), "learning rates must be positive");
     }
 }

@@ -37,7 +37,8 @@ public class LayerTotalsTest {
                 Assert.assertEquals(parts.nll()[e], whole.nll()[e], 1e-9 * whole.nll()[e]);
                 Assert.assertEquals(whole.metrics().perplexity()[e], m.perplexity()[e], 0.0);
                 Assert.assertEquals(whole.metrics().accuracy()[e], m.accuracy()[e], 0.0);
-                Assert.assertEquals(m.perplexity()[e], Math.exp(whole.nll()[e] / whole.tokens()), 0.0);
+                Assert.assertEquals(
+                        m.perplexity()[e], Math.exp(whole.nll()[e] / whole.tokens()), 0.0);
             }
         }
     }
@@ -45,7 +46,8 @@ public class LayerTotalsTest {
     @Test
     public void mismatchedExitsAndEmptyTotalsAreRefused() {
         LayerTotals a = LayerTotals.zero(new int[] {1, 2});
-        Assert.assertThrows(IllegalArgumentException.class, () -> a.plus(LayerTotals.zero(new int[] {1, 3})));
+        Assert.assertThrows(
+                IllegalArgumentException.class, () -> a.plus(LayerTotals.zero(new int[] {1, 3})));
         Assert.assertThrows(IllegalStateException.class, a::metrics);
         Assert.assertThrows(
                 IllegalArgumentException.class,

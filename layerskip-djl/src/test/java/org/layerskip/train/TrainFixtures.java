@@ -48,5 +48,4 @@ final class TrainFixtures {
         }
         return TokenSequences.of(w, seed);
     }
-
 }

@@ -34,7 +34,7 @@ public class TrainingCrashTest {
     private static final int RANDOM_KILLS = Integer.getInteger("layerskip.crash.kills", 3);
     private static final long SEED = Long.getLong("layerskip.crash.seed", 20240507);
 
-    @Test(timeOut = 300_000)
+    @Test(groups = "slow", timeOut = 300_000)
     public void killedAndResumedTrainingMatchesAnUninterruptedRun() throws Exception {
         Path root = Files.createTempDirectory("ls-crash");
 

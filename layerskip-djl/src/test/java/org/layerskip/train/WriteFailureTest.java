@@ -20,9 +20,9 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 
 /**
- * Full disks and unwritable folders while training: each gives an exception with a one-line
- * message naming the path and the cause, leaves the previous checkpoint intact and loadable, leaves
- * no temporary folder behind, and leaves the JVM (and the trainer) usable.
+ * Full disks and unwritable folders while training: each gives an exception with a one-line message
+ * naming the path and the cause, leaves the previous checkpoint intact and loadable, leaves no
+ * temporary folder behind, and leaves the JVM (and the trainer) usable.
  *
  * <p>A full disk is produced for real where no root is needed: {@code /dev/full} (ENOSPC) behind a
  * symbolic link, and {@code ulimit -f} in a child JVM, which makes the kernel refuse writes past a
@@ -52,8 +52,10 @@ public class WriteFailureTest {
                                             Files.createSymbolicLink(weights, DEV_FULL);
                                             Files.writeString(weights, "new weights");
                                         }));
-        Assertions.assertOneLineMessage(e, "cannot write checkpoint " + root.resolve("step-000000004"));
-        Assertions.assertOneLineMessage(e, "No space left on device", "(earlier checkpoints are unchanged)");
+        Assertions.assertOneLineMessage(
+                e, "cannot write checkpoint " + root.resolve("step-000000004"));
+        Assertions.assertOneLineMessage(
+                e, "No space left on device", "(earlier checkpoints are unchanged)");
         Assert.assertEquals(ck.latest().orElseThrow(), root.resolve("step-000000002"));
         Assert.assertEquals(Files.readString(root.resolve("step-000000002/weights")), "good");
         Assert.assertEquals(temporaries(root), List.of());
@@ -93,8 +95,7 @@ public class WriteFailureTest {
         Assert.assertEquals(temporaries(root), List.of());
         Assert.assertFalse(Files.exists(root.resolve("step-000000004")));
         try (NDManager manager = NDManager.newBaseManager()) {
-            Assert.assertEquals(
-                    KillableTraining.trainer(manager, root).resume().orElseThrow(), 2L);
+            Assert.assertEquals(KillableTraining.trainer(manager, root).resume().orElseThrow(), 2L);
         }
     }
 
@@ -133,7 +134,8 @@ public class WriteFailureTest {
             IOException e =
                     Assert.expectThrows(
                             IOException.class, () -> KillableTraining.trainer(manager, below));
-            Assertions.assertOneLineMessage(e, "cannot create checkpoint folder " + below + ": ", "Not a directory");
+            Assertions.assertOneLineMessage(
+                    e, "cannot create checkpoint folder " + below + ": ", "Not a directory");
 
             LayerSkipTrainer trainer = KillableTraining.trainer(manager, null);
             e =
@@ -145,7 +147,8 @@ public class WriteFailureTest {
                                             below,
                                             SafetensorsDtype.F32,
                                             Long.MAX_VALUE));
-            Assertions.assertOneLineMessage(e, "cannot save model to " + below + ": ", "Not a directory");
+            Assertions.assertOneLineMessage(
+                    e, "cannot save model to " + below + ": ", "Not a directory");
 
             e = Assert.expectThrows(IOException.class, () -> new MetricsLog(below.resolve("m")));
             Assertions.assertOneLineMessage(
@@ -201,5 +204,4 @@ public class WriteFailureTest {
             throw new SkipException("needs /dev/full");
         }
     }
-
 }

@@ -79,7 +79,8 @@ public class PredictorFlowTest {
             Assert.assertTrue(zoo.getBlock() instanceof GenerationBlock);
             for (String prompt : PROMPTS) {
                 long[] ids =
-                        generator.generate(tokenizer.encode(prompt), direct(1, 3, 20), null)
+                        generator
+                                .generate(tokenizer.encode(prompt), direct(1, 3, 20), null)
                                 .tokenIds();
                 String expected = TextGenerationTranslator.decodeKnown(tokenizer, ids);
                 Assert.assertEquals(p.predict(prompt), expected, prompt);
@@ -92,7 +93,8 @@ public class PredictorFlowTest {
         Criteria<GenerationRequest, GenerationResponse> criteria =
                 LayerSkipTranslatorFactory.configure(
                                 Criteria.builder()
-                                        .setTypes(GenerationRequest.class, GenerationResponse.class))
+                                        .setTypes(
+                                                GenerationRequest.class, GenerationResponse.class))
                         .optModelPath(dir)
                         .optArgument("exitLayer", "2")
                         .optArgument("numSpeculations", "4")
@@ -132,7 +134,8 @@ public class PredictorFlowTest {
         Criteria<GenerationRequest, GenerationResponse> criteria =
                 LayerSkipTranslatorFactory.configure(
                                 Criteria.builder()
-                                        .setTypes(GenerationRequest.class, GenerationResponse.class))
+                                        .setTypes(
+                                                GenerationRequest.class, GenerationResponse.class))
                         .optModelPath(dir)
                         .optArgument("maxNewTokens", 16)
                         .build();
@@ -209,7 +212,8 @@ public class PredictorFlowTest {
         try (ZooModel<String, String> zoo = criteria.loadModel();
                 Predictor<String, String> p = zoo.newPredictor()) {
             long[] ids =
-                    generator.generate(tokenizer.encode("hello world"), direct(1, 2, 12), null)
+                    generator
+                            .generate(tokenizer.encode("hello world"), direct(1, 2, 12), null)
                             .tokenIds();
             Assert.assertEquals(
                     p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
@@ -236,14 +240,14 @@ public class PredictorFlowTest {
         }
         // explicit arguments win over the file
         try (ZooModel<String, String> zoo =
-                LayerSkipTranslatorFactory.configure(
-                                Criteria.builder().setTypes(String.class, String.class))
-                        .optModelPath(copy)
-                        .optArgument("exitLayer", 1)
-                        .optArgument("numSpeculations", 2)
-                        .optArgument("maxNewTokens", 10)
-                        .build()
-                        .loadModel();
+                        LayerSkipTranslatorFactory.configure(
+                                        Criteria.builder().setTypes(String.class, String.class))
+                                .optModelPath(copy)
+                                .optArgument("exitLayer", 1)
+                                .optArgument("numSpeculations", 2)
+                                .optArgument("maxNewTokens", 10)
+                                .build()
+                                .loadModel();
                 Predictor<String, String> p = zoo.newPredictor()) {
             assertPredictsLikeGenerator(p, direct(1, 2, 10));
         }
@@ -256,7 +260,10 @@ public class PredictorFlowTest {
                 p.predict("hello world"), TextGenerationTranslator.decodeKnown(tokenizer, ids));
     }
 
-    /** Loads a text model from the folder, expects failure and returns all messages of the cause chain. */
+    /**
+     * Loads a text model from the folder, expects failure and returns all messages of the cause
+     * chain.
+     */
     private static String loadFailure(Path dir) {
         Criteria<String, String> criteria =
                 LayerSkipTranslatorFactory.configure(
@@ -278,18 +285,23 @@ public class PredictorFlowTest {
     public void malformedRecordedSettingsFailClearly() throws Exception {
         Path copy = TranslateFixtures.tinyModelWithTokenizer();
         Files.writeString(
-                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 1.7, \"num_speculations\": 2}");
+                copy.resolve(RecordedSettings.FILE_NAME),
+                "{\"exit_layer\": 1.7, \"num_speculations\": 2}");
         String messages = loadFailure(copy);
         Assert.assertTrue(messages.contains(RecordedSettings.FILE_NAME), messages);
         Assert.assertTrue(messages.contains("exit_layer"), messages);
     }
 
-    /** A recorded E that does not fit the model is a default, not a request: skipped (SpeculationDefaults). */
+    /**
+     * A recorded E that does not fit the model is a default, not a request: skipped
+     * (SpeculationDefaults).
+     */
     @Test
     public void recordedExitLayerThatDoesNotFitFallsBackToTheLibraryDefault() throws Exception {
         Path copy = TranslateFixtures.tinyModelWithTokenizer();
         Files.writeString(
-                copy.resolve(RecordedSettings.FILE_NAME), "{\"exit_layer\": 99, \"num_speculations\": 2}");
+                copy.resolve(RecordedSettings.FILE_NAME),
+                "{\"exit_layer\": 99, \"num_speculations\": 2}");
         Criteria<String, String> criteria =
                 LayerSkipTranslatorFactory.configure(
                                 Criteria.builder().setTypes(String.class, String.class))
@@ -306,7 +318,8 @@ public class PredictorFlowTest {
     @Test
     public void textWithoutTokenizerFailsClearly() throws Exception {
         Path bare = Files.createTempDirectory("layerskip-bare");
-        for (String f : new String[] {"config.json", "generation_config.json", "model.safetensors"}) {
+        for (String f :
+                new String[] {"config.json", "generation_config.json", "model.safetensors"}) {
             Files.copy(dir.resolve(f), bare.resolve(f));
         }
         String messages = loadFailure(bare);

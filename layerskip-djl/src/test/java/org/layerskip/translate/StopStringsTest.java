@@ -7,7 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
 
-/** Stop strings are found wherever the text is split, and nothing from the first one on is shown. */
+/**
+ * Stop strings are found wherever the text is split, and nothing from the first one on is shown.
+ */
 public class StopStringsTest {
 
     /**
@@ -62,7 +64,8 @@ public class StopStringsTest {
             shown.append(m.flush());
             String expected = cut(text, stops);
             Assert.assertEquals(shown.toString(), expected, "text '" + text + "' stops " + stops);
-            Assert.assertEquals(m.matched(), !expected.equals(text) || stops.stream().anyMatch(text::contains));
+            Assert.assertEquals(
+                    m.matched(), !expected.equals(text) || stops.stream().anyMatch(text::contains));
         }
     }
 
@@ -85,6 +88,7 @@ public class StopStringsTest {
         Assert.expectThrows(IllegalArgumentException.class, () -> new StopStrings(List.of("")));
         Assert.expectThrows(IllegalArgumentException.class, () -> new StopStrings(null));
         Assert.expectThrows(
-                IllegalArgumentException.class, () -> new StopStrings(List.of("a", "b", "c", "d", "e")));
+                IllegalArgumentException.class,
+                () -> new StopStrings(List.of("a", "b", "c", "d", "e")));
     }
 }

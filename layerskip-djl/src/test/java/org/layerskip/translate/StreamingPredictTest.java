@@ -61,7 +61,8 @@ public class StreamingPredictTest {
 
     private Criteria<GenerationRequest, GenerationStream> criteria(Path model) {
         return LayerSkipTranslatorFactory.configure(
-                        Criteria.builder().setTypes(GenerationRequest.class, GenerationStream.class))
+                        Criteria.builder()
+                                .setTypes(GenerationRequest.class, GenerationStream.class))
                 .optModelPath(model)
                 .optArgument("exitLayer", 1)
                 .optArgument("numSpeculations", 3)
@@ -84,10 +85,13 @@ public class StreamingPredictTest {
         List<Long> ids = new ArrayList<>();
         List<TokenKind> kinds = new ArrayList<>();
         GenerationResult expected =
-                generator.generate(prompt, direct(), (row, id, kind) -> {
-                    ids.add(id);
-                    kinds.add(kind);
-                });
+                generator.generate(
+                        prompt,
+                        direct(),
+                        (row, id, kind) -> {
+                            ids.add(id);
+                            kinds.add(kind);
+                        });
         Assert.assertTrue(kinds.contains(TokenKind.ACCEPTED), "the test needs accepted drafts");
         try (ZooModel<GenerationRequest, GenerationStream> zoo = criteria(dir).loadModel();
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor()) {
@@ -109,12 +113,14 @@ public class StreamingPredictTest {
                     }
                     Assert.assertEquals(got, ids, "pass " + pass);
                     Assert.assertEquals(gotKinds, kinds, "pass " + pass);
-                    String all = TextGenerationTranslator.decodeKnown(tokenizer, expected.tokenIds());
+                    String all =
+                            TextGenerationTranslator.decodeKnown(tokenizer, expected.tokenIds());
                     Assert.assertEquals(text.toString(), all);
                     Assert.assertEquals(s.response().text(), all);
                     Assert.assertEquals(s.response().tokenIds(), expected.tokenIds());
                     Assert.assertEquals(
-                            s.response().speculation().accepted(), expected.speculation().accepted());
+                            s.response().speculation().accepted(),
+                            expected.speculation().accepted());
                 }
             }
         }
@@ -125,7 +131,9 @@ public class StreamingPredictTest {
         try (ZooModel<GenerationRequest, GenerationStream> zoo = criteria(dir).loadModel();
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor()) {
             GenerationRequest q =
-                    GenerationRequest.ofIds(1, 4, 7).with("maxNewTokens", 200).with("strategy", "autoregressive");
+                    GenerationRequest.ofIds(1, 4, 7)
+                            .with("maxNewTokens", 200)
+                            .with("strategy", "autoregressive");
             GenerationStream s = p.streamingPredict(q).getIterativeOutput();
             s.next();
             s.next();
@@ -157,7 +165,8 @@ public class StreamingPredictTest {
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor()) {
             GenerationRequest q = GenerationRequest.ofText("hello world").withStop(stop);
             for (int pass = 0; pass < 2; pass++) {
-                try (GenerationStream s = pass == 0 ? p.streamingPredict(q).getIterativeOutput() : p.predict(q)) {
+                try (GenerationStream s =
+                        pass == 0 ? p.streamingPredict(q).getIterativeOutput() : p.predict(q)) {
                     StringBuilder text = new StringBuilder();
                     s.forEachRemaining(t -> text.append(t.text()));
                     Assert.assertEquals(text.toString(), expected, "stop '" + stop + "'");
@@ -171,11 +180,14 @@ public class StreamingPredictTest {
 
     @Test
     public void chatRequestsUseTheTemplateOrFailClearly() throws Exception {
-        List<ChatMessage> chat = List.of(ChatMessage.system("be nice"), ChatMessage.user("the dog"));
+        List<ChatMessage> chat =
+                List.of(ChatMessage.system("be nice"), ChatMessage.user("the dog"));
         try (ZooModel<GenerationRequest, GenerationStream> zoo = criteria(dir).loadModel();
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor()) {
             TranslateException e =
-                    Assert.expectThrows(TranslateException.class, () -> p.predict(GenerationRequest.ofMessages(chat)));
+                    Assert.expectThrows(
+                            TranslateException.class,
+                            () -> p.predict(GenerationRequest.ofMessages(chat)));
             Assert.assertTrue(e.getMessage().contains("no chat template"), e.getMessage());
         }
         Path withTemplate = TranslateFixtures.tinyModelWithTokenizer();
@@ -187,7 +199,8 @@ public class StreamingPredictTest {
         long[] ids = template.encode(tokenizer, chat);
         Assert.assertEquals(ids[0], tokenizer.bosTokenId().getAsLong());
         GenerationResult expected = generator.generate(ids, direct(), null);
-        try (ZooModel<GenerationRequest, GenerationStream> zoo = criteria(withTemplate).loadModel();
+        try (ZooModel<GenerationRequest, GenerationStream> zoo =
+                        criteria(withTemplate).loadModel();
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor();
                 GenerationStream s = p.predict(GenerationRequest.ofMessages(chat))) {
             s.forEachRemaining(t -> {});
@@ -207,14 +220,16 @@ public class StreamingPredictTest {
                 direct().toBuilder().optTemperature(0.7).optTopK(5).optTopP(1).build();
         GenerationResult expected = generator.generate(prompt, sampling, null);
         GenerationResult greedy = generator.generate(prompt, direct(), null);
-        Assert.assertNotEquals(expected.tokenIds(), greedy.tokenIds(), "sampling must change the output");
+        Assert.assertNotEquals(
+                expected.tokenIds(), greedy.tokenIds(), "sampling must change the output");
         try (ZooModel<GenerationRequest, GenerationStream> zoo = criteria(sampled).loadModel();
                 Predictor<GenerationRequest, GenerationStream> p = zoo.newPredictor()) {
             try (GenerationStream s = p.predict(GenerationRequest.ofIds(prompt))) {
                 s.forEachRemaining(t -> {});
                 Assert.assertEquals(s.response().tokenIds(), expected.tokenIds());
             }
-            try (GenerationStream s = p.predict(GenerationRequest.ofIds(prompt).with("temperature", 0))) {
+            try (GenerationStream s =
+                    p.predict(GenerationRequest.ofIds(prompt).with("temperature", 0))) {
                 s.forEachRemaining(t -> {});
                 Assert.assertEquals(s.response().tokenIds(), greedy.tokenIds());
             }

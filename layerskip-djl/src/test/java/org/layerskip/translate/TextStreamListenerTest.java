@@ -25,9 +25,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Stop strings end generation at the first occurrence in the decoded text, across token
- * boundaries and inside accepted drafts, with {@link Generator} and with the continuous batcher;
- * the stop string is not returned and no token after the one that completed it is emitted.
+ * Stop strings end generation at the first occurrence in the decoded text, across token boundaries
+ * and inside accepted drafts, with {@link Generator} and with the continuous batcher; the stop
+ * string is not returned and no token after the one that completed it is emitted.
  */
 public class TextStreamListenerTest {
 
@@ -40,7 +40,12 @@ public class TextStreamListenerTest {
         manager = NDManager.newBaseManager();
         LlamaModel model = TinyModels.random(manager, TinyModels.config(4, false), 8);
         generator = new Generator(model, 3, 4);
-        tokenizer = LlamaTokenizer.load(Path.of(TextStreamListenerTest.class.getResource("/tokenizers/tiny").toURI()));
+        tokenizer =
+                LlamaTokenizer.load(
+                        Path.of(
+                                TextStreamListenerTest.class
+                                        .getResource("/tokenizers/tiny")
+                                        .toURI()));
     }
 
     @AfterClass
@@ -71,7 +76,8 @@ public class TextStreamListenerTest {
         String full = textOf(free.tokenIds(), free.tokenIds().length);
         Assert.assertTrue(full.length() > 20, "the random model must produce text: '" + full + "'");
         int checked = 0;
-        try (BatchScheduler scheduler = new BatchScheduler(ContinuousBatcher.builder(generator).build())) {
+        try (BatchScheduler scheduler =
+                new BatchScheduler(ContinuousBatcher.builder(generator).build())) {
             for (int from = 3; from + 4 < full.length() && checked < 6; from += 5) {
                 // a stop string that straddles a space, i.e. a token boundary
                 int space = full.indexOf(' ', from);
@@ -89,14 +95,21 @@ public class TextStreamListenerTest {
                     List<TokenKind> kinds = new ArrayList<>();
                     StringBuilder shown = new StringBuilder();
                     TextStreamListener l =
-                            new TextStreamListener(tokenizer, List.of(stop), (t, id, k) -> {
-                                shown.append(t);
-                                kinds.add(k);
-                            });
+                            new TextStreamListener(
+                                    tokenizer,
+                                    List.of(stop),
+                                    (t, id, k) -> {
+                                        shown.append(t);
+                                        kinds.add(k);
+                                    });
                     GenerationResult r =
                             via == 0
                                     ? generator.generate(prompt, options(), l)
-                                    : scheduler.batcher().submit(prompt, options(), l).result().get(30, TimeUnit.SECONDS);
+                                    : scheduler
+                                            .batcher()
+                                            .submit(prompt, options(), l)
+                                            .result()
+                                            .get(30, TimeUnit.SECONDS);
                     shown.append(l.finish());
                     String where = (via == 0 ? "generator" : "batcher") + ", stop '" + stop + "'";
                     Assert.assertEquals(r.finishReason(), FinishReason.STOP, where);
@@ -108,7 +121,8 @@ public class TextStreamListenerTest {
                 checked++;
             }
         }
-        Assert.assertTrue(checked >= 3, "only " + checked + " stop strings checked in '" + full + "'");
+        Assert.assertTrue(
+                checked >= 3, "only " + checked + " stop strings checked in '" + full + "'");
     }
 
     @Test
@@ -118,7 +132,8 @@ public class TextStreamListenerTest {
         String full = textOf(free.tokenIds(), free.tokenIds().length);
         String stop = full.substring(full.length() - 2) + "\u00a7"; // its start ends the text
         StringBuilder shown = new StringBuilder();
-        TextStreamListener l = new TextStreamListener(tokenizer, List.of(stop), (t, id, k) -> shown.append(t));
+        TextStreamListener l =
+                new TextStreamListener(tokenizer, List.of(stop), (t, id, k) -> shown.append(t));
         GenerationResult r = generator.generate(prompt, options(), l);
         Assert.assertEquals(r.finishReason(), FinishReason.LENGTH);
         Assert.assertEquals(shown.toString(), full.substring(0, full.length() - 2));

@@ -13,9 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * A tokenizer with ids the model does not have is refused when the translator is created, not
- * when a prompt first uses one of them; one with fewer ids is accepted (the translators leave
- * generated ids the tokenizer does not know out of the text).
+ * A tokenizer with ids the model does not have is refused when the translator is created, not when
+ * a prompt first uses one of them; one with fewer ids is accepted (the translators leave generated
+ * ids the tokenizer does not know out of the text).
  */
 public class TokenizerVocabularyTest {
 
@@ -34,17 +34,24 @@ public class TokenizerVocabularyTest {
                                 Criteria.builder().setTypes(String.class, String.class))
                         .optModelPath(dir)
                         .build();
-        Exception e = Assert.expectThrows(Exception.class, () -> {
-            try (ZooModel<String, String> zoo = criteria.loadModel()) {
-                zoo.newPredictor().close();
-            }
-        });
+        Exception e =
+                Assert.expectThrows(
+                        Exception.class,
+                        () -> {
+                            try (ZooModel<String, String> zoo = criteria.loadModel()) {
+                                zoo.newPredictor().close();
+                            }
+                        });
         String chain = "";
         for (Throwable c = e; c != null; c = c.getCause()) {
             chain += c.getMessage() + " | ";
         }
-        Assert.assertTrue(chain.contains(file + ": the tokenizer has 300 token ids but the model's"
-                + " vocab_size is 256 (config.json): it would produce ids the model does not have"), chain);
+        Assert.assertTrue(
+                chain.contains(
+                        file
+                                + ": the tokenizer has 300 token ids but the model's"
+                                + " vocab_size is 256 (config.json): it would produce ids the model does not have"),
+                chain);
     }
 
     @Test

@@ -172,7 +172,8 @@ public final class ChatModelBuilder<M> {
             throw new IllegalArgumentException("engine(...) must be set");
         }
         if (v.strategy == null || v.exitLayer < 0 || v.numSpeculations < 0) {
-            throw new IllegalArgumentException("strategy must be set and exit layer / num speculations >= 0");
+            throw new IllegalArgumentException(
+                    "strategy must be set and exit layer / num speculations >= 0");
         }
         return factory.apply(v);
     }

@@ -42,7 +42,11 @@ final class ChatRun {
     private final LayerSkipChatEngine engine;
     private final int promptTokens;
 
-    private ChatRun(LayerSkipChatEngine engine, BatchedSequence sequence, TextStreamListener text, int promptTokens) {
+    private ChatRun(
+            LayerSkipChatEngine engine,
+            BatchedSequence sequence,
+            TextStreamListener text,
+            int promptTokens) {
         this.engine = engine;
         this.sequence = sequence;
         this.text = text;
@@ -53,17 +57,22 @@ final class ChatRun {
     record Settings(DecodingStrategy strategy, int exitLayer, int numSpeculations, Long seed) {}
 
     static ChatRun start(
-            LayerSkipChatEngine engine, ChatRequest request, Settings settings, TextStreamListener.TextSink sink) {
+            LayerSkipChatEngine engine,
+            ChatRequest request,
+            Settings settings,
+            TextStreamListener.TextSink sink) {
         ChatRequestParameters p = request.parameters();
         if (p.toolSpecifications() != null && !p.toolSpecifications().isEmpty()) {
-            throw new UnsupportedFeatureException("tools are not supported by LayerSkip chat models");
+            throw new UnsupportedFeatureException(
+                    "tools are not supported by LayerSkip chat models");
         }
         if (p.responseFormat() != null && p.responseFormat().type() != ResponseFormatType.TEXT) {
             throw new UnsupportedFeatureException("only text responses are supported");
         }
         for (Double penalty : new Double[] {p.frequencyPenalty(), p.presencePenalty()}) {
             if (penalty != null && penalty != 0) {
-                throw new UnsupportedFeatureException("frequency and presence penalties are not supported");
+                throw new UnsupportedFeatureException(
+                        "frequency and presence penalties are not supported");
             }
         }
         List<org.layerskip.tokenizer.ChatMessage> messages = new ArrayList<>();
@@ -87,10 +96,14 @@ final class ChatRun {
                             .optExitLayer(settings.exitLayer())
                             .optNumSpeculations(settings.numSpeculations())
                             .optMaxNewTokens(maxTokens)
-                            .optTemperature(p.temperature() != null ? p.temperature() : d.temperature())
+                            .optTemperature(
+                                    p.temperature() != null ? p.temperature() : d.temperature())
                             .optTopP(p.topP() != null ? p.topP() : d.topP())
                             .optTopK(p.topK() != null ? p.topK() : d.topK())
-                            .optSeed(settings.seed() != null ? settings.seed() : ThreadLocalRandom.current().nextLong())
+                            .optSeed(
+                                    settings.seed() != null
+                                            ? settings.seed()
+                                            : ThreadLocalRandom.current().nextLong())
                             .build();
         } catch (IllegalArgumentException e) {
             throw new InvalidRequestException(e.getMessage(), e);
@@ -115,7 +128,8 @@ final class ChatRun {
             StringBuilder sb = new StringBuilder();
             for (Content c : ((UserMessage) m).contents()) {
                 if (!(c instanceof TextContent)) {
-                    throw new UnsupportedFeatureException("only text content is supported, got " + c.type());
+                    throw new UnsupportedFeatureException(
+                            "only text content is supported, got " + c.type());
                 }
                 sb.append(((TextContent) c).text());
             }
@@ -128,7 +142,8 @@ final class ChatRun {
             }
             return org.layerskip.tokenizer.ChatMessage.assistant(a.text() == null ? "" : a.text());
         }
-        throw new UnsupportedFeatureException("messages of type " + m.type() + " are not supported");
+        throw new UnsupportedFeatureException(
+                "messages of type " + m.type() + " are not supported");
     }
 
     /** The response of a finished run (call after the sequence completed). */
@@ -138,7 +153,10 @@ final class ChatRun {
                 .id("layerskip-" + UUID.randomUUID())
                 .modelName(engine.modelName())
                 .tokenUsage(new TokenUsage(promptTokens, r.numGenerated()))
-                .finishReason(r.finishReason() == org.layerskip.generate.FinishReason.LENGTH ? FinishReason.LENGTH : FinishReason.STOP)
+                .finishReason(
+                        r.finishReason() == org.layerskip.generate.FinishReason.LENGTH
+                                ? FinishReason.LENGTH
+                                : FinishReason.STOP)
                 .build();
     }
 }

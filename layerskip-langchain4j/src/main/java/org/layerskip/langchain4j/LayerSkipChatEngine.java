@@ -8,8 +8,8 @@ import org.layerskip.generate.BatchScheduler;
 import org.layerskip.generate.ContinuousBatcher;
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
 import org.layerskip.io.SamplingDefaults;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.tokenizer.LlamaTokenizer;
@@ -18,13 +18,12 @@ import org.layerskip.zoo.LayerSkipModels;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
- * A LayerSkip model loaded for LangChain4j: weights, tokenizer, chat template, the model's
- * sampling defaults, and one scheduler thread that batches the requests of every {@link
- * LayerSkipChatModel} and {@link LayerSkipStreamingChatModel} built on it. Thread-safe; close it
- * when done (after the chat models).
+ * A LayerSkip model loaded for LangChain4j: weights, tokenizer, chat template, the model's sampling
+ * defaults, and one scheduler thread that batches the requests of every {@link LayerSkipChatModel}
+ * and {@link LayerSkipStreamingChatModel} built on it. Thread-safe; close it when done (after the
+ * chat models).
  *
  * <pre>{@code
  * try (LayerSkipChatEngine engine = LayerSkipChatEngine.builder().setModel("/models/my-chat-llama").build()) {
@@ -65,14 +64,17 @@ public final class LayerSkipChatEngine implements AutoCloseable {
             this.template =
                     b.chatTemplate != null
                             ? ChatTemplate.of(b.chatTemplate, bosText(tok), eosText(tok))
-                            : ChatTemplate.read(dir).orElseThrow(
-                                    () -> new IllegalArgumentException(
-                                            "model '" + b.model + "' has no chat template (no chat_template in"
-                                                    + " tokenizer_config.json); give one with chatTemplate(...)"));
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, model.numLayers());
-            this.generator =
-                    recorded.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
-                            .orElseGet(() -> new Generator(model));
+                            : ChatTemplate.read(dir)
+                                    .orElseThrow(
+                                            () ->
+                                                    new IllegalArgumentException(
+                                                            "model '"
+                                                                    + b.model
+                                                                    + "' has no chat template (no chat_template in"
+                                                                    + " tokenizer_config.json); give one with chatTemplate(...)"));
+            SpeculationDefaults d =
+                    LayerSkipModels.speculationDefaults(b.model, dir, model.numLayers());
+            this.generator = new Generator(model, d.exitLayer(), d.numSpeculations());
             this.scheduler =
                     new BatchScheduler(
                             ContinuousBatcher.builder(generator)
@@ -232,7 +234,8 @@ public final class LayerSkipChatEngine implements AutoCloseable {
          *
          * @return the engine; close it
          * @throws IOException if a model file cannot be read or is invalid
-         * @throws IllegalArgumentException for an unknown model or one without tokenizer or template
+         * @throws IllegalArgumentException for an unknown model or one without tokenizer or
+         *     template
          */
         public LayerSkipChatEngine build() throws IOException {
             if (model == null || model.isBlank()) {

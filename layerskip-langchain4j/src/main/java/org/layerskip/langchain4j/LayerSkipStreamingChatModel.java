@@ -13,8 +13,8 @@ import java.util.concurrent.Executors;
  * LangChain4j's {@link StreamingChatModel} over a LayerSkip model, in-process: text pieces reach
  * {@link StreamingChatResponseHandler#onPartialResponse(String)} as the decoder accepts tokens
  * (self-speculative rounds deliver several at once), with stop sequences held back until they are
- * ruled out. Callbacks run on one delivery thread per model, never on the decoding thread, so a slow
- * handler cannot stall the batch.
+ * ruled out. Callbacks run on one delivery thread per model, never on the decoding thread, so a
+ * slow handler cannot stall the batch.
  */
 public final class LayerSkipStreamingChatModel implements StreamingChatModel, AutoCloseable {
 
@@ -22,11 +22,12 @@ public final class LayerSkipStreamingChatModel implements StreamingChatModel, Au
     private final ChatRun.Settings settings;
     private final ChatRequestParameters defaults;
     private final ExecutorService delivery =
-            Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "layerskip-langchain4j-stream");
-                t.setDaemon(true);
-                return t;
-            });
+            Executors.newSingleThreadExecutor(
+                    r -> {
+                        Thread t = new Thread(r, "layerskip-langchain4j-stream");
+                        t.setDaemon(true);
+                        return t;
+                    });
 
     private LayerSkipStreamingChatModel(ChatModelBuilder.Values v) {
         this.engine = v.engine;
@@ -68,17 +69,27 @@ public final class LayerSkipStreamingChatModel implements StreamingChatModel, Au
             handler.onError(e);
             return;
         }
-        run.sequence.result().whenComplete((r, e) -> delivery.execute(() -> {
-            if (e != null) {
-                handler.onError(e instanceof CompletionException && e.getCause() != null ? e.getCause() : e);
-                return;
-            }
-            String tail = run.text.finish();
-            if (!tail.isEmpty()) {
-                handler.onPartialResponse(tail);
-            }
-            handler.onCompleteResponse(run.response(r, run.text.text()));
-        }));
+        run.sequence
+                .result()
+                .whenComplete(
+                        (r, e) ->
+                                delivery.execute(
+                                        () -> {
+                                            if (e != null) {
+                                                handler.onError(
+                                                        e instanceof CompletionException
+                                                                        && e.getCause() != null
+                                                                ? e.getCause()
+                                                                : e);
+                                                return;
+                                            }
+                                            String tail = run.text.finish();
+                                            if (!tail.isEmpty()) {
+                                                handler.onPartialResponse(tail);
+                                            }
+                                            handler.onCompleteResponse(
+                                                    run.response(r, run.text.text()));
+                                        }));
     }
 
     /** Stops the delivery thread (the engine stays open). */

@@ -12,14 +12,18 @@ import dev.langchain4j.model.output.FinishReason;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
+import org.layerskip.io.HfLlama;
 import org.layerskip.tokenizer.ChatMessage;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.translate.TextGenerationTranslator;
+import org.layerskip.zoo.BundledModels;
 import org.testng.Assert;
 import org.testng.annotations.AfterClass;
 import org.testng.annotations.BeforeClass;
 import org.testng.annotations.Test;
 
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -27,6 +31,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * LangChain4j's ChatModel and StreamingChatModel over the bundled model, in-process: answers equal
@@ -44,7 +49,12 @@ public class LayerSkipChatModelTest {
 
     @BeforeClass
     public void load() throws Exception {
-        engine = LayerSkipChatEngine.builder().setModel("tiny-layerskip").optChatTemplate(TEMPLATE).optMaxBatch(4).build();
+        engine =
+                LayerSkipChatEngine.builder()
+                        .setModel("tiny-layerskip")
+                        .optChatTemplate(TEMPLATE)
+                        .optMaxBatch(4)
+                        .build();
         template = ChatTemplate.of(TEMPLATE, "<s>", "</s>");
     }
 
@@ -58,24 +68,38 @@ public class LayerSkipChatModelTest {
     private String expected(List<ChatMessage> chat, int max) {
         long[] ids = template.encode(engine.tokenizer(), chat);
         GenerationResult r =
-                engine.generator().generate(
-                        ids,
-                        GenerationOptions.builder().optStrategy(DecodingStrategy.SELF_SPECULATIVE).optMaxNewTokens(max).build(),
-                        null);
+                engine.generator()
+                        .generate(
+                                ids,
+                                GenerationOptions.builder()
+                                        .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                                        .optMaxNewTokens(max)
+                                        .build(),
+                                null);
         return TextGenerationTranslator.decodeKnown(engine.tokenizer(), r.tokenIds());
     }
 
     @Test
     public void chatEqualsTheLibraryAloneAndConcurrently() throws Exception {
-        LayerSkipChatModel model = LayerSkipChatModel.builder().engine(engine).temperature(0.0).maxTokens(32).build();
-        ChatResponse r = model.chat(SystemMessage.from("Python only."), UserMessage.from("def add(a, b):"));
-        String want = expected(List.of(ChatMessage.system("Python only."), ChatMessage.user("def add(a, b):")), 32);
+        LayerSkipChatModel model =
+                LayerSkipChatModel.builder().engine(engine).temperature(0.0).maxTokens(32).build();
+        ChatResponse r =
+                model.chat(SystemMessage.from("Python only."), UserMessage.from("def add(a, b):"));
+        String want =
+                expected(
+                        List.of(
+                                ChatMessage.system("Python only."),
+                                ChatMessage.user("def add(a, b):")),
+                        32);
         Assert.assertFalse(want.isBlank());
         Assert.assertEquals(r.aiMessage().text(), want);
         Assert.assertEquals(r.tokenUsage().outputTokenCount().intValue() <= 32, true);
         Assert.assertEquals(r.metadata().modelName(), "tiny-layerskip");
-        Assert.assertTrue(r.finishReason() == FinishReason.LENGTH || r.finishReason() == FinishReason.STOP);
-        String[] prompts = {"import sys", "class Node:", "def walk(tree):", "for line in open(", "x = {", "return"};
+        Assert.assertTrue(
+                r.finishReason() == FinishReason.LENGTH || r.finishReason() == FinishReason.STOP);
+        String[] prompts = {
+            "import sys", "class Node:", "def walk(tree):", "for line in open(", "x = {", "return"
+        };
         ExecutorService pool = Executors.newFixedThreadPool(prompts.length);
         try {
             List<Future<String>> answers = new ArrayList<>();
@@ -83,7 +107,10 @@ public class LayerSkipChatModelTest {
                 answers.add(pool.submit(() -> model.chat(p)));
             }
             for (int i = 0; i < prompts.length; i++) {
-                Assert.assertEquals(answers.get(i).get(60, TimeUnit.SECONDS), expected(List.of(ChatMessage.user(prompts[i])), 32), prompts[i]);
+                Assert.assertEquals(
+                        answers.get(i).get(60, TimeUnit.SECONDS),
+                        expected(List.of(ChatMessage.user(prompts[i])), 32),
+                        prompts[i]);
             }
         } finally {
             pool.shutdownNow();
@@ -93,7 +120,11 @@ public class LayerSkipChatModelTest {
     @Test
     public void streamingDeliversTheSameTextAndHonoursStopSequences() throws Exception {
         try (LayerSkipStreamingChatModel model =
-                LayerSkipStreamingChatModel.builder().engine(engine).temperature(0.0).maxTokens(40).build()) {
+                LayerSkipStreamingChatModel.builder()
+                        .engine(engine)
+                        .temperature(0.0)
+                        .maxTokens(40)
+                        .build()) {
             String want = expected(List.of(ChatMessage.user("def main():")), 40);
             Assert.assertTrue(want.length() > 10, want);
             String stop = want.substring(5, 8);
@@ -106,22 +137,24 @@ public class LayerSkipChatModelTest {
                                 .messages(List.of(UserMessage.from("def main():")))
                                 .stopSequences(stops.isEmpty() ? null : stops)
                                 .build();
-                model.chat(q, new StreamingChatResponseHandler() {
-                    @Override
-                    public void onPartialResponse(String s) {
-                        parts.append(s);
-                    }
+                model.chat(
+                        q,
+                        new StreamingChatResponseHandler() {
+                            @Override
+                            public void onPartialResponse(String s) {
+                                parts.append(s);
+                            }
 
-                    @Override
-                    public void onCompleteResponse(ChatResponse r) {
-                        done.complete(r);
-                    }
+                            @Override
+                            public void onCompleteResponse(ChatResponse r) {
+                                done.complete(r);
+                            }
 
-                    @Override
-                    public void onError(Throwable t) {
-                        done.completeExceptionally(t);
-                    }
-                });
+                            @Override
+                            public void onError(Throwable t) {
+                                done.completeExceptionally(t);
+                            }
+                        });
                 ChatResponse r = done.get(60, TimeUnit.SECONDS);
                 String expect = stops.isEmpty() ? want : cut;
                 Assert.assertEquals(parts.toString(), expect, "stops " + stops);
@@ -139,7 +172,8 @@ public class LayerSkipChatModelTest {
         ChatRequest tools =
                 ChatRequest.builder()
                         .messages(List.of(UserMessage.from("x")))
-                        .toolSpecifications(ToolSpecification.builder().name("f").description("d").build())
+                        .toolSpecifications(
+                                ToolSpecification.builder().name("f").description("d").build())
                         .build();
         Assert.expectThrows(UnsupportedFeatureException.class, () -> model.chat(tools));
         IllegalArgumentException e =
@@ -147,6 +181,33 @@ public class LayerSkipChatModelTest {
                         IllegalArgumentException.class,
                         () -> LayerSkipChatEngine.builder().setModel("tiny-layerskip").build());
         Assert.assertTrue(e.getMessage().contains("no chat template"), e.getMessage());
-        Assert.expectThrows(IllegalArgumentException.class, () -> LayerSkipChatModel.builder().build());
+        Assert.expectThrows(
+                IllegalArgumentException.class, () -> LayerSkipChatModel.builder().build());
+    }
+
+    @Test
+    public void aRecordedExitLayerThatDoesNotFitFallsBack() throws Exception {
+        // the library's one rule (SpeculationDefaults), not a failure at build time
+        Path dir = Files.createTempDirectory("chat-unfit");
+        try (Stream<Path> files =
+                Files.list(BundledModels.locate("tiny-layerskip").orElseThrow())) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Files.copy(f, dir.resolve(f.getFileName().toString()));
+            }
+        }
+        int layers = HfLlama.readConfig(dir).numLayers();
+        Files.writeString(
+                dir.resolve("layerskip.json"),
+                "{\"exit_layer\": "
+                        + layers
+                        + ", \"num_speculations\": 3, \"speedup\": 1.1, \"measured_on\": \"2025-01-01\"}");
+        try (LayerSkipChatEngine e =
+                LayerSkipChatEngine.builder()
+                        .setModel(dir.toString())
+                        .optChatTemplate(TEMPLATE)
+                        .build()) {
+            Assert.assertEquals(e.generator().getDefaultExitLayer(), Math.max(1, layers / 4));
+            Assert.assertEquals(e.generator().getDefaultNumSpeculations(), 4);
+        }
     }
 }

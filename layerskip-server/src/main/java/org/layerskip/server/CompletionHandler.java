@@ -36,17 +36,18 @@ import java.util.concurrent.TimeoutException;
 
 /**
  * Runs one {@code /v1/completions} or {@code /v1/chat/completions} request: reads and validates the
- * body, turns the prompt or conversation into ids (the chat template), builds the generation options
- * ({@code generation_config.json} sampling defaults for what the request leaves out), submits the
- * sequence to the continuous batcher with a {@link TextStreamListener} (detokenization and stop
- * strings on the scheduler thread), and answers with one JSON object or a stream of server-sent
- * events. A client that disconnects mid-stream has its sequence cancelled at once: the scheduler
- * frees its row before its next step.
+ * body, turns the prompt or conversation into ids (the chat template), builds the generation
+ * options ({@code generation_config.json} sampling defaults for what the request leaves out),
+ * submits the sequence to the continuous batcher with a {@link TextStreamListener} (detokenization
+ * and stop strings on the scheduler thread), and answers with one JSON object or a stream of
+ * server-sent events. A client that disconnects mid-stream has its sequence cancelled at once: the
+ * scheduler frees its row before its next step.
  */
 final class CompletionHandler {
 
     private static final Logger LOG = LoggerFactory.getLogger(CompletionHandler.class);
-    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final Object END = new Object();
 
     private final ServedModel model;
@@ -54,7 +55,11 @@ final class CompletionHandler {
     private final ServerConfig config;
     private final ServerMetrics metrics;
 
-    CompletionHandler(ServedModel model, ContinuousBatcher batcher, ServerConfig config, ServerMetrics metrics) {
+    CompletionHandler(
+            ServedModel model,
+            ContinuousBatcher batcher,
+            ServerConfig config,
+            ServerMetrics metrics) {
         this.model = model;
         this.batcher = batcher;
         this.config = config;
@@ -62,7 +67,8 @@ final class CompletionHandler {
     }
 
     /** Requests inside {@link #handle} (the server waits for them before it stops). */
-    final java.util.concurrent.atomic.AtomicInteger active = new java.util.concurrent.atomic.AtomicInteger();
+    final java.util.concurrent.atomic.AtomicInteger active =
+            new java.util.concurrent.atomic.AtomicInteger();
 
     void handle(Context ctx, boolean chat) throws IOException {
         active.incrementAndGet();
@@ -92,7 +98,8 @@ final class CompletionHandler {
             throw new ApiException(429, "rate_limit_error", null, "queue_full", e.getMessage());
         } catch (IllegalStateException e) {
             metrics.rejected.incrementAndGet();
-            throw new ApiException(503, "server_error", null, "shutting_down", "the server is shutting down");
+            throw new ApiException(
+                    503, "server_error", null, "shutting_down", "the server is shutting down");
         } catch (IllegalArgumentException e) {
             throw ApiException.invalid(null, e.getMessage());
         }
@@ -107,7 +114,15 @@ final class CompletionHandler {
             String out = text.text() + text.finish();
             metrics.ok.incrementAndGet();
             byte[] json =
-                    GSON.toJson(Responses.completion(chat, id, created, model.id(), out, r, queueNanos(r, submitted)))
+                    GSON.toJson(
+                                    Responses.completion(
+                                            chat,
+                                            id,
+                                            created,
+                                            model.id(),
+                                            out,
+                                            r,
+                                            queueNanos(r, submitted)))
                             .getBytes(StandardCharsets.UTF_8);
             // written and completed here, not after the handler returns: a stopping server waits
             // for handlers, so nothing may still be unsent when they return
@@ -162,7 +177,9 @@ final class CompletionHandler {
                 Piece p = (Piece) e;
                 tokens.add(new long[] {p.id(), p.kind()});
                 if (!p.text().isEmpty()) {
-                    send(out, Responses.chunk(chat, id, created, name, p.text(), null, null, tokens));
+                    send(
+                            out,
+                            Responses.chunk(chat, id, created, name, p.text(), null, null, tokens));
                     tokens = new ArrayList<>();
                 }
             }
@@ -179,10 +196,21 @@ final class CompletionHandler {
             if (!tail.isEmpty() || !tokens.isEmpty()) {
                 send(out, Responses.chunk(chat, id, created, name, tail, null, null, tokens));
             }
-            send(out, Responses.chunk(chat, id, created, name, chat ? null : "", null,
-                    Responses.finishReason(r.finishReason()), null));
+            send(
+                    out,
+                    Responses.chunk(
+                            chat,
+                            id,
+                            created,
+                            name,
+                            chat ? null : "",
+                            null,
+                            Responses.finishReason(r.finishReason()),
+                            null));
             if (q.includeUsage()) {
-                send(out, Responses.usageChunk(chat, id, created, name, r, queueNanos(r, submitted)));
+                send(
+                        out,
+                        Responses.usageChunk(chat, id, created, name, r, queueNanos(r, submitted)));
             }
             out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
             out.close(); // completes the chunked response now
@@ -203,7 +231,8 @@ final class CompletionHandler {
         out.flush();
     }
 
-    private static void sendError(OutputStream out, String message, String code) throws IOException {
+    private static void sendError(OutputStream out, String message, String code)
+            throws IOException {
         send(out, ApiException.errorJson(message, "server_error", null, code));
         out.write("data: [DONE]\n\n".getBytes(StandardCharsets.UTF_8));
         out.close();
@@ -218,7 +247,8 @@ final class CompletionHandler {
             throw new ApiException(504, "server_error", null, "timeout", "the request timed out");
         } catch (ExecutionException e) {
             metrics.errors.incrementAndGet();
-            throw new ApiException(500, "server_error", null, "generation_failed", e.getCause().getMessage());
+            throw new ApiException(
+                    500, "server_error", null, "generation_failed", e.getCause().getMessage());
         } catch (InterruptedException e) {
             seq.cancel();
             Thread.currentThread().interrupt();
@@ -253,7 +283,10 @@ final class CompletionHandler {
 
     private static ApiException tooLarge(long limit) {
         return new ApiException(
-                413, "invalid_request_error", null, "body_too_large",
+                413,
+                "invalid_request_error",
+                null,
+                "body_too_large",
                 "the request body is larger than this server's limit of " + limit + " bytes");
     }
 
@@ -266,7 +299,9 @@ final class CompletionHandler {
                                         () ->
                                                 ApiException.invalid(
                                                         "messages",
-                                                        "model '" + model.id() + "' has no chat template (no"
+                                                        "model '"
+                                                                + model.id()
+                                                                + "' has no chat template (no"
                                                                 + " chat_template in tokenizer_config.json); use"
                                                                 + " /v1/completions, or start the server with"
                                                                 + " --chat-template FILE"));
@@ -296,33 +331,56 @@ final class CompletionHandler {
             maxTokens = q.maxTokens();
             if (maxTokens > config.maxTokensLimit()) {
                 throw ApiException.invalid(
-                        maxName, "max_tokens (" + maxTokens + ") exceeds this server's limit of " + config.maxTokensLimit());
+                        maxName,
+                        "max_tokens ("
+                                + maxTokens
+                                + ") exceeds this server's limit of "
+                                + config.maxTokensLimit());
             }
             if ((long) promptTokens + maxTokens > context) {
                 throw new ApiException(
-                        400, "invalid_request_error", "max_tokens", "context_length_exceeded",
-                        "this model's context is " + context + " tokens; the prompt has " + promptTokens
-                                + " and max_tokens asks for " + maxTokens);
+                        400,
+                        "invalid_request_error",
+                        "max_tokens",
+                        "context_length_exceeded",
+                        "this model's context is "
+                                + context
+                                + " tokens; the prompt has "
+                                + promptTokens
+                                + " and max_tokens asks for "
+                                + maxTokens);
             }
         } else {
             maxTokens = Math.min(config.maxTokensLimit(), context - promptTokens);
             if (maxTokens < 1) {
                 throw new ApiException(
-                        400, "invalid_request_error", q.chat() ? "messages" : "prompt", "context_length_exceeded",
-                        "the prompt has " + promptTokens + " tokens; this model's context is " + context);
+                        400,
+                        "invalid_request_error",
+                        q.chat() ? "messages" : "prompt",
+                        "context_length_exceeded",
+                        "the prompt has "
+                                + promptTokens
+                                + " tokens; this model's context is "
+                                + context);
             }
         }
         SamplingDefaults d = model.sampling();
         GenerationOptions.Builder b =
                 GenerationOptions.builder()
-                        .optStrategy(q.strategy() != null ? q.strategy() : DecodingStrategy.SELF_SPECULATIVE)
+                        .optStrategy(
+                                q.strategy() != null
+                                        ? q.strategy()
+                                        : DecodingStrategy.SELF_SPECULATIVE)
                         .optMaxNewTokens(maxTokens)
                         .optExitLayer(q.exitLayer() == null ? 0 : q.exitLayer())
                         .optNumSpeculations(q.numSpeculations() == null ? 0 : q.numSpeculations())
                         .optTemperature(q.temperature() != null ? q.temperature() : d.temperature())
                         .optTopP(q.topP() != null ? q.topP() : d.topP())
                         .optTopK(q.topK() != null ? q.topK() : d.topK())
-                        .optSeed(q.seed() != null ? q.seed() : ThreadLocalRandom.current().nextLong());
+                        .optSeed(
+                                q.seed() != null
+                                        ? q.seed()
+                                        : ThreadLocalRandom.current().nextLong());
         return b.build();
     }
 }

@@ -37,7 +37,8 @@ import java.time.Duration;
 public final class LayerSkipServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(LayerSkipServer.class);
-    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
     private final ServedModel model;
     private final ServerConfig config;
@@ -56,7 +57,10 @@ public final class LayerSkipServer implements AutoCloseable {
                 ContinuousBatcher.builder(model.generator())
                         .optMaxBatch(config.maxBatch())
                         .optMaxQueue(config.maxQueue())
-                        .optMaxDraft(Math.max(config.maxDraft(), model.generator().getDefaultNumSpeculations()))
+                        .optMaxDraft(
+                                Math.max(
+                                        config.maxDraft(),
+                                        model.generator().getDefaultNumSpeculations()))
                         .optEngine(config.engine())
                         .build();
         this.scheduler = new BatchScheduler(batcher);
@@ -70,24 +74,46 @@ public final class LayerSkipServer implements AutoCloseable {
                             // streamed responses must reach the client token by token
                             cfg.http.compressionStrategy = CompressionStrategy.NONE;
                             cfg.http.maxRequestSize = config.maxBodyBytes();
-                            cfg.routes.post("/v1/completions", ctx -> completions.handle(ctx, false));
-                            cfg.routes.post("/v1/chat/completions", ctx -> completions.handle(ctx, true));
+                            cfg.routes.post(
+                                    "/v1/completions", ctx -> completions.handle(ctx, false));
+                            cfg.routes.post(
+                                    "/v1/chat/completions", ctx -> completions.handle(ctx, true));
                             cfg.routes.get("/v1/models", this::models);
                             cfg.routes.get("/health", this::health);
                             cfg.routes.get("/metrics", this::metrics);
                             cfg.routes.exception(ApiException.class, this::apiError);
                             cfg.routes.exception(HttpResponseException.class, this::httpError);
                             cfg.routes.exception(Exception.class, this::internalError);
-                            cfg.routes.error(404, ctx -> {
-                                if (ctx.result() == null) {
-                                    json(ctx, 404, ApiException.errorJson(
-                                            "no such endpoint: " + ctx.method() + " " + ctx.path(),
-                                            "invalid_request_error", null, "not_found"));
-                                }
-                            });
-                            cfg.routes.error(405, ctx -> json(ctx, 405, ApiException.errorJson(
-                                    ctx.method() + " is not allowed on " + ctx.path(),
-                                    "invalid_request_error", null, "method_not_allowed")));
+                            cfg.routes.error(
+                                    404,
+                                    ctx -> {
+                                        if (ctx.result() == null) {
+                                            json(
+                                                    ctx,
+                                                    404,
+                                                    ApiException.errorJson(
+                                                            "no such endpoint: "
+                                                                    + ctx.method()
+                                                                    + " "
+                                                                    + ctx.path(),
+                                                            "invalid_request_error",
+                                                            null,
+                                                            "not_found"));
+                                        }
+                                    });
+                            cfg.routes.error(
+                                    405,
+                                    ctx ->
+                                            json(
+                                                    ctx,
+                                                    405,
+                                                    ApiException.errorJson(
+                                                            ctx.method()
+                                                                    + " is not allowed on "
+                                                                    + ctx.path(),
+                                                            "invalid_request_error",
+                                                            null,
+                                                            "method_not_allowed")));
                         });
     }
 
@@ -106,7 +132,11 @@ public final class LayerSkipServer implements AutoCloseable {
             s.scheduler.close();
             throw e;
         }
-        LOG.info("serving {} on {} (batch {}, engine {})", model.id(), s.url(), config.maxBatch(),
+        LOG.info(
+                "serving {} on {} (batch {}, engine {})",
+                model.id(),
+                s.url(),
+                config.maxBatch(),
                 s.scheduler.batcher().engineKind().id());
         return s;
     }
@@ -170,7 +200,9 @@ public final class LayerSkipServer implements AutoCloseable {
         }
         app.stop();
         stopped = true;
-        LOG.info("stopped ({})", drained ? "all requests finished" : "unfinished requests were cancelled");
+        LOG.info(
+                "stopped ({})",
+                drained ? "all requests finished" : "unfinished requests were cancelled");
         return drained;
     }
 
@@ -228,14 +260,23 @@ public final class LayerSkipServer implements AutoCloseable {
 
     private void httpError(HttpResponseException e, Context ctx) {
         metrics.invalid.incrementAndGet();
-        json(ctx, e.getStatus(), ApiException.errorJson(e.getMessage(), "invalid_request_error", null, null));
+        json(
+                ctx,
+                e.getStatus(),
+                ApiException.errorJson(e.getMessage(), "invalid_request_error", null, null));
     }
 
     private void internalError(Exception e, Context ctx) {
         metrics.errors.incrementAndGet();
         LOG.error("{} {} failed", ctx.method(), ctx.path(), e);
-        json(ctx, 500, ApiException.errorJson(
-                "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage(), "server_error", null, null));
+        json(
+                ctx,
+                500,
+                ApiException.errorJson(
+                        "internal error: " + e.getClass().getSimpleName() + ": " + e.getMessage(),
+                        "server_error",
+                        null,
+                        null));
     }
 
     private static void json(Context ctx, int status, JsonObject o) {

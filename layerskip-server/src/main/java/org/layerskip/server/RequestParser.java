@@ -1,14 +1,14 @@
 package org.layerskip.server;
 
 import com.google.gson.JsonArray;
-import com.google.gson.Strictness;
-import com.google.gson.stream.JsonReader;
-import com.google.gson.stream.JsonToken;
 import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
 import com.google.gson.JsonParseException;
 import com.google.gson.JsonParser;
 import com.google.gson.JsonPrimitive;
+import com.google.gson.Strictness;
+import com.google.gson.stream.JsonReader;
+import com.google.gson.stream.JsonToken;
 
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.tokenizer.ChatMessage;
@@ -47,14 +47,16 @@ public final class RequestParser {
     public static CompletionRequest parse(byte[] body, boolean chat) {
         JsonElement root;
         try {
-            JsonReader reader = new JsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
+            JsonReader reader =
+                    new JsonReader(new StringReader(new String(body, StandardCharsets.UTF_8)));
             reader.setStrictness(Strictness.STRICT);
             root = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
                 throw new JsonParseException("trailing data after the JSON value");
             }
         } catch (JsonParseException | IllegalStateException | IOException e) {
-            throw ApiException.invalid(null, "the body is not valid JSON: " + firstLine(e.getMessage()));
+            throw ApiException.invalid(
+                    null, "the body is not valid JSON: " + firstLine(e.getMessage()));
         }
         if (!root.isJsonObject()) {
             throw ApiException.invalid(null, "the body must be a JSON object");
@@ -64,7 +66,8 @@ public final class RequestParser {
         string(o, "user");
         Integer n = integer(o, "n");
         if (n != null && n != 1) {
-            throw ApiException.invalid("n", "n must be 1: this server returns one choice per request");
+            throw ApiException.invalid(
+                    "n", "n must be 1: this server returns one choice per request");
         }
         refuseUnsupported(o, chat);
 
@@ -89,7 +92,8 @@ public final class RequestParser {
                     }
                 } else {
                     throw ApiException.invalid(
-                            "prompt", "prompt must be a string, a list of one string, or a list of token ids");
+                            "prompt",
+                            "prompt must be a string, a list of one string, or a list of token ids");
                 }
             } else if (isString(p)) {
                 prompt = p.getAsString();
@@ -109,7 +113,8 @@ public final class RequestParser {
         }
         Double temperature = number(o, "temperature");
         if (temperature != null && !(temperature >= 0 && temperature <= 2)) {
-            throw ApiException.invalid("temperature", "temperature must be in [0, 2], got " + temperature);
+            throw ApiException.invalid(
+                    "temperature", "temperature must be in [0, 2], got " + temperature);
         }
         Double topP = number(o, "top_p");
         if (topP != null && !(topP > 0 && topP <= 1)) {
@@ -146,11 +151,25 @@ public final class RequestParser {
         }
         Integer d = integer(o, "num_speculations");
         if (d != null && d < 1) {
-            throw ApiException.invalid("num_speculations", "num_speculations must be >= 1, got " + d);
+            throw ApiException.invalid(
+                    "num_speculations", "num_speculations must be >= 1, got " + d);
         }
         return new CompletionRequest(
-                chat, prompt, promptIds, messages, maxTokens, temperature, topP, topK, seed, stop,
-                stream != null && stream, includeUsage, strategy, exit, d);
+                chat,
+                prompt,
+                promptIds,
+                messages,
+                maxTokens,
+                temperature,
+                topP,
+                topK,
+                seed,
+                stop,
+                stream != null && stream,
+                includeUsage,
+                strategy,
+                exit,
+                d);
     }
 
     private static void refuseUnsupported(JsonObject o, boolean chat) {
@@ -201,7 +220,9 @@ public final class RequestParser {
         if (rf != null) {
             String type = rf.isJsonObject() ? string(rf.getAsJsonObject(), "type") : null;
             if (!"text".equals(type)) {
-                throw ApiException.invalid("response_format", "only response_format {\"type\": \"text\"} is supported");
+                throw ApiException.invalid(
+                        "response_format",
+                        "only response_format {\"type\": \"text\"} is supported");
             }
         }
     }
@@ -228,7 +249,8 @@ public final class RequestParser {
             String role = string(msg, "role");
             if (role == null || !ROLES.contains(role)) {
                 throw ApiException.invalid(
-                        at + ".role", at + ".role must be one of system, developer, user, assistant");
+                        at + ".role",
+                        at + ".role must be one of system, developer, user, assistant");
             }
             JsonElement c = present(msg, "content");
             String content;
@@ -240,15 +262,19 @@ public final class RequestParser {
                 StringBuilder sb = new StringBuilder();
                 for (JsonElement part : c.getAsJsonArray()) {
                     JsonObject p = part.isJsonObject() ? part.getAsJsonObject() : null;
-                    if (p == null || !"text".equals(string(p, "type")) || string(p, "text") == null) {
+                    if (p == null
+                            || !"text".equals(string(p, "type"))
+                            || string(p, "text") == null) {
                         throw ApiException.invalid(
-                                at + ".content", at + ".content parts must be {\"type\": \"text\", \"text\": ...}");
+                                at + ".content",
+                                at + ".content parts must be {\"type\": \"text\", \"text\": ...}");
                     }
                     sb.append(string(p, "text"));
                 }
                 content = sb.toString();
             } else {
-                throw ApiException.invalid(at + ".content", at + ".content must be a string or text parts");
+                throw ApiException.invalid(
+                        at + ".content", at + ".content must be a string or text parts");
             }
             // OpenAI's "developer" role is its new name for "system"
             out.add(new ChatMessage("developer".equals(role) ? "system" : role, content));
@@ -267,7 +293,8 @@ public final class RequestParser {
         } else if (s.isJsonArray()) {
             for (JsonElement e : s.getAsJsonArray()) {
                 if (!isString(e)) {
-                    throw ApiException.invalid("stop", "stop must be a string or a list of strings");
+                    throw ApiException.invalid(
+                            "stop", "stop must be a string or a list of strings");
                 }
                 out.add(e.getAsString());
             }

@@ -21,7 +21,9 @@ final class Responses {
 
     private Responses() {}
 
-    /** OpenAI's finish reason: {@code stop} for EOS and stop strings, {@code length} at the limit. */
+    /**
+     * OpenAI's finish reason: {@code stop} for EOS and stop strings, {@code length} at the limit.
+     */
     static String finishReason(FinishReason r) {
         return r == FinishReason.LENGTH ? "length" : "stop";
     }
@@ -57,7 +59,13 @@ final class Responses {
 
     /** The whole (non-streamed) response. */
     static JsonObject completion(
-            boolean chat, String id, long created, String model, String text, GenerationResult r, long queueNanos) {
+            boolean chat,
+            String id,
+            long created,
+            String model,
+            String text,
+            GenerationResult r,
+            long queueNanos) {
         JsonObject choice = new JsonObject();
         choice.addProperty("index", 0);
         if (chat) {
@@ -118,7 +126,8 @@ final class Responses {
         }
         choice.add("logprobs", null);
         choice.addProperty("finish_reason", finish);
-        JsonObject o = envelope(chat ? "chat.completion.chunk" : "text_completion", id, created, model);
+        JsonObject o =
+                envelope(chat ? "chat.completion.chunk" : "text_completion", id, created, model);
         JsonArray choices = new JsonArray();
         choices.add(choice);
         o.add("choices", choices);
@@ -127,7 +136,8 @@ final class Responses {
             for (long[] tk : tokens) {
                 JsonObject x = new JsonObject();
                 x.addProperty("id", tk[0]);
-                x.addProperty("kind", TokenKind.values()[(int) tk[1]].name().toLowerCase(Locale.ROOT));
+                x.addProperty(
+                        "kind", TokenKind.values()[(int) tk[1]].name().toLowerCase(Locale.ROOT));
                 t.add(x);
             }
             JsonObject ls = new JsonObject();
@@ -139,8 +149,14 @@ final class Responses {
 
     /** The last chunk of a stream with {@code include_usage}: no choices, the usage. */
     static JsonObject usageChunk(
-            boolean chat, String id, long created, String model, GenerationResult r, long queueNanos) {
-        JsonObject o = envelope(chat ? "chat.completion.chunk" : "text_completion", id, created, model);
+            boolean chat,
+            String id,
+            long created,
+            String model,
+            GenerationResult r,
+            long queueNanos) {
+        JsonObject o =
+                envelope(chat ? "chat.completion.chunk" : "text_completion", id, created, model);
         o.add("choices", new JsonArray());
         o.add("usage", usage(r.promptTokens(), r.numGenerated()));
         o.add("layerskip", layerskip(r, queueNanos));

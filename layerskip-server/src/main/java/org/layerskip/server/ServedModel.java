@@ -5,8 +5,8 @@ import ai.djl.ndarray.types.DataType;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
 import org.layerskip.io.SamplingDefaults;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.ChatTemplate;
 import org.layerskip.tokenizer.LlamaTokenizer;
@@ -20,8 +20,9 @@ import java.util.Optional;
 
 /**
  * A model loaded for serving: weights, tokenizer, chat template (optional), the {@code
- * generation_config.json} sampling defaults and a {@link Generator} with the model's recorded E and
- * d ({@code layerskip.json}). Close it after the server.
+ * generation_config.json} sampling defaults and a {@link Generator} whose default E and d follow
+ * {@link SpeculationDefaults} ({@code layerskip.json}, then the zoo entry, then L/4 and 4). Close
+ * it after the server.
  */
 public final class ServedModel implements AutoCloseable {
 
@@ -58,12 +59,14 @@ public final class ServedModel implements AutoCloseable {
      *
      * @param model a zoo id ({@code tiny-layerskip}, ...) or a Hugging Face Llama folder
      * @param dataType FLOAT32 or FLOAT16
-     * @param chatTemplate a Jinja file that replaces (or supplies) the model's chat template, or null
+     * @param chatTemplate a Jinja file that replaces (or supplies) the model's chat template, or
+     *     null
      * @return the loaded model
      * @throws IOException if a file cannot be read or is invalid
      * @throws IllegalArgumentException for an unknown model or a folder without a tokenizer
      */
-    public static ServedModel load(String model, DataType dataType, Path chatTemplate) throws IOException {
+    public static ServedModel load(String model, DataType dataType, Path chatTemplate)
+            throws IOException {
         Path dir;
         try {
             dir = LayerSkipModels.resolve(model);
@@ -73,7 +76,10 @@ public final class ServedModel implements AutoCloseable {
         HfLlama.readConfig(dir); // a clear error before the engine starts
         if (!Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
             throw new IllegalArgumentException(
-                    dir + " has no " + LlamaTokenizer.TOKENIZER_FILE + "; the server needs the model's tokenizer");
+                    dir
+                            + " has no "
+                            + LlamaTokenizer.TOKENIZER_FILE
+                            + "; the server needs the model's tokenizer");
         }
         SamplingDefaults sampling = SamplingDefaults.read(dir);
         NDManager manager = NDManager.newBaseManager();
@@ -91,10 +97,8 @@ public final class ServedModel implements AutoCloseable {
             } else {
                 template = ChatTemplate.read(dir).orElse(null);
             }
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, m.numLayers());
-            Generator g =
-                    recorded.map(r -> new Generator(m, r.exitLayer(), r.numSpeculations()))
-                            .orElseGet(() -> new Generator(m));
+            SpeculationDefaults d = LayerSkipModels.speculationDefaults(model, dir, m.numLayers());
+            Generator g = new Generator(m, d.exitLayer(), d.numSpeculations());
             String id = Files.isDirectory(Path.of(model)) ? dir.getFileName().toString() : model;
             return new ServedModel(id, dir, manager, m, tokenizer, template, sampling, g);
         } catch (IOException | RuntimeException | Error e) {

@@ -275,8 +275,13 @@ public final class ServerConfig {
             check(maxTokensLimit >= 1, "--max-tokens-limit must be >= 1, got " + maxTokensLimit);
             check(maxDraft >= 1, "--max-draft must be >= 1, got " + maxDraft);
             check(maxBodyBytes >= 1, "the body limit must be >= 1 byte");
-            check(shutdownGrace != null && !shutdownGrace.isNegative(), "the shutdown grace must be >= 0");
-            check(requestTimeout != null && !requestTimeout.isNegative() && !requestTimeout.isZero(),
+            check(
+                    shutdownGrace != null && !shutdownGrace.isNegative(),
+                    "the shutdown grace must be >= 0");
+            check(
+                    requestTimeout != null
+                            && !requestTimeout.isNegative()
+                            && !requestTimeout.isZero(),
                     "the request timeout must be > 0");
             return new ServerConfig(this);
         }

@@ -32,7 +32,10 @@ public final class ShutdownSignals {
             sun.misc.Signal.handle(
                     new sun.misc.Signal(name),
                     s -> {
-                        LOG.warn("SIG{}: stopping (grace {} s)", s.getName(), server.grace().toSeconds());
+                        LOG.warn(
+                                "SIG{}: stopping (grace {} s)",
+                                s.getName(),
+                                server.grace().toSeconds());
                         signalled.countDown();
                     });
         }

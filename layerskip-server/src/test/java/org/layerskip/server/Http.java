@@ -21,7 +21,10 @@ import java.util.List;
 final class Http {
 
     static final HttpClient CLIENT =
-            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).version(HttpClient.Version.HTTP_1_1).build();
+            HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(10))
+                    .version(HttpClient.Version.HTTP_1_1)
+                    .build();
 
     private Http() {}
 
@@ -47,12 +50,18 @@ final class Http {
     }
 
     static Reply get(String url) throws IOException, InterruptedException {
-        HttpRequest r = HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build();
+        HttpRequest r =
+                HttpRequest.newBuilder(URI.create(url))
+                        .timeout(Duration.ofSeconds(30))
+                        .GET()
+                        .build();
         HttpResponse<String> h = CLIENT.send(r, HttpResponse.BodyHandlers.ofString());
         return new Reply(h.statusCode(), h.body(), h);
     }
 
-    /** Posts and reads the server-sent events: the JSON of each {@code data:} line, then "[DONE]". */
+    /**
+     * Posts and reads the server-sent events: the JSON of each {@code data:} line, then "[DONE]".
+     */
     static List<String> events(String url, String body) throws IOException, InterruptedException {
         HttpRequest r =
                 HttpRequest.newBuilder(URI.create(url))
@@ -62,13 +71,18 @@ final class Http {
                         .build();
         HttpResponse<InputStream> h = CLIENT.send(r, HttpResponse.BodyHandlers.ofInputStream());
         if (h.statusCode() != 200) {
-            throw new AssertionError("status " + h.statusCode() + ": " + new String(h.body().readAllBytes(), StandardCharsets.UTF_8));
+            throw new AssertionError(
+                    "status "
+                            + h.statusCode()
+                            + ": "
+                            + new String(h.body().readAllBytes(), StandardCharsets.UTF_8));
         }
         if (!h.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream")) {
             throw new AssertionError("not an event stream: " + h.headers());
         }
         List<String> out = new ArrayList<>();
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8))) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(h.body(), StandardCharsets.UTF_8))) {
             String line;
             while ((line = in.readLine()) != null) {
                 if (line.startsWith("data: ")) {

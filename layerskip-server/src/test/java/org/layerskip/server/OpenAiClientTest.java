@@ -24,8 +24,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * An unmodified OpenAI client (LangChain4j's {@code langchain4j-open-ai}) talks to the server:
- * chat and streaming chat give what the library generates for the chat-templated prompt.
+ * An unmodified OpenAI client (LangChain4j's {@code langchain4j-open-ai}) talks to the server: chat
+ * and streaming chat give what the library generates for the chat-templated prompt.
  */
 public class OpenAiClientTest {
 
@@ -75,9 +75,15 @@ public class OpenAiClientTest {
                         .timeout(Duration.ofSeconds(60))
                         .build();
         ChatResponse r =
-                client.chat(SystemMessage.from("You write Python."), UserMessage.from("def fibonacci(n):"));
+                client.chat(
+                        SystemMessage.from("You write Python."),
+                        UserMessage.from("def fibonacci(n):"));
         GenerationResult e =
-                expected(List.of(ChatMessage.system("You write Python."), ChatMessage.user("def fibonacci(n):")), 40);
+                expected(
+                        List.of(
+                                ChatMessage.system("You write Python."),
+                                ChatMessage.user("def fibonacci(n):")),
+                        40);
         Assert.assertFalse(text(e).isBlank());
         Assert.assertEquals(r.aiMessage().text(), text(e));
         Assert.assertEquals(r.tokenUsage().outputTokenCount().intValue(), e.numGenerated());

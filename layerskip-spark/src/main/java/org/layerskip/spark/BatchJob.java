@@ -1,7 +1,5 @@
 package org.layerskip.spark;
 
-import org.layerskip.engine.EngineKind;
-
 import org.apache.spark.api.java.function.FilterFunction;
 import org.apache.spark.api.java.function.MapFunction;
 import org.apache.spark.sql.Dataset;
@@ -11,6 +9,7 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.layerskip.engine.EngineKind;
 
 import java.io.BufferedReader;
 import java.io.BufferedWriter;
@@ -43,7 +42,10 @@ public final class BatchJob {
             new StructType()
                     .add("line", DataTypes.StringType, false)
                     .add("prompt", DataTypes.StringType, true)
-                    .add("options", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true);
+                    .add(
+                            "options",
+                            DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+                            true);
 
     private final ModelKey model;
     private final RowOptions defaults;
@@ -89,7 +91,8 @@ public final class BatchJob {
      * @throws IOException if the input cannot be read or the output written
      * @throws ModelUnavailableException if the model cannot be loaded
      */
-    public BatchSummary runInProcess(Path input, Path output, IntConsumer progress) throws IOException {
+    public BatchSummary runInProcess(Path input, Path output, IntConsumer progress)
+            throws IOException {
         long t0 = System.nanoTime();
         if (!Files.exists(input)) {
             throw new NoSuchFileException(input.toString());
@@ -98,7 +101,8 @@ public final class BatchJob {
             throw new IllegalArgumentException("--input " + input + " is not a file");
         }
         checkNew(output);
-        BatchedGeneration generation = new BatchedGeneration(ExecutorModels.acquire(model), defaults, engine);
+        BatchedGeneration generation =
+                new BatchedGeneration(ExecutorModels.acquire(model), defaults, engine);
         Path parent = output.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path tmp = Files.createTempDirectory(parent, "." + output.getFileName() + ".tmp-");
@@ -106,16 +110,24 @@ public final class BatchJob {
         long errors = 0;
         long tokens = 0;
         try {
-            try (BufferedReader in = new BufferedReader(new InputStreamReader(Files.newInputStream(input), StandardCharsets.UTF_8));
+            try (BufferedReader in =
+                            new BufferedReader(
+                                    new InputStreamReader(
+                                            Files.newInputStream(input), StandardCharsets.UTF_8));
                     Stream<String> lines = in.lines();
-                    BufferedWriter out = Files.newBufferedWriter(tmp.resolve("part-00000.txt"), StandardCharsets.UTF_8)) {
+                    BufferedWriter out =
+                            Files.newBufferedWriter(
+                                    tmp.resolve("part-00000.txt"), StandardCharsets.UTF_8)) {
                 Iterator<String> nonBlank = lines.filter(l -> !l.isBlank()).iterator();
                 Iterator<String> results =
-                        PartitionBatches.map(nonBlank, batchSize, batch -> {
-                            List<String> done = generate(generation, batch);
-                            progress.accept(batch.size());
-                            return done;
-                        });
+                        PartitionBatches.map(
+                                nonBlank,
+                                batchSize,
+                                batch -> {
+                                    List<String> done = generate(generation, batch);
+                                    progress.accept(batch.size());
+                                    return done;
+                                });
                 while (results.hasNext()) {
                     String line = results.next();
                     out.write(line);
@@ -130,7 +142,8 @@ public final class BatchJob {
             try {
                 Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
             } catch (FileAlreadyExistsException e) {
-                throw new IllegalArgumentException("--output " + output + " appeared while the job ran", e);
+                throw new IllegalArgumentException(
+                        "--output " + output + " appeared while the job ran", e);
             }
         } finally {
             deleteTree(tmp);
@@ -154,16 +167,17 @@ public final class BatchJob {
         int k = 0;
         for (int i = 0; i < lines.size(); i++) {
             JsonLines.Parsed p = parsed.get(i);
-            GenerationRecord r = p.error() == null ? records.get(k++) : GenerationRecord.failed(p.error());
+            GenerationRecord r =
+                    p.error() == null ? records.get(k++) : GenerationRecord.failed(p.error());
             out.add(JsonLines.format(p, lines.get(i), r));
         }
         return out;
     }
 
     /**
-     * Runs as a Spark job: lines are read with Spark's text source (any Hadoop path: local,
-     * {@code hdfs://}, {@code s3a://}, ...), generated by {@link LayerSkipGenerator} on the
-     * executors and written with Spark's text writer.
+     * Runs as a Spark job: lines are read with Spark's text source (any Hadoop path: local, {@code
+     * hdfs://}, {@code s3a://}, ...), generated by {@link LayerSkipGenerator} on the executors and
+     * written with Spark's text writer.
      *
      * @param spark the session
      * @param input the JSON-lines file (or folder of files)
@@ -172,13 +186,15 @@ public final class BatchJob {
      *     parallelism (its number of task slots)
      * @return what was done, counted from the written output
      */
-    public BatchSummary runOnSpark(SparkSession spark, String input, String output, int partitions) {
+    public BatchSummary runOnSpark(
+            SparkSession spark, String input, String output, int partitions) {
         long t0 = System.nanoTime();
         // textFile keeps the lines' order; at least one partition per task slot by default (Spark's
         // own split would read a small file as one partition, i.e. one task)
         int minPartitions = partitions > 0 ? partitions : spark.sparkContext().defaultParallelism();
         Dataset<String> lines =
-                spark.createDataset(spark.sparkContext().textFile(input, minPartitions), Encoders.STRING());
+                spark.createDataset(
+                        spark.sparkContext().textFile(input, minPartitions), Encoders.STRING());
         Dataset<Row> parsed =
                 lines.filter((FilterFunction<String>) l -> !l.isBlank())
                         .map((MapFunction<String, Row>) BatchJob::toRow, Encoders.row(PARSED));
@@ -198,14 +214,26 @@ public final class BatchJob {
                         .setBatchSize(batchSize)
                         .setEngine(engine.id())
                         .transform(parsed);
-        generated.map((MapFunction<Row, String>) BatchJob::toLine, Encoders.STRING()).write().text(output);
+        generated
+                .map((MapFunction<Row, String>) BatchJob::toLine, Encoders.STRING())
+                .write()
+                .text(output);
         long[] counts =
-                spark.read().textFile(output).javaRDD()
-                        .map(l -> {
-                            GenerationRecord r = JsonLines.result(l);
-                            return new long[] {1, r.error() != null ? 1 : 0, r.numGenerated() != null ? r.numGenerated() : 0};
-                        })
-                        .fold(new long[3], (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
+                spark.read()
+                        .textFile(output)
+                        .javaRDD()
+                        .map(
+                                l -> {
+                                    GenerationRecord r = JsonLines.result(l);
+                                    return new long[] {
+                                        1,
+                                        r.error() != null ? 1 : 0,
+                                        r.numGenerated() != null ? r.numGenerated() : 0
+                                    };
+                                })
+                        .fold(
+                                new long[3],
+                                (a, b) -> new long[] {a[0] + b[0], a[1] + b[1], a[2] + b[2]});
         return new BatchSummary(counts[0], counts[1], counts[2], (System.nanoTime() - t0) / 1e9);
     }
 
@@ -220,13 +248,16 @@ public final class BatchJob {
         String line = row.getString(0);
         JsonLines.Parsed p = JsonLines.parse(line);
         GenerationRecord r =
-                p.error() == null ? GenerationStruct.fromRow(row.getStruct(3)) : GenerationRecord.failed(p.error());
+                p.error() == null
+                        ? GenerationStruct.fromRow(row.getStruct(3))
+                        : GenerationRecord.failed(p.error());
         return JsonLines.format(p, line, r);
     }
 
     private static void checkNew(Path output) {
         if (Files.exists(output)) {
-            throw new IllegalArgumentException("--output " + output + " already exists; give a new folder");
+            throw new IllegalArgumentException(
+                    "--output " + output + " already exists; give a new folder");
         }
     }
 

@@ -1,7 +1,6 @@
 package org.layerskip.spark;
 
 import org.layerskip.engine.EngineKind;
-
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
 import org.layerskip.generate.Generator;
@@ -72,7 +71,10 @@ final class BatchedGeneration {
         }
         for (Map.Entry<RowOptions, List<Integer>> g : groups.entrySet()) {
             generateGroup(
-                    g.getKey().toGenerationOptions().toBuilder().optEngine(engine).build(), g.getValue(), ids, out);
+                    g.getKey().toGenerationOptions().toBuilder().optEngine(engine).build(),
+                    g.getValue(),
+                    ids,
+                    out);
         }
         return Arrays.asList(out);
     }
@@ -90,7 +92,8 @@ final class BatchedGeneration {
             }
         } catch (IllegalArgumentException batchError) {
             // Some row is invalid for this model (too long for the context, an exit layer out of
-            // range, ...): the library checks before any work, so run each row alone for its verdict.
+            // range, ...): the library checks before any work, so run each row alone for its
+            // verdict.
             for (int j = 0; j < prompts.length; j++) {
                 try {
                     out[rows.get(j)] = record(generator.generate(prompts[j], options, null));

@@ -54,7 +54,13 @@ final class EvaluatePartition implements MapPartitionsFunction<Row, Row> {
      * @param batchSize windows per forward pass
      * @param exitLayers the exits, or empty for all
      */
-    EvaluatePartition(ModelKey model, int inputIndex, boolean text, int seqLen, int batchSize, int[] exitLayers) {
+    EvaluatePartition(
+            ModelKey model,
+            int inputIndex,
+            boolean text,
+            int seqLen,
+            int batchSize,
+            int[] exitLayers) {
         this.model = model;
         this.inputIndex = inputIndex;
         this.text = text;
@@ -74,8 +80,13 @@ final class EvaluatePartition implements MapPartitionsFunction<Row, Row> {
         LlamaTokenizer tokenizer = text ? shared.tokenizer("evaluating text") : null;
         if (text && seqLen > context) {
             throw new IllegalArgumentException(
-                    "seqLen " + seqLen + " exceeds the context length of " + model.model()
-                            + " (max_position_embeddings " + context + ")");
+                    "seqLen "
+                            + seqLen
+                            + " exceeds the context length of "
+                            + model.model()
+                            + " (max_position_embeddings "
+                            + context
+                            + ")");
         }
         LayerTotals totals = LayerTotals.zero(exits);
         List<long[]> chunk = new ArrayList<>();
@@ -83,7 +94,8 @@ final class EvaluatePartition implements MapPartitionsFunction<Row, Row> {
         while (rows.hasNext()) {
             Row row = rows.next();
             for (long[] w : windows(row, tokenizer)) {
-                if (!chunk.isEmpty() && (chunk.size() == chunkSize || chunk.get(0).length != w.length)) {
+                if (!chunk.isEmpty()
+                        && (chunk.size() == chunkSize || chunk.get(0).length != w.length)) {
                     totals = totals.plus(evaluate(shared, chunk, exits));
                     chunk.clear();
                 }
@@ -99,11 +111,12 @@ final class EvaluatePartition implements MapPartitionsFunction<Row, Row> {
         Integer[] layers = Arrays.stream(totals.layers()).boxed().toArray(Integer[]::new);
         Double[] nll = Arrays.stream(totals.nll()).boxed().toArray(Double[]::new);
         Long[] correct = Arrays.stream(totals.correct()).boxed().toArray(Long[]::new);
-        return List.of(RowFactory.create(
-                        ScalaSeqs.of(Arrays.asList(layers)),
-                        ScalaSeqs.of(Arrays.asList(nll)),
-                        ScalaSeqs.of(Arrays.asList(correct)),
-                        totals.tokens()))
+        return List.of(
+                        RowFactory.create(
+                                ScalaSeqs.of(Arrays.asList(layers)),
+                                ScalaSeqs.of(Arrays.asList(nll)),
+                                ScalaSeqs.of(Arrays.asList(correct)),
+                                totals.tokens()))
                 .iterator();
     }
 
@@ -118,7 +131,12 @@ final class EvaluatePartition implements MapPartitionsFunction<Row, Row> {
         for (int e : exitLayers) {
             if (e < 1 || e > numLayers) {
                 throw new IllegalArgumentException(
-                        "exit layer " + e + " is outside [1, " + numLayers + "] for " + model.model());
+                        "exit layer "
+                                + e
+                                + " is outside [1, "
+                                + numLayers
+                                + "] for "
+                                + model.model());
             }
         }
         return exitLayers.clone();

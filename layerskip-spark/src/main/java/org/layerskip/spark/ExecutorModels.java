@@ -10,13 +10,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * closed when the JVM exits. On a Spark executor this is "one model per executor JVM"; in {@code
  * local[N]} mode the driver is the executor.
  *
- * <p>A failed load is not remembered: the next task tries again (Spark's task retry, or a later
- * job after the folder has been fixed).
+ * <p>A failed load is not remembered: the next task tries again (Spark's task retry, or a later job
+ * after the folder has been fixed).
  */
 public final class ExecutorModels {
 
-    private static final ConcurrentHashMap<ModelKey, SharedModel> MODELS = new ConcurrentHashMap<>();
-    private static final ConcurrentHashMap<ModelKey, AtomicInteger> LOADS = new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<ModelKey, SharedModel> MODELS =
+            new ConcurrentHashMap<>();
+    private static final ConcurrentHashMap<ModelKey, AtomicInteger> LOADS =
+            new ConcurrentHashMap<>();
 
     static {
         Runtime.getRuntime()
@@ -62,8 +64,8 @@ public final class ExecutorModels {
     }
 
     /**
-     * Returns how many times a key's model was loaded in this JVM (1 once it is loaded, since
-     * loads are never repeated while it stays loaded).
+     * Returns how many times a key's model was loaded in this JVM (1 once it is loaded, since loads
+     * are never repeated while it stays loaded).
      *
      * @param key the model and dtype
      * @return the number of loads (successful or not)

@@ -1,10 +1,9 @@
 package org.layerskip.spark;
 
-import org.layerskip.engine.EngineKind;
-
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
+import org.layerskip.engine.EngineKind;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -40,7 +39,12 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
      * @param engine the decode engine
      */
     GeneratePartition(
-            ModelKey model, RowOptions defaults, int batchSize, int promptIndex, int optionsIndex, EngineKind engine) {
+            ModelKey model,
+            RowOptions defaults,
+            int batchSize,
+            int promptIndex,
+            int optionsIndex,
+            EngineKind engine) {
         this.model = model;
         this.defaults = defaults;
         this.batchSize = batchSize;
@@ -57,12 +61,16 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
                 batchSize,
                 batch -> {
                     if (generation[0] == null) {
-                        generation[0] = new BatchedGeneration(ExecutorModels.acquire(model), defaults, engine);
+                        generation[0] =
+                                new BatchedGeneration(
+                                        ExecutorModels.acquire(model), defaults, engine);
                     }
                     List<PromptRequest> requests = new ArrayList<>(batch.size());
                     for (Row r : batch) {
-                        requests.add(new PromptRequest(
-                                r.isNullAt(promptIndex) ? null : r.getString(promptIndex), options(r)));
+                        requests.add(
+                                new PromptRequest(
+                                        r.isNullAt(promptIndex) ? null : r.getString(promptIndex),
+                                        options(r)));
                     }
                     List<GenerationRecord> records = generation[0].generate(requests);
                     List<Row> out = new ArrayList<>(batch.size());
@@ -79,7 +87,9 @@ final class GeneratePartition implements MapPartitionsFunction<Row, Row> {
         }
         Map<String, String> m = new HashMap<>();
         for (Map.Entry<Object, Object> e : r.<Object, Object>getJavaMap(optionsIndex).entrySet()) {
-            m.put(String.valueOf(e.getKey()), e.getValue() == null ? null : String.valueOf(e.getValue()));
+            m.put(
+                    String.valueOf(e.getKey()),
+                    e.getValue() == null ? null : String.valueOf(e.getValue()));
         }
         return m;
     }

@@ -61,7 +61,12 @@ public final class GenerationStruct {
             }
         }
         return RowFactory.create(
-                r.text(), ScalaSeqs.of(ids), r.finishReason(), r.numGenerated(), r.acceptanceRate(), r.error());
+                r.text(),
+                ScalaSeqs.of(ids),
+                r.finishReason(),
+                r.numGenerated(),
+                r.acceptanceRate(),
+                r.error());
     }
 
     /**

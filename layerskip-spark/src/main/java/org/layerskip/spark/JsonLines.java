@@ -23,8 +23,8 @@ import java.util.regex.Pattern;
  * that both write the same bytes. An input line is a JSON object with a {@code prompt} string and,
  * optionally, per-row options ({@link RowOptions#KEYS}); any other fields are carried through. An
  * output line is the input object plus {@code text}, {@code token_ids}, {@code finish_reason},
- * {@code num_generated}, {@code acceptance_rate} and {@code error} (these replace input fields of the
- * same name). A line that is not a JSON object becomes {@code {"input_line": ..., ..., "error":
+ * {@code num_generated}, {@code acceptance_rate} and {@code error} (these replace input fields of
+ * the same name). A line that is not a JSON object becomes {@code {"input_line": ..., ..., "error":
  * ...}}.
  */
 public final class JsonLines {
@@ -37,7 +37,8 @@ public final class JsonLines {
 
     private static final Pattern COLUMN = Pattern.compile("line \\d+ column (\\d+)");
 
-    private static final Gson GSON = new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
+    private static final Gson GSON =
+            new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
 
     private JsonLines() {}
 
@@ -85,7 +86,10 @@ public final class JsonLines {
                 continue;
             }
             if (!v.isJsonPrimitive()) {
-                return new Parsed(o, null, key + " must be a number or a string, got " + shorten(v.toString()));
+                return new Parsed(
+                        o,
+                        null,
+                        key + " must be a number or a string, got " + shorten(v.toString()));
             }
             options.put(key, v.getAsString());
         }
@@ -146,8 +150,12 @@ public final class JsonLines {
                 string(o, GenerationStruct.TEXT),
                 ids,
                 string(o, GenerationStruct.FINISH_REASON),
-                isNull(o, GenerationStruct.NUM_GENERATED) ? null : o.get(GenerationStruct.NUM_GENERATED).getAsInt(),
-                isNull(o, GenerationStruct.ACCEPTANCE_RATE) ? null : o.get(GenerationStruct.ACCEPTANCE_RATE).getAsDouble(),
+                isNull(o, GenerationStruct.NUM_GENERATED)
+                        ? null
+                        : o.get(GenerationStruct.NUM_GENERATED).getAsInt(),
+                isNull(o, GenerationStruct.ACCEPTANCE_RATE)
+                        ? null
+                        : o.get(GenerationStruct.ACCEPTANCE_RATE).getAsDouble(),
                 string(o, GenerationStruct.ERROR));
     }
 

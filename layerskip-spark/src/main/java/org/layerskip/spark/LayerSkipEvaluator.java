@@ -77,24 +77,60 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
      */
     public LayerSkipEvaluator(String uid) {
         this.uid = uid;
-        model = new Param<>(this, "model", "model folder, SparkFiles name or zoo id",
-                Validators.<String>of(s -> !s.isBlank()));
-        dtype = new Param<>(this, "dtype", "weight precision: float32 or float16",
-                ParamValidators.inArray(ModelKey.DTYPES));
-        engine = new Param<>(this, "engine", "DJL engine (PyTorch)",
-                ParamValidators.inArray(List.of("PyTorch")));
-        inputCol = new Param<>(this, "inputCol", "documents (string) or token windows (array of ids)",
-                Validators.<String>of(s -> !s.isBlank()));
-        seqLen = new IntParam(this, "seqLen", "tokens read per window of a document (>= 1)",
-                ParamValidators.gtEq(1));
-        batchSize = new IntParam(this, "batchSize", "windows per forward pass (>= 1)",
-                ParamValidators.gtEq(1));
-        exitLayers = new IntArrayParam(this, "exitLayers", "exit layers, ascending (empty: all)",
-                Validators.<int[]>of(LayerSkipEvaluator::ascendingPositive));
-        metricName = new Param<>(this, "metricName", "perplexity or accuracy",
-                ParamValidators.inArray(List.of("perplexity", "accuracy")));
-        metricLayer = new IntParam(this, "metricLayer", "exit of evaluate()'s metric (0: the last)",
-                ParamValidators.gtEq(0));
+        model =
+                new Param<>(
+                        this,
+                        "model",
+                        "model folder, SparkFiles name or zoo id",
+                        Validators.<String>of(s -> !s.isBlank()));
+        dtype =
+                new Param<>(
+                        this,
+                        "dtype",
+                        "weight precision: float32 or float16",
+                        ParamValidators.inArray(ModelKey.DTYPES));
+        engine =
+                new Param<>(
+                        this,
+                        "engine",
+                        "DJL engine (PyTorch)",
+                        ParamValidators.inArray(List.of("PyTorch")));
+        inputCol =
+                new Param<>(
+                        this,
+                        "inputCol",
+                        "documents (string) or token windows (array of ids)",
+                        Validators.<String>of(s -> !s.isBlank()));
+        seqLen =
+                new IntParam(
+                        this,
+                        "seqLen",
+                        "tokens read per window of a document (>= 1)",
+                        ParamValidators.gtEq(1));
+        batchSize =
+                new IntParam(
+                        this,
+                        "batchSize",
+                        "windows per forward pass (>= 1)",
+                        ParamValidators.gtEq(1));
+        exitLayers =
+                new IntArrayParam(
+                        this,
+                        "exitLayers",
+                        "exit layers, ascending (empty: all)",
+                        Validators.<int[]>of(LayerSkipEvaluator::ascendingPositive));
+        metricName =
+                new Param<>(
+                        this,
+                        "metricName",
+                        "perplexity or accuracy",
+                        ParamValidators.inArray(List.of("perplexity", "accuracy")));
+        metricLayer =
+                new IntParam(
+                        this,
+                        "metricLayer",
+                        "exit of evaluate()'s metric (0: the last)",
+                        ParamValidators.gtEq(0));
         setDefault(model, "tiny-layerskip");
         setDefault(dtype, "float32");
         setDefault(engine, "PyTorch");
@@ -314,7 +350,9 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
         String in = getOrDefault(inputCol);
         if (!Arrays.asList(df.schema().fieldNames()).contains(in)) {
             throw new IllegalArgumentException(
-                    "input column " + in + " does not exist; columns: "
+                    "input column "
+                            + in
+                            + " does not exist; columns: "
                             + String.join(", ", df.schema().fieldNames()));
         }
         DataType type = df.schema().apply(in).dataType();
@@ -325,8 +363,11 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
                                 || ((ArrayType) type).elementType().equals(DataTypes.IntegerType));
         if (!text && !windows) {
             throw new IllegalArgumentException(
-                    "input column " + in + " must hold documents (string) or token windows (array of"
-                            + " int or bigint), got " + type.simpleString());
+                    "input column "
+                            + in
+                            + " must hold documents (string) or token windows (array of"
+                            + " int or bigint), got "
+                            + type.simpleString());
         }
         EvaluatePartition task =
                 new EvaluatePartition(
@@ -336,7 +377,8 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
                         (Integer) getOrDefault(seqLen),
                         (Integer) getOrDefault(batchSize),
                         getOrDefault(exitLayers));
-        List<Row> parts = df.mapPartitions(task, Encoders.row(EvaluatePartition.SUMS)).collectAsList();
+        List<Row> parts =
+                df.mapPartitions(task, Encoders.row(EvaluatePartition.SUMS)).collectAsList();
         LayerTotals sum = null;
         for (Row p : parts) {
             LayerTotals t = fromRow(p);
@@ -345,8 +387,11 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
         if (sum == null) {
             throw new IllegalArgumentException(
                     "the dataset holds no window to evaluate"
-                            + (text ? " (every document is shorter than seqLen + 1 = "
-                                    + ((Integer) getOrDefault(seqLen) + 1) + " tokens)" : ""));
+                            + (text
+                                    ? " (every document is shorter than seqLen + 1 = "
+                                            + ((Integer) getOrDefault(seqLen) + 1)
+                                            + " tokens)"
+                                    : ""));
         }
         return sum;
     }
@@ -362,9 +407,9 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
     }
 
     /**
-     * Evaluates prepared windows (e.g. cut on the driver as {@code eval-layers} cuts them): they are
-     * spread over {@code partitions} partitions in order, as one {@code array<bigint>} column named
-     * by {@code inputCol}.
+     * Evaluates prepared windows (e.g. cut on the driver as {@code eval-layers} cuts them): they
+     * are spread over {@code partitions} partitions in order, as one {@code array<bigint>} column
+     * named by {@code inputCol}.
      *
      * @param spark the session
      * @param windows token windows, each read but for its last id and scored on all but its first
@@ -384,7 +429,11 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
             rows.add(RowFactory.create(ScalaSeqs.of(ids)));
         }
         StructType schema =
-                new StructType().add(getOrDefault(inputCol), DataTypes.createArrayType(DataTypes.LongType, false), false);
+                new StructType()
+                        .add(
+                                getOrDefault(inputCol),
+                                DataTypes.createArrayType(DataTypes.LongType, false),
+                                false);
         JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
         return evaluateLayers(spark.createDataFrame(jsc.parallelize(rows, partitions), schema));
     }
@@ -396,7 +445,9 @@ public final class LayerSkipEvaluator extends Evaluator implements DefaultParams
         int i = layer == 0 ? m.layers().length - 1 : Arrays.binarySearch(m.layers(), layer);
         if (i < 0) {
             throw new IllegalArgumentException(
-                    "metricLayer " + layer + " is not among the evaluated exits "
+                    "metricLayer "
+                            + layer
+                            + " is not among the evaluated exits "
                             + Arrays.toString(m.layers()));
         }
         return "accuracy".equals(getOrDefault(metricName)) ? m.accuracy()[i] : m.perplexity()[i];

@@ -18,6 +18,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.layerskip.config.LibraryDefaults;
 import org.layerskip.engine.EngineKind;
 import org.layerskip.generate.DecodingStrategy;
 
@@ -92,39 +93,87 @@ public final class LayerSkipGenerator extends Transformer implements DefaultPara
      */
     public LayerSkipGenerator(String uid) {
         this.uid = uid;
-        model = new Param<>(this, "model", "model folder, SparkFiles name or zoo id",
-                Validators.<String>of(s -> !s.isBlank()));
-        dtype = new Param<>(this, "dtype", "weight precision: float32 or float16",
-                ParamValidators.inArray(ModelKey.DTYPES));
-        engine = new Param<>(this, "engine", "decode engine: fused (default) or ops",
-                ParamValidators.inArray(List.of("fused", "ops")));
-        inputCol = new Param<>(this, "inputCol", "prompt column (string)",
-                Validators.<String>of(s -> !s.isBlank()));
-        outputCol = new Param<>(this, "outputCol", "output column (struct)",
-                Validators.<String>of(s -> !s.isBlank()));
-        optionsCol = new Param<>(this, "optionsCol",
-                "map<string,string> column of per-row options (empty: none)",
-                Validators.<String>of(s -> true));
-        maxNewTokens = new IntParam(this, "maxNewTokens", "most new tokens per row (>= 1)",
-                ParamValidators.gtEq(1));
-        strategy = new Param<>(this, "strategy", "autoregressive, early-exit or self-speculative",
-                Validators.<String>of(LayerSkipGenerator::isStrategy));
-        exitLayer = new IntParam(this, "exitLayer", "exit layer E (0: the model's recorded value)",
-                ParamValidators.gtEq(0));
-        numSpeculations = new IntParam(this, "numSpeculations",
-                "draft length d (0: the model's recorded value)", ParamValidators.gtEq(0));
-        temperature = new DoubleParam(this, "temperature", "sampling temperature (0: greedy)",
-                Validators.<Object>of(t -> ((Double) t) >= 0 && Double.isFinite((Double) t)));
+        model =
+                new Param<>(
+                        this,
+                        "model",
+                        "model folder, SparkFiles name or zoo id",
+                        Validators.<String>of(s -> !s.isBlank()));
+        dtype =
+                new Param<>(
+                        this,
+                        "dtype",
+                        "weight precision: float32 or float16",
+                        ParamValidators.inArray(ModelKey.DTYPES));
+        engine =
+                new Param<>(
+                        this,
+                        "engine",
+                        "decode engine: fused (default) or ops",
+                        ParamValidators.inArray(List.of("fused", "ops")));
+        inputCol =
+                new Param<>(
+                        this,
+                        "inputCol",
+                        "prompt column (string)",
+                        Validators.<String>of(s -> !s.isBlank()));
+        outputCol =
+                new Param<>(
+                        this,
+                        "outputCol",
+                        "output column (struct)",
+                        Validators.<String>of(s -> !s.isBlank()));
+        optionsCol =
+                new Param<>(
+                        this,
+                        "optionsCol",
+                        "map<string,string> column of per-row options (empty: none)",
+                        Validators.<String>of(s -> true));
+        maxNewTokens =
+                new IntParam(
+                        this,
+                        "maxNewTokens",
+                        "most new tokens per row (>= 1)",
+                        ParamValidators.gtEq(1));
+        strategy =
+                new Param<>(
+                        this,
+                        "strategy",
+                        "autoregressive, early-exit or self-speculative",
+                        Validators.<String>of(LayerSkipGenerator::isStrategy));
+        exitLayer =
+                new IntParam(
+                        this,
+                        "exitLayer",
+                        "exit layer E (0: the model's recorded value)",
+                        ParamValidators.gtEq(0));
+        numSpeculations =
+                new IntParam(
+                        this,
+                        "numSpeculations",
+                        "draft length d (0: the model's recorded value)",
+                        ParamValidators.gtEq(0));
+        temperature =
+                new DoubleParam(
+                        this,
+                        "temperature",
+                        "sampling temperature (0: greedy)",
+                        Validators.<Object>of(
+                                t -> ((Double) t) >= 0 && Double.isFinite((Double) t)));
         seed = new LongParam(this, "seed", "sampling seed");
-        batchSize = new IntParam(this, "batchSize", "rows per generation batch (>= 1)",
-                ParamValidators.gtEq(1));
+        batchSize =
+                new IntParam(
+                        this,
+                        "batchSize",
+                        "rows per generation batch (>= 1)",
+                        ParamValidators.gtEq(1));
         setDefault(model, "tiny-layerskip");
         setDefault(dtype, "float32");
         setDefault(engine, "fused");
         setDefault(inputCol, "prompt");
         setDefault(outputCol, "generation");
         setDefault(optionsCol, "");
-        setDefault(maxNewTokens, 64);
+        setDefault(maxNewTokens, LibraryDefaults.MAX_NEW_TOKENS);
         setDefault(strategy, DecodingStrategy.SELF_SPECULATIVE.cliName());
         setDefault(exitLayer, 0);
         setDefault(numSpeculations, 0);
@@ -428,14 +477,19 @@ public final class LayerSkipGenerator extends Transformer implements DefaultPara
         StructField f = field(schema, in, "input");
         if (!f.dataType().equals(DataTypes.StringType)) {
             throw new IllegalArgumentException(
-                    "input column " + in + " must be a string column, got " + f.dataType().simpleString());
+                    "input column "
+                            + in
+                            + " must be a string column, got "
+                            + f.dataType().simpleString());
         }
         if (!opts.isEmpty()) {
             StructField o = field(schema, opts, "options");
             if (!(o.dataType() instanceof MapType)
                     || !((MapType) o.dataType()).keyType().equals(DataTypes.StringType)) {
                 throw new IllegalArgumentException(
-                        "options column " + opts + " must be a map<string,string> column, got "
+                        "options column "
+                                + opts
+                                + " must be a map<string,string> column, got "
                                 + o.dataType().simpleString());
             }
         }
@@ -448,7 +502,10 @@ public final class LayerSkipGenerator extends Transformer implements DefaultPara
     private static StructField field(StructType schema, String name, String what) {
         if (!Arrays.asList(schema.fieldNames()).contains(name)) {
             throw new IllegalArgumentException(
-                    what + " column " + name + " does not exist; columns: "
+                    what
+                            + " column "
+                            + name
+                            + " does not exist; columns: "
                             + String.join(", ", schema.fieldNames()));
         }
         return schema.apply(name);

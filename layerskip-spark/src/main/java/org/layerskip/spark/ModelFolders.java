@@ -39,7 +39,10 @@ final class ModelFolders {
         }
         if (looksLikePath(model)) {
             throw new ModelUnavailableException(
-                    "model folder " + model + " does not exist on " + executor()
+                    "model folder "
+                            + model
+                            + " does not exist on "
+                            + executor()
                             + "; give a folder every executor can read (shared storage), or ship"
                             + " it with spark-submit --archives model.zip#NAME and pass NAME",
                     null);
@@ -48,8 +51,7 @@ final class ModelFolders {
             return LayerSkipModels.resolve(model);
         } catch (IllegalArgumentException | IllegalStateException e) {
             throw new ModelUnavailableException(
-                    "cannot find model '" + model + "' on " + executor() + ": " + firstLine(e),
-                    e);
+                    "cannot find model '" + model + "' on " + executor() + ": " + firstLine(e), e);
         }
     }
 
@@ -78,7 +80,12 @@ final class ModelFolders {
     private static Path requireConfig(String model, Path dir) {
         if (!Files.isRegularFile(dir.resolve("config.json"))) {
             throw new ModelUnavailableException(
-                    "model folder " + model + " (" + dir + ") on " + executor()
+                    "model folder "
+                            + model
+                            + " ("
+                            + dir
+                            + ") on "
+                            + executor()
                             + " has no config.json (not a Hugging Face Llama folder)",
                     null);
         }
@@ -97,9 +104,14 @@ final class ModelFolders {
     }
 
     private static boolean looksLikePath(String model) {
-        return model.startsWith("/") || model.startsWith(".") || model.startsWith("file:")
-                || model.startsWith("~") || model.contains("\\")
-                || (model.contains("/") && !model.startsWith("facebook/") && !model.startsWith("djl://"));
+        return model.startsWith("/")
+                || model.startsWith(".")
+                || model.startsWith("file:")
+                || model.startsWith("~")
+                || model.contains("\\")
+                || (model.contains("/")
+                        && !model.startsWith("facebook/")
+                        && !model.startsWith("djl://"));
     }
 
     private static Path asPath(String model) {

@@ -28,7 +28,8 @@ public record ModelKey(String model, String dtype) implements Serializable {
      */
     public ModelKey {
         if (model == null || model.isBlank()) {
-            throw new IllegalArgumentException("model must be a folder, a SparkFiles name or a zoo id");
+            throw new IllegalArgumentException(
+                    "model must be a folder, a SparkFiles name or a zoo id");
         }
         if (dtype == null || !DTYPES.contains(dtype.toLowerCase(Locale.ROOT))) {
             throw new IllegalArgumentException("dtype must be float32 or float16, got " + dtype);

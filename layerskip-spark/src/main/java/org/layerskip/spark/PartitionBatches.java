@@ -43,7 +43,11 @@ final class PartitionBatches {
                     List<O> out = f.apply(batch);
                     if (out.size() != batch.size()) {
                         throw new IllegalStateException(
-                                "batch of " + batch.size() + " rows gave " + out.size() + " results");
+                                "batch of "
+                                        + batch.size()
+                                        + " rows gave "
+                                        + out.size()
+                                        + " results");
                     }
                     current = out.iterator();
                 }

@@ -10,9 +10,7 @@ import java.util.Map;
  */
 public record PromptRequest(String prompt, Map<String, String> options) {
 
-    /**
-     * Normalises a null option map to an empty one.
-     */
+    /** Normalises a null option map to an empty one. */
     public PromptRequest {
         options = options == null ? Map.of() : options;
     }

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 
 /**
  * How one row is generated: the job's defaults, overridden per row by the options named in {@link
- * #KEYS}. Rows with equal options are generated together in one batch. Valid by construction
- * (every value is checked by {@link GenerationOptions.Builder#build()}).
+ * #KEYS}. Rows with equal options are generated together in one batch. Valid by construction (every
+ * value is checked by {@link GenerationOptions.Builder#build()}).
  *
  * @param strategy autoregressive, early exit or self-speculative
  * @param maxNewTokens most tokens to generate (&gt;= 1)
@@ -68,8 +68,8 @@ public record RowOptions(
     /**
      * Returns these options with a row's overrides applied.
      *
-     * @param overrides option name to value as text (null values are ignored); names outside
-     *     {@link #KEYS} are refused
+     * @param overrides option name to value as text (null values are ignored); names outside {@link
+     *     #KEYS} are refused
      * @return the row's options
      * @throws IllegalArgumentException for an unknown name or an invalid value
      */
@@ -125,7 +125,8 @@ public record RowOptions(
      * @return the generation options
      */
     public GenerationOptions toGenerationOptions() {
-        return toBuilder(strategy, maxNewTokens, exitLayer, numSpeculations, temperature, seed).build();
+        return toBuilder(strategy, maxNewTokens, exitLayer, numSpeculations, temperature, seed)
+                .build();
     }
 
     private static GenerationOptions.Builder toBuilder(

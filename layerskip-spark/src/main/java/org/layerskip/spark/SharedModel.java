@@ -4,21 +4,22 @@ import ai.djl.ndarray.NDManager;
 
 import org.layerskip.generate.Generator;
 import org.layerskip.io.HfLlama;
-import org.layerskip.io.RecordedSettings;
+import org.layerskip.io.SpeculationDefaults;
 import org.layerskip.nn.LlamaModel;
 import org.layerskip.tokenizer.LlamaTokenizer;
+import org.layerskip.zoo.LayerSkipModels;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Optional;
 
 /**
  * A model loaded once per JVM and shared by every task that runs there: weights, tokenizer and the
- * exit layer / draft length recorded in {@code layerskip.json}. A loaded {@link LlamaModel} holds no
- * per-request state, so concurrent tasks may use it; each call allocates its own KV cache.
+ * default exit layer / draft length ({@link SpeculationDefaults}: {@code layerskip.json}, then the
+ * zoo entry, then L/4 and 4). A loaded {@link LlamaModel} holds no per-request state, so concurrent
+ * tasks may use it; each call allocates its own KV cache.
  */
 final class SharedModel implements AutoCloseable {
 
@@ -29,7 +30,7 @@ final class SharedModel implements AutoCloseable {
     final LlamaModel model;
     private final NDManager manager;
     private final LlamaTokenizer tokenizer;
-    private final Optional<RecordedSettings> recorded;
+    private final SpeculationDefaults defaults;
 
     private SharedModel(
             ModelKey key,
@@ -37,13 +38,13 @@ final class SharedModel implements AutoCloseable {
             NDManager manager,
             LlamaModel model,
             LlamaTokenizer tokenizer,
-            Optional<RecordedSettings> recorded) {
+            SpeculationDefaults defaults) {
         this.key = key;
         this.dir = dir;
         this.manager = manager;
         this.model = model;
         this.tokenizer = tokenizer;
-        this.recorded = recorded;
+        this.defaults = defaults;
     }
 
     /**
@@ -62,7 +63,8 @@ final class SharedModel implements AutoCloseable {
             HfLlama.readConfig(dir); // a clear message before the engine starts
             manager = NDManager.newBaseManager();
             LlamaModel model = HfLlama.load(dir, manager, key.dataType());
-            Optional<RecordedSettings> recorded = RecordedSettings.read(dir, model.numLayers());
+            SpeculationDefaults defaults =
+                    LayerSkipModels.speculationDefaults(key.model(), dir, model.numLayers());
             if (Files.isRegularFile(dir.resolve(LlamaTokenizer.TOKENIZER_FILE))) {
                 tokenizer = LlamaTokenizer.load(dir);
             }
@@ -74,7 +76,7 @@ final class SharedModel implements AutoCloseable {
                     key.dtype(),
                     ModelFolders.executor(),
                     (System.nanoTime() - t0) / 1_000_000);
-            return new SharedModel(key, dir, manager, model, tokenizer, recorded);
+            return new SharedModel(key, dir, manager, model, tokenizer, defaults);
         } catch (IOException | RuntimeException | Error e) {
             if (tokenizer != null) {
                 tokenizer.close();
@@ -86,21 +88,26 @@ final class SharedModel implements AutoCloseable {
                 throw (ModelUnavailableException) e;
             }
             throw new ModelUnavailableException(
-                    "cannot load model " + key.model() + " from " + dir + " on "
-                            + ModelFolders.executor() + ": " + ModelFolders.firstLine(e),
+                    "cannot load model "
+                            + key.model()
+                            + " from "
+                            + dir
+                            + " on "
+                            + ModelFolders.executor()
+                            + ": "
+                            + ModelFolders.firstLine(e),
                     e);
         }
     }
 
     /**
-     * Returns a generator whose default E and d come from {@code layerskip.json} when the folder
-     * has one (as {@code layerskip generate} does), else from the library.
+     * Returns a generator whose default E and d follow {@link SpeculationDefaults}, as in {@code
+     * layerskip generate}.
      *
      * @return a generator over the shared model
      */
     Generator generator() {
-        return recorded.map(r -> new Generator(model, r.exitLayer(), r.numSpeculations()))
-                .orElseGet(() -> new Generator(model));
+        return new Generator(model, defaults.exitLayer(), defaults.numSpeculations());
     }
 
     /**
@@ -113,8 +120,13 @@ final class SharedModel implements AutoCloseable {
     LlamaTokenizer tokenizer(String what) {
         if (tokenizer == null) {
             throw new ModelUnavailableException(
-                    what + " needs " + LlamaTokenizer.TOKENIZER_FILE + " in the model folder "
-                            + dir + " on " + ModelFolders.executor(),
+                    what
+                            + " needs "
+                            + LlamaTokenizer.TOKENIZER_FILE
+                            + " in the model folder "
+                            + dir
+                            + " on "
+                            + ModelFolders.executor(),
                     null);
         }
         return tokenizer;

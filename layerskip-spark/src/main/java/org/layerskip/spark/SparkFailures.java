@@ -3,10 +3,10 @@ package org.layerskip.spark;
 import org.apache.spark.SparkException;
 
 /**
- * Turns a failed Spark job into the one line a person needs. Spark reports a task failure as
- * {@code Job aborted due to stage failure: Task 1 in stage 2.0 failed 2 times, most recent failure:
- * ...} followed by a stack trace; the exception thrown on the executor travels along as the cause,
- * and its message is what matters.
+ * Turns a failed Spark job into the one line a person needs. Spark reports a task failure as {@code
+ * Job aborted due to stage failure: Task 1 in stage 2.0 failed 2 times, most recent failure: ...}
+ * followed by a stack trace; the exception thrown on the executor travels along as the cause, and
+ * its message is what matters.
  */
 public final class SparkFailures {
 

@@ -12,7 +12,8 @@ import java.util.regex.Pattern;
  */
 public final class SparkSessions {
 
-    private static final Pattern LOCAL = Pattern.compile("local(?:\\[(\\*|\\d+)(?:\\s*,\\s*(\\d+))?])?");
+    private static final Pattern LOCAL =
+            Pattern.compile("local(?:\\[(\\*|\\d+)(?:\\s*,\\s*(\\d+))?])?");
 
     private SparkSessions() {}
 

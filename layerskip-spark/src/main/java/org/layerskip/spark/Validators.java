@@ -25,7 +25,8 @@ final class Validators {
         return new Check<>(p);
     }
 
-    private static final class Check<T> extends AbstractFunction1<T, Object> implements Serializable {
+    private static final class Check<T> extends AbstractFunction1<T, Object>
+            implements Serializable {
         private static final long serialVersionUID = 1L;
         private final SerializablePredicate<T> p;
 

@@ -1,8 +1,8 @@
 /**
  * LayerSkip on Apache Spark: batch generation as a Spark ML {@link
- * org.layerskip.spark.LayerSkipGenerator Transformer}, per-exit-layer evaluation as a Spark ML {@link
- * org.layerskip.spark.LayerSkipEvaluator Evaluator}, and the JSON-lines batch job behind {@code
- * layerskip batch}.
+ * org.layerskip.spark.LayerSkipGenerator Transformer}, per-exit-layer evaluation as a Spark ML
+ * {@link org.layerskip.spark.LayerSkipEvaluator Evaluator}, and the JSON-lines batch job behind
+ * {@code layerskip batch}.
  *
  * <p>Each executor JVM loads a model once ({@link org.layerskip.spark.ExecutorModels}, keyed by
  * model and dtype, closed at JVM exit) and shares it between the tasks it runs; every partition

@@ -49,14 +49,17 @@ public class BatchJobTest {
         Assert.assertTrue(Files.isRegularFile(out.resolve("_SUCCESS")), "committed");
         List<String> lines = new ArrayList<>();
         try (Stream<Path> s = Files.list(out)) {
-            for (Path p : s.filter(f -> f.getFileName().toString().startsWith("part-")).sorted().collect(Collectors.toList())) {
+            for (Path p :
+                    s.filter(f -> f.getFileName().toString().startsWith("part-"))
+                            .sorted()
+                            .collect(Collectors.toList())) {
                 lines.addAll(Files.readAllLines(p, StandardCharsets.UTF_8));
             }
         }
         return lines;
     }
 
-    @Test
+    @Test(groups = "slow")
     public void inProcessAndSparkWriteTheSameLines() throws IOException {
         List<String> prompts = SparkFixtures.heldoutPrompts(18);
         List<String> input = new ArrayList<>();
@@ -85,7 +88,8 @@ public class BatchJobTest {
         BatchJob job = new BatchJob(new ModelKey("tiny-layerskip", "float32"), defaults, 4);
         AtomicInteger progressed = new AtomicInteger();
         BatchSummary local = job.runInProcess(in, dir.resolve("local"), progressed::addAndGet);
-        BatchSummary spark3 = job.runOnSpark(spark, in.toString(), dir.resolve("spark").toString(), 3);
+        BatchSummary spark3 =
+                job.runOnSpark(spark, in.toString(), dir.resolve("spark").toString(), 3);
 
         List<String> a = readParts(dir.resolve("local"));
         List<String> b = readParts(dir.resolve("spark"));
@@ -93,7 +97,8 @@ public class BatchJobTest {
         Assert.assertEquals(a.size(), input.size() - 1, "one line per non-blank input line");
         Assert.assertEquals(progressed.get(), a.size());
         try (Stream<Path> s = Files.list(dir.resolve("spark"))) {
-            Assert.assertEquals(s.filter(f -> f.getFileName().toString().startsWith("part-")).count(), 3L);
+            Assert.assertEquals(
+                    s.filter(f -> f.getFileName().toString().startsWith("part-")).count(), 3L);
         }
         Assert.assertEquals(local.rows(), a.size());
         Assert.assertEquals(local.errors(), 5);
@@ -112,30 +117,41 @@ public class BatchJobTest {
             }
             int id = o.get("id").getAsInt();
             GenerationOptions.Builder opts =
-                    GenerationOptions.builder().optStrategy(DecodingStrategy.SELF_SPECULATIVE).optMaxNewTokens(10);
+                    GenerationOptions.builder()
+                            .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                            .optMaxNewTokens(10);
             if (id % 4 == 1) {
                 opts.optStrategy(DecodingStrategy.AUTOREGRESSIVE);
             }
             if (id % 4 == 3) {
                 opts.optMaxNewTokens(4);
             }
-            LayerSkipGeneratorTest.assertSameRecord(r, reference.generate(prompts.get(id), opts.build()), "id " + id);
-            Assert.assertEquals(o.get("prompt").getAsString(), prompts.get(id), "input fields are kept");
+            LayerSkipGeneratorTest.assertSameRecord(
+                    r, reference.generate(prompts.get(id), opts.build()), "id " + id);
+            Assert.assertEquals(
+                    o.get("prompt").getAsString(), prompts.get(id), "input fields are kept");
             tokens += r.numGenerated();
         }
         Assert.assertEquals(local.generatedTokens(), tokens);
-        Assert.assertEquals(errors, List.of(
-                "prompt must be a string, got 5",
-                "the line is not valid JSON (error at column 1)",
-                "the line is not a JSON object",
-                "the row has no prompt",
-                "max_new_tokens must be a number or a string, got [3]"));
+        Assert.assertEquals(
+                errors,
+                List.of(
+                        "prompt must be a string, got 5",
+                        "the line is not valid JSON (error at column 1)",
+                        "the line is not a JSON object",
+                        "the row has no prompt",
+                        "max_new_tokens must be a number or a string, got [3]"));
         Assert.assertTrue(
-                a.stream().anyMatch(l -> l.startsWith("{\"input_line\":\"not json\",\"text\":null,")),
+                a.stream()
+                        .anyMatch(l -> l.startsWith("{\"input_line\":\"not json\",\"text\":null,")),
                 "an unparseable line is kept as input_line");
 
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> job.runInProcess(in, dir.resolve("local"), n -> {}));
-        Assert.assertEquals(e.getMessage(), "--output " + dir.resolve("local") + " already exists; give a new folder");
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> job.runInProcess(in, dir.resolve("local"), n -> {}));
+        Assert.assertEquals(
+                e.getMessage(),
+                "--output " + dir.resolve("local") + " already exists; give a new folder");
     }
 }

@@ -51,17 +51,30 @@ public class LayerSkipEvaluatorTest {
         for (int e = 0; e < expected.layers().length; e++) {
             double p = expected.perplexity()[e];
             double a = expected.accuracy()[e];
-            Assert.assertTrue(Math.abs(actual.perplexity()[e] - p) <= 1e-6 * p,
-                    "exit " + expected.layers()[e] + " perplexity " + actual.perplexity()[e] + " vs " + p);
-            Assert.assertTrue(Math.abs(actual.accuracy()[e] - a) <= 1e-6 * a,
-                    "exit " + expected.layers()[e] + " accuracy " + actual.accuracy()[e] + " vs " + a);
+            Assert.assertTrue(
+                    Math.abs(actual.perplexity()[e] - p) <= 1e-6 * p,
+                    "exit "
+                            + expected.layers()[e]
+                            + " perplexity "
+                            + actual.perplexity()[e]
+                            + " vs "
+                            + p);
+            Assert.assertTrue(
+                    Math.abs(actual.accuracy()[e] - a) <= 1e-6 * a,
+                    "exit "
+                            + expected.layers()[e]
+                            + " accuracy "
+                            + actual.accuracy()[e]
+                            + " vs "
+                            + a);
         }
     }
 
-    @Test
+    @Test(groups = "slow")
     public void windowsOverPartitionsEqualOneProcess() {
         // as eval-layers: the text as one document, cut into windows of seq-len + 1 tokens
-        TokenSequences windows = TokenSequences.pack(reference.tokenizer, List.of(text), SEQ_LEN + 1, 0);
+        TokenSequences windows =
+                TokenSequences.pack(reference.tokenizer, List.of(text), SEQ_LEN + 1, 0);
         Assert.assertTrue(windows.size() >= 40, "windows: " + windows.size());
         LayerMetrics expected = LayerEvaluator.evaluate(reference.model, windows, 8);
 
@@ -73,9 +86,16 @@ public class LayerSkipEvaluatorTest {
             }
             rows.add(RowFactory.create(ScalaSeqs.of(ids)));
         }
-        StructType schema = new StructType().add("tokens", DataTypes.createArrayType(DataTypes.LongType, false));
-        Dataset<Row> df = spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 3), schema);
-        LayerSkipEvaluator evaluator = new LayerSkipEvaluator().setInputCol("tokens").setBatchSize(8);
+        StructType schema =
+                new StructType()
+                        .add("tokens", DataTypes.createArrayType(DataTypes.LongType, false));
+        Dataset<Row> df =
+                spark.createDataFrame(
+                        JavaSparkContext.fromSparkContext(spark.sparkContext())
+                                .parallelize(rows, 3),
+                        schema);
+        LayerSkipEvaluator evaluator =
+                new LayerSkipEvaluator().setInputCol("tokens").setBatchSize(8);
         LayerMetrics actual = evaluator.evaluateLayers(df);
         assertSameMetrics(actual, expected);
         Assert.assertEquals(actual.layers().length, 8);
@@ -86,18 +106,23 @@ public class LayerSkipEvaluatorTest {
         Assert.assertFalse(evaluator.isLargerBetter());
         evaluator.setMetricName("accuracy").setMetricLayer(4).setExitLayers(new int[] {2, 4});
         Assert.assertTrue(evaluator.isLargerBetter());
-        Assert.assertEquals(evaluator.evaluate(df), expected.accuracy()[3], 1e-6 * expected.accuracy()[3]);
+        Assert.assertEquals(
+                evaluator.evaluate(df), expected.accuracy()[3], 1e-6 * expected.accuracy()[3]);
         evaluator.setMetricLayer(3);
-        IllegalArgumentException e = Assert.expectThrows(IllegalArgumentException.class, () -> evaluator.evaluate(df));
-        Assert.assertEquals(e.getMessage(), "metricLayer 3 is not among the evaluated exits [2, 4]");
+        IllegalArgumentException e =
+                Assert.expectThrows(IllegalArgumentException.class, () -> evaluator.evaluate(df));
+        Assert.assertEquals(
+                e.getMessage(), "metricLayer 3 is not among the evaluated exits [2, 4]");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void documentsTokenizedOnTheExecutorsEqualOneProcess() {
         String[] lines = text.split("\n", -1);
         List<String> docs = new ArrayList<>();
         for (int i = 0; i < lines.length; i += 40) {
-            docs.add(String.join("\n", Arrays.copyOfRange(lines, i, Math.min(lines.length, i + 40))));
+            docs.add(
+                    String.join(
+                            "\n", Arrays.copyOfRange(lines, i, Math.min(lines.length, i + 40))));
         }
         docs.add(""); // no window
         docs.add(null); // no document
@@ -112,25 +137,34 @@ public class LayerSkipEvaluatorTest {
             }
         }
         LayerMetrics expected =
-                LayerEvaluator.evaluate(reference.model, TokenSequences.of(windows.toArray(new long[0][]), 0), 8);
+                LayerEvaluator.evaluate(
+                        reference.model, TokenSequences.of(windows.toArray(new long[0][]), 0), 8);
 
         List<Row> rows = new ArrayList<>();
         for (String d : docs) {
             rows.add(RowFactory.create(d));
         }
         StructType schema = new StructType().add("text", DataTypes.StringType, true);
-        Dataset<Row> df = spark.createDataFrame(JavaSparkContext.fromSparkContext(spark.sparkContext()).parallelize(rows, 3), schema);
+        Dataset<Row> df =
+                spark.createDataFrame(
+                        JavaSparkContext.fromSparkContext(spark.sparkContext())
+                                .parallelize(rows, 3),
+                        schema);
         LayerMetrics actual = new LayerSkipEvaluator().setSeqLen(SEQ_LEN).evaluateLayers(df);
         assertSameMetrics(actual, expected);
 
         Dataset<Row> shortDocs = spark.createDataFrame(List.of(RowFactory.create("tiny")), schema);
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> new LayerSkipEvaluator().evaluateLayers(shortDocs));
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> new LayerSkipEvaluator().evaluateLayers(shortDocs));
         Assert.assertEquals(
                 e.getMessage(),
                 "the dataset holds no window to evaluate (every document is shorter than seqLen + 1 = 129 tokens)");
-        e = Assert.expectThrows(
-                IllegalArgumentException.class, () -> new LayerSkipEvaluator().setInputCol("words").evaluateLayers(df));
+        e =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> new LayerSkipEvaluator().setInputCol("words").evaluateLayers(df));
         Assert.assertEquals(e.getMessage(), "input column words does not exist; columns: text");
     }
 }

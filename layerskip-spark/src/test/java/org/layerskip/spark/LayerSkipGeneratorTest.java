@@ -29,7 +29,10 @@ public class LayerSkipGeneratorTest {
             new StructType()
                     .add("id", DataTypes.IntegerType, false)
                     .add("prompt", DataTypes.StringType, true)
-                    .add("options", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), true);
+                    .add(
+                            "options",
+                            DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+                            true);
 
     private SparkSession spark;
     private Reference reference;
@@ -53,7 +56,8 @@ public class LayerSkipGeneratorTest {
             case 3:
                 return Map.of("strategy", "early-exit", "exit_layer", "4");
             case 5:
-                return Map.of("temperature", "0.8", "seed", String.valueOf(i), "num_speculations", "2");
+                return Map.of(
+                        "temperature", "0.8", "seed", String.valueOf(i), "num_speculations", "2");
             default:
                 return null;
         }
@@ -61,7 +65,9 @@ public class LayerSkipGeneratorTest {
 
     static GenerationOptions referenceOptions(int i, int maxNew) {
         GenerationOptions.Builder b =
-                GenerationOptions.builder().optStrategy(DecodingStrategy.SELF_SPECULATIVE).optMaxNewTokens(maxNew);
+                GenerationOptions.builder()
+                        .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                        .optMaxNewTokens(maxNew);
         switch (i % 6) {
             case 1:
                 b.optStrategy(DecodingStrategy.AUTOREGRESSIVE);
@@ -91,7 +97,9 @@ public class LayerSkipGeneratorTest {
     static Map<Integer, GenerationRecord> byId(Dataset<Row> out) {
         Map<Integer, GenerationRecord> m = new HashMap<>();
         for (Row r : out.select("id", "generation").collectAsList()) {
-            Assert.assertNull(m.put(r.getInt(0), GenerationStruct.fromRow(r.getStruct(1))), "duplicate row " + r.getInt(0));
+            Assert.assertNull(
+                    m.put(r.getInt(0), GenerationStruct.fromRow(r.getStruct(1))),
+                    "duplicate row " + r.getInt(0));
         }
         return m;
     }
@@ -100,12 +108,15 @@ public class LayerSkipGeneratorTest {
         Assert.assertEquals(actual.error(), expected.error(), where + " error");
         Assert.assertEquals(actual.tokenIds(), expected.tokenIds(), where + " token ids");
         Assert.assertEquals(actual.text(), expected.text(), where + " text");
-        Assert.assertEquals(actual.finishReason(), expected.finishReason(), where + " finish reason");
-        Assert.assertEquals(actual.numGenerated(), expected.numGenerated(), where + " num generated");
-        Assert.assertEquals(actual.acceptanceRate(), expected.acceptanceRate(), where + " acceptance rate");
+        Assert.assertEquals(
+                actual.finishReason(), expected.finishReason(), where + " finish reason");
+        Assert.assertEquals(
+                actual.numGenerated(), expected.numGenerated(), where + " num generated");
+        Assert.assertEquals(
+                actual.acceptanceRate(), expected.acceptanceRate(), where + " acceptance rate");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void partitionedBatchedGenerationEqualsOnePromptAtATimeInProcess() {
         List<String> prompts = SparkFixtures.heldoutPrompts(36);
         Dataset<Row> out =
@@ -130,13 +141,19 @@ public class LayerSkipGeneratorTest {
             }
         }
         Assert.assertEquals(speculative, 24, "rows 0, 2, 4, 5 of every 6 are self-speculative");
-        Assert.assertEquals(ExecutorModels.loads(new ModelKey("tiny-layerskip", "float32")), 1,
+        Assert.assertEquals(
+                ExecutorModels.loads(new ModelKey("tiny-layerskip", "float32")),
+                1,
                 "one model load in this JVM, shared by all tasks");
     }
 
-    @Test
+    @Test(groups = "slow")
     public void paramsAreValidatedAndSurviveSaveAndLoad() throws Exception {
-        LayerSkipGenerator g = new LayerSkipGenerator().setMaxNewTokens(7).setStrategy("early-exit").setExitLayer(3);
+        LayerSkipGenerator g =
+                new LayerSkipGenerator()
+                        .setMaxNewTokens(7)
+                        .setStrategy("early-exit")
+                        .setExitLayer(3);
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setMaxNewTokens(0));
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setStrategy("fast"));
         Assert.assertThrows(IllegalArgumentException.class, () -> g.setDtype("bfloat16"));
@@ -153,13 +170,18 @@ public class LayerSkipGeneratorTest {
 
         Dataset<Row> df = prompts(spark, List.of("x"), 1);
         IllegalArgumentException e =
-                Assert.expectThrows(IllegalArgumentException.class, () -> g.setInputCol("text").transform(df));
-        Assert.assertEquals(e.getMessage(), "input column text does not exist; columns: id, prompt, options");
-        e = Assert.expectThrows(IllegalArgumentException.class, () -> g.setInputCol("id").transform(df));
+                Assert.expectThrows(
+                        IllegalArgumentException.class, () -> g.setInputCol("text").transform(df));
+        Assert.assertEquals(
+                e.getMessage(), "input column text does not exist; columns: id, prompt, options");
+        e =
+                Assert.expectThrows(
+                        IllegalArgumentException.class, () -> g.setInputCol("id").transform(df));
         Assert.assertEquals(e.getMessage(), "input column id must be a string column, got int");
-        e = Assert.expectThrows(
-                IllegalArgumentException.class,
-                () -> g.setInputCol("prompt").setOutputCol("options").transform(df));
+        e =
+                Assert.expectThrows(
+                        IllegalArgumentException.class,
+                        () -> g.setInputCol("prompt").setOutputCol("options").transform(df));
         Assert.assertEquals(e.getMessage(), "output column options already exists");
     }
 }

@@ -15,9 +15,9 @@ import org.layerskip.zoo.LayerSkipModels;
 import java.nio.file.Path;
 
 /**
- * The in-process reference: the bundled model loaded straight through the library (not through
- * this module), one prompt at a time with {@link Generator#generate}, E and d defaulting to the
- * model's {@code layerskip.json} as {@code layerskip generate} does.
+ * The in-process reference: the bundled model loaded straight through the library (not through this
+ * module), one prompt at a time with {@link Generator#generate}, E and d defaulting to the model's
+ * {@code layerskip.json} as {@code layerskip generate} does.
  */
 final class Reference implements AutoCloseable {
 

@@ -45,7 +45,8 @@ final class SparkFixtures {
             }
         }
         if (out.size() < n) {
-            throw new IllegalStateException("the held-out split has only " + out.size() + " prompt lines");
+            throw new IllegalStateException(
+                    "the held-out split has only " + out.size() + " prompt lines");
         }
         return new ArrayList<>(out);
     }

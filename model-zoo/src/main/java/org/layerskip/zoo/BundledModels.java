@@ -30,17 +30,19 @@ import java.util.stream.Stream;
 /**
  * Finds the models bundled as resources under {@code org/layerskip/zoo/models/<id>/} (Hugging Face
  * layout plus {@code tokenizer.json}). From a folder on the class path (IDE, {@code
- * target/classes}) the folder is used directly; from a jar the files are extracted once into
- * {@code <DJL_CACHE_DIR>/layerskip-zoo/<id>-<content hash>/} (or {@code -Dlayerskip.zoo.cache}),
- * written to a temporary sibling first and renamed into place, so concurrent first uses are safe
- * and a changed jar gets a fresh folder.
+ * target/classes}) the folder is used directly; from a jar the files are extracted once into {@code
+ * <DJL_CACHE_DIR>/layerskip-zoo/<id>-<content hash>/} (or {@code -Dlayerskip.zoo.cache}), written
+ * to a temporary sibling first and renamed into place, so concurrent first uses are safe and a
+ * changed jar gets a fresh folder.
  */
 public final class BundledModels {
 
     /** Resource folder of the bundled models. */
     public static final String RESOURCE_ROOT = "org/layerskip/zoo/models/";
 
-    /** File name of the bundled held-out text, next to the model folders in {@link #RESOURCE_ROOT}. */
+    /**
+     * File name of the bundled held-out text, next to the model folders in {@link #RESOURCE_ROOT}.
+     */
     public static final String HELDOUT_FILE = "heldout.txt";
 
     private static final String COMPLETE = ".complete";
@@ -98,7 +100,11 @@ public final class BundledModels {
             throw new IllegalStateException(e);
         }
         throw new IllegalStateException(
-                "bundled model " + id + " is at an unsupported URL " + url + " (need file: or jar:)");
+                "bundled model "
+                        + id
+                        + " is at an unsupported URL "
+                        + url
+                        + " (need file: or jar:)");
     }
 
     /**
@@ -110,7 +116,9 @@ public final class BundledModels {
      */
     public static Optional<String> heldoutText() {
         try (InputStream in =
-                BundledModels.class.getClassLoader().getResourceAsStream(RESOURCE_ROOT + HELDOUT_FILE)) {
+                BundledModels.class
+                        .getClassLoader()
+                        .getResourceAsStream(RESOURCE_ROOT + HELDOUT_FILE)) {
             if (in == null) {
                 return Optional.empty();
             }
@@ -137,8 +145,9 @@ public final class BundledModels {
         }
         entries.sort(Comparator.comparing(JarEntry::getName));
         for (JarEntry e : entries) {
-            md.update((e.getName() + ':' + e.getSize() + ':' + e.getCrc() + '\n')
-                    .getBytes(StandardCharsets.UTF_8));
+            md.update(
+                    (e.getName() + ':' + e.getSize() + ':' + e.getCrc() + '\n')
+                            .getBytes(StandardCharsets.UTF_8));
         }
         String stamp = HexFormat.of().formatHex(md.digest()).substring(0, 12);
         Path target = cacheRoot.resolve(id + "-" + stamp);

@@ -21,9 +21,9 @@ import java.util.Map;
 
 /**
  * Loads one zoo entry: resolves its folder ({@link LayerSkipModels}) and loads it as a plain model
- * path with the LayerSkip translator factory, {@link LlamaBlockFactory}, {@code
- * hasParameter=false} and the entry's recommended {@code exitLayer}/{@code numSpeculations} as
- * default arguments. Criteria arguments, options and a Criteria translator factory win.
+ * path with the LayerSkip translator factory, {@link LlamaBlockFactory}, {@code hasParameter=false}
+ * and the entry's recommended {@code exitLayer}/{@code numSpeculations} as default arguments.
+ * Criteria arguments, options and a Criteria translator factory win.
  *
  * <p>No files are copied: published checkpoints (many GB) are read where the user put them.
  */
@@ -43,8 +43,7 @@ public final class LayerSkipModelLoader implements ModelLoader {
     public LayerSkipModelLoader(ZooEntry entry) {
         this.entry = entry;
         Repository repo =
-                Repository.newInstance(
-                        "layerskip-zoo", BundledModels.cacheRoot().resolve("index"));
+                Repository.newInstance("layerskip-zoo", BundledModels.cacheRoot().resolve("index"));
         this.mrl =
                 MRL.model(
                         repo,
@@ -90,10 +89,11 @@ public final class LayerSkipModelLoader implements ModelLoader {
 
     /**
      * Returns the default arguments of this entry: translator and block factory, and the entry's E
-     * and d as the block factory's recommendation ({@link LlamaBlockFactory#RECOMMENDED_EXIT_LAYER}),
-     * so that they are defaults under the rule of {@link
-     * org.layerskip.io.SpeculationDefaults} (the folder's {@code layerskip.json} first; skipped with a
-     * warning when they do not fit the model found) rather than explicit request options.
+     * and d as the block factory's recommendation ({@link
+     * LlamaBlockFactory#RECOMMENDED_EXIT_LAYER}), so that they are defaults under the rule of
+     * {@link org.layerskip.io.SpeculationDefaults} (the folder's {@code layerskip.json} first;
+     * skipped with a warning when they do not fit the model found) rather than explicit request
+     * options.
      *
      * @return a mutable map
      */

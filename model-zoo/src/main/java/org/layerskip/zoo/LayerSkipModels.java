@@ -1,5 +1,7 @@
 package org.layerskip.zoo;
 
+import org.layerskip.io.SpeculationDefaults;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -39,8 +41,8 @@ public final class LayerSkipModels {
      * @param idOrPath a zoo id, HF repo id, {@code djl://} URL or folder
      * @return the model folder (holding {@code config.json})
      * @throws IllegalArgumentException for an unknown id or a folder without {@code config.json}
-     * @throws IllegalStateException when a known model is not on this machine (the message says what
-     *     to download)
+     * @throws IllegalStateException when a known model is not on this machine (the message says
+     *     what to download)
      */
     public static Path resolve(String idOrPath) {
         return resolve(idOrPath, Map.of());
@@ -69,7 +71,8 @@ public final class LayerSkipModels {
                                                         + " zoo ids: "
                                                         + ZooCatalog.ENTRIES.stream()
                                                                 .map(ZooEntry::artifactId)
-                                                                .collect(Collectors.joining(", "))));
+                                                                .collect(
+                                                                        Collectors.joining(", "))));
         return resolve(e, arguments);
     }
 
@@ -88,9 +91,54 @@ public final class LayerSkipModels {
         return ZooCatalog.find(zooId(idOrPath));
     }
 
+    /**
+     * Chooses the default E and d of a model loaded by id or path, by the one rule of {@link
+     * SpeculationDefaults}: the folder's {@code layerskip.json}, then the zoo entry's
+     * recommendation (when {@code idOrPath} names a zoo entry), then the library's E = L/4 and d =
+     * 4. What the CLI, the server, Spark executors and LangChain4j use; Criteria loading applies
+     * the same rule in {@code LlamaBlockFactory}, to which the zoo passes its entry's
+     * recommendation.
+     *
+     * @param idOrPath what the user gave (a zoo id or a folder)
+     * @param dir the folder it resolved to
+     * @param numLayers L of the loaded model
+     * @return the defaults
+     * @throws IllegalArgumentException naming the file when {@code layerskip.json} is malformed
+     */
+    public static SpeculationDefaults speculationDefaults(
+            String idOrPath, Path dir, int numLayers) {
+        return speculationDefaults(idOrPath, dir, numLayers, null);
+    }
+
+    /**
+     * Chooses the default E and d for one task ({@code layerskip sweep --task} records them), then
+     * as {@link #speculationDefaults(String, Path, int)}.
+     *
+     * @param idOrPath what the user gave (a zoo id or a folder)
+     * @param dir the folder it resolved to
+     * @param numLayers L of the loaded model
+     * @param task the task name, or null for the model's defaults
+     * @return the defaults
+     * @throws IllegalArgumentException naming the file when {@code layerskip.json} is malformed
+     */
+    public static SpeculationDefaults speculationDefaults(
+            String idOrPath, Path dir, int numLayers, String task) {
+        Optional<ZooEntry> e = entry(idOrPath);
+        return SpeculationDefaults.resolve(
+                dir,
+                numLayers,
+                task,
+                e.map(ZooEntry::exitLayer).orElse(0),
+                e.map(ZooEntry::numSpeculations).orElse(0),
+                e.map(z -> "zoo entry " + z.artifactId()).orElse(null));
+    }
+
     /** The zoo id in an id, a {@code djl://} URL (query and version dropped) or a repo id. */
     private static String zooId(String idOrPath) {
-        String id = idOrPath.startsWith(URL_PREFIX) ? idOrPath.substring(URL_PREFIX.length()) : idOrPath;
+        String id =
+                idOrPath.startsWith(URL_PREFIX)
+                        ? idOrPath.substring(URL_PREFIX.length())
+                        : idOrPath;
         int q = id.indexOf('?');
         if (q >= 0) {
             id = id.substring(0, q);
@@ -158,8 +206,10 @@ public final class LayerSkipModels {
      * @return the instructions
      */
     public static String missingMessage(ZooEntry e) {
-        String where = modelsRoot().map(p -> p.resolve(e.artifactId()).toString())
-                .orElse("$" + ENV + "/" + e.artifactId());
+        String where =
+                modelsRoot()
+                        .map(p -> p.resolve(e.artifactId()).toString())
+                        .orElse("$" + ENV + "/" + e.artifactId());
         return e.artifactId()
                 + " is not on this machine. Download the Hugging Face repo "
                 + e.hfRepoId()

@@ -22,8 +22,8 @@ import java.util.Set;
  * repository on {@code https://mlrepo.djl.ai}, whatever zoo the group id names, so {@code
  * optModelUrls("djl://org.layerskip/tiny-layerskip")} would try to download. This factory is
  * registered for the {@code djl} scheme through {@code META-INF/services} (DJL registers service
- * factories after its own, so it takes the scheme over); URLs of every other group id are handed
- * to DJL's original factory unchanged.
+ * factories after its own, so it takes the scheme over); URLs of every other group id are handed to
+ * DJL's original factory unchanged.
  *
  * <p>For {@code org.layerskip} the model folder is resolved at once ({@link LayerSkipModels}:
  * {@code ?modelDir=} query, {@code $LAYERSKIP_MODELS}, or the bundled copy) and served as a local
@@ -85,7 +85,8 @@ public final class LayerSkipRepositoryFactory implements RepositoryFactory {
 
     private static RepositoryFactory builtinDjlFactory() {
         try {
-            Class<?> c = Class.forName("ai.djl.repository.RepositoryFactoryImpl$DjlRepositoryFactory");
+            Class<?> c =
+                    Class.forName("ai.djl.repository.RepositoryFactoryImpl$DjlRepositoryFactory");
             Constructor<?> k = c.getDeclaredConstructors()[0];
             k.setAccessible(true);
             return (RepositoryFactory) k.newInstance(new Object[k.getParameterCount()]);

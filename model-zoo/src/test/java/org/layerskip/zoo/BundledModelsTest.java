@@ -37,7 +37,8 @@ public class BundledModelsTest {
             Path a = BundledModels.locate("tiny-layerskip", cl, cache).orElseThrow();
             Assert.assertTrue(a.startsWith(cache));
             for (String n : new String[] {"config.json", "model.safetensors", "tokenizer.json"}) {
-                Assert.assertEquals(Files.readAllBytes(a.resolve(n)), Files.readAllBytes(model.resolve(n)));
+                Assert.assertEquals(
+                        Files.readAllBytes(a.resolve(n)), Files.readAllBytes(model.resolve(n)));
             }
             long stamp = Files.getLastModifiedTime(a.resolve("model.safetensors")).toMillis();
             Path b = BundledModels.locate("tiny-layerskip", cl, cache).orElseThrow();
@@ -54,7 +55,8 @@ public class BundledModelsTest {
     @Test
     public void usesClassPathFolderDirectly() throws Exception {
         Path tmp = Files.createTempDirectory("bundled-dir");
-        Path model = ZooFixtures.copyTiny(tmp.resolve(BundledModels.RESOURCE_ROOT + "tiny-baseline"));
+        Path model =
+                ZooFixtures.copyTiny(tmp.resolve(BundledModels.RESOURCE_ROOT + "tiny-baseline"));
         try (URLClassLoader cl = new URLClassLoader(new URL[] {tmp.toUri().toURL()}, null)) {
             Assert.assertEquals(
                     BundledModels.locate("tiny-baseline", cl, tmp.resolve("cache")).orElseThrow(),
@@ -64,7 +66,11 @@ public class BundledModelsTest {
 
     @Test
     public void heldoutTextIsTheBundledFile() throws Exception {
-        Path file = Path.of("src/main/resources", BundledModels.RESOURCE_ROOT, BundledModels.HELDOUT_FILE);
+        Path file =
+                Path.of(
+                        "src/main/resources",
+                        BundledModels.RESOURCE_ROOT,
+                        BundledModels.HELDOUT_FILE);
         Optional<String> text = BundledModels.heldoutText();
         Assert.assertEquals(text.isPresent(), Files.isRegularFile(file));
         if (text.isPresent()) {

@@ -109,7 +109,8 @@ public class LayerSkipZooTest {
 
     @Test
     public void publishedModelCarriesRecommendedDraftLength() throws Exception {
-        // A stand-in folder for layerskip-llama2-7B (E=8, d=6): E is overridden for the 4-layer copy.
+        // A stand-in folder for layerskip-llama2-7B (E=8, d=6): E is overridden for the 4-layer
+        // copy.
         Criteria<GenerationRequest, GenerationResponse> c =
                 Criteria.builder()
                         .setTypes(GenerationRequest.class, GenerationResponse.class)
@@ -154,7 +155,8 @@ public class LayerSkipZooTest {
             Criteria<GenerationRequest, GenerationResponse> fits =
                     Criteria.builder()
                             .setTypes(GenerationRequest.class, GenerationResponse.class)
-                            .optModelUrls("djl://org.layerskip/layerskip-llama2-13B?modelDir=" + tiny)
+                            .optModelUrls(
+                                    "djl://org.layerskip/layerskip-llama2-13B?modelDir=" + tiny)
                             .build();
             try (ZooModel<GenerationRequest, GenerationResponse> model = fits.loadModel()) {
                 Generator g = ((GenerationBlock) model.getBlock()).getGenerator();
@@ -178,7 +180,8 @@ public class LayerSkipZooTest {
             c.loadModel().close();
             Assert.fail("expected ModelNotFoundException");
         } catch (ModelNotFoundException e) {
-            String all = e.getMessage() + " " + (e.getCause() == null ? "" : e.getCause().getMessage());
+            String all =
+                    e.getMessage() + " " + (e.getCause() == null ? "" : e.getCause().getMessage());
             Assert.assertTrue(all.contains("facebook/layerskip-llama3.2-1B"), all);
         } catch (Exception e) {
             Assert.fail("unexpected " + e);
@@ -187,8 +190,10 @@ public class LayerSkipZooTest {
                 Assert.expectThrows(
                         IllegalStateException.class,
                         () -> LayerSkipModels.resolve("layerskip-llama3.2-1B"));
-        Assert.assertTrue(e.getMessage().contains("huggingface-cli download facebook/layerskip-llama3.2-1B"));
-        Assert.assertTrue(e.getMessage().contains(root.resolve("layerskip-llama3.2-1B").toString()));
+        Assert.assertTrue(
+                e.getMessage().contains("huggingface-cli download facebook/layerskip-llama3.2-1B"));
+        Assert.assertTrue(
+                e.getMessage().contains(root.resolve("layerskip-llama3.2-1B").toString()));
         Assert.assertTrue(e.getMessage().contains("LAYERSKIP_MODELS"));
     }
 
@@ -197,7 +202,8 @@ public class LayerSkipZooTest {
         Assert.assertEquals(LayerSkipModels.resolve(tiny.toString()), tiny);
         Assert.assertEquals(LayerSkipModels.resolve("tiny-layerskip"), tiny);
         Assert.assertEquals(LayerSkipModels.resolve("djl://org.layerskip/tiny-layerskip"), tiny);
-        Assert.assertEquals(LayerSkipModels.resolve("TINY-BASELINE"), root.resolve("tiny-baseline"));
+        Assert.assertEquals(
+                LayerSkipModels.resolve("TINY-BASELINE"), root.resolve("tiny-baseline"));
         IllegalArgumentException e =
                 Assert.expectThrows(
                         IllegalArgumentException.class, () -> LayerSkipModels.resolve("gpt-5"));

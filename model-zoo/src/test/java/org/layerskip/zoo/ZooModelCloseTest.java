@@ -35,36 +35,40 @@ public class ZooModelCloseTest {
             List<Throwable> unexpected = new ArrayList<>();
             List<Thread> threads = new ArrayList<>();
             for (int t = 0; t < 4; t++) {
-                Thread w = new Thread(() -> {
-                    try (Predictor<String, String> p = model.newPredictor()) {
-                        for (int i = 0; i < 200; i++) {
-                            p.predict("def main():");
-                            done.incrementAndGet();
-                        }
-                    } catch (TranslateException | IllegalStateException e) {
-                        Throwable root = e;
-                        while (root.getCause() != null && !(root instanceof IllegalStateException)) {
-                            root = root.getCause();
-                        }
-                        String m = String.valueOf(root.getMessage());
-                        // ours while a prediction runs; DJL's own when a new prediction's context
-                        // cannot be made on the closed model's manager
-                        if (m.startsWith("the model is closed")
-                                || m.startsWith("the model was closed")
-                                || m.equals("NDManager has been closed already.")
-                                || m.endsWith("the tokenizer is closed")) {
-                            closed.incrementAndGet();
-                        } else {
-                            synchronized (unexpected) {
-                                unexpected.add(e);
-                            }
-                        }
-                    } catch (Throwable e) {
-                        synchronized (unexpected) {
-                            unexpected.add(e);
-                        }
-                    }
-                });
+                Thread w =
+                        new Thread(
+                                () -> {
+                                    try (Predictor<String, String> p = model.newPredictor()) {
+                                        for (int i = 0; i < 200; i++) {
+                                            p.predict("def main():");
+                                            done.incrementAndGet();
+                                        }
+                                    } catch (TranslateException | IllegalStateException e) {
+                                        Throwable root = e;
+                                        while (root.getCause() != null
+                                                && !(root instanceof IllegalStateException)) {
+                                            root = root.getCause();
+                                        }
+                                        String m = String.valueOf(root.getMessage());
+                                        // ours while a prediction runs; DJL's own when a new
+                                        // prediction's context
+                                        // cannot be made on the closed model's manager
+                                        if (m.startsWith("the model is closed")
+                                                || m.startsWith("the model was closed")
+                                                || m.equals("NDManager has been closed already.")
+                                                || m.endsWith("the tokenizer is closed")) {
+                                            closed.incrementAndGet();
+                                        } else {
+                                            synchronized (unexpected) {
+                                                unexpected.add(e);
+                                            }
+                                        }
+                                    } catch (Throwable e) {
+                                        synchronized (unexpected) {
+                                            unexpected.add(e);
+                                        }
+                                    }
+                                });
                 w.start();
                 threads.add(w);
             }
