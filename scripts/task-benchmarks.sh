@@ -46,11 +46,11 @@ for t in $TASKS; do
       --warmup 1 --exit-layer "$(/usr/bin/python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][1]['exit_layer'])" "$OUT/bench-$t.json")" \
       "${EXTRA[@]}" --json > "$OUT/bench-$t-baseline.json"
 done
-if [ "$SWEEP" = 1 ] && [ ${#RECORD[@]} = 0 ]; then
+if [ "$SWEEP" = 1 ]; then
   # the file's defaults (what generate, bench and Criteria loading use without --task): the sweep
   # over the built-in prompts, the same as the free suite's
   scripts/layerskip sweep --model "$MODEL" --threads 1 --timing cpu --repeats 1 --warmup 1 \
-      --exit-layers "1:$((L / 2))" --num-speculations 1,2,3,4,6,8 --max-new-tokens 64 \
+      --exit-layers "1:$((L / 2))" --num-speculations 1,2,3,4,6,8 --max-new-tokens 64 "${RECORD[@]}" \
       --csv "$OUT/sweep-defaults.csv" | tee "$OUT/sweep-defaults.txt"
 fi
 /usr/bin/python3 scripts/task_tables.py "$OUT" $TASKS
