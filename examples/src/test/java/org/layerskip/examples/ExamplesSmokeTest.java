@@ -86,7 +86,7 @@ public class ExamplesSmokeTest {
         Assert.assertEquals(
                 r.metrics().keySet(), java.util.Set.of("tiny-layerskip", "tiny-baseline"));
         for (org.layerskip.train.LayerMetrics m : r.metrics().values()) {
-            Assert.assertEquals(m.layers().length, 8);
+            Assert.assertEquals(m.layers().length, 16);
             Assert.assertTrue(m.tokens() >= 32, "tokens " + m.tokens());
             for (double p : m.perplexity()) {
                 Assert.assertTrue(Double.isFinite(p) && p > 1, "perplexity " + p);

@@ -84,14 +84,14 @@ public class GenerationFaultsTest {
             {
                 8,
                 good.get(4),
-                Map.of("strategy", "early-exit", "exit_layer", "9"),
-                "exit-layer must be in [1, 8], got 9"
+                Map.of("strategy", "early-exit", "exit_layer", "17"),
+                "exit-layer must be in [1, 16], got 17"
             },
             {
                 9,
                 good.get(4),
-                Map.of("exit_layer", "8"),
-                "exit-layer for self-speculation must be in [1, 7], got 8"
+                Map.of("exit_layer", "16"),
+                "exit-layer for self-speculation must be in [1, 15], got 16"
             },
             {
                 10,
