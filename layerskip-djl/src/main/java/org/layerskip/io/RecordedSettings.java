@@ -1,14 +1,7 @@
 package org.layerskip.io;
 
-import com.google.gson.Gson;
-import com.google.gson.GsonBuilder;
-import com.google.gson.JsonObject;
-
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.LocalDate;
 import java.util.Optional;
 
@@ -30,8 +23,6 @@ public record RecordedSettings(
 
     /** File name inside the model folder. */
     public static final String FILE_NAME = "layerskip.json";
-
-    private static final Gson GSON = new GsonBuilder().setPrettyPrinting().create();
 
     /**
      * Creates settings measured today.
@@ -95,23 +86,6 @@ public record RecordedSettings(
      * @throws IOException if the folder is not writable
      */
     public Path write(Path modelDir) throws IOException {
-        JsonObject o = new JsonObject();
-        o.addProperty("exit_layer", exitLayer);
-        o.addProperty("num_speculations", numSpeculations);
-        o.addProperty("speedup", Math.round(speedup * 1000) / 1000.0);
-        o.addProperty("measured_on", measuredOn);
-        Path target = modelDir.resolve(FILE_NAME).toAbsolutePath();
-        Path tmp = Files.createTempFile(target.getParent(), "." + FILE_NAME, ".tmp");
-        try {
-            Files.writeString(tmp, GSON.toJson(o) + "\n", StandardCharsets.UTF_8);
-            Files.move(
-                    tmp,
-                    target,
-                    StandardCopyOption.ATOMIC_MOVE,
-                    StandardCopyOption.REPLACE_EXISTING);
-        } finally {
-            Files.deleteIfExists(tmp);
-        }
-        return target;
+        return RecordedSettingsFile.empty().withDefaults(this, null).write(modelDir);
     }
 }
