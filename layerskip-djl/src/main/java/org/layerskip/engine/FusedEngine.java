@@ -61,6 +61,24 @@ public final class FusedEngine implements DecodeEngine {
      */
     public static final String PREPACK_PROPERTY = "layerskip.fused.prepack";
 
+    /**
+     * System property: the kernel of half-precision (F16) matrices on CPU. {@code fbgemm}
+     * (default): packed once by FBGEMM ({@code fbgemm_pack_gemm_matrix_fp16}) and multiplied with
+     * float32 activations by its AVX2/AVX-512 kernel ({@code
+     * fbgemm_linear_fp16_weight_fp32_activation}), which streams half of fp32's bytes per token
+     * where LibTorch's own F16 {@code linear} converts at ~6 GB/s and is no faster than fp32. The
+     * packed matrices replace the model's copies (memory stays at the weights), so the per-op path
+     * can no longer run that model ({@link LlamaModel#retireMatrices}). {@code linear}: LibTorch's
+     * F16 linear on the model's own tensors, shared with the per-op path.
+     */
+    public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
+
+    /**
+     * The float32 copy that FBGEMM's packing reads is made one row block at a time, at most this
+     * many bytes, so loading stays close to the weights (the Llama 3 head alone is 1 GB in fp32).
+     */
+    static volatile long packBlockBytes = 64L << 20; // tests make it small to test many blocks
+
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
     private static final String PACKED_MARK = "# @packed";
     private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
@@ -72,9 +90,11 @@ public final class FusedEngine implements DecodeEngine {
     private final IValue weights;
     private final List<NDArray> owned;
     private final long[] kinds;
+    private final long[] layout;
     private final long extraBytes;
 
-    private FusedEngine(LlamaModel model, PtNDManager manager, String source, boolean prepack) {
+    private FusedEngine(
+            LlamaModel model, PtNDManager manager, String source, boolean prepack, boolean half) {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
@@ -82,11 +102,14 @@ public final class FusedEngine implements DecodeEngine {
                 kinds(
                         model,
                         Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)),
-                        prepack);
+                        prepack,
+                        half);
+        this.layout = layout(model, kinds);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
         for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] != 0) {
+            boolean freed = kinds[i] == 3 && layout[kinds.length + 4 * i + 3] == 1;
+            if (kinds[i] != 0 && !freed) {
                 extra += matrices.get(i).getArray().size() * dataType.getNumOfBytes();
             }
         }
@@ -125,11 +148,20 @@ public final class FusedEngine implements DecodeEngine {
             w.add(array(layer.getMlp().getDown()));
         }
         try (IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
-                IValue layout = IValue.listFrom(kinds)) {
-            this.weights = run("prepare", plain, layout);
+                IValue plan = IValue.listFrom(layout)) {
+            this.weights = run("prepare", plain, plan);
         } catch (EngineException e) {
             throw new UnsupportedOperationException(
                     "the fused engine could not lay out the weights: " + oneLine(e), e);
+        }
+        for (int i = 0; i < kinds.length; i++) {
+            if (kinds[i] == 3 && layout[kinds.length + 4 * i + 3] == 1) {
+                model.retireMatrices(
+                        "FBGEMM packed them in half precision and freed the model's copies; set -D"
+                                + HALF_KERNEL_PROPERTY
+                                + "=linear to keep them");
+                break;
+            }
         }
         manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
     }
@@ -150,14 +182,16 @@ public final class FusedEngine implements DecodeEngine {
 
     /**
      * Chooses each matrix's kernel: small fp32 matrices transposed (within the byte budget), the
-     * others prepacked for oneDNN when asked, else linear as they are. F16 stays linear: on AVX2
-     * LibTorch's transposed F16 matmul is many times slower.
+     * others prepacked for oneDNN when asked, else linear as they are; F16 matrices packed by
+     * FBGEMM when {@code half} (else linear: on AVX2 LibTorch's transposed F16 matmul is many times
+     * slower).
      */
-    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack) {
+    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack, boolean half) {
         List<Parameter> matrices = matrices(model);
         long[] k = new long[matrices.size()];
         long used = 0;
         boolean fp32 = model.dataType() == DataType.FLOAT32;
+        half &= model.dataType() == DataType.FLOAT16;
         for (int i = 0; i < k.length; i++) {
             long bytes = matrices.get(i).getArray().size() * model.dataType().getNumOfBytes();
             if (fp32 && bytes <= TRANSPOSE_MAX_MATRIX && used + bytes <= transposeBudget) {
@@ -165,9 +199,39 @@ public final class FusedEngine implements DecodeEngine {
                 used += bytes;
             } else if (prepack && fp32) {
                 k[i] = 2;
+            } else if (half) {
+                k[i] = 3;
             }
         }
         return k;
+    }
+
+    /**
+     * The matrix layout the program's {@code prepare} follows: the kernels, then per matrix the
+     * index of its first FBGEMM block in the prepared list, the number of blocks, rows per block
+     * and whether the model's copy is freed (all but a tied head, which is also the embedding).
+     */
+    static long[] layout(LlamaModel model, long[] kinds) {
+        List<Parameter> matrices = matrices(model);
+        int m = kinds.length;
+        long[] out = new long[5 * m];
+        System.arraycopy(kinds, 0, out, 0, m);
+        long next = 6 + 6L * model.numLayers() + 1; // the weights, then the zero bias
+        for (int i = 0; i < m; i++) {
+            if (kinds[i] != 3) {
+                continue;
+            }
+            Shape s = matrices.get(i).getArray().getShape();
+            long rows = Math.max(1, packBlockBytes / (s.get(1) * 4));
+            long blocks = (s.get(0) + rows - 1) / rows;
+            boolean tiedHead = i == m - 1 && model.getConfig().tieWordEmbeddings();
+            out[m + 4 * i] = next;
+            out[m + 4 * i + 1] = blocks;
+            out[m + 4 * i + 2] = rows;
+            out[m + 4 * i + 3] = tiedHead ? 0 : 1;
+            next += blocks;
+        }
+        return out;
     }
 
     /** 32 MiB, or 8% of the weights if that is more, at most 256 MiB. */
@@ -191,6 +255,10 @@ public final class FusedEngine implements DecodeEngine {
 
     long[] kinds() {
         return kinds.clone();
+    }
+
+    long[] layout() {
+        return layout.clone();
     }
 
     /**
@@ -226,20 +294,46 @@ public final class FusedEngine implements DecodeEngine {
             throw new UnsupportedOperationException(
                     "the fused engine cannot run this model: " + why);
         }
+        if (model.matricesRetired()) {
+            throw new UnsupportedOperationException(
+                    "the model's weight matrices were freed by another fused engine");
+        }
         PtNDManager manager = (PtNDManager) model.getEmbedding().getArray().getManager();
         boolean prepack =
                 Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
-        if (prepack) {
+        boolean half = halfKernelFbgemm(model);
+        if (prepack || half) {
             try {
-                return new FusedEngine(model, manager, source, true);
+                return new FusedEngine(model, manager, source, prepack, half);
             } catch (UnsupportedOperationException e) {
-                // a LibTorch build without oneDNN's packed linear: the plain program still runs
+                if (model.matricesRetired()) {
+                    throw e; // some matrices are gone: no plain program can run this model now
+                }
+                // a LibTorch build without oneDNN's packed linear or without FBGEMM (the first
+                // packing fails before any matrix is freed): the plain program still runs
                 LOG.warn(
-                        "prepacking the weights for oneDNN failed, running without it: {}",
+                        "packing the weights ({}) failed, running without it: {}",
+                        prepack ? "oneDNN" : "FBGEMM half precision",
                         e.getMessage());
             }
         }
-        return new FusedEngine(model, manager, source, false);
+        return new FusedEngine(model, manager, source, false, false);
+    }
+
+    /**
+     * Whether F16 matrices go through FBGEMM: on CPU, unless {@value #HALF_KERNEL_PROPERTY} says
+     * linear.
+     */
+    private static boolean halfKernelFbgemm(LlamaModel model) {
+        String k = System.getProperty(HALF_KERNEL_PROPERTY, "fbgemm");
+        if (!k.equals("fbgemm") && !k.equals("linear")) {
+            throw new IllegalArgumentException(
+                    "-D" + HALF_KERNEL_PROPERTY + " must be fbgemm or linear, got '" + k + "'");
+        }
+        return k.equals("fbgemm")
+                && model.dataType() == DataType.FLOAT16
+                && Device.Type.CPU.equals(
+                        model.getEmbedding().getArray().getDevice().getDeviceType());
     }
 
     /**

@@ -64,7 +64,7 @@ final class FusedSession implements EngineSession {
         NDScope.unregister(q);
         buffers.add((PtNDArray) q);
         AttentionGroup[] groups = state.groups();
-        long[] kinds = engine.kinds();
+        long[] kinds = engine.layout();
         long[] ints = new long[12 + layers + 4 * groups.length + kinds.length];
         ints[0] = layers;
         ints[1] = c.numHeads();

@@ -1,0 +1,150 @@
+package org.layerskip.engine;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import org.layerskip.generate.DecodingStrategy;
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.generate.Generator;
+import org.layerskip.io.Fixtures;
+import org.layerskip.io.HfLlama;
+import org.layerskip.nn.LlamaModel;
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * F16 matrices on CPU go through FBGEMM's packed half-precision kernel ({@value
+ * FusedEngine#HALF_KERNEL_PROPERTY} = fbgemm, the default): at every exit, with matrices split into
+ * many row blocks, its logits are as close to the float32 model's as the per-op F16 path's are; the
+ * model's own matrices are freed (a tied head stays: it is the embedding), after which the per-op
+ * path refuses the model with a clear message instead of computing on freed tensors; and {@code
+ * linear} keeps the weights shared with the per-op path.
+ */
+public class HalfPrecisionKernelTest {
+
+    /**
+     * Against the model in float32 (per-op), FBGEMM's error must stay within twice the per-op F16
+     * path's own error (fp16 rounding accumulates over the layers; FBGEMM rounds each matrix's
+     * output once, from float32), plus 0.02 for logits that F16 happens to round exactly.
+     */
+    private static final double FACTOR = 2.0;
+
+    private static final double SLACK = 0.02;
+
+    @Test
+    public void packedBlocksAreAsAccurateAsThePerOpHalfPath() throws Exception {
+        long saved = FusedEngine.packBlockBytes;
+        FusedEngine.packBlockBytes = 4096; // 16 rows of 64 columns: every matrix in several blocks
+        try {
+            for (String name : new String[] {"tiny-f16-tied-llama3", "tiny-bf16-sharded"}) {
+                try (NDManager manager = NDManager.newBaseManager()) {
+                    LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+                    LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+                    LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+                    FusedEngine fused = FusedEngine.create(model);
+                    long[] kinds = fused.kinds();
+                    long[] layout = fused.layout();
+                    int m = kinds.length;
+                    Assert.assertTrue(Arrays.stream(kinds).allMatch(k -> k == 3), name);
+                    Assert.assertTrue(layout[m + 4 * (m - 1) + 1] > 1, name + ": head in blocks");
+                    boolean tied = model.getConfig().tieWordEmbeddings();
+                    Assert.assertEquals(layout[m + 4 * (m - 1) + 3], tied ? 0 : 1, name);
+                    Assert.assertEquals(layout[m + 3], 1, name + ": layer matrices freed");
+                    Assert.assertTrue(model.matricesRetired(), name);
+                    Assert.assertEquals(
+                            fused.extraWeightBytes(),
+                            tied ? model.getEmbedding().getArray().size() * 2 : 0,
+                            name + ": only a tied head is packed next to the model's copy");
+                    OpsEngine reference = new OpsEngine(exact);
+                    OpsEngine ops = new OpsEngine(half);
+                    for (int e = 1; e <= model.numLayers(); e++) {
+                        double f =
+                                FusedEngineParityTest.comparePasses(
+                                        model, fused, exact, reference, e);
+                        double o =
+                                FusedEngineParityTest.comparePasses(half, ops, exact, reference, e);
+                        String what =
+                                String.format(
+                                        "%s exit %d: FBGEMM %.4f, per-op F16 %.4f from float32",
+                                        name, e, f, o);
+                        System.out.println("HalfPrecisionKernelTest " + what);
+                        Assert.assertTrue(f <= FACTOR * o + SLACK, what);
+                    }
+                }
+            }
+        } finally {
+            FusedEngine.packBlockBytes = saved;
+        }
+    }
+
+    @Test
+    public void thePerOpPathRefusesAModelWhoseMatricesWerePacked() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            Generator g = new Generator(model);
+            GenerationOptions o =
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(4)
+                            .optEosTokenIds(List.of())
+                            .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                            .optExitLayer(1)
+                            .build();
+            long[] prompt = {1, 2, 3};
+            Assert.assertEquals(g.generate(prompt, o, null).tokenIds().length, 4);
+            IllegalStateException e =
+                    Assert.expectThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    g.generate(
+                                            prompt,
+                                            o.toBuilder().optEngine(EngineKind.OPS).build(),
+                                            null));
+            Assert.assertTrue(
+                    e.getMessage().contains("held by the fused engine only"), e.getMessage());
+            Assert.assertTrue(
+                    e.getMessage().contains(FusedEngine.HALF_KERNEL_PROPERTY + "=linear"),
+                    e.getMessage());
+            // the fused engine keeps working after the refusal
+            Assert.assertEquals(g.generate(prompt, o, null).tokenIds().length, 4);
+        }
+    }
+
+    @Test
+    public void linearKeepsTheWeightsSharedWithThePerOpPath() throws Exception {
+        System.setProperty(FusedEngine.HALF_KERNEL_PROPERTY, "linear");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            FusedEngine fused = FusedEngine.create(model);
+            Assert.assertTrue(Arrays.stream(fused.kinds()).allMatch(k -> k == 0));
+            Assert.assertFalse(model.matricesRetired());
+            // the same weights on both paths: only the kernels' rounding differs (measured 0.05)
+            double max =
+                    FusedEngineParityTest.comparePasses(
+                            model, fused, new OpsEngine(model), model.numLayers());
+            Assert.assertTrue(max <= 0.15, "max abs diff " + max);
+        } finally {
+            System.clearProperty(FusedEngine.HALF_KERNEL_PROPERTY);
+        }
+    }
+
+    @Test
+    public void anUnknownKernelIsRefusedByName() throws Exception {
+        System.setProperty(FusedEngine.HALF_KERNEL_PROPERTY, "fast");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            IllegalArgumentException e =
+                    Assert.expectThrows(
+                            IllegalArgumentException.class, () -> FusedEngine.create(model));
+            Assert.assertTrue(e.getMessage().contains("fbgemm or linear, got 'fast'"));
+            Assert.assertFalse(model.matricesRetired());
+        } finally {
+            System.clearProperty(FusedEngine.HALF_KERNEL_PROPERTY);
+        }
+    }
+}
