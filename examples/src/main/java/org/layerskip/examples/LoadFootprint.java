@@ -67,6 +67,8 @@ public final class LoadFootprint {
      * @param promptTokens prompt length
      * @param generatedTokens tokens generated
      * @param decodeTokensPerSecond decode throughput after the first token
+     * @param matricesPacked whether the fused engine packed the matrices (F16 through FBGEMM) and
+     *     freed the loaded copies
      */
     public record Result(
             String model,
@@ -90,7 +92,8 @@ public final class LoadFootprint {
             double jvmStartToFirstTokenMs,
             int promptTokens,
             int generatedTokens,
-            double decodeTokensPerSecond) {
+            double decodeTokensPerSecond,
+            boolean matricesPacked) {
 
         /**
          * Returns what loading and decoding added to the base, per byte of weights plus KV cache.
@@ -222,7 +225,8 @@ public final class LoadFootprint {
                     firstTokenEpochMs - jvmStart,
                     prompt.length,
                     g.numGenerated(),
-                    g.numGenerated() > 1 ? g.tokensPerSecond() : Double.NaN);
+                    g.numGenerated() > 1 ? g.tokensPerSecond() : Double.NaN,
+                    model.matricesRetired());
         }
     }
 
@@ -265,7 +269,7 @@ public final class LoadFootprint {
                         + " (%.2f s after JVM start); decode %.1f tokens/s%n"
                         + "resident: base %.0f MB, peak after load %.0f MB, after decode %.0f MB"
                         + " (+%.2fx of weights+KV over the base); anonymous %.0f -> %.0f MB;"
-                        + " Java direct buffers added by loading: %d bytes",
+                        + " Java direct buffers added by loading: %d bytes%s",
                 r.model(),
                 r.dtype(),
                 r.parameters(),
@@ -283,7 +287,8 @@ public final class LoadFootprint {
                 r.peakOverBase(),
                 r.baseAnonBytes() / 1e6,
                 r.anonAfterDecodeBytes() / 1e6,
-                r.directBufferBytes());
+                r.directBufferBytes(),
+                r.matricesPacked() ? "; matrices packed by FBGEMM (F16), loaded copies freed" : "");
     }
 
     private static int positive(ExampleArgs a, String name, int def) {

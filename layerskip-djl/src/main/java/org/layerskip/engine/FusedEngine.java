@@ -75,8 +75,22 @@ public final class FusedEngine implements DecodeEngine {
 
     /**
      * The float32 copy that FBGEMM's packing reads is made one row block at a time, at most this
-     * many bytes, so loading stays close to the weights (the Llama 3 head alone is 1 GB in fp32).
+     * many bytes (and at most 1/64 of the weights), so loading stays close to the weights (the
+     * Llama 3 head alone is 1 GB in fp32).
      */
+    /**
+     * System property {@code true}: also pack a tied LM head for FBGEMM (about 1.6x faster than
+     * LibTorch's F16 linear for the head, at the cost of a second copy of the embedding matrix: 525
+     * MB for Llama 3.2 1B, 21% of its weights). Off by default, so memory stays at the weights.
+     */
+    public static final String PACK_TIED_HEAD_PROPERTY = "layerskip.fused.packTiedHead";
+
+    /** FBGEMM's packed half-precision blocks are this many input columns deep. */
+    static final long PACK_DEPTH = 512;
+
+    /** The most padding (share of the matrix) that packing may add; tests raise it. */
+    static volatile double packMaxPadding = 0.05;
+
     static volatile long packBlockBytes = 64L << 20; // tests make it small to test many blocks
 
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
@@ -147,23 +161,55 @@ public final class FusedEngine implements DecodeEngine {
             w.add(array(layer.getMlp().getGateUp()));
             w.add(array(layer.getMlp().getDown()));
         }
+        IValue prepared = null;
         try (IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
                 IValue plan = IValue.listFrom(layout)) {
-            this.weights = run("prepare", plain, plan);
+            prepared = run("prepare", plain, plan);
+            pack(model, prepared, plain, plan);
         } catch (EngineException e) {
+            if (prepared != null) {
+                prepared.close();
+            }
             throw new UnsupportedOperationException(
                     "the fused engine could not lay out the weights: " + oneLine(e), e);
         }
-        for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] == 3 && layout[kinds.length + 4 * i + 3] == 1) {
+        this.weights = prepared;
+        manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
+    }
+
+    /**
+     * Packs the kernel-3 matrices one call each, in order, appending their blocks to the prepared
+     * list, and trims the C heap after each: a freed matrix then leaves the process at once instead
+     * of staying in glibc's heap until the end (1.7x the weights at the peak instead of 1.05x,
+     * measured by LoadFootprintTest).
+     */
+    private void pack(LlamaModel model, IValue prepared, IValue plain, IValue plan) {
+        int m = kinds.length;
+        for (int i = 0; i < m; i++) {
+            if (kinds[i] != 3) {
+                continue;
+            }
+            try (IValue index = IValue.from((long) i);
+                    IValue size = run("pack", plain, prepared, plan, index)) {
+                long expected = layout[m + 4 * i] + layout[m + 4 * i + 1];
+                if (size.toLong() != expected) {
+                    throw new IllegalStateException(
+                            "packing matrix "
+                                    + i
+                                    + " left "
+                                    + size.toLong()
+                                    + " entries, not "
+                                    + expected);
+                }
+            }
+            if (layout[m + 4 * i + 3] == 1) {
                 model.retireMatrices(
                         "FBGEMM packed them in half precision and freed the model's copies; set -D"
                                 + HALF_KERNEL_PROPERTY
                                 + "=linear to keep them");
-                break;
             }
+            NativeHeap.trim();
         }
-        manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
     }
 
     /** The weight matrices in the program's kernel order: qkv, o, gate_up, down per layer, head. */
@@ -199,11 +245,29 @@ public final class FusedEngine implements DecodeEngine {
                 used += bytes;
             } else if (prepack && fp32) {
                 k[i] = 2;
-            } else if (half) {
+            } else if (half && packs(model, i == k.length - 1, matrices.get(i))) {
                 k[i] = 3;
             }
         }
         return k;
+    }
+
+    /**
+     * Whether FBGEMM's half-precision packing pays for a matrix: its blocks are 512 input columns
+     * deep, so an input width that is not close to a multiple of 512 would be padded by more than
+     * 5% ({@link #packMaxPadding}; Llama widths 2048, 3072, 4096, 8192, 11008, 14336: at most 2.3%;
+     * 640: 60%); and a tied head stays as it is unless {@value #PACK_TIED_HEAD_PROPERTY} (packing
+     * it adds a copy of the embedding, which lookups still need).
+     */
+    static boolean packs(LlamaModel model, boolean head, Parameter matrix) {
+        long in = matrix.getArray().getShape().get(1);
+        long padded = (in + PACK_DEPTH - 1) / PACK_DEPTH * PACK_DEPTH;
+        if (padded > in * (1 + packMaxPadding)) {
+            return false;
+        }
+        return !head
+                || !model.getConfig().tieWordEmbeddings()
+                || Boolean.getBoolean(PACK_TIED_HEAD_PROPERTY);
     }
 
     /**
@@ -217,12 +281,18 @@ public final class FusedEngine implements DecodeEngine {
         long[] out = new long[5 * m];
         System.arraycopy(kinds, 0, out, 0, m);
         long next = 6 + 6L * model.numLayers() + 1; // the weights, then the zero bias
+        long weights = 0;
+        for (Parameter p : matrices) {
+            weights += p.getArray().size() * 2;
+        }
+        // the float32 copy of one block: at most 1/64 of the weights (and 1-64 MiB)
+        long blockBytes = Math.min(packBlockBytes, Math.max(1L << 20, weights / 64));
         for (int i = 0; i < m; i++) {
             if (kinds[i] != 3) {
                 continue;
             }
             Shape s = matrices.get(i).getArray().getShape();
-            long rows = Math.max(1, packBlockBytes / (s.get(1) * 4));
+            long rows = Math.max(1, blockBytes / (s.get(1) * 4));
             long blocks = (s.get(0) + rows - 1) / rows;
             boolean tiedHead = i == m - 1 && model.getConfig().tieWordEmbeddings();
             out[m + 4 * i] = next;

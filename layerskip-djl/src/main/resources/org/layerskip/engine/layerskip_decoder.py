@@ -287,20 +287,35 @@ class LayerSkipDecoder(Module):
         idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
       if layout[m] == 1:
         out[idx] = torch.contiguous(torch.t(w[idx]))
-      elif layout[m] == 3:
-        at = M + 4 * m
-        n = layout[at + 1]
-        r = layout[at + 2]
-        N = w[idx].size(0)
-        for i in range(n):
-          block = torch.narrow(w[idx], 0, i * r, min(r, N - i * r))
-          out.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
-        if layout[at + 3] == 1:
-          out[idx] = out[6 + 6 * L]
-          torch.set_(w[idx])
       elif layout[m] == 2:  # @packed
         out[idx] = ops.mkldnn._reorder_linear_weight(w[idx], None)  # @packed
     return out
+  def pack(self: __torch__.LayerSkipDecoder,
+    w: List[Tensor],
+    out: List[Tensor],
+    layout: List[int],
+    m: int) -> int:
+    # Packs matrix m for kernel 3, appending its blocks to prepare()'s result, called once per
+    # such matrix in order: layout[M + 4m ...] = the first block's index in out, the number of
+    # blocks, rows per block, and 1 to free the model's own copy. Blocks bound the float32 copy
+    # that packing reads to one block; freeing each matrix right after its blocks (and the engine
+    # trimming the C heap between calls) keeps memory at the weights.
+    L = (len(w) - 6) // 6
+    M = 4 * L + 1
+    idx = 2
+    if m < 4 * L:
+      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    at = M + 4 * m
+    n = layout[at + 1]
+    r = layout[at + 2]
+    N = w[idx].size(0)
+    for i in range(n):
+      block = torch.narrow(w[idx], 0, i * r, min(r, N - i * r))
+      out.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
+    if layout[at + 3] == 1:
+      out[idx] = out[6 + 6 * L]
+      torch.set_(w[idx])
+    return len(out)
   def exit_states(self: __torch__.LayerSkipDecoder,
     kv: List[Tensor],
     cfg: List[int],

@@ -38,6 +38,8 @@ public class HalfPrecisionKernelTest {
     public void packedBlocksAreAsAccurateAsThePerOpHalfPath() throws Exception {
         long saved = FusedEngine.packBlockBytes;
         FusedEngine.packBlockBytes = 4096; // 16 rows of 64 columns: every matrix in several blocks
+        FusedEngine.packMaxPadding = 1000; // these fixtures are 64-128 wide, FBGEMM pads to 512
+        System.setProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY, "true");
         try {
             for (String name : new String[] {"tiny-f16-tied-llama3", "tiny-bf16-sharded"}) {
                 try (NDManager manager = NDManager.newBaseManager()) {
@@ -77,11 +79,37 @@ public class HalfPrecisionKernelTest {
             }
         } finally {
             FusedEngine.packBlockBytes = saved;
+            FusedEngine.packMaxPadding = 0.05;
+            System.clearProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY);
+        }
+    }
+
+    @Test
+    public void narrowMatricesAndATiedHeadStayAsTheyAreByDefault() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
+            // 64 columns would be padded to 512 by FBGEMM: not packed, nothing freed
+            Assert.assertTrue(
+                    Arrays.stream(FusedEngine.create(model).kinds()).allMatch(k -> k == 0));
+            Assert.assertFalse(model.matricesRetired());
+        }
+        FusedEngine.packMaxPadding = 1000;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
+            long[] kinds = FusedEngine.create(model).kinds();
+            Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head: not packed by default");
+            Assert.assertEquals(kinds[0], 3);
+            Assert.assertTrue(model.matricesRetired());
+        } finally {
+            FusedEngine.packMaxPadding = 0.05;
         }
     }
 
     @Test
     public void thePerOpPathRefusesAModelWhoseMatricesWerePacked() throws Exception {
+        FusedEngine.packMaxPadding = 1000;
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
@@ -110,6 +138,8 @@ public class HalfPrecisionKernelTest {
                     e.getMessage());
             // the fused engine keeps working after the refusal
             Assert.assertEquals(g.generate(prompt, o, null).tokenIds().length, 4);
+        } finally {
+            FusedEngine.packMaxPadding = 0.05;
         }
     }
 
