@@ -9,6 +9,7 @@ import com.google.gson.JsonObject;
 import com.google.gson.JsonParser;
 
 import org.layerskip.config.LlamaConfig;
+import org.layerskip.engine.FusedEngine;
 import org.layerskip.io.HfLlama;
 import org.layerskip.io.SafetensorsDtype;
 import org.layerskip.nn.LlamaModel;
@@ -46,6 +47,14 @@ public class LoadFootprintTest {
 
     /** The bound: peak over base at most 1.15x (weights + KV cache). */
     static final double BOUND = 1.15;
+
+    /**
+     * A fixed cost of packing on several threads, counted with the base (the issue's "fixed base"):
+     * their C-heap arenas and scratch while two matrices are packed at once. Measured 15-20 MB
+     * here; at the Llama 3.2 1B shape the whole peak over the base is 1.07x with two threads and
+     * 1.04x with one (README, "Half precision that pays").
+     */
+    static final long PARALLEL_PACKING = 32L << 20;
 
     /**
      * Java direct-buffer bytes loading may leave: the JDK caches a temporary direct buffer per
@@ -89,16 +98,16 @@ public class LoadFootprintTest {
 
     @DataProvider
     public Object[][] dtypes() {
-        return new Object[][] {{"float32", 4}, {"float16", 2}};
+        return new Object[][] {{"float32", 4, 0}, {"float16", 2, 1}, {"float16", 2, 2}};
     }
 
     @Test(groups = "slow", dataProvider = "dtypes")
-    public void loadAndDecodeAddAtMostTheBoundOverTheWeights(String dtype, int bytesPerParameter)
-            throws Exception {
+    public void loadAndDecodeAddAtMostTheBoundOverTheWeights(
+            String dtype, int bytesPerParameter, int packThreads) throws Exception {
         if (!Files.isReadable(Paths.get("/proc/self/status"))) {
             throw new IllegalStateException("this test measures memory through Linux /proc");
         }
-        JsonObject r = runChild(dtype);
+        JsonObject r = runChild(dtype, packThreads);
         long weights = r.get("weightBytes").getAsLong();
         Assert.assertEquals(weights, parameters * bytesPerParameter);
         Assert.assertEquals(r.get("generatedTokens").getAsInt(), 8);
@@ -112,10 +121,19 @@ public class LoadFootprintTest {
                 base > 0 && peak >= r.get("peakAfterLoadBytes").getAsLong(), r.toString());
         // the weights really are resident: at least 90% of them show up over the base
         Assert.assertTrue(peak - base > 0.9 * weights, "weights not resident? " + r);
-        double ratio = (peak - base) / (double) (weights + kv);
+        long fixed = packThreads > 1 ? PARALLEL_PACKING : 0;
+        double ratio = (peak - base - fixed) / (double) (weights + kv);
         System.out.printf(
-                "LoadFootprintTest %s: base %d MB, peak %d MB, weights %d MB, KV %d KB: %.3fx%n",
-                dtype, base >> 20, peak >> 20, weights >> 20, kv >> 10, ratio);
+                "LoadFootprintTest %s, %d packing threads: base %d MB, peak %d MB, weights %d MB,"
+                        + " KV %d KB: %.3fx (after %d MB fixed)%n",
+                dtype,
+                packThreads,
+                base >> 20,
+                peak >> 20,
+                weights >> 20,
+                kv >> 10,
+                ratio,
+                fixed >> 20);
         Assert.assertTrue(
                 ratio <= BOUND,
                 String.format(
@@ -126,9 +144,12 @@ public class LoadFootprintTest {
                 "loading left Java direct buffers alive: " + r);
     }
 
-    private JsonObject runChild(String dtype) throws Exception {
+    private JsonObject runChild(String dtype, int packThreads) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+        if (packThreads > 0) {
+            cmd.add("-D" + FusedEngine.PACK_THREADS_PROPERTY + "=" + packThreads);
+        }
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-Xmx512m");
         cmd.add("-Dai.djl.offline=true");

@@ -24,6 +24,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
 
 /**
  * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
@@ -74,16 +79,17 @@ public final class FusedEngine implements DecodeEngine {
     public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
 
     /**
-     * The float32 copy that FBGEMM's packing reads is made one row block at a time, at most this
-     * many bytes (and at most 1/64 of the weights), so loading stays close to the weights (the
-     * Llama 3 head alone is 1 GB in fp32).
-     */
-    /**
      * System property {@code true}: also pack a tied LM head for FBGEMM (about 1.6x faster than
      * LibTorch's F16 linear for the head, at the cost of a second copy of the embedding matrix: 525
      * MB for Llama 3.2 1B, 21% of its weights). Off by default, so memory stays at the weights.
      */
     public static final String PACK_TIED_HEAD_PROPERTY = "layerskip.fused.packTiedHead";
+
+    /**
+     * System property: how many threads pack matrices for FBGEMM at once (default: the available
+     * processors).
+     */
+    public static final String PACK_THREADS_PROPERTY = "layerskip.fused.packThreads";
 
     /** FBGEMM's packed half-precision blocks are this many input columns deep. */
     static final long PACK_DEPTH = 512;
@@ -91,7 +97,13 @@ public final class FusedEngine implements DecodeEngine {
     /** The most padding (share of the matrix) that packing may add; tests raise it. */
     static volatile double packMaxPadding = 0.05;
 
-    static volatile long packBlockBytes = 64L << 20; // tests make it small to test many blocks
+    /**
+     * The float32 copy that FBGEMM's packing reads is made one row block at a time, of at most this
+     * many bytes and at most 1/64 of the weights, so loading stays close to the weights (the Llama
+     * 3 head alone is 1 GB in fp32); smaller blocks also pack faster (1B: 8.1 s with 4 MiB blocks
+     * against 11.4 s with 64 MiB, two threads), and decode as fast within the noise.
+     */
+    static volatile long packBlockBytes = 8L << 20; // tests make it small to test many blocks
 
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
     private static final String PACKED_MARK = "# @packed";
@@ -178,37 +190,102 @@ public final class FusedEngine implements DecodeEngine {
     }
 
     /**
-     * Packs the kernel-3 matrices one call each, in order, appending their blocks to the prepared
-     * list, and trims the C heap after each: a freed matrix then leaves the process at once instead
-     * of staying in glibc's heap until the end (1.7x the weights at the peak instead of 1.05x,
-     * measured by LoadFootprintTest).
+     * Packs the kernel-3 matrices: FBGEMM packs element by element (about 15 ns each, 15-18 s of
+     * one core for Llama 3.2 1B), so matrices are packed on up to {@value #PACK_THREADS_PROPERTY}
+     * threads at once (default: the available processors), while this thread adopts them in matrix
+     * order: appends the blocks, frees the model's copy and trims the C heap, so a freed matrix
+     * leaves the process at once instead of staying in glibc's heap (1.7x the weights at the peak
+     * instead of 1.05x, measured by LoadFootprintTest). At most one matrix per thread is held both
+     * packed and loaded.
      */
     private void pack(LlamaModel model, IValue prepared, IValue plain, IValue plan) {
         int m = kinds.length;
+        List<Integer> todo = new ArrayList<>();
         for (int i = 0; i < m; i++) {
-            if (kinds[i] != 3) {
-                continue;
+            if (kinds[i] == 3) {
+                todo.add(i);
             }
-            try (IValue index = IValue.from((long) i);
-                    IValue size = run("pack", plain, prepared, plan, index)) {
-                long expected = layout[m + 4 * i] + layout[m + 4 * i + 1];
-                if (size.toLong() != expected) {
-                    throw new IllegalStateException(
-                            "packing matrix "
-                                    + i
-                                    + " left "
-                                    + size.toLong()
-                                    + " entries, not "
-                                    + expected);
+        }
+        if (todo.isEmpty()) {
+            return;
+        }
+        int threads =
+                Math.max(
+                        1,
+                        Math.min(
+                                todo.size(),
+                                Integer.getInteger(
+                                        PACK_THREADS_PROPERTY,
+                                        Runtime.getRuntime().availableProcessors())));
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, "layerskip-fbgemm-pack");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        List<Future<IValue>> blocks = new ArrayList<>();
+        Semaphore inFlight = new Semaphore(threads); // packed, not yet adopted: at most one each
+        int adopted = 0;
+        try {
+            for (int i : todo) {
+                blocks.add(
+                        pool.submit(
+                                () -> {
+                                    inFlight.acquire();
+                                    try (IValue index = IValue.from((long) i)) {
+                                        return run("pack", plain, plan, index);
+                                    }
+                                }));
+            }
+            for (int j = 0; j < todo.size(); j++) {
+                int i = todo.get(j);
+                try (IValue b = blocks.get(j).get();
+                        IValue index = IValue.from((long) i);
+                        IValue size = run("adopt", plain, prepared, b, plan, index)) {
+                    long expected = layout[m + 4 * i] + layout[m + 4 * i + 1];
+                    if (size.toLong() != expected) {
+                        throw new IllegalStateException(
+                                "packing matrix "
+                                        + i
+                                        + " left "
+                                        + size.toLong()
+                                        + " entries, not "
+                                        + expected);
+                    }
+                }
+                if (layout[m + 4 * i + 3] == 1) {
+                    model.retireMatrices(
+                            "FBGEMM packed them in half precision and freed the model's copies;"
+                                    + " set -D"
+                                    + HALF_KERNEL_PROPERTY
+                                    + "=linear to keep them");
+                }
+                adopted++;
+                inFlight.release();
+                NativeHeap.trim();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while packing the weights", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof EngineException
+                    ? (EngineException) c
+                    : new EngineException("packing the weights failed: " + c, c);
+        } finally {
+            pool.shutdownNow();
+            for (Future<IValue> f : blocks.subList(adopted, blocks.size())) {
+                // packed after a failure, never adopted: free them
+                if (f.isDone() && !f.isCancelled()) {
+                    try {
+                        f.get().close();
+                    } catch (InterruptedException | ExecutionException | RuntimeException e) {
+                        // already reported, or never made
+                    }
                 }
             }
-            if (layout[m + 4 * i + 3] == 1) {
-                model.retireMatrices(
-                        "FBGEMM packed them in half precision and freed the model's copies; set -D"
-                                + HALF_KERNEL_PROPERTY
-                                + "=linear to keep them");
-            }
-            NativeHeap.trim();
         }
     }
 
@@ -285,7 +362,8 @@ public final class FusedEngine implements DecodeEngine {
         for (Parameter p : matrices) {
             weights += p.getArray().size() * 2;
         }
-        // the float32 copy of one block: at most 1/64 of the weights (and 1-64 MiB)
+        // the float32 copy of one block: at most 1/256 of the weights (and 256 KiB to
+        // packBlockBytes)
         long blockBytes = Math.min(packBlockBytes, Math.max(1L << 20, weights / 64));
         for (int i = 0; i < m; i++) {
             if (kinds[i] != 3) {

@@ -270,11 +270,9 @@ class LayerSkipDecoder(Module):
     # matrix m (qkv, o, gate_up, down of every layer, then the head; M = 4L + 1 of them):
     # 0 as it is (linear), 1 transposed and contiguous (matmul: 2-2.5x faster for small in-cache
     # matrices), 2 prepacked for oneDNN (multi-token passes at nearly the cost of one), 3 packed
-    # by FBGEMM in half precision (fp16 weights read at half of fp32's bytes per token). For
-    # kernel 3, layout[M + 4m ...] = first block's index in the result, number of blocks, rows per
-    # block, and 1 to free the model's own copy once packed: blocks bound the float32 copy that
-    # packing needs to one block, and freeing each matrix right after its blocks keeps memory at
-    # the weights. The result is w, then a zero bias (FBGEMM's kernel takes one), then the blocks.
+    # by FBGEMM in half precision (fp16 weights read at half of fp32's bytes per token), which
+    # pack() and adopt() do afterwards. The result is w, then a zero bias (FBGEMM's kernel takes
+    # one), then adopt()'s blocks.
     L = (len(w) - 6) // 6
     M = 4 * L + 1
     out = annotate(List[Tensor], [])
@@ -292,14 +290,12 @@ class LayerSkipDecoder(Module):
     return out
   def pack(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
-    out: List[Tensor],
     layout: List[int],
-    m: int) -> int:
-    # Packs matrix m for kernel 3, appending its blocks to prepare()'s result, called once per
-    # such matrix in order: layout[M + 4m ...] = the first block's index in out, the number of
-    # blocks, rows per block, and 1 to free the model's own copy. Blocks bound the float32 copy
-    # that packing reads to one block; freeing each matrix right after its blocks (and the engine
-    # trimming the C heap between calls) keeps memory at the weights.
+    m: int) -> List[Tensor]:
+    # Packs matrix m for kernel 3 and returns its blocks (layout[M + 4m ...] = the first block's
+    # index in prepare()'s result, the number of blocks, rows per block, and 1 to free the model's
+    # own copy). Reads w only, so the engine packs several matrices at once on its threads (FBGEMM
+    # packs element by element, ~15 ns each); blocks bound the float32 copy packing reads.
     L = (len(w) - 6) // 6
     M = 4 * L + 1
     idx = 2
@@ -309,10 +305,27 @@ class LayerSkipDecoder(Module):
     n = layout[at + 1]
     r = layout[at + 2]
     N = w[idx].size(0)
+    blocks = annotate(List[Tensor], [])
     for i in range(n):
       block = torch.narrow(w[idx], 0, i * r, min(r, N - i * r))
-      out.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
-    if layout[at + 3] == 1:
+      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
+    return blocks
+  def adopt(self: __torch__.LayerSkipDecoder,
+    w: List[Tensor],
+    out: List[Tensor],
+    blocks: List[Tensor],
+    layout: List[int],
+    m: int) -> int:
+    # Appends matrix m's packed blocks to prepare()'s result (called in matrix order) and frees
+    # the model's copy when layout says so (the engine then trims the C heap, so memory stays at
+    # the weights); returns the result's new length.
+    L = (len(w) - 6) // 6
+    idx = 2
+    if m < 4 * L:
+      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    for b in blocks:
+      out.append(b)
+    if layout[4 * L + 1 + 4 * m + 3] == 1:
       out[idx] = out[6 + 6 * L]
       torch.set_(w[idx])
     return len(out)
