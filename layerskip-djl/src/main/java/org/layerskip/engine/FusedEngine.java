@@ -28,7 +28,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.Semaphore;
 
 /**
  * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
@@ -226,18 +225,12 @@ public final class FusedEngine implements DecodeEngine {
                             return t;
                         });
         List<Future<IValue>> blocks = new ArrayList<>();
-        Semaphore inFlight = new Semaphore(threads); // packed, not yet adopted: at most one each
         int adopted = 0;
         try {
-            for (int i : todo) {
-                blocks.add(
-                        pool.submit(
-                                () -> {
-                                    inFlight.acquire();
-                                    try (IValue index = IValue.from((long) i)) {
-                                        return run("pack", plain, plan, index);
-                                    }
-                                }));
+            // at most `threads` matrices packed and not yet adopted: the next one is submitted when
+            // one is adopted, in matrix order (so memory holds at most one extra matrix per thread)
+            for (int j = 0; j < threads; j++) {
+                blocks.add(submitPack(pool, todo.get(j), plain, plan));
             }
             for (int j = 0; j < todo.size(); j++) {
                 int i = todo.get(j);
@@ -263,7 +256,9 @@ public final class FusedEngine implements DecodeEngine {
                                     + "=linear to keep them");
                 }
                 adopted++;
-                inFlight.release();
+                if (j + threads < todo.size()) {
+                    blocks.add(submitPack(pool, todo.get(j + threads), plain, plan));
+                }
                 NativeHeap.trim();
             }
         } catch (InterruptedException e) {
@@ -287,6 +282,15 @@ public final class FusedEngine implements DecodeEngine {
                 }
             }
         }
+    }
+
+    private Future<IValue> submitPack(ExecutorService pool, int i, IValue plain, IValue plan) {
+        return pool.submit(
+                () -> {
+                    try (IValue index = IValue.from((long) i)) {
+                        return run("pack", plain, plan, index);
+                    }
+                });
     }
 
     /** The weight matrices in the program's kernel order: qkv, o, gate_up, down per layer, head. */

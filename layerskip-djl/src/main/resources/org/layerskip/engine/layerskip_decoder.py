@@ -19,7 +19,8 @@
 #       ring (1 = slot is position mod capacity), then the matrix layout of prepare(): the kernel of
 #       every matrix (4 per layer: qkv, o, gate_up, down; then the head): 0 linear, 1 matmul with a
 #       transposed copy, 2 oneDNN prepacked, 3 FBGEMM half precision (w then holds the prepared
-#       matrices), followed by 4 ints per matrix that place kernel 3's blocks
+#       matrices), followed by 4 ints per matrix that place kernel 3's blocks; last, PyTorch's
+#       intra-op thread count
 # Lines marked "@packed" use oneDNN ops that only some LibTorch builds have; the engine removes
 # them unless prepacking is on.
 #   fc  session floats: rms-norm epsilon, temperature, top-p
@@ -69,10 +70,26 @@ class LayerSkipDecoder(Module):
     n = cfg[at + 1]
     if n == 1:
       return torch.type_as(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[s0], bias), x)
+    if cfg[len(cfg) - 1] > 1:
+      # FBGEMM's kernel runs on the calling thread only: with two or more PyTorch threads, the
+      # first half of the blocks runs on an inter-op thread while this one does the rest
+      half = s0 + n // 2
+      def __forked_function():
+        return (self).mv16part(x32, w, bias, s0, half, )
+      fut = fork(__forked_function)
+      rest = self.mv16part(x32, w, bias, half, s0 + n)
+      return torch.type_as(torch.cat([torch.wait(fut), rest], -1), x)
+    return torch.type_as(self.mv16part(x32, w, bias, s0, s0 + n), x)
+  def mv16part(self: __torch__.LayerSkipDecoder,
+    x32: Tensor,
+    w: List[Tensor],
+    bias: Tensor,
+    a: int,
+    b: int) -> Tensor:
     outs = annotate(List[Tensor], [])
-    for i in range(n):
-      outs.append(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[s0 + i], bias))
-    return torch.type_as(torch.cat(outs, -1), x)
+    for i in range(a, b):
+      outs.append(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[i], bias))
+    return torch.cat(outs, -1)
   def mask(self: __torch__.LayerSkipDecoder,
     pos: Tensor,
     last: Tensor,

@@ -2,7 +2,9 @@ package org.layerskip.engine;
 
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
 
+import org.layerskip.cache.DecoderState;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
@@ -104,6 +106,36 @@ public class HalfPrecisionKernelTest {
             Assert.assertTrue(model.matricesRetired());
         } finally {
             FusedEngine.packMaxPadding = 0.05;
+        }
+    }
+
+    @Test
+    public void withTwoThreadsHalfTheBlocksRunForkedWithIdenticalLogits() throws Exception {
+        long saved = FusedEngine.packBlockBytes;
+        int threads = JniUtils.getNumThreads();
+        FusedEngine.packBlockBytes = 4096;
+        FusedEngine.packMaxPadding = 1000;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            FusedEngine fused = FusedEngine.create(model);
+            JniUtils.setNumThreads(1);
+            float[][][] one = lastLogits(model, fused);
+            JniUtils.setNumThreads(2); // sessions opened now split each matrix's blocks in two
+            float[][][] two = lastLogits(model, fused);
+            Assert.assertEquals(FusedEngineParityTest.diff(one, two), 0.0);
+        } finally {
+            JniUtils.setNumThreads(threads);
+            FusedEngine.packBlockBytes = saved;
+            FusedEngine.packMaxPadding = 0.05;
+        }
+    }
+
+    private static float[][][] lastLogits(LlamaModel model, FusedEngine fused) {
+        try (NDManager req = model.getEmbedding().getArray().getManager().newSubManager();
+                DecoderState state = model.newState(req, 1, 16)) {
+            EngineSession s = fused.open(state, null, 0);
+            return s.logits(new int[] {0}, new long[] {1, 7, 3, 9, 4}, 5, model.numLayers());
         }
     }
 
