@@ -13,7 +13,8 @@
 # `make-fixtures.sh --shape llama3.2-1b --agreeing-exits`: the same shape, every exit agreeing, so
 # drafts are accepted) it also runs `layerskip bench` (autoregressive, early exit E=4,
 # self-speculative E=4 d=3, 16 tokens, interleaved repeats) for float32, float16 (FBGEMM, the
-# default) and float16 with LibTorch's F16 linear, at 1 and 2 threads, and prints a decode table:
+# default), float16 with the tied head packed too, and float16 with LibTorch's F16 linear, at 1
+# and 2 threads, and prints a decode table:
 # tokens/s by thread CPU time at 1 thread and by wall time at 2 (a second thread's work is not on
 # the caller's clock), and the weight bytes streamed per second. The machine's load average is printed too: on a shared machine wall
 # times stretch with it, CPU times much less. Not part of CI (needs the 2.5 GB checkpoint, ~5 min).
@@ -51,10 +52,11 @@ for dtype in float32 float16; do
 done
 DECODE="${DECODE_MODEL:-$ROOT/.cache/fixtures/llama3.2-1b-agree}"
 if [[ -f "$DECODE/config.json" ]]; then
-    for kernel in float32 float16 float16-linear; do
-        dtype=${kernel%-linear}
+    for kernel in float32 float16 float16-tiedhead float16-linear; do
+        dtype=${kernel%%-*}
         opts=""
         [[ $kernel == *-linear ]] && opts="-Dlayerskip.fused.halfKernel=linear"
+        [[ $kernel == *-tiedhead ]] && opts="-Dlayerskip.fused.packTiedHead=true"
         for threads in 1 2; do
             timing=cpu
             [[ $threads == 2 ]] && timing=wall
@@ -95,12 +97,13 @@ EOF
 import json, sys, os
 out = sys.argv[1]
 names = {"float32": "fp32 (`linear`)", "float16": "fp16, FBGEMM (default)",
+         "float16-tiedhead": "fp16, FBGEMM + packed tied head",
          "float16-linear": "fp16, LibTorch F16 `linear`"}
-weights = {"float32": 4.94e9, "float16": 2.47e9, "float16-linear": 2.47e9}
+weights = {"float32": 4.94e9, "float16": 2.47e9, "float16-tiedhead": 2.47e9, "float16-linear": 2.47e9}
 print()
 print("| weights | threads | autoregressive tok/s | GB/s streamed | early exit E=4 tok/s | self-speculative E=4 d=3 tok/s (acceptance) | SS speedup (bound) |")
 print("|---|---|---|---|---|---|---|")
-for k in ("float32", "float16", "float16-linear"):
+for k in ("float32", "float16", "float16-tiedhead", "float16-linear"):
     for t in (1, 2):
         f = os.path.join(out, "decode-%s-t%d.json" % (k, t))
         if not os.path.exists(f):
