@@ -12,6 +12,7 @@ Deterministic, standard library only. Both bundled models (LayerSkip and baselin
 same mix.
 
 Usage: scripts/make_copy_corpus.py TOKENIZER_DIR [--every 2] [--max-chars 450] [--repeat 1]
+       [--verbatim 0]
 Reads TOKENIZER_DIR/train-files.txt (written by scripts/train_tokenizer.py) and writes
 TOKENIZER_DIR/copy-documents.json, a JSON array of strings.
 """
@@ -39,6 +40,11 @@ def twin(fn, rng):
     return original + "\n\n\n" + text + "\n"
 
 
+def verbatim(fn):
+    original = "\n".join(fn["lines"]).rstrip()
+    return original + "\n\n\n" + original + "\n"
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("tokenizer_dir")
@@ -46,6 +52,8 @@ def main():
     ap.add_argument("--max-chars", type=int, default=450)
     ap.add_argument("--repeat", type=int, default=1,
                     help="renamed twins per function (each a document with other names)")
+    ap.add_argument("--verbatim", type=int, default=0,
+                    help="plain verbatim repeats per function (the function twice, unchanged)")
     ap.add_argument("--seed", type=int, default=1234)
     args = ap.parse_args()
     files = [l.strip() for l in open(os.path.join(args.tokenizer_dir, "train-files.txt"),
@@ -71,6 +79,8 @@ def main():
                 continue  # never train on text that also occurs in the held-out split
             for _ in range(args.repeat):
                 docs.append(twin(fn, rng))
+            for _ in range(args.verbatim):
+                docs.append(verbatim(fn))
     out = os.path.join(args.tokenizer_dir, "copy-documents.json")
     with open(out, "w", encoding="utf-8") as f:
         json.dump(docs, f, ensure_ascii=False)

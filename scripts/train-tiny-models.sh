@@ -20,6 +20,9 @@
 # A JVM that dies is restarted from the last checkpoint, up to 20 times.
 # The classes are copied to $WORK/classes first, so rebuilding the project while it trains does
 # not change the running code.
+# COPY_ARGS="..." passes options to make_copy_corpus.py (e.g. COPY_ARGS="--every 1 --repeat 2
+# --verbatim 1 --max-chars 340" with --whole-extra-documents true: the README's pilots; the
+# default, empty, is the bundled recipe).
 # VARIANTS="layerskip" or "baseline" trains one model only. Extra arguments are passed to the
 # training runs (e.g. --steps 20 --warmup 5 for a smoke test).
 set -euo pipefail
@@ -28,7 +31,8 @@ ZOO=${ZOO:-model-zoo/src/main/resources/org/layerskip/zoo/models}
 WORK=${WORK:-build-out/tiny}
 mkdir -p "$WORK"
 /usr/bin/python3 scripts/train_tokenizer.py "$WORK/tokenizer" --vocab 2048
-/usr/bin/python3 scripts/make_copy_corpus.py "$WORK/tokenizer"
+# shellcheck disable=SC2086  # COPY_ARGS is a list of options
+/usr/bin/python3 scripts/make_copy_corpus.py "$WORK/tokenizer" ${COPY_ARGS:-}
 mvn -o -q -B package -DskipTests -pl examples -am
 rm -rf "$WORK/classes"
 mkdir -p "$WORK/classes"
