@@ -9,7 +9,14 @@
 #     base / peak resident memory, RssAnon, Java direct buffers; JSON in OUT_DIR/footprint-*.json);
 #  2. the CLI as a user runs it, under /usr/bin/time: `layerskip generate --max-new-tokens 1`
 #     (whole process: JVM start, engine, load, tokenizer, prefill, one token; wall time, max RSS).
-# Then prints a Markdown table. The machine's load average is printed too: on a shared machine wall
+# Then prints a Markdown table. With DECODE_MODEL (default .cache/fixtures/llama3.2-1b-agree, from
+# `make-fixtures.sh --shape llama3.2-1b --agreeing-exits`: the same shape, every exit agreeing, so
+# drafts are accepted) it also runs `layerskip bench` (autoregressive, early exit E=4,
+# self-speculative E=4 d=3, 16 tokens, interleaved repeats) for float32, float16 (FBGEMM, the
+# default), float16 with the tied head packed too, and float16 with LibTorch's F16 linear, at 1
+# and 2 threads, and prints a decode table:
+# tokens/s by thread CPU time at 1 thread and by wall time at 2 (a second thread's work is not on
+# the caller's clock), and the weight bytes streamed per second. The machine's load average is printed too: on a shared machine wall
 # times stretch with it, CPU times much less. Not part of CI (needs the 2.5 GB checkpoint, ~5 min).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,6 +50,29 @@ for dtype in float32 float16; do
         echo "scale-bench: $tag done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
     done
 done
+DECODE="${DECODE_MODEL:-$ROOT/.cache/fixtures/llama3.2-1b-agree}"
+if [[ -f "$DECODE/config.json" ]]; then
+    for kernel in float32 float16 float16-tiedhead float16-linear; do
+        dtype=${kernel%%-*}
+        opts=""
+        [[ $kernel == *-linear ]] && opts="-Dlayerskip.fused.halfKernel=linear"
+        [[ $kernel == *-tiedhead ]] && opts="-Dlayerskip.fused.packTiedHead=true"
+        for threads in 1 2; do
+            timing=cpu
+            [[ $threads == 2 ]] && timing=wall
+            JAVA_OPTS="$opts" LAYERSKIP_NO_BUILD=1 scripts/layerskip bench --model "$DECODE" \
+                --dtype "$dtype" --threads "$threads" --engine fused --exit-layer 4 \
+                --num-speculations 3 --max-new-tokens 16 --repeats 2 --warmup 1 --ignore-eos \
+                --timing "$timing" --prompt-ids 1,5,9,14,3,60,2,7,11,13,17,19,23,29,31,37 \
+                --no-progress --json > "$OUT/decode-$kernel-t$threads.json" \
+                2> "$OUT/decode-$kernel-t$threads.log"
+            echo "scale-bench: decode $kernel t$threads done (load average $(cut -d' ' -f1 /proc/loadavg))" >&2
+        done
+    done
+else
+    echo "scale-bench: no $DECODE, skipping the decode table" \
+        "(scripts/make-fixtures.sh --shape llama3.2-1b --agreeing-exits)" >&2
+fi
 echo "scale-bench: load average after: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 
 /usr/bin/python3 - "$OUT" <<'EOF'
@@ -60,4 +90,29 @@ for dtype in ("float32", "float16"):
             dtype, t, gb(r["weightBytes"]), r["loadMs"] / 1e3, r["loadUserSeconds"], r["loadSystemSeconds"],
             r["loadToFirstTokenMs"] / 1e3, float(wall), float(user), float(sys_), gb(r["baseRssBytes"]),
             gb(r["peakAfterDecodeBytes"]), r["peakOverBase"], gb(int(maxrss_kb) * 1024)))
+EOF
+
+[[ -f "$OUT/decode-float32-t1.json" ]] || exit 0
+/usr/bin/python3 - "$OUT" <<'EOF'
+import json, sys, os
+out = sys.argv[1]
+names = {"float32": "fp32 (`linear`)", "float16": "fp16, FBGEMM (default)",
+         "float16-tiedhead": "fp16, FBGEMM + packed tied head",
+         "float16-linear": "fp16, LibTorch F16 `linear`"}
+weights = {"float32": 4.94e9, "float16": 2.47e9, "float16-tiedhead": 2.47e9, "float16-linear": 2.47e9}
+print()
+print("| weights | threads | autoregressive tok/s | GB/s streamed | early exit E=4 tok/s | self-speculative E=4 d=3 tok/s (acceptance) | SS speedup (bound) |")
+print("|---|---|---|---|---|---|---|")
+for k in ("float32", "float16", "float16-tiedhead", "float16-linear"):
+    for t in (1, 2):
+        f = os.path.join(out, "decode-%s-t%d.json" % (k, t))
+        if not os.path.exists(f):
+            continue
+        r = {x["strategy"]: x for x in json.load(open(f))["results"]}
+        ms = lambda x: x["cpu_ms_per_token"] if t == 1 else x["ms_per_token"]
+        tps = lambda x: 1000.0 / ms(x)
+        ar, ee, ss = r["autoregressive"], r["early-exit"], r["self-speculative"]
+        print("| %s | %d (%s) | %.2f | %.1f | %.2f | %.2f (%.2f) | %.2f× (%.2f×) |" % (
+            names[k], t, "cpu" if t == 1 else "wall", tps(ar), weights[k] * tps(ar) / 1e9, tps(ee),
+            tps(ss), ss["acceptance_rate"], ms(ar) / ms(ss), ss["speedup_bound"]))
 EOF

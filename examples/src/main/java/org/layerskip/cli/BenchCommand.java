@@ -6,6 +6,7 @@ import com.google.gson.JsonObject;
 
 import org.layerskip.engine.EngineKind;
 import org.layerskip.engine.Engines;
+import org.layerskip.engine.FusedEngine;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.Generator;
@@ -75,7 +76,9 @@ final class BenchCommand implements Callable<Integer> {
             description =
                     "Engines to compare, e.g. fused,ops (default: the layerskip.engine system"
                             + " property, else fused). Speedups compare strategies on the same engine; the"
-                            + " 'vs' column compares each row with the same row on the last engine listed.")
+                            + " 'vs' column compares each row with the same row on the last engine listed."
+                            + " With fp16 and both engines, the fused one keeps LibTorch's F16 linear so"
+                            + " that both share the loaded weights (alone it packs them with FBGEMM).")
     List<EngineKind> engines;
 
     @Option(names = "--json", description = "Print one JSON object on stdout instead of a table.")
@@ -102,6 +105,13 @@ final class BenchCommand implements Callable<Integer> {
                                         ? List.of(EngineKind.fromProperty())
                                         : engines));
         workload.loadTask();
+        if (kinds.contains(EngineKind.OPS)
+                && kinds.size() > 1
+                && System.getProperty(FusedEngine.HALF_KERNEL_PROPERTY) == null) {
+            // both engines run on one loaded model: F16 matrices stay as loaded (LibTorch's linear)
+            // instead of being packed by FBGEMM and freed for the fused engine alone
+            System.setProperty(FusedEngine.HALF_KERNEL_PROPERTY, "linear");
+        }
         try (LoadedModel lm = modelOptions.load()) {
             lm.checkExitLayer(exitLayer, true);
             List<long[]> prompts = workload.prompts(lm);

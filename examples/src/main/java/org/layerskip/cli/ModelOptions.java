@@ -46,7 +46,11 @@ public final class ModelOptions {
     @Option(
             names = "--dtype",
             defaultValue = "float32",
-            description = "Weight precision: float32 or float16 (default: ${DEFAULT-VALUE}).")
+            description =
+                    "Weight precision: float32 or float16 (default: ${DEFAULT-VALUE}). float16 halves"
+                            + " the memory; on CPU the fused engine then packs the large matrices for"
+                            + " FBGEMM's half-precision kernel (-Dlayerskip.fused.halfKernel=linear keeps"
+                            + " LibTorch's F16 linear).")
     WeightType dtype;
 
     @Option(

@@ -29,10 +29,13 @@ public final class Engines {
      * @param model an initialised model
      * @param kind the requested kind, or null for the {@value EngineKind#PROPERTY} default
      * @return the engine
+     * @throws IllegalStateException for the per-op engine on a model whose matrices the fused
+     *     engine packed and freed (F16 on CPU, see {@link FusedEngine#HALF_KERNEL_PROPERTY})
      */
     public static DecodeEngine of(LlamaModel model, EngineKind kind) {
         EngineKind k = kind != null ? kind : EngineKind.fromProperty();
         if (k == EngineKind.OPS) {
+            model.requireMatrices(); // the per-op path needs the matrices as loaded
             return new OpsEngine(model);
         }
         synchronized (FUSED) {

@@ -24,6 +24,10 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
@@ -61,6 +65,45 @@ public final class FusedEngine implements DecodeEngine {
      */
     public static final String PREPACK_PROPERTY = "layerskip.fused.prepack";
 
+    /**
+     * System property: the kernel of half-precision (F16) matrices on CPU. {@code fbgemm}
+     * (default): packed once by FBGEMM ({@code fbgemm_pack_gemm_matrix_fp16}) and multiplied with
+     * float32 activations by its AVX2/AVX-512 kernel ({@code
+     * fbgemm_linear_fp16_weight_fp32_activation}), which streams half of fp32's bytes per token
+     * where LibTorch's own F16 {@code linear} converts at ~6 GB/s and is no faster than fp32. The
+     * packed matrices replace the model's copies (memory stays at the weights), so the per-op path
+     * can no longer run that model ({@link LlamaModel#retireMatrices}). {@code linear}: LibTorch's
+     * F16 linear on the model's own tensors, shared with the per-op path.
+     */
+    public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
+
+    /**
+     * System property {@code true}: also pack a tied LM head for FBGEMM (about 1.6x faster than
+     * LibTorch's F16 linear for the head, at the cost of a second copy of the embedding matrix: 525
+     * MB for Llama 3.2 1B, 21% of its weights). Off by default, so memory stays at the weights.
+     */
+    public static final String PACK_TIED_HEAD_PROPERTY = "layerskip.fused.packTiedHead";
+
+    /**
+     * System property: how many threads pack matrices for FBGEMM at once (default: the available
+     * processors).
+     */
+    public static final String PACK_THREADS_PROPERTY = "layerskip.fused.packThreads";
+
+    /** FBGEMM's packed half-precision blocks are this many input columns deep. */
+    static final long PACK_DEPTH = 512;
+
+    /** The most padding (share of the matrix) that packing may add; tests raise it. */
+    static volatile double packMaxPadding = 0.05;
+
+    /**
+     * The float32 copy that FBGEMM's packing reads is made one row block at a time, of at most this
+     * many bytes and at most 1/64 of the weights, so loading stays close to the weights (the Llama
+     * 3 head alone is 1 GB in fp32); smaller blocks also pack faster (1B: 8.1 s with 4 MiB blocks
+     * against 11.4 s with 64 MiB, two threads), and decode as fast within the noise.
+     */
+    static volatile long packBlockBytes = 8L << 20; // tests make it small to test many blocks
+
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
     private static final String PACKED_MARK = "# @packed";
     private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
@@ -72,9 +115,11 @@ public final class FusedEngine implements DecodeEngine {
     private final IValue weights;
     private final List<NDArray> owned;
     private final long[] kinds;
+    private final long[] layout;
     private final long extraBytes;
 
-    private FusedEngine(LlamaModel model, PtNDManager manager, String source, boolean prepack) {
+    private FusedEngine(
+            LlamaModel model, PtNDManager manager, String source, boolean prepack, boolean half) {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
@@ -82,11 +127,14 @@ public final class FusedEngine implements DecodeEngine {
                 kinds(
                         model,
                         Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)),
-                        prepack);
+                        prepack,
+                        half);
+        this.layout = layout(model, kinds);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
         for (int i = 0; i < kinds.length; i++) {
-            if (kinds[i] != 0) {
+            boolean freed = kinds[i] == 3 && layout[kinds.length + 4 * i + 3] == 1;
+            if (kinds[i] != 0 && !freed) {
                 extra += matrices.get(i).getArray().size() * dataType.getNumOfBytes();
             }
         }
@@ -124,14 +172,125 @@ public final class FusedEngine implements DecodeEngine {
             w.add(array(layer.getMlp().getGateUp()));
             w.add(array(layer.getMlp().getDown()));
         }
+        IValue prepared = null;
         try (IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
-                IValue layout = IValue.listFrom(kinds)) {
-            this.weights = run("prepare", plain, layout);
+                IValue plan = IValue.listFrom(layout)) {
+            prepared = run("prepare", plain, plan);
+            pack(model, prepared, plain, plan);
         } catch (EngineException e) {
+            if (prepared != null) {
+                prepared.close();
+            }
             throw new UnsupportedOperationException(
                     "the fused engine could not lay out the weights: " + oneLine(e), e);
         }
+        this.weights = prepared;
         manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
+    }
+
+    /**
+     * Packs the kernel-3 matrices: FBGEMM packs element by element (about 15 ns each, 15-18 s of
+     * one core for Llama 3.2 1B), so matrices are packed on up to {@value #PACK_THREADS_PROPERTY}
+     * threads at once (default: the available processors), while this thread adopts them in matrix
+     * order: appends the blocks, frees the model's copy and trims the C heap, so a freed matrix
+     * leaves the process at once instead of staying in glibc's heap (1.7x the weights at the peak
+     * instead of 1.05x, measured by LoadFootprintTest). At most one matrix per thread is held both
+     * packed and loaded.
+     */
+    private void pack(LlamaModel model, IValue prepared, IValue plain, IValue plan) {
+        int m = kinds.length;
+        List<Integer> todo = new ArrayList<>();
+        for (int i = 0; i < m; i++) {
+            if (kinds[i] == 3) {
+                todo.add(i);
+            }
+        }
+        if (todo.isEmpty()) {
+            return;
+        }
+        int threads =
+                Math.max(
+                        1,
+                        Math.min(
+                                todo.size(),
+                                Integer.getInteger(
+                                        PACK_THREADS_PROPERTY,
+                                        Runtime.getRuntime().availableProcessors())));
+        ExecutorService pool =
+                Executors.newFixedThreadPool(
+                        threads,
+                        r -> {
+                            Thread t = new Thread(r, "layerskip-fbgemm-pack");
+                            t.setDaemon(true);
+                            return t;
+                        });
+        List<Future<IValue>> blocks = new ArrayList<>();
+        int adopted = 0;
+        try {
+            // at most `threads` matrices packed and not yet adopted: the next one is submitted when
+            // one is adopted, in matrix order (so memory holds at most one extra matrix per thread)
+            for (int j = 0; j < threads; j++) {
+                blocks.add(submitPack(pool, todo.get(j), plain, plan));
+            }
+            for (int j = 0; j < todo.size(); j++) {
+                int i = todo.get(j);
+                try (IValue b = blocks.get(j).get();
+                        IValue index = IValue.from((long) i);
+                        IValue size = run("adopt", plain, prepared, b, plan, index)) {
+                    long expected = layout[m + 4 * i] + layout[m + 4 * i + 1];
+                    if (size.toLong() != expected) {
+                        throw new IllegalStateException(
+                                "packing matrix "
+                                        + i
+                                        + " left "
+                                        + size.toLong()
+                                        + " entries, not "
+                                        + expected);
+                    }
+                }
+                if (layout[m + 4 * i + 3] == 1) {
+                    model.retireMatrices(
+                            "FBGEMM packed them in half precision and freed the model's copies;"
+                                    + " set -D"
+                                    + HALF_KERNEL_PROPERTY
+                                    + "=linear to keep them");
+                }
+                adopted++;
+                if (j + threads < todo.size()) {
+                    blocks.add(submitPack(pool, todo.get(j + threads), plain, plan));
+                }
+                NativeHeap.trim();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException("interrupted while packing the weights", e);
+        } catch (ExecutionException e) {
+            Throwable c = e.getCause();
+            throw c instanceof EngineException
+                    ? (EngineException) c
+                    : new EngineException("packing the weights failed: " + c, c);
+        } finally {
+            pool.shutdownNow();
+            for (Future<IValue> f : blocks.subList(adopted, blocks.size())) {
+                // packed after a failure, never adopted: free them
+                if (f.isDone() && !f.isCancelled()) {
+                    try {
+                        f.get().close();
+                    } catch (InterruptedException | ExecutionException | RuntimeException e) {
+                        // already reported, or never made
+                    }
+                }
+            }
+        }
+    }
+
+    private Future<IValue> submitPack(ExecutorService pool, int i, IValue plain, IValue plan) {
+        return pool.submit(
+                () -> {
+                    try (IValue index = IValue.from((long) i)) {
+                        return run("pack", plain, plan, index);
+                    }
+                });
     }
 
     /** The weight matrices in the program's kernel order: qkv, o, gate_up, down per layer, head. */
@@ -150,14 +309,16 @@ public final class FusedEngine implements DecodeEngine {
 
     /**
      * Chooses each matrix's kernel: small fp32 matrices transposed (within the byte budget), the
-     * others prepacked for oneDNN when asked, else linear as they are. F16 stays linear: on AVX2
-     * LibTorch's transposed F16 matmul is many times slower.
+     * others prepacked for oneDNN when asked, else linear as they are; F16 matrices packed by
+     * FBGEMM when {@code half} (else linear: on AVX2 LibTorch's transposed F16 matmul is many times
+     * slower).
      */
-    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack) {
+    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack, boolean half) {
         List<Parameter> matrices = matrices(model);
         long[] k = new long[matrices.size()];
         long used = 0;
         boolean fp32 = model.dataType() == DataType.FLOAT32;
+        half &= model.dataType() == DataType.FLOAT16;
         for (int i = 0; i < k.length; i++) {
             long bytes = matrices.get(i).getArray().size() * model.dataType().getNumOfBytes();
             if (fp32 && bytes <= TRANSPOSE_MAX_MATRIX && used + bytes <= transposeBudget) {
@@ -165,9 +326,64 @@ public final class FusedEngine implements DecodeEngine {
                 used += bytes;
             } else if (prepack && fp32) {
                 k[i] = 2;
+            } else if (half && packs(model, i == k.length - 1, matrices.get(i))) {
+                k[i] = 3;
             }
         }
         return k;
+    }
+
+    /**
+     * Whether FBGEMM's half-precision packing pays for a matrix: its blocks are 512 input columns
+     * deep, so an input width that is not close to a multiple of 512 would be padded by more than
+     * 5% ({@link #packMaxPadding}; Llama widths 2048, 3072, 4096, 8192, 11008, 14336: at most 2.3%;
+     * 640: 60%); and a tied head stays as it is unless {@value #PACK_TIED_HEAD_PROPERTY} (packing
+     * it adds a copy of the embedding, which lookups still need).
+     */
+    static boolean packs(LlamaModel model, boolean head, Parameter matrix) {
+        long in = matrix.getArray().getShape().get(1);
+        long padded = (in + PACK_DEPTH - 1) / PACK_DEPTH * PACK_DEPTH;
+        if (padded > in * (1 + packMaxPadding)) {
+            return false;
+        }
+        return !head
+                || !model.getConfig().tieWordEmbeddings()
+                || Boolean.getBoolean(PACK_TIED_HEAD_PROPERTY);
+    }
+
+    /**
+     * The matrix layout the program's {@code prepare} follows: the kernels, then per matrix the
+     * index of its first FBGEMM block in the prepared list, the number of blocks, rows per block
+     * and whether the model's copy is freed (all but a tied head, which is also the embedding).
+     */
+    static long[] layout(LlamaModel model, long[] kinds) {
+        List<Parameter> matrices = matrices(model);
+        int m = kinds.length;
+        long[] out = new long[5 * m];
+        System.arraycopy(kinds, 0, out, 0, m);
+        long next = 6 + 6L * model.numLayers() + 1; // the weights, then the zero bias
+        long weights = 0;
+        for (Parameter p : matrices) {
+            weights += p.getArray().size() * 2;
+        }
+        // the float32 copy of one block: at most 1/256 of the weights (and 256 KiB to
+        // packBlockBytes)
+        long blockBytes = Math.min(packBlockBytes, Math.max(1L << 20, weights / 64));
+        for (int i = 0; i < m; i++) {
+            if (kinds[i] != 3) {
+                continue;
+            }
+            Shape s = matrices.get(i).getArray().getShape();
+            long rows = Math.max(1, blockBytes / (s.get(1) * 4));
+            long blocks = (s.get(0) + rows - 1) / rows;
+            boolean tiedHead = i == m - 1 && model.getConfig().tieWordEmbeddings();
+            out[m + 4 * i] = next;
+            out[m + 4 * i + 1] = blocks;
+            out[m + 4 * i + 2] = rows;
+            out[m + 4 * i + 3] = tiedHead ? 0 : 1;
+            next += blocks;
+        }
+        return out;
     }
 
     /** 32 MiB, or 8% of the weights if that is more, at most 256 MiB. */
@@ -191,6 +407,10 @@ public final class FusedEngine implements DecodeEngine {
 
     long[] kinds() {
         return kinds.clone();
+    }
+
+    long[] layout() {
+        return layout.clone();
     }
 
     /**
@@ -226,20 +446,46 @@ public final class FusedEngine implements DecodeEngine {
             throw new UnsupportedOperationException(
                     "the fused engine cannot run this model: " + why);
         }
+        if (model.matricesRetired()) {
+            throw new UnsupportedOperationException(
+                    "the model's weight matrices were freed by another fused engine");
+        }
         PtNDManager manager = (PtNDManager) model.getEmbedding().getArray().getManager();
         boolean prepack =
                 Boolean.getBoolean(PREPACK_PROPERTY) && model.dataType() == DataType.FLOAT32;
-        if (prepack) {
+        boolean half = halfKernelFbgemm(model);
+        if (prepack || half) {
             try {
-                return new FusedEngine(model, manager, source, true);
+                return new FusedEngine(model, manager, source, prepack, half);
             } catch (UnsupportedOperationException e) {
-                // a LibTorch build without oneDNN's packed linear: the plain program still runs
+                if (model.matricesRetired()) {
+                    throw e; // some matrices are gone: no plain program can run this model now
+                }
+                // a LibTorch build without oneDNN's packed linear or without FBGEMM (the first
+                // packing fails before any matrix is freed): the plain program still runs
                 LOG.warn(
-                        "prepacking the weights for oneDNN failed, running without it: {}",
+                        "packing the weights ({}) failed, running without it: {}",
+                        prepack ? "oneDNN" : "FBGEMM half precision",
                         e.getMessage());
             }
         }
-        return new FusedEngine(model, manager, source, false);
+        return new FusedEngine(model, manager, source, false, false);
+    }
+
+    /**
+     * Whether F16 matrices go through FBGEMM: on CPU, unless {@value #HALF_KERNEL_PROPERTY} says
+     * linear.
+     */
+    private static boolean halfKernelFbgemm(LlamaModel model) {
+        String k = System.getProperty(HALF_KERNEL_PROPERTY, "fbgemm");
+        if (!k.equals("fbgemm") && !k.equals("linear")) {
+            throw new IllegalArgumentException(
+                    "-D" + HALF_KERNEL_PROPERTY + " must be fbgemm or linear, got '" + k + "'");
+        }
+        return k.equals("fbgemm")
+                && model.dataType() == DataType.FLOAT16
+                && Device.Type.CPU.equals(
+                        model.getEmbedding().getArray().getDevice().getDeviceType());
     }
 
     /**

@@ -7,7 +7,9 @@
  * org.layerskip.cache.DecoderState}; {@link org.layerskip.engine.Engines} chooses one per model
  * ({@link org.layerskip.engine.EngineKind}, system property {@code layerskip.engine}). Token choice
  * (argmax, or {@link org.layerskip.engine.TokenSampler}'s temperature / top-k / top-p draw at a
- * host-drawn uniform) happens inside the engine. This is the only package that uses DJL's
- * PyTorch-specific classes.
+ * host-drawn uniform) happens inside the engine. The fused engine picks a matrix kernel per weight
+ * matrix ({@code linear}, transposed {@code matmul}, oneDNN-prepacked, or FBGEMM's packed half
+ * precision for F16 weights on CPU, which replaces the model's own copies). This is the only
+ * package that uses DJL's PyTorch-specific classes.
  */
 package org.layerskip.engine;

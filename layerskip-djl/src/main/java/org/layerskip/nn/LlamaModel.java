@@ -68,6 +68,7 @@ public final class LlamaModel extends AbstractBlock {
     private final RmsNorm norm;
     private final Rope rope;
     private final ModelGuard guard = new ModelGuard();
+    private volatile String matricesGone;
 
     private LlamaModel(Builder builder) {
         super(VERSION);
@@ -206,6 +207,43 @@ public final class LlamaModel extends AbstractBlock {
      */
     public DecoderState newState(NDManager manager, int batch, int capacity, int maxPassTokens) {
         return new DecoderState(manager, config, batch, capacity, maxPassTokens, dataType());
+    }
+
+    /**
+     * Records that an engine took over the weight matrices (the projections, and the LM head when
+     * it is not tied) in a layout of its own and freed the model's copies, so that memory stays
+     * close to the weights. From then on the per-op entry points ({@link #runLayers}, {@link
+     * #head}, {@link #forwardExits} and what composes them) fail with an {@link
+     * IllegalStateException} giving this reason, instead of computing on freed tensors; the
+     * embedding and norms stay.
+     *
+     * @param reason what took the matrices and how to keep them
+     */
+    public void retireMatrices(String reason) {
+        notNull(reason, "reason");
+        matricesGone = reason;
+    }
+
+    /**
+     * Returns whether an engine took over the weight matrices ({@link #retireMatrices}).
+     *
+     * @return true when the per-op path can no longer run this model
+     */
+    public boolean matricesRetired() {
+        return matricesGone != null;
+    }
+
+    /**
+     * Throws when an engine took over the weight matrices ({@link #retireMatrices}).
+     *
+     * @throws IllegalStateException naming the reason
+     */
+    public void requireMatrices() {
+        String why = matricesGone;
+        if (why != null) {
+            throw new IllegalStateException(
+                    "this model's weight matrices are held by the fused engine only (" + why + ")");
+        }
     }
 
     /**
@@ -361,6 +399,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return {@code (b, T, D)}
      */
     public NDArray runLayers(ParameterStore ps, NDArray h, PassPlan plan, boolean storeExitStates) {
+        requireMatrices();
         notNull(ps, "parameter store");
         notNull(plan, "plan");
         checkHidden(h);
@@ -422,6 +461,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return logits {@code (..., V)}
      */
     public NDArray head(ParameterStore ps, NDArray h) {
+        requireMatrices();
         notNull(ps, "parameter store");
         notNull(h, "hidden states");
         Shape hs = h.getShape();
@@ -466,6 +506,7 @@ public final class LlamaModel extends AbstractBlock {
      * @return one logits array {@code (B, T, V)} per exit, in order
      */
     public NDList forwardExits(ParameterStore ps, NDArray ids, int[] exits, boolean training) {
+        requireMatrices();
         notNull(ps, "parameter store");
         notNull(ids, "token ids");
         if (exits == null || exits.length == 0) {

@@ -16,9 +16,11 @@
 #       [2L+1] draft distributions (B, dmax, V) float64 when sampling (else unused)
 #   cfg session ints: L, H, K, Dh, D, F, V, B, X, G, top-k, sampling, then the attention group of
 #       every layer (L ints), then per group: kind (0 full, 1 sliding, 2 chunked), size, capacity,
-#       ring (1 = slot is position mod capacity), then the kernel of every matrix (4 per layer: qkv,
-#       o, gate_up, down; then the head): 0 linear, 1 matmul with a transposed copy, 2 oneDNN
-#       prepacked (see prepare(); w then holds the prepared matrices)
+#       ring (1 = slot is position mod capacity), then the matrix layout of prepare(): the kernel of
+#       every matrix (4 per layer: qkv, o, gate_up, down; then the head): 0 linear, 1 matmul with a
+#       transposed copy, 2 oneDNN prepacked, 3 FBGEMM half precision (w then holds the prepared
+#       matrices), followed by 4 ints per matrix that place kernel 3's blocks; last, PyTorch's
+#       intra-op thread count
 # Lines marked "@packed" use oneDNN ops that only some LibTorch builds have; the engine removes
 # them unless prepacking is on.
 #   fc  session floats: rms-norm epsilon, temperature, top-p
@@ -45,12 +47,49 @@ class LayerSkipDecoder(Module):
     cfg: List[int],
     eps: float) -> Tensor:
     hn = self.rms(h, w[1], eps)
-    kq = cfg[12 + cfg[0] + 4 * cfg[9] + 4 * cfg[0]]
+    kh = 12 + cfg[0] + 4 * cfg[9]
+    kq = cfg[kh + 4 * cfg[0]]
     if kq == 1:
       return torch.matmul(hn, w[2])
+    elif kq == 3:
+      return self.mv16(hn, w, cfg, kh + 4 * cfg[0] + 1 + 16 * cfg[0], cfg[0])
     elif kq == 2:  # @packed
       return ops.mkldnn._linear_pointwise(hn, w[2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
     return torch.linear(hn, w[2])
+  def mv16(self: __torch__.LayerSkipDecoder,
+    x: Tensor,
+    w: List[Tensor],
+    cfg: List[int],
+    at: int,
+    L: int) -> Tensor:
+    # x @ W^T for a matrix packed by FBGEMM in half precision (kernel 3; see prepare()): its
+    # cfg[at + 1] row blocks sit at w[cfg[at]...], activations go in and come out in float32.
+    x32 = torch.to(x, 6)
+    bias = w[6 + 6 * L]
+    s0 = cfg[at]
+    n = cfg[at + 1]
+    if n == 1:
+      return torch.type_as(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[s0], bias), x)
+    if cfg[len(cfg) - 1] > 1:
+      # FBGEMM's kernel runs on the calling thread only: with two or more PyTorch threads, the
+      # first half of the blocks runs on an inter-op thread while this one does the rest
+      half = s0 + n // 2
+      def __forked_function():
+        return (self).mv16part(x32, w, bias, s0, half, )
+      fut = fork(__forked_function)
+      rest = self.mv16part(x32, w, bias, half, s0 + n)
+      return torch.type_as(torch.cat([torch.wait(fut), rest], -1), x)
+    return torch.type_as(self.mv16part(x32, w, bias, s0, s0 + n), x)
+  def mv16part(self: __torch__.LayerSkipDecoder,
+    x32: Tensor,
+    w: List[Tensor],
+    bias: Tensor,
+    a: int,
+    b: int) -> Tensor:
+    outs = annotate(List[Tensor], [])
+    for i in range(a, b):
+      outs.append(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[i], bias))
+    return torch.cat(outs, -1)
   def mask(self: __torch__.LayerSkipDecoder,
     pos: Tensor,
     last: Tensor,
@@ -162,6 +201,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l]
       if kq == 1:
         proj0 = torch.matmul(xn, w[base + 1])
+      elif kq == 3:
+        proj0 = self.mv16(xn, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 0), L)
       elif kq == 2:  # @packed
         proj0 = ops.mkldnn._linear_pointwise(xn, w[base + 1], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -203,6 +244,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 1]
       if kq == 1:
         ao = torch.matmul(o, w[base + 2])
+      elif kq == 3:
+        ao = self.mv16(o, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 1), L)
       elif kq == 2:  # @packed
         ao = ops.mkldnn._linear_pointwise(o, w[base + 2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -213,6 +256,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 2]
       if kq == 1:
         gu = torch.matmul(hn, w[base + 4])
+      elif kq == 3:
+        gu = self.mv16(hn, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 2), L)
       elif kq == 2:  # @packed
         gu = ops.mkldnn._linear_pointwise(hn, w[base + 4], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -224,6 +269,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 3]
       if kq == 1:
         mo = torch.matmul(act, w[base + 5])
+      elif kq == 3:
+        mo = self.mv16(act, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 3), L)
       elif kq == 2:  # @packed
         mo = ops.mkldnn._linear_pointwise(act, w[base + 5], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -235,24 +282,70 @@ class LayerSkipDecoder(Module):
     return h
   def prepare(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
-    kinds: List[int]) -> List[Tensor]:
-    # Lays out each weight matrix for its matrix-vector kernel, once per model: kinds[i] for
-    # matrix i (qkv, o, gate_up, down of every layer, then the head): 0 as it is (linear),
-    # 1 transposed and contiguous (matmul: 2-2.5x faster for small in-cache matrices),
-    # 2 prepacked for oneDNN (multi-token passes at nearly the cost of one).
+    layout: List[int]) -> List[Tensor]:
+    # Lays out each weight matrix for its matrix-vector kernel, once per model: layout[m] for
+    # matrix m (qkv, o, gate_up, down of every layer, then the head; M = 4L + 1 of them):
+    # 0 as it is (linear), 1 transposed and contiguous (matmul: 2-2.5x faster for small in-cache
+    # matrices), 2 prepacked for oneDNN (multi-token passes at nearly the cost of one), 3 packed
+    # by FBGEMM in half precision (fp16 weights read at half of fp32's bytes per token), which
+    # pack() and adopt() do afterwards. The result is w, then a zero bias (FBGEMM's kernel takes
+    # one), then adopt()'s blocks.
     L = (len(w) - 6) // 6
+    M = 4 * L + 1
     out = annotate(List[Tensor], [])
     for i in range(len(w)):
       out.append(w[i])
-    for m in range(4 * L + 1):
+    out.append(torch.zeros([1], dtype=6, device=w[1].device))
+    for m in range(M):
       idx = 2
       if m < 4 * L:
         idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
-      if kinds[m] == 1:
+      if layout[m] == 1:
         out[idx] = torch.contiguous(torch.t(w[idx]))
-      elif kinds[m] == 2:  # @packed
+      elif layout[m] == 2:  # @packed
         out[idx] = ops.mkldnn._reorder_linear_weight(w[idx], None)  # @packed
     return out
+  def pack(self: __torch__.LayerSkipDecoder,
+    w: List[Tensor],
+    layout: List[int],
+    m: int) -> List[Tensor]:
+    # Packs matrix m for kernel 3 and returns its blocks (layout[M + 4m ...] = the first block's
+    # index in prepare()'s result, the number of blocks, rows per block, and 1 to free the model's
+    # own copy). Reads w only, so the engine packs several matrices at once on its threads (FBGEMM
+    # packs element by element, ~15 ns each); blocks bound the float32 copy packing reads.
+    L = (len(w) - 6) // 6
+    M = 4 * L + 1
+    idx = 2
+    if m < 4 * L:
+      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    at = M + 4 * m
+    n = layout[at + 1]
+    r = layout[at + 2]
+    N = w[idx].size(0)
+    blocks = annotate(List[Tensor], [])
+    for i in range(n):
+      block = torch.narrow(w[idx], 0, i * r, min(r, N - i * r))
+      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
+    return blocks
+  def adopt(self: __torch__.LayerSkipDecoder,
+    w: List[Tensor],
+    out: List[Tensor],
+    blocks: List[Tensor],
+    layout: List[int],
+    m: int) -> int:
+    # Appends matrix m's packed blocks to prepare()'s result (called in matrix order) and frees
+    # the model's copy when layout says so (the engine then trims the C heap, so memory stays at
+    # the weights); returns the result's new length.
+    L = (len(w) - 6) // 6
+    idx = 2
+    if m < 4 * L:
+      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    for b in blocks:
+      out.append(b)
+    if layout[4 * L + 1 + 4 * m + 3] == 1:
+      out[idx] = out[6 + 6 * L]
+      torch.set_(w[idx])
+    return len(out)
   def exit_states(self: __torch__.LayerSkipDecoder,
     kv: List[Tensor],
     cfg: List[int],

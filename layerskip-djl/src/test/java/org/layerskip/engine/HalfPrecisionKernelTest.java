@@ -1,0 +1,212 @@
+package org.layerskip.engine;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+import ai.djl.pytorch.jni.JniUtils;
+
+import org.layerskip.cache.DecoderState;
+import org.layerskip.generate.DecodingStrategy;
+import org.layerskip.generate.GenerationOptions;
+import org.layerskip.generate.Generator;
+import org.layerskip.io.Fixtures;
+import org.layerskip.io.HfLlama;
+import org.layerskip.nn.LlamaModel;
+import org.testng.Assert;
+import org.testng.annotations.Test;
+
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * F16 matrices on CPU go through FBGEMM's packed half-precision kernel ({@value
+ * FusedEngine#HALF_KERNEL_PROPERTY} = fbgemm, the default): at every exit, with matrices split into
+ * many row blocks, its logits are as close to the float32 model's as the per-op F16 path's are; the
+ * model's own matrices are freed (a tied head stays: it is the embedding), after which the per-op
+ * path refuses the model with a clear message instead of computing on freed tensors; and {@code
+ * linear} keeps the weights shared with the per-op path.
+ */
+public class HalfPrecisionKernelTest {
+
+    /**
+     * Against the model in float32 (per-op), FBGEMM's error must stay within twice the per-op F16
+     * path's own error (fp16 rounding accumulates over the layers; FBGEMM rounds each matrix's
+     * output once, from float32), plus 0.02 for logits that F16 happens to round exactly.
+     */
+    private static final double FACTOR = 2.0;
+
+    private static final double SLACK = 0.02;
+
+    @Test
+    public void packedBlocksAreAsAccurateAsThePerOpHalfPath() throws Exception {
+        long saved = FusedEngine.packBlockBytes;
+        FusedEngine.packBlockBytes = 4096; // 16 rows of 64 columns: every matrix in several blocks
+        FusedEngine.packMaxPadding = 1000; // these fixtures are 64-128 wide, FBGEMM pads to 512
+        System.setProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY, "true");
+        try {
+            for (String name : new String[] {"tiny-f16-tied-llama3", "tiny-bf16-sharded"}) {
+                try (NDManager manager = NDManager.newBaseManager()) {
+                    LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+                    LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+                    LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+                    FusedEngine fused = FusedEngine.create(model);
+                    long[] kinds = fused.kinds();
+                    long[] layout = fused.layout();
+                    int m = kinds.length;
+                    Assert.assertTrue(Arrays.stream(kinds).allMatch(k -> k == 3), name);
+                    Assert.assertTrue(layout[m + 4 * (m - 1) + 1] > 1, name + ": head in blocks");
+                    boolean tied = model.getConfig().tieWordEmbeddings();
+                    Assert.assertEquals(layout[m + 4 * (m - 1) + 3], tied ? 0 : 1, name);
+                    Assert.assertEquals(layout[m + 3], 1, name + ": layer matrices freed");
+                    Assert.assertTrue(model.matricesRetired(), name);
+                    Assert.assertEquals(
+                            fused.extraWeightBytes(),
+                            tied ? model.getEmbedding().getArray().size() * 2 : 0,
+                            name + ": only a tied head is packed next to the model's copy");
+                    OpsEngine reference = new OpsEngine(exact);
+                    OpsEngine ops = new OpsEngine(half);
+                    for (int e = 1; e <= model.numLayers(); e++) {
+                        double f =
+                                FusedEngineParityTest.comparePasses(
+                                        model, fused, exact, reference, e);
+                        double o =
+                                FusedEngineParityTest.comparePasses(half, ops, exact, reference, e);
+                        String what =
+                                String.format(
+                                        "%s exit %d: FBGEMM %.4f, per-op F16 %.4f from float32",
+                                        name, e, f, o);
+                        System.out.println("HalfPrecisionKernelTest " + what);
+                        Assert.assertTrue(f <= FACTOR * o + SLACK, what);
+                    }
+                }
+            }
+        } finally {
+            FusedEngine.packBlockBytes = saved;
+            FusedEngine.packMaxPadding = 0.05;
+            System.clearProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY);
+        }
+    }
+
+    @Test
+    public void narrowMatricesAndATiedHeadStayAsTheyAreByDefault() throws Exception {
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
+            // 64 columns would be padded to 512 by FBGEMM: not packed, nothing freed
+            Assert.assertTrue(
+                    Arrays.stream(FusedEngine.create(model).kinds()).allMatch(k -> k == 0));
+            Assert.assertFalse(model.matricesRetired());
+        }
+        FusedEngine.packMaxPadding = 1000;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
+            long[] kinds = FusedEngine.create(model).kinds();
+            Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head: not packed by default");
+            Assert.assertEquals(kinds[0], 3);
+            Assert.assertTrue(model.matricesRetired());
+        } finally {
+            FusedEngine.packMaxPadding = 0.05;
+        }
+    }
+
+    @Test
+    public void withTwoThreadsHalfTheBlocksRunForkedWithIdenticalLogits() throws Exception {
+        long saved = FusedEngine.packBlockBytes;
+        int threads = JniUtils.getNumThreads();
+        FusedEngine.packBlockBytes = 4096;
+        FusedEngine.packMaxPadding = 1000;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            FusedEngine fused = FusedEngine.create(model);
+            JniUtils.setNumThreads(1);
+            float[][][] one = lastLogits(model, fused);
+            JniUtils.setNumThreads(2); // sessions opened now split each matrix's blocks in two
+            float[][][] two = lastLogits(model, fused);
+            Assert.assertEquals(FusedEngineParityTest.diff(one, two), 0.0);
+        } finally {
+            JniUtils.setNumThreads(threads);
+            FusedEngine.packBlockBytes = saved;
+            FusedEngine.packMaxPadding = 0.05;
+        }
+    }
+
+    private static float[][][] lastLogits(LlamaModel model, FusedEngine fused) {
+        try (NDManager req = model.getEmbedding().getArray().getManager().newSubManager();
+                DecoderState state = model.newState(req, 1, 16)) {
+            EngineSession s = fused.open(state, null, 0);
+            return s.logits(new int[] {0}, new long[] {1, 7, 3, 9, 4}, 5, model.numLayers());
+        }
+    }
+
+    @Test
+    public void thePerOpPathRefusesAModelWhoseMatricesWerePacked() throws Exception {
+        FusedEngine.packMaxPadding = 1000;
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            Generator g = new Generator(model);
+            GenerationOptions o =
+                    GenerationOptions.builder()
+                            .optMaxNewTokens(4)
+                            .optEosTokenIds(List.of())
+                            .optStrategy(DecodingStrategy.SELF_SPECULATIVE)
+                            .optExitLayer(1)
+                            .build();
+            long[] prompt = {1, 2, 3};
+            Assert.assertEquals(g.generate(prompt, o, null).tokenIds().length, 4);
+            IllegalStateException e =
+                    Assert.expectThrows(
+                            IllegalStateException.class,
+                            () ->
+                                    g.generate(
+                                            prompt,
+                                            o.toBuilder().optEngine(EngineKind.OPS).build(),
+                                            null));
+            Assert.assertTrue(
+                    e.getMessage().contains("held by the fused engine only"), e.getMessage());
+            Assert.assertTrue(
+                    e.getMessage().contains(FusedEngine.HALF_KERNEL_PROPERTY + "=linear"),
+                    e.getMessage());
+            // the fused engine keeps working after the refusal
+            Assert.assertEquals(g.generate(prompt, o, null).tokenIds().length, 4);
+        } finally {
+            FusedEngine.packMaxPadding = 0.05;
+        }
+    }
+
+    @Test
+    public void linearKeepsTheWeightsSharedWithThePerOpPath() throws Exception {
+        System.setProperty(FusedEngine.HALF_KERNEL_PROPERTY, "linear");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            FusedEngine fused = FusedEngine.create(model);
+            Assert.assertTrue(Arrays.stream(fused.kinds()).allMatch(k -> k == 0));
+            Assert.assertFalse(model.matricesRetired());
+            // the same weights on both paths: only the kernels' rounding differs (measured 0.05)
+            double max =
+                    FusedEngineParityTest.comparePasses(
+                            model, fused, new OpsEngine(model), model.numLayers());
+            Assert.assertTrue(max <= 0.15, "max abs diff " + max);
+        } finally {
+            System.clearProperty(FusedEngine.HALF_KERNEL_PROPERTY);
+        }
+    }
+
+    @Test
+    public void anUnknownKernelIsRefusedByName() throws Exception {
+        System.setProperty(FusedEngine.HALF_KERNEL_PROPERTY, "fast");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            IllegalArgumentException e =
+                    Assert.expectThrows(
+                            IllegalArgumentException.class, () -> FusedEngine.create(model));
+            Assert.assertTrue(e.getMessage().contains("fbgemm or linear, got 'fast'"));
+            Assert.assertFalse(model.matricesRetired());
+        } finally {
+            System.clearProperty(FusedEngine.HALF_KERNEL_PROPERTY);
+        }
+    }
+}
