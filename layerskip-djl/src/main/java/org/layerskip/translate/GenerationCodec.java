@@ -427,11 +427,18 @@ public final class GenerationCodec {
             throw new IllegalArgumentException(
                     name + " must be UTF-8 JSON in an int8 array, got " + a.getDataType());
         }
+        byte[] bytes;
+        try {
+            bytes = a.toByteArray();
+        } catch (IllegalStateException x) {
+            // the request's arrays live under the model's manager: freed only when the model is
+            // closed while this request is being decoded (a race the close guard reports the same)
+            throw new IllegalStateException("the model is closed (" + x.getMessage() + ")", x);
+        }
         JsonElement e;
         // Gson's tree keeps each number's literal, so a double comes back bit for bit (-0.0 too)
         try (JsonReader reader =
-                new JsonReader(
-                        new StringReader(new String(a.toByteArray(), StandardCharsets.UTF_8)))) {
+                new JsonReader(new StringReader(new String(bytes, StandardCharsets.UTF_8)))) {
             reader.setStrictness(Strictness.STRICT);
             e = JsonParser.parseReader(reader);
             if (reader.peek() != JsonToken.END_DOCUMENT) {
