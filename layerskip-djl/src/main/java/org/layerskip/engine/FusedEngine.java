@@ -84,9 +84,10 @@ public final class FusedEngine implements DecodeEngine {
     public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
 
     /**
-     * System property {@code true}: also pack a tied LM head for FBGEMM (about 1.6x faster than
-     * LibTorch's F16 linear for the head, at the cost of a second copy of the embedding matrix: 525
-     * MB for Llama 3.2 1B, 21% of its weights). Off by default, so memory stays at the weights.
+     * System property {@code true}: pack a tied LM head for FBGEMM even when lookups cannot read
+     * the checkpoint's mapped embedding ({@value #MAP_EMBEDDING_PROPERTY}{@code =false}, or a model
+     * built in memory): the embedding then stays in memory for lookups next to the packed head, a
+     * second copy (525 MB for Llama 3.2 1B, 21% of its weights). Off by default.
      */
     public static final String PACK_TIED_HEAD_PROPERTY = "layerskip.fused.packTiedHead";
 
@@ -111,10 +112,10 @@ public final class FusedEngine implements DecodeEngine {
      * lookups read the checkpoint's embedding through a copy-on-write memory map that is never
      * written (the pages lookups touch count in memory, not the table), the model's copy is freed,
      * and a tied head is packed as well, from the mapped table, before any pass (passes wait for
-     * it: 2-4 s for Llama 3.2 1B on two cores; decoding then runs 1.1-1.15x faster, its head being
-     * 21% of the weights). As with any memory-mapped model (llama.cpp's default), the checkpoint
-     * file must not be rewritten in place while the model is loaded; a file that changed since
-     * loading is not mapped.
+     * it: 2-4 s for Llama 3.2 1B on two cores; its head being 21% of the weights, autoregressive
+     * decoding then ran 1.05-1.17x and early exit 1.2-1.5x faster). As with any memory-mapped model
+     * (llama.cpp's default), the checkpoint file must not be rewritten in place while the model is
+     * loaded; a file that changed since loading is not mapped.
      */
     public static final String MAP_EMBEDDING_PROPERTY = "layerskip.fused.mapEmbedding";
 
