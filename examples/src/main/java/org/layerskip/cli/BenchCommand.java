@@ -145,6 +145,9 @@ final class BenchCommand implements Callable<Integer> {
             long runs =
                     (long) rows.size()
                             * (workload.warmup + (long) prompts.size() * workload.repeats);
+            for (EngineKind k : kinds) {
+                Engines.of(lm.model, k).awaitReady(); // time packed matrices, not packing
+            }
             Map<Row, Measurement> results;
             try (Progress bar = Progress.open("bench", runs, workload.showProgress())) {
                 results =

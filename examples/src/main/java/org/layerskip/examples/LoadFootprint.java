@@ -11,6 +11,9 @@ import com.google.gson.GsonBuilder;
 import com.google.gson.JsonObject;
 
 import org.layerskip.config.LlamaConfig;
+import org.layerskip.engine.DecodeEngine;
+import org.layerskip.engine.Engines;
+import org.layerskip.engine.FusedEngine;
 import org.layerskip.generate.DecodingStrategy;
 import org.layerskip.generate.GenerationOptions;
 import org.layerskip.generate.GenerationResult;
@@ -66,7 +69,10 @@ public final class LoadFootprint {
      * @param jvmStartToFirstTokenMs from JVM start to the first generated token
      * @param promptTokens prompt length
      * @param generatedTokens tokens generated
-     * @param decodeTokensPerSecond decode throughput after the first token
+     * @param decodeTokensPerSecond decode throughput after the first token (while FBGEMM packing
+     *     runs in the background, partly on the loaded matrices)
+     * @param loadToReadyMs from the start of loading until the fused engine's background packing
+     *     ended (the first token's time when there is nothing to pack, or it ended first)
      * @param matricesPacked whether the fused engine packed the matrices (F16 through FBGEMM) and
      *     freed the loaded copies
      */
@@ -93,6 +99,7 @@ public final class LoadFootprint {
             int promptTokens,
             int generatedTokens,
             double decodeTokensPerSecond,
+            double loadToReadyMs,
             boolean matricesPacked) {
 
         /**
@@ -200,6 +207,14 @@ public final class LoadFootprint {
                                             firstToken[0] = System.nanoTime();
                                         }
                                     });
+            // the peak and the end state include packing that runs on after the first token
+            DecodeEngine engine = Engines.of(model, null);
+            engine.awaitReady();
+            long ready = Math.max(System.nanoTime(), firstToken[0]);
+            boolean packed = engine instanceof FusedEngine f && f.matricesPacked() > 0;
+            if (!packed) {
+                ready = firstToken[0];
+            }
             long firstTokenEpochMs =
                     System.currentTimeMillis() - (System.nanoTime() - firstToken[0]) / 1_000_000;
             long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();
@@ -226,7 +241,8 @@ public final class LoadFootprint {
                     prompt.length,
                     g.numGenerated(),
                     g.numGenerated() > 1 ? g.tokensPerSecond() : Double.NaN,
-                    model.matricesRetired());
+                    (ready - t0) / 1e6,
+                    packed);
         }
     }
 
@@ -270,7 +286,7 @@ public final class LoadFootprint {
                 Locale.ROOT,
                 "%s as %s (%d parameters, weights %.2f GB, KV cache %.1f MB)%n"
                         + "load %.2f s (user %.2f s, system %.2f s); first token after %.2f s"
-                        + " (%.2f s after JVM start); decode %.1f tokens/s%n"
+                        + " (%.2f s after JVM start); decode %.1f tokens/s; ready after %.2f s%n"
                         + "resident: base %.0f MB, peak after load %.0f MB, after decode %.0f MB"
                         + " (+%.2fx of weights+KV over the base); anonymous %.0f -> %.0f MB;"
                         + " Java direct buffers added by loading: %d bytes%s",
@@ -285,6 +301,7 @@ public final class LoadFootprint {
                 r.loadToFirstTokenMs() / 1e3,
                 r.jvmStartToFirstTokenMs() / 1e3,
                 r.decodeTokensPerSecond(),
+                r.loadToReadyMs() / 1e3,
                 r.baseRssBytes() / 1e6,
                 r.peakAfterLoadBytes() / 1e6,
                 r.peakAfterDecodeBytes() / 1e6,

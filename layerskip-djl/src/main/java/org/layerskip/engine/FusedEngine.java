@@ -15,6 +15,7 @@ import ai.djl.pytorch.jni.JniUtils;
 
 import org.layerskip.cache.DecoderState;
 import org.layerskip.config.LlamaConfig;
+import org.layerskip.nn.EmbeddingFile;
 import org.layerskip.nn.LlamaDecoderLayer;
 import org.layerskip.nn.LlamaModel;
 import org.slf4j.Logger;
@@ -24,10 +25,15 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.IntConsumer;
 
 /**
  * The fused decode engine: the decoder's inference math as one weight-free TorchScript program
@@ -78,9 +84,10 @@ public final class FusedEngine implements DecodeEngine {
     public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
 
     /**
-     * System property {@code true}: also pack a tied LM head for FBGEMM (about 1.6x faster than
-     * LibTorch's F16 linear for the head, at the cost of a second copy of the embedding matrix: 525
-     * MB for Llama 3.2 1B, 21% of its weights). Off by default, so memory stays at the weights.
+     * System property {@code true}: pack a tied LM head for FBGEMM even when lookups cannot read
+     * the checkpoint's mapped embedding ({@value #MAP_EMBEDDING_PROPERTY}{@code =false}, or a model
+     * built in memory): the embedding then stays in memory for lookups next to the packed head, a
+     * second copy (525 MB for Llama 3.2 1B, 21% of its weights). Off by default.
      */
     public static final String PACK_TIED_HEAD_PROPERTY = "layerskip.fused.packTiedHead";
 
@@ -89,6 +96,28 @@ public final class FusedEngine implements DecodeEngine {
      * processors).
      */
     public static final String PACK_THREADS_PROPERTY = "layerskip.fused.packThreads";
+
+    /**
+     * System property {@code false}: pack the FBGEMM matrices before {@link #create} returns. By
+     * default they are packed in the background (FBGEMM packs at about 15 ns per element, 7-9 s of
+     * two cores for Llama 3.2 1B): requests start at once on the model's own F16 matrices, and each
+     * matrix switches to its packed copy as soon as that is ready, between two passes; {@link
+     * #awaitReady} waits for the end.
+     */
+    public static final String PACK_IN_BACKGROUND_PROPERTY = "layerskip.fused.packInBackground";
+
+    /**
+     * System property {@code false}: keep the token embedding in memory. By default, when FBGEMM
+     * packs the matrices of a model loaded from a checkpoint ({@link LlamaModel#embeddingFile}),
+     * lookups read the checkpoint's embedding through a copy-on-write memory map that is never
+     * written (the pages lookups touch count in memory, not the table), the model's copy is freed,
+     * and a tied head is packed as well, from the mapped table, before any pass (passes wait for
+     * it: 2-4 s for Llama 3.2 1B on two cores; its head being 21% of the weights, autoregressive
+     * decoding then ran 1.05-1.17x and early exit 1.2-1.5x faster). As with any memory-mapped model
+     * (llama.cpp's default), the checkpoint file must not be rewritten in place while the model is
+     * loaded; a file that changed since loading is not mapped.
+     */
+    public static final String MAP_EMBEDDING_PROPERTY = "layerskip.fused.mapEmbedding";
 
     /** FBGEMM's packed half-precision blocks are this many input columns deep. */
     static final long PACK_DEPTH = 512;
@@ -104,6 +133,9 @@ public final class FusedEngine implements DecodeEngine {
      */
     static volatile long packBlockBytes = 8L << 20; // tests make it small to test many blocks
 
+    /** Tests: runs before each matrix is adopted, with its place in packing order. */
+    static volatile IntConsumer beforeAdopt;
+
     private static final long TRANSPOSE_MAX_MATRIX = 4L << 20;
     private static final String PACKED_MARK = "# @packed";
     private static final ThreadLocal<Boolean> CONFIGURED = ThreadLocal.withInitial(() -> false);
@@ -111,29 +143,53 @@ public final class FusedEngine implements DecodeEngine {
 
     private final LlamaConfig config;
     private final DataType dataType;
+    private final PtNDManager programManager;
     private final PtSymbolBlock module;
     private final IValue weights;
     private final List<NDArray> owned;
     private final long[] kinds;
     private final long[] layout;
     private final long extraBytes;
+    private final boolean mappedEmbedding;
+    private final EmbeddingFile embeddingFile;
+
+    /**
+     * Passes hold the read lock and adopting a packed matrix the write lock, so no pass sees a
+     * matrix half swapped; closing the model takes it too, so the weights are freed after packing
+     * let go of them.
+     */
+    private final ReentrantReadWriteLock lock = new ReentrantReadWriteLock();
+
+    private final CompletableFuture<Void> packed = new CompletableFuture<>();
+
+    /** Open once a tied head that is packed from the mapped checkpoint can be used. */
+    private final CountDownLatch headReady;
+
+    private volatile boolean closed;
+    private volatile int matricesPacked;
 
     private FusedEngine(
             LlamaModel model, PtNDManager manager, String source, boolean prepack, boolean half) {
         this.config = model.getConfig();
         this.dataType = model.dataType();
         this.owned = new ArrayList<>();
-        this.kinds =
-                kinds(
-                        model,
-                        Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model)),
-                        prepack,
-                        half);
-        this.layout = layout(model, kinds);
+        long budget = Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model));
+        EmbeddingFile map = half ? mappable(model) : null;
+        long[] k = kinds(model, budget, prepack, half, map != null);
+        if (map != null && !frees(layout(model, k, true))) {
+            map = null; // nothing is packed and freed: the model keeps its embedding too
+            k = kinds(model, budget, prepack, half, false);
+        }
+        this.kinds = k;
+        this.mappedEmbedding = map != null;
+        this.embeddingFile = map;
+        this.layout = layout(model, kinds, mappedEmbedding);
+        boolean tiedPacked = mappedEmbedding && config.tieWordEmbeddings() && frees(layout);
+        this.headReady = new CountDownLatch(tiedPacked ? 1 : 0);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
         for (int i = 0; i < kinds.length; i++) {
-            boolean freed = kinds[i] == 3 && layout[kinds.length + 4 * i + 3] == 1;
+            boolean freed = kinds[i] == 3 && layout[kinds.length + 4 * i + 3] != 0;
             if (kinds[i] != 0 && !freed) {
                 extra += matrices.get(i).getArray().size() * dataType.getNumOfBytes();
             }
@@ -142,10 +198,16 @@ public final class FusedEngine implements DecodeEngine {
         byte[] archive =
                 TorchScriptArchive.build(
                         "layerskip_decoder", CLASS_NAME, prepack ? source : withoutPacked(source));
+        // the program lives under a manager of its own, closed by release() once background
+        // packing, which runs it, has stopped (the model's manager closes its resources in no
+        // particular order)
+        this.programManager = (PtNDManager) manager.getEngine().newBaseManager(manager.getDevice());
         try {
             this.module =
-                    JniUtils.loadModule(manager, new ByteArrayInputStream(archive), true, false);
+                    JniUtils.loadModule(
+                            programManager, new ByteArrayInputStream(archive), true, false);
         } catch (IOException | EngineException e) {
+            programManager.close();
             throw new UnsupportedOperationException(
                     "the fused decode program did not load in LibTorch: " + oneLine(e), e);
         }
@@ -157,12 +219,12 @@ public final class FusedEngine implements DecodeEngine {
         w.add(own(manager.create(inv)));
         w.add(own(model.getRope().rotateHalfMatrix(manager, dataType, true)));
         int h = config.numHeads();
-        int k = config.numKvHeads();
-        double[] scale = new double[h + k];
+        int kvh = config.numKvHeads();
+        double[] scale = new double[h + kvh];
         for (int i = 0; i < scale.length; i++) {
             scale[i] = i < h ? 1.0 / Math.sqrt(config.headDim()) : 1.0;
         }
-        w.add(own(manager.create(scale, new Shape(h + k, 1))));
+        w.add(own(manager.create(scale, new Shape(h + kvh, 1))));
         for (int l = 0; l < model.numLayers(); l++) {
             LlamaDecoderLayer layer = model.getLayer(l);
             w.add(array(layer.getInputNorm().getWeight()));
@@ -172,42 +234,145 @@ public final class FusedEngine implements DecodeEngine {
             w.add(array(layer.getMlp().getGateUp()));
             w.add(array(layer.getMlp().getDown()));
         }
+        if (frees(layout)) {
+            // from now on matrices may be freed at any moment: the per-op path must not start
+            model.retireMatrices(
+                    "FBGEMM packs them in half precision and frees the model's copies; set -D"
+                            + HALF_KERNEL_PROPERTY
+                            + "=linear to keep them");
+        }
         IValue prepared = null;
-        try (IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
-                IValue plan = IValue.listFrom(layout)) {
+        IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
+        IValue plan = IValue.listFrom(layout);
+        try {
             prepared = run("prepare", plain, plan);
-            pack(model, prepared, plain, plan);
+            if (map != null) {
+                mapEmbedding(prepared, plain, map);
+            }
         } catch (EngineException e) {
             if (prepared != null) {
                 prepared.close();
             }
+            plain.close();
+            plan.close();
+            programManager.close();
             throw new UnsupportedOperationException(
                     "the fused engine could not lay out the weights: " + oneLine(e), e);
         }
         this.weights = prepared;
-        manager.attachInternal(weights.getUid(), weights); // freed with the model's arrays
+        // freed with the model's arrays, once packing has let go of them
+        manager.attachInternal("layerskip-fused-" + weights.getUid(), this::release);
+        List<Integer> todo = packOrder(model, kinds, mappedEmbedding);
+        if (todo.isEmpty()) {
+            plain.close();
+            plan.close();
+            packed.complete(null);
+        } else if (Boolean.parseBoolean(System.getProperty(PACK_IN_BACKGROUND_PROPERTY, "true"))) {
+            Thread t =
+                    new Thread(
+                            () -> {
+                                JniUtils.setGradMode(false); // set_() on frozen leaves only
+                                packAll(todo, plain, plan);
+                            },
+                            "layerskip-fbgemm-adopt");
+            t.setDaemon(true);
+            t.start();
+        } else {
+            packAll(todo, plain, plan);
+        }
+    }
+
+    /** Closes the weights once no pass and no adoption uses them (the model's manager calls it). */
+    private void release() {
+        closed = true;
+        packed.join(); // a pack in flight ends within seconds; adoption stops at `closed`
+        lock.writeLock().lock();
+        try {
+            weights.close();
+            programManager.close();
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Maps the checkpoint's embedding and makes the program look tokens up there (see {@value
+     * #MAP_EMBEDDING_PROPERTY}); the model's copy is freed after packing (untied) or with the
+     * packed head (tied).
+     */
+    private void mapEmbedding(IValue prepared, IValue plain, EmbeddingFile map) {
+        int eb = map.elementBytes();
+        // LibTorch maps the file itself (torch.from_file): DJL's JNI cannot make BF16 tensors
+        long code = dtypeCode(map);
+        try (IValue path = IValue.from(map.file().toAbsolutePath().toString());
+                IValue numel = IValue.from((map.offset() + map.length()) / eb);
+                IValue offset = IValue.from(map.offset() / eb);
+                IValue type = IValue.from(code);
+                IValue tied = IValue.from(config.tieWordEmbeddings());
+                IValue r = run("map_embedding", prepared, plain, path, numel, offset, type, tied)) {
+            LOG.debug("token lookups read {} through a memory map", map.file());
+        }
+        NativeHeap.trim();
+    }
+
+    /** LibTorch's scalar type code of the stored embedding. */
+    private static long dtypeCode(EmbeddingFile f) {
+        return switch (f.dtype()) {
+            case "BF16" -> 15;
+            case "F16" -> 5;
+            default -> 6;
+        };
+    }
+
+    /**
+     * Whether the embedding can be mapped from the checkpoint: the property allows it, the model
+     * was loaded from a file that has not changed since, on CPU, with the expected size.
+     */
+    private static EmbeddingFile mappable(LlamaModel model) {
+        if (!Boolean.parseBoolean(System.getProperty(MAP_EMBEDDING_PROPERTY, "true"))) {
+            return null;
+        }
+        EmbeddingFile f = model.embeddingFile().orElse(null);
+        if (f == null) {
+            return null;
+        }
+        LlamaConfig c = model.getConfig();
+        if (f.length() != (long) c.vocabSize() * c.hiddenSize() * f.elementBytes()
+                || f.offset() % f.elementBytes() != 0) {
+            return null; // the program maps whole elements from the file's start
+        }
+        String changed = f.changed();
+        if (changed != null) {
+            LOG.warn("keeping the token embedding in memory: {}", changed);
+            return null;
+        }
+        return f;
+    }
+
+    /** Whether a layout packs and frees at least one of the model's matrices. */
+    private static boolean frees(long[] layout) {
+        int m = layout.length / 5;
+        for (int i = 0; i < m; i++) {
+            if (layout[i] == 3 && layout[m + 4 * i + 3] != 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
      * Packs the kernel-3 matrices: FBGEMM packs element by element (about 15 ns each, 15-18 s of
      * one core for Llama 3.2 1B), so matrices are packed on up to {@value #PACK_THREADS_PROPERTY}
-     * threads at once (default: the available processors), while this thread adopts them in matrix
-     * order: appends the blocks, frees the model's copy and trims the C heap, so a freed matrix
-     * leaves the process at once instead of staying in glibc's heap (1.7x the weights at the peak
-     * instead of 1.05x, measured by LoadFootprintTest). At most one matrix per thread is held both
-     * packed and loaded.
+     * threads at once (default: the available processors), while this thread adopts them in packing
+     * order under the write lock: appends the blocks (the program uses them from the next pass on),
+     * frees the model's copy and trims the C heap, so a freed matrix leaves the process at once
+     * instead of staying in glibc's heap (1.7x the weights at the peak instead of 1.05x, measured
+     * by LoadFootprintTest). At most one matrix per thread is held both packed and loaded. A
+     * failure stops packing with a warning: the matrices not packed keep running on the model's
+     * copies, so the engine stays correct. Closes {@code plain} and {@code plan}.
      */
-    private void pack(LlamaModel model, IValue prepared, IValue plain, IValue plan) {
+    private void packAll(List<Integer> todo, IValue plain, IValue plan) {
         int m = kinds.length;
-        List<Integer> todo = new ArrayList<>();
-        for (int i = 0; i < m; i++) {
-            if (kinds[i] == 3) {
-                todo.add(i);
-            }
-        }
-        if (todo.isEmpty()) {
-            return;
-        }
         int threads =
                 Math.max(
                         1,
@@ -224,55 +389,98 @@ public final class FusedEngine implements DecodeEngine {
                             t.setDaemon(true);
                             return t;
                         });
+        // a tied head that passes wait for is packed by every thread at once, in parts
+        List<long[]> tasks = new ArrayList<>(); // matrix, first block, end block
+        for (int i : todo) {
+            long n = layout[m + 4 * i + 1];
+            int parts = i == m - 1 && headReady.getCount() > 0 ? (int) Math.min(threads, n) : 1;
+            for (int p = 0; p < parts; p++) {
+                tasks.add(new long[] {i, n * p / parts, n * (p + 1) / parts});
+            }
+        }
         List<Future<IValue>> blocks = new ArrayList<>();
         int adopted = 0;
         try {
-            // at most `threads` matrices packed and not yet adopted: the next one is submitted when
-            // one is adopted, in matrix order (so memory holds at most one extra matrix per thread)
-            for (int j = 0; j < threads; j++) {
-                blocks.add(submitPack(pool, todo.get(j), plain, plan));
+            // at most `threads` parts packed and not yet adopted: the next one is submitted when
+            // one is adopted, in packing order (so memory holds at most one extra matrix per
+            // thread)
+            for (int j = 0; j < Math.min(threads, tasks.size()); j++) {
+                blocks.add(submitPack(pool, tasks.get(j), plain, plan));
             }
-            for (int j = 0; j < todo.size(); j++) {
-                int i = todo.get(j);
-                try (IValue b = blocks.get(j).get();
-                        IValue index = IValue.from((long) i);
-                        IValue size = run("adopt", plain, prepared, b, plan, index)) {
-                    long expected = layout[m + 4 * i] + layout[m + 4 * i + 1];
-                    if (size.toLong() != expected) {
-                        throw new IllegalStateException(
-                                "packing matrix "
-                                        + i
-                                        + " left "
-                                        + size.toLong()
-                                        + " entries, not "
-                                        + expected);
+            for (int j = 0; j < tasks.size() && !closed; j++) {
+                long[] task = tasks.get(j);
+                int i = (int) task[0];
+                boolean last = task[2] == layout[m + 4 * i + 1];
+                IntConsumer hook = beforeAdopt;
+                if (hook != null) {
+                    hook.accept(j);
+                }
+                try (IValue b = blocks.get(j).get()) {
+                    adopted++;
+                    lock.writeLock().lock();
+                    try {
+                        if (closed) {
+                            break;
+                        }
+                        try (IValue index = IValue.from((long) i);
+                                IValue end = IValue.from(last);
+                                IValue size = run("adopt", plain, weights, b, plan, index, end)) {
+                            long expected = layout[m + 4 * i] + task[2];
+                            if (size.toLong() != expected) {
+                                throw new IllegalStateException(
+                                        "packing matrix "
+                                                + i
+                                                + " left "
+                                                + size.toLong()
+                                                + " entries, not "
+                                                + expected);
+                            }
+                        }
+                        if (last) {
+                            matricesPacked++;
+                            if (i == m - 1) {
+                                headReady.countDown();
+                            }
+                        }
+                    } finally {
+                        lock.writeLock().unlock();
                     }
                 }
-                if (layout[m + 4 * i + 3] == 1) {
-                    model.retireMatrices(
-                            "FBGEMM packed them in half precision and freed the model's copies;"
-                                    + " set -D"
-                                    + HALF_KERNEL_PROPERTY
-                                    + "=linear to keep them");
-                }
-                adopted++;
-                if (j + threads < todo.size()) {
-                    blocks.add(submitPack(pool, todo.get(j + threads), plain, plan));
+                if (j + threads < tasks.size()) {
+                    blocks.add(submitPack(pool, tasks.get(j + threads), plain, plan));
                 }
                 NativeHeap.trim();
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new EngineException("interrupted while packing the weights", e);
-        } catch (ExecutionException e) {
-            Throwable c = e.getCause();
-            throw c instanceof EngineException
-                    ? (EngineException) c
-                    : new EngineException("packing the weights failed: " + c, c);
+            LOG.warn(
+                    "packing the weights was interrupted; {} of {} matrices packed",
+                    matricesPacked,
+                    todo.size());
+        } catch (ExecutionException | RuntimeException e) {
+            Throwable c = e instanceof ExecutionException ? e.getCause() : e;
+            if (closed) {
+                LOG.debug("packing stopped: the model was closed", c);
+                return;
+            }
+            LOG.warn(
+                    "packing the weights for FBGEMM stopped after {} of {} matrices; the others"
+                            + " run on LibTorch's F16 linear: {}",
+                    matricesPacked,
+                    todo.size(),
+                    oneLine(c));
         } finally {
             pool.shutdownNow();
+            try {
+                // a pack in flight reads `plain`: wait for it before freeing the list
+                while (!pool.awaitTermination(1, TimeUnit.MINUTES)) {
+                    LOG.debug("waiting for a packing thread");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             for (Future<IValue> f : blocks.subList(adopted, blocks.size())) {
-                // packed after a failure, never adopted: free them
+                // packed but never adopted (a failure or a close): free them
                 if (f.isDone() && !f.isCancelled()) {
                     try {
                         f.get().close();
@@ -281,14 +489,85 @@ public final class FusedEngine implements DecodeEngine {
                     }
                 }
             }
+            if (headReady.getCount() > 0) {
+                headCopy();
+            }
+            plain.close();
+            plan.close();
+            packed.complete(null);
         }
     }
 
-    private Future<IValue> submitPack(ExecutorService pool, int i, IValue plain, IValue plan) {
+    /** A mapped tied head that was not packed gets an in-memory copy for linear, then opens. */
+    private void headCopy() {
+        lock.writeLock().lock();
+        try {
+            if (!closed) {
+                try (IValue r = run("head_copy", weights)) {
+                    LOG.warn("the LM head runs on LibTorch's F16 linear, from a copy of the table");
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("the LM head could not be copied: {}", oneLine(e));
+        } finally {
+            headReady.countDown();
+            lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Waits until the background packing of FBGEMM matrices has ended ({@value
+     * #PACK_IN_BACKGROUND_PROPERTY}); benchmarks call it before timing. Returns at once when
+     * nothing is packed.
+     */
+    @Override
+    public void awaitReady() {
+        packed.join();
+    }
+
+    /**
+     * Returns how many matrices run packed by FBGEMM so far.
+     *
+     * @return the number of adopted matrices
+     */
+    public int matricesPacked() {
+        return matricesPacked;
+    }
+
+    private Future<IValue> submitPack(
+            ExecutorService pool, long[] task, IValue plain, IValue plan) {
+        int i = (int) task[0];
+        boolean fromFile = i == kinds.length - 1 && headReady.getCount() > 0;
         return pool.submit(
                 () -> {
-                    try (IValue index = IValue.from((long) i)) {
-                        return run("pack", plain, plan, index);
+                    JniUtils.setGradMode(false);
+                    try (IValue index = IValue.from((long) i);
+                            IValue from = IValue.from(task[1]);
+                            IValue to = IValue.from(task[2])) {
+                        if (!fromFile) {
+                            return run("pack", plain, plan, index, from, to);
+                        }
+                        EmbeddingFile f = embeddingFile;
+                        int eb = f.elementBytes();
+                        try (IValue path = IValue.from(f.file().toAbsolutePath().toString());
+                                IValue numel = IValue.from((f.offset() + f.length()) / eb);
+                                IValue offset = IValue.from(f.offset() / eb);
+                                IValue type = IValue.from(dtypeCode(f));
+                                IValue rows = IValue.from((long) config.vocabSize());
+                                IValue width = IValue.from((long) config.hiddenSize())) {
+                            return run(
+                                    "pack_mapped",
+                                    plan,
+                                    index,
+                                    path,
+                                    numel,
+                                    offset,
+                                    type,
+                                    rows,
+                                    width,
+                                    from,
+                                    to);
+                        }
                     }
                 });
     }
@@ -313,7 +592,12 @@ public final class FusedEngine implements DecodeEngine {
      * FBGEMM when {@code half} (else linear: on AVX2 LibTorch's transposed F16 matmul is many times
      * slower).
      */
-    static long[] kinds(LlamaModel model, long transposeBudget, boolean prepack, boolean half) {
+    static long[] kinds(
+            LlamaModel model,
+            long transposeBudget,
+            boolean prepack,
+            boolean half,
+            boolean mappedEmbedding) {
         List<Parameter> matrices = matrices(model);
         long[] k = new long[matrices.size()];
         long used = 0;
@@ -326,7 +610,7 @@ public final class FusedEngine implements DecodeEngine {
                 used += bytes;
             } else if (prepack && fp32) {
                 k[i] = 2;
-            } else if (half && packs(model, i == k.length - 1, matrices.get(i))) {
+            } else if (half && packs(model, i == k.length - 1, matrices.get(i), mappedEmbedding)) {
                 k[i] = 3;
             }
         }
@@ -337,10 +621,12 @@ public final class FusedEngine implements DecodeEngine {
      * Whether FBGEMM's half-precision packing pays for a matrix: its blocks are 512 input columns
      * deep, so an input width that is not close to a multiple of 512 would be padded by more than
      * 5% ({@link #packMaxPadding}; Llama widths 2048, 3072, 4096, 8192, 11008, 14336: at most 2.3%;
-     * 640: 60%); and a tied head stays as it is unless {@value #PACK_TIED_HEAD_PROPERTY} (packing
-     * it adds a copy of the embedding, which lookups still need).
+     * 640: 60%); and a tied head is packed when lookups read the mapped checkpoint ({@value
+     * #MAP_EMBEDDING_PROPERTY}), else only if {@value #PACK_TIED_HEAD_PROPERTY} (packing it then
+     * adds a copy of the embedding, which lookups still need).
      */
-    static boolean packs(LlamaModel model, boolean head, Parameter matrix) {
+    static boolean packs(
+            LlamaModel model, boolean head, Parameter matrix, boolean mappedEmbedding) {
         long in = matrix.getArray().getShape().get(1);
         long padded = (in + PACK_DEPTH - 1) / PACK_DEPTH * PACK_DEPTH;
         if (padded > in * (1 + packMaxPadding)) {
@@ -348,15 +634,17 @@ public final class FusedEngine implements DecodeEngine {
         }
         return !head
                 || !model.getConfig().tieWordEmbeddings()
+                || mappedEmbedding
                 || Boolean.getBoolean(PACK_TIED_HEAD_PROPERTY);
     }
 
     /**
      * The matrix layout the program's {@code prepare} follows: the kernels, then per matrix the
      * index of its first FBGEMM block in the prepared list, the number of blocks, rows per block
-     * and whether the model's copy is freed (all but a tied head, which is also the embedding).
+     * and whether the model's copy is freed (all but a tied head whose embedding lookups still
+     * need, that is unless lookups read the mapped checkpoint).
      */
-    static long[] layout(LlamaModel model, long[] kinds) {
+    static long[] layout(LlamaModel model, long[] kinds, boolean mappedEmbedding) {
         List<Parameter> matrices = matrices(model);
         int m = kinds.length;
         long[] out = new long[5 * m];
@@ -366,13 +654,10 @@ public final class FusedEngine implements DecodeEngine {
         for (Parameter p : matrices) {
             weights += p.getArray().size() * 2;
         }
-        // the float32 copy of one block: at most 1/256 of the weights (and 256 KiB to
-        // packBlockBytes)
+        // the float32 copy of one block: at most packBlockBytes and 1/64 of the weights (at least
+        // 1 MiB)
         long blockBytes = Math.min(packBlockBytes, Math.max(1L << 20, weights / 64));
-        for (int i = 0; i < m; i++) {
-            if (kinds[i] != 3) {
-                continue;
-            }
+        for (int i : packOrder(model, kinds, mappedEmbedding)) {
             Shape s = matrices.get(i).getArray().getShape();
             long rows = Math.max(1, blockBytes / (s.get(1) * 4));
             long blocks = (s.get(0) + rows - 1) / rows;
@@ -380,10 +665,31 @@ public final class FusedEngine implements DecodeEngine {
             out[m + 4 * i] = next;
             out[m + 4 * i + 1] = blocks;
             out[m + 4 * i + 2] = rows;
-            out[m + 4 * i + 3] = tiedHead ? 0 : 1;
+            // 1: adopt() frees the model's copy; 2: map_embedding() freed it (a tied head)
+            out[m + 4 * i + 3] = !tiedHead ? 1 : mappedEmbedding ? 2 : 0;
             next += blocks;
         }
         return out;
+    }
+
+    /**
+     * The order in which kernel-3 matrices are packed and their blocks appended: matrix order,
+     * except that a tied head packed from the mapped checkpoint comes first (passes wait for it).
+     */
+    static List<Integer> packOrder(LlamaModel model, long[] kinds, boolean mappedEmbedding) {
+        int m = kinds.length;
+        List<Integer> order = new ArrayList<>();
+        boolean headFirst =
+                mappedEmbedding && model.getConfig().tieWordEmbeddings() && kinds[m - 1] == 3;
+        if (headFirst) {
+            order.add(m - 1);
+        }
+        for (int i = 0; i < (headFirst ? m - 1 : m); i++) {
+            if (kinds[i] == 3) {
+                order.add(i);
+            }
+        }
+        return order;
     }
 
     /** 32 MiB, or 8% of the weights if that is more, at most 256 MiB. */
@@ -461,8 +767,8 @@ public final class FusedEngine implements DecodeEngine {
                 if (model.matricesRetired()) {
                     throw e; // some matrices are gone: no plain program can run this model now
                 }
-                // a LibTorch build without oneDNN's packed linear or without FBGEMM (the first
-                // packing fails before any matrix is freed): the plain program still runs
+                // a LibTorch build without oneDNN's packed linear: the plain program still runs
+                // (FBGEMM failures are handled while packing: unpacked matrices run on linear)
                 LOG.warn(
                         "packing the weights ({}) failed, running without it: {}",
                         prepack ? "oneDNN" : "FBGEMM half precision",
@@ -536,6 +842,31 @@ public final class FusedEngine implements DecodeEngine {
 
     IValue weights() {
         return weights;
+    }
+
+    /**
+     * Runs a pass ({@code step} or {@code speculate}) under the read lock, so that no packed matrix
+     * is swapped in during it; the caller closes the result.
+     *
+     * @param method the method
+     * @param inputs the IValues
+     * @return the result
+     */
+    IValue runPass(String method, IValue... inputs) {
+        if (headReady.getCount() > 0) {
+            try {
+                headReady.await(); // a tied head packed from the mapped checkpoint, seconds
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new EngineException("interrupted while the LM head was being packed", e);
+            }
+        }
+        lock.readLock().lock();
+        try {
+            return run(method, inputs);
+        } finally {
+            lock.readLock().unlock();
+        }
     }
 
     /**

@@ -339,7 +339,7 @@ final class FusedSession implements EngineSession {
     private double[] call(String method, long[] pass) {
         double[] r;
         try (IValue p = IValue.listFrom(pass);
-                IValue out = engine.run(method, engine.weights(), kv, cfg, fc, p)) {
+                IValue out = engine.runPass(method, engine.weights(), kv, cfg, fc, p)) {
             r = out.toDoubleArray();
         }
         if (r.length == 0 || r[0] != 0) {

@@ -76,6 +76,8 @@ public final class HfLlama {
      */
     public static final String CHECK_MEMORY_PROPERTY = "layerskip.checkAvailableMemory";
 
+    private static final String EMBEDDING = "model.embed_tokens.weight";
+
     /** Parameters filled from the checkpoint are allocated without being written first. */
     private static final Initializer UNWRITTEN =
             (manager, shape, type) -> manager.create(shape, type);
@@ -237,6 +239,8 @@ public final class HfLlama {
                 // grad fails
                 model.freezeParameters(true);
                 ParallelFill.fill(ckpt, entries, manager, threads);
+                // recorded so that an engine may map the table instead of keeping it in memory
+                model.setEmbeddingFile(ckpt.file(EMBEDDING).location(EMBEDDING));
             } catch (IOException | RuntimeException | Error e) {
                 // a failed load frees what it allocated instead of leaving it to the caller's
                 // manager
@@ -358,6 +362,7 @@ public final class HfLlama {
         if (!model.getEmbedding().isInitialized()) {
             throw new IllegalArgumentException("save: the model is not initialised");
         }
+        model.requireMatrices(); // a fused engine may have freed the model's own copies
         try {
             write(model, dir, dtype, maxShardBytes);
         } catch (IOException e) {

@@ -4,6 +4,8 @@ import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.DataType;
 
+import org.layerskip.nn.EmbeddingFile;
+
 import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.RandomAccessFile;
@@ -185,6 +187,31 @@ public final class SafetensorsFile implements AutoCloseable {
         readTensorBytes(info, bytes, dataStart + info.begin());
         checkUnchanged(info);
         return bytes.rewind();
+    }
+
+    /**
+     * Describes where a float tensor's bytes sit in this file and what the file looked like when it
+     * was opened, so that an engine can memory-map them later ({@link EmbeddingFile}).
+     *
+     * @param name the tensor name
+     * @return the tensor's location
+     * @throws CheckpointException if there is no such tensor or it is not F32, F16 or BF16
+     */
+    public EmbeddingFile location(String name) throws CheckpointException {
+        TensorInfo info = info(name);
+        String dtype = info.dtype();
+        if (!dtype.equals("F32") && !dtype.equals("F16") && !dtype.equals("BF16")) {
+            throw new CheckpointException(
+                    path + ": tensor " + name + " is " + dtype + ", not a float type");
+        }
+        return new EmbeddingFile(
+                path,
+                dataStart + info.begin(),
+                info.byteLength(),
+                dtype,
+                stamp.size(),
+                stamp.modified(),
+                stamp.key());
     }
 
     /**

@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A Llama-family decoder whose exit head (final RMSNorm + LM head) is shared by every layer, so it
@@ -69,6 +70,7 @@ public final class LlamaModel extends AbstractBlock {
     private final Rope rope;
     private final ModelGuard guard = new ModelGuard();
     private volatile String matricesGone;
+    private volatile EmbeddingFile embeddingFile;
 
     private LlamaModel(Builder builder) {
         super(VERSION);
@@ -214,14 +216,34 @@ public final class LlamaModel extends AbstractBlock {
      * it is not tied) in a layout of its own and freed the model's copies, so that memory stays
      * close to the weights. From then on the per-op entry points ({@link #runLayers}, {@link
      * #head}, {@link #forwardExits} and what composes them) fail with an {@link
-     * IllegalStateException} giving this reason, instead of computing on freed tensors; the
-     * embedding and norms stay.
+     * IllegalStateException} giving this reason, instead of computing on freed tensors. The norms
+     * stay; the embedding stays too, unless the engine maps it from the checkpoint instead ({@link
+     * #embeddingFile}).
      *
      * @param reason what took the matrices and how to keep them
      */
     public void retireMatrices(String reason) {
         notNull(reason, "reason");
         matricesGone = reason;
+    }
+
+    /**
+     * Records where the token embedding sits in the checkpoint it was loaded from (the loader does
+     * this), so that an engine may memory-map it instead of keeping the table in memory.
+     *
+     * @param file the location, or null when unknown
+     */
+    public void setEmbeddingFile(EmbeddingFile file) {
+        this.embeddingFile = file;
+    }
+
+    /**
+     * Returns where the token embedding sits in the checkpoint it was loaded from.
+     *
+     * @return the location, or empty for a model built or trained in memory
+     */
+    public Optional<EmbeddingFile> embeddingFile() {
+        return Optional.ofNullable(embeddingFile);
     }
 
     /**

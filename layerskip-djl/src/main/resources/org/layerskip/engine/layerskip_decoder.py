@@ -7,7 +7,9 @@
 # which the tests compare this program against.
 #
 # Arguments (built once and reused; see FusedEngine / FusedSession):
-#   w   weights: [0] embedding (V, D), [1] final norm (D), [2] LM head (V, D), [3] rotary inverse
+#   w   weights: [0] embedding (V, D) (after map_embedding(): the checkpoint's own table, which
+#       may be stored in another float type: lookups convert to the model's, w[1]'s), [1] final
+#       norm (D), [2] LM head (V, D), [3] rotary inverse
 #       frequencies (Dh/2) float64, [4] rotate-half matrix (Dh, Dh), [5] per-head rotary scale
 #       (H+K, 1) float64 (1/sqrt(Dh) for query heads), then per layer l at 6 + 6l: input norm, qkv,
 #       o, post-attention norm, gate_up, down (Hugging Face (out, in) layouts, q/k/v and gate/up
@@ -49,10 +51,11 @@ class LayerSkipDecoder(Module):
     hn = self.rms(h, w[1], eps)
     kh = 12 + cfg[0] + 4 * cfg[9]
     kq = cfg[kh + 4 * cfg[0]]
+    at = kh + 4 * cfg[0] + 1 + 16 * cfg[0]
     if kq == 1:
       return torch.matmul(hn, w[2])
-    elif kq == 3:
-      return self.mv16(hn, w, cfg, kh + 4 * cfg[0] + 1 + 16 * cfg[0], cfg[0])
+    elif kq == 3 and len(w) >= cfg[at] + cfg[at + 1]:
+      return self.mv16(hn, w, cfg, at, cfg[0])
     elif kq == 2:  # @packed
       return ops.mkldnn._linear_pointwise(hn, w[2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
     return torch.linear(hn, w[2])
@@ -199,10 +202,13 @@ class LayerSkipDecoder(Module):
       inv = torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), eps))
       xn = torch.mul(torch.mul(x, inv), w[base])
       kq = cfg[kb + 4 * l]
+      # a kernel-3 matrix runs packed once its blocks are in w (adopt() appends them, and frees
+      # the model's copy, while no pass runs), and on the model's copy until then
+      pk = kb + 4 * L + 1 + 16 * l
       if kq == 1:
         proj0 = torch.matmul(xn, w[base + 1])
-      elif kq == 3:
-        proj0 = self.mv16(xn, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 0), L)
+      elif kq == 3 and len(w) >= cfg[pk + 0] + cfg[pk + 1]:
+        proj0 = self.mv16(xn, w, cfg, pk + 0, L)
       elif kq == 2:  # @packed
         proj0 = ops.mkldnn._linear_pointwise(xn, w[base + 1], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -244,8 +250,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 1]
       if kq == 1:
         ao = torch.matmul(o, w[base + 2])
-      elif kq == 3:
-        ao = self.mv16(o, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 1), L)
+      elif kq == 3 and len(w) >= cfg[pk + 4] + cfg[pk + 5]:
+        ao = self.mv16(o, w, cfg, pk + 4, L)
       elif kq == 2:  # @packed
         ao = ops.mkldnn._linear_pointwise(o, w[base + 2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -256,8 +262,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 2]
       if kq == 1:
         gu = torch.matmul(hn, w[base + 4])
-      elif kq == 3:
-        gu = self.mv16(hn, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 2), L)
+      elif kq == 3 and len(w) >= cfg[pk + 8] + cfg[pk + 9]:
+        gu = self.mv16(hn, w, cfg, pk + 8, L)
       elif kq == 2:  # @packed
         gu = ops.mkldnn._linear_pointwise(hn, w[base + 4], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -269,8 +275,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 3]
       if kq == 1:
         mo = torch.matmul(act, w[base + 5])
-      elif kq == 3:
-        mo = self.mv16(act, w, cfg, kb + 4 * L + 1 + 4 * (4 * l + 3), L)
+      elif kq == 3 and len(w) >= cfg[pk + 12] + cfg[pk + 13]:
+        mo = self.mv16(act, w, cfg, pk + 12, L)
       elif kq == 2:  # @packed
         mo = ops.mkldnn._linear_pointwise(act, w[base + 5], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -308,8 +314,10 @@ class LayerSkipDecoder(Module):
   def pack(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     layout: List[int],
-    m: int) -> List[Tensor]:
-    # Packs matrix m for kernel 3 and returns its blocks (layout[M + 4m ...] = the first block's
+    m: int,
+    a: int,
+    b: int) -> List[Tensor]:
+    # Packs blocks a..b-1 of matrix m for kernel 3 and returns them (layout[M + 4m ...] = the first block's
     # index in prepare()'s result, the number of blocks, rows per block, and 1 to free the model's
     # own copy). Reads w only, so the engine packs several matrices at once on its threads (FBGEMM
     # packs element by element, ~15 ns each); blocks bound the float32 copy packing reads.
@@ -319,22 +327,52 @@ class LayerSkipDecoder(Module):
     if m < 4 * L:
       idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
     at = M + 4 * m
-    n = layout[at + 1]
     r = layout[at + 2]
     N = w[idx].size(0)
     blocks = annotate(List[Tensor], [])
-    for i in range(n):
-      block = torch.narrow(w[idx], 0, i * r, min(r, N - i * r))
-      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(torch.contiguous(torch.to(block, 6))))
+    # one float32 scratch block for the whole matrix: a fresh one per block would leave the C heap
+    # fragmented between the packed blocks (+0.4 GB for Llama 3.2 1B's head)
+    scratch = torch.empty([min(r, N), w[idx].size(1)], dtype=6, device=w[idx].device)
+    for i in range(a, b):
+      rows = min(r, N - i * r)
+      s = torch.narrow(scratch, 0, 0, rows)
+      s.copy_(torch.narrow(w[idx], 0, i * r, rows))
+      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(s))
+    return blocks
+  def pack_mapped(self: __torch__.LayerSkipDecoder,
+    layout: List[int],
+    m: int,
+    path: str,
+    numel: int,
+    offset: int,
+    dtype: int,
+    N: int,
+    D: int,
+    a: int,
+    b: int) -> List[Tensor]:
+    # pack() for a tied head read from the checkpoint (map_embedding()): each block maps the
+    # file anew and unmaps it when done, so the table's pages never all count in memory at once.
+    at = (len(layout) // 5) + 4 * m
+    r = layout[at + 2]
+    blocks = annotate(List[Tensor], [])
+    scratch = torch.empty([min(r, N), D], dtype=6)
+    for i in range(a, b):
+      rows = min(r, N - i * r)
+      t = torch.from_file(path, False, numel, dtype=dtype)
+      s = torch.narrow(scratch, 0, 0, rows)
+      s.copy_(torch.view(torch.narrow(t, 0, offset + i * r * D, rows * D), [rows, D]))
+      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(s))
     return blocks
   def adopt(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     out: List[Tensor],
     blocks: List[Tensor],
     layout: List[int],
-    m: int) -> int:
-    # Appends matrix m's packed blocks to prepare()'s result (called in matrix order) and frees
-    # the model's copy when layout says so (the engine then trims the C heap, so memory stays at
+    m: int,
+    last: bool) -> int:
+    # Appends packed blocks of matrix m to prepare()'s result (matrices in packOrder's order, the
+    # parts of one in block order) and, with its last part, frees the model's copy when layout
+    # says so (1; 2: map_embedding() already freed it) (the engine then trims the C heap, so memory stays at
     # the weights); returns the result's new length.
     L = (len(w) - 6) // 6
     idx = 2
@@ -342,10 +380,44 @@ class LayerSkipDecoder(Module):
       idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
     for b in blocks:
       out.append(b)
-    if layout[4 * L + 1 + 4 * m + 3] == 1:
+    release = layout[4 * L + 1 + 4 * m + 3]
+    if not last:
+      release = 0
+    if release > 0:
       out[idx] = out[6 + 6 * L]
+    if release == 1:
       torch.set_(w[idx])
     return len(out)
+  def map_embedding(self: __torch__.LayerSkipDecoder,
+    out: List[Tensor],
+    w: List[Tensor],
+    path: str,
+    numel: int,
+    offset: int,
+    dtype: int,
+    tied: bool) -> int:
+    # Looks tokens up in the checkpoint's own embedding, memory-mapped (copy-on-write, never
+    # written: only the pages lookups touch are read) in the stored float type, from element
+    # offset on, and frees the model's copy. A tied head is then packed from the mapped table
+    # (pack() reads w) before any pass runs: until its blocks are in, out[2] must not be used.
+    orig = w[0]
+    V = orig.size(0)
+    D = orig.size(1)
+    t = torch.from_file(path, False, numel, dtype=dtype)
+    table = torch.view(torch.narrow(t, 0, offset, V * D), [V, D])
+    out[0] = table
+    w[0] = table
+    if tied:
+      w[2] = table
+      out[2] = table
+    torch.set_(orig)
+    return 0
+  def head_copy(self: __torch__.LayerSkipDecoder,
+    out: List[Tensor]) -> int:
+    # When a mapped tied head could not be packed: an in-memory copy in the model's type for
+    # linear, as if the embedding had stayed.
+    out[2] = torch.contiguous(torch.type_as(out[0], out[1]))
+    return 0
   def exit_states(self: __torch__.LayerSkipDecoder,
     kv: List[Tensor],
     cfg: List[int],
@@ -419,7 +491,7 @@ class LayerSkipDecoder(Module):
     if mode == 0:
       ids = torch.tensor(p[o:o + b * T], dtype=4, device=dev).view([b, T])
       o = o + b * T
-      h = torch.embedding(w[0], ids)
+      h = torch.type_as(torch.embedding(w[0], ids), w[1])
     else:
       h = self.exit_states(kv, cfg, rows, starts, T)
     h = self.run_layers(w, kv, cfg, fc[0], rows, starts, T, frm, to, h, store, allrows)
@@ -497,7 +569,7 @@ class LayerSkipDecoder(Module):
       pos = annotate(List[int], [])
       for i in range(b):
         pos.append(starts[i] + steps)
-      h = torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1]))
+      h = torch.type_as(torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1])), w[1])
       h = self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
       logits = self.head(h, w, cfg, eps).view([b, V])
       m, a = torch.max(logits, -1)
@@ -529,7 +601,7 @@ class LayerSkipDecoder(Module):
       pos = annotate(List[int], [])
       for i in range(b):
         pos.append(starts[i] + steps)
-      h = torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1]))
+      h = torch.type_as(torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1])), w[1])
       self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
       h = self.exit_states(kv, cfg, rows, starts, n1)
       h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, E, L, h, False, allrows)
@@ -542,7 +614,7 @@ class LayerSkipDecoder(Module):
             seq.append(drafts[i][j])
           else:
             seq.append(cur[i])
-      h = torch.embedding(w[0], torch.tensor(seq, dtype=4, device=dev).view([b, n1]))
+      h = torch.type_as(torch.embedding(w[0], torch.tensor(seq, dtype=4, device=dev).view([b, n1])), w[1])
       h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, 0, L, h, False, allrows)
     logits = self.head(h, w, cfg, eps)
     m, a = torch.max(logits, -1)

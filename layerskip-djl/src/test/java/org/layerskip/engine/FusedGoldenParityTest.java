@@ -53,6 +53,7 @@ public class FusedGoldenParityTest {
             } finally {
                 FusedEngine.packMaxPadding = 0.05;
             }
+            fused.awaitReady(); // every packed matrix in place, so FBGEMM is what is checked
             Assert.assertEquals(
                     ((FusedEngine) fused).kinds()[0], dtype == DataType.FLOAT16 ? 3 : 1, name);
             Assert.assertEquals(fused.kind(), EngineKind.FUSED);

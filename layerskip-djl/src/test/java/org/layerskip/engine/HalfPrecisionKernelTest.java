@@ -21,9 +21,10 @@ import java.util.List;
  * F16 matrices on CPU go through FBGEMM's packed half-precision kernel ({@value
  * FusedEngine#HALF_KERNEL_PROPERTY} = fbgemm, the default): at every exit, with matrices split into
  * many row blocks, its logits are as close to the float32 model's as the per-op F16 path's are; the
- * model's own matrices are freed (a tied head stays: it is the embedding), after which the per-op
- * path refuses the model with a clear message instead of computing on freed tensors; and {@code
- * linear} keeps the weights shared with the per-op path.
+ * model's own matrices are freed (a tied head too when lookups read the checkpoint's mapped
+ * embedding, else it stays: it is the embedding), after which the per-op path refuses the model
+ * with a clear message instead of computing on freed tensors; and {@code linear} keeps the weights
+ * shared with the per-op path.
  */
 public class HalfPrecisionKernelTest {
 
@@ -41,7 +42,6 @@ public class HalfPrecisionKernelTest {
         long saved = FusedEngine.packBlockBytes;
         FusedEngine.packBlockBytes = 4096; // 16 rows of 64 columns: every matrix in several blocks
         FusedEngine.packMaxPadding = 1000; // these fixtures are 64-128 wide, FBGEMM pads to 512
-        System.setProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY, "true");
         try {
             for (String name : new String[] {"tiny-f16-tied-llama3", "tiny-bf16-sharded"}) {
                 try (NDManager manager = NDManager.newBaseManager()) {
@@ -49,19 +49,22 @@ public class HalfPrecisionKernelTest {
                     LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
                     LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
                     FusedEngine fused = FusedEngine.create(model);
+                    fused.awaitReady();
                     long[] kinds = fused.kinds();
                     long[] layout = fused.layout();
                     int m = kinds.length;
                     Assert.assertTrue(Arrays.stream(kinds).allMatch(k -> k == 3), name);
+                    Assert.assertEquals(fused.matricesPacked(), m, name);
                     Assert.assertTrue(layout[m + 4 * (m - 1) + 1] > 1, name + ": head in blocks");
-                    boolean tied = model.getConfig().tieWordEmbeddings();
-                    Assert.assertEquals(layout[m + 4 * (m - 1) + 3], tied ? 0 : 1, name);
+                    // lookups read the mapped checkpoint, so even a tied head's copy is freed
+                    Assert.assertEquals(
+                            layout[m + 4 * (m - 1) + 3],
+                            model.getConfig().tieWordEmbeddings() ? 2 : 1,
+                            name);
                     Assert.assertEquals(layout[m + 3], 1, name + ": layer matrices freed");
                     Assert.assertTrue(model.matricesRetired(), name);
-                    Assert.assertEquals(
-                            fused.extraWeightBytes(),
-                            tied ? model.getEmbedding().getArray().size() * 2 : 0,
-                            name + ": only a tied head is packed next to the model's copy");
+                    Assert.assertEquals(fused.extraWeightBytes(), 0, name + ": no second copy");
+
                     OpsEngine reference = new OpsEngine(exact);
                     OpsEngine ops = new OpsEngine(half);
                     for (int e = 1; e <= model.numLayers(); e++) {
@@ -82,16 +85,16 @@ public class HalfPrecisionKernelTest {
         } finally {
             FusedEngine.packBlockBytes = saved;
             FusedEngine.packMaxPadding = 0.05;
-            System.clearProperty(FusedEngine.PACK_TIED_HEAD_PROPERTY);
         }
     }
 
     @Test
-    public void narrowMatricesAndATiedHeadStayAsTheyAreByDefault() throws Exception {
+    public void narrowMatricesStayAndATiedHeadIsPackedOnlyWhenLookupsReadTheCheckpoint()
+            throws Exception {
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
-            // 64 columns would be padded to 512 by FBGEMM: not packed, nothing freed
+            // 64 columns would be padded to 512 by FBGEMM: not packed, nothing freed or mapped
             Assert.assertTrue(
                     Arrays.stream(FusedEngine.create(model).kinds()).allMatch(k -> k == 0));
             Assert.assertFalse(model.matricesRetired());
@@ -100,11 +103,25 @@ public class HalfPrecisionKernelTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
-            long[] kinds = FusedEngine.create(model).kinds();
-            Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head: not packed by default");
-            Assert.assertEquals(kinds[0], 3);
+            FusedEngine fused = FusedEngine.create(model);
+            long[] kinds = fused.kinds();
+            int m = kinds.length;
+            Assert.assertEquals(kinds[m - 1], 3, "tied head: packed, lookups read the file");
+            Assert.assertEquals(fused.layout()[m + 4 * (m - 1) + 3], 2, "its copy freed at once");
             Assert.assertTrue(model.matricesRetired());
+            fused.awaitReady();
+        }
+        System.setProperty(FusedEngine.MAP_EMBEDDING_PROPERTY, "false");
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-f16-tied-llama3"), manager, DataType.FLOAT16);
+            FusedEngine fused = FusedEngine.create(model);
+            long[] kinds = fused.kinds();
+            Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head: kept for lookups");
+            Assert.assertEquals(kinds[0], 3);
+            fused.awaitReady();
         } finally {
+            System.clearProperty(FusedEngine.MAP_EMBEDDING_PROPERTY);
             FusedEngine.packMaxPadding = 0.05;
         }
     }
@@ -119,6 +136,7 @@ public class HalfPrecisionKernelTest {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
             FusedEngine fused = FusedEngine.create(model);
+            fused.awaitReady();
             JniUtils.setNumThreads(1);
             float[][][] one = lastLogits(model, fused);
             JniUtils.setNumThreads(2); // sessions opened now split each matrix's blocks in two

@@ -264,21 +264,43 @@ final class CompletionHandler {
     private byte[] readBody(Context ctx) throws IOException {
         long limit = config.maxBodyBytes();
         long declared = ctx.req().getContentLengthLong();
-        if (declared > limit) {
-            throw tooLarge(limit);
-        }
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         byte[] chunk = new byte[8192];
         try (InputStream in = ctx.req().getInputStream()) {
+            if (declared > limit) {
+                drain(in, chunk, declared);
+                throw tooLarge(limit);
+            }
             int n;
             while ((n = in.read(chunk)) != -1) {
                 if (buf.size() + n > limit) {
+                    drain(in, chunk, DRAIN_BYTES);
                     throw tooLarge(limit);
                 }
                 buf.write(chunk, 0, n);
             }
         }
         return buf.toByteArray();
+    }
+
+    /** The most bytes of a rejected body read and discarded before the 413 (see drain()). */
+    private static final long DRAIN_BYTES = 16L << 20;
+
+    /**
+     * Reads and discards what is left of a body that is too large, up to {@link #DRAIN_BYTES}: a
+     * server that answers and closes while the client is still sending resets the connection, and
+     * the client then never sees the 413 (ServerApiTest caught it under load). Beyond the bound the
+     * connection is closed without reading on.
+     */
+    private static void drain(InputStream in, byte[] chunk, long declared) throws IOException {
+        if (declared > DRAIN_BYTES) {
+            return;
+        }
+        long left = DRAIN_BYTES;
+        int n;
+        while (left > 0 && (n = in.read(chunk)) != -1) {
+            left -= n;
+        }
     }
 
     private static ApiException tooLarge(long limit) {

@@ -1,0 +1,257 @@
+package org.layerskip.engine;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.DataType;
+
+import org.layerskip.io.Fixtures;
+import org.layerskip.io.HfLlama;
+import org.layerskip.nn.LlamaModel;
+import org.testng.Assert;
+import org.testng.annotations.AfterMethod;
+import org.testng.annotations.BeforeMethod;
+import org.testng.annotations.Test;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The fused engine packs FBGEMM matrices in the background and swaps each one in between passes:
+ * passes run correctly before, during and after packing; closing the model mid-packing stops it
+ * cleanly; and token lookups through the checkpoint's memory-mapped embedding give exactly the
+ * logits of the loaded table, unless the file changed since loading (then it is not mapped).
+ */
+public class BackgroundPackingTest {
+
+    /** As in HalfPrecisionKernelTest: within twice the per-op F16 error, plus 0.02. */
+    private static final double FACTOR = 2.0;
+
+    private static final double SLACK = 0.02;
+
+    @BeforeMethod
+    public void packNarrowMatrices() {
+        FusedEngine.packMaxPadding = 1000; // these fixtures are 64-128 wide, FBGEMM pads to 512
+    }
+
+    @AfterMethod(alwaysRun = true)
+    public void restore() {
+        FusedEngine.packMaxPadding = 0.05;
+        FusedEngine.beforeAdopt = null;
+        System.clearProperty(FusedEngine.MAP_EMBEDDING_PROPERTY);
+    }
+
+    @Test
+    public void passesAreRightBeforeDuringAndAfterPacking() throws Exception {
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        FusedEngine.beforeAdopt =
+                j -> {
+                    if (j == 3) { // three matrices packed, the rest on the model's copies
+                        paused.countDown();
+                        await(resume);
+                    }
+                };
+        try (NDManager manager = NDManager.newBaseManager()) {
+            String name = "tiny-bf16-sharded";
+            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+            OpsEngine reference = new OpsEngine(exact);
+            OpsEngine ops = new OpsEngine(half);
+            FusedEngine fused = FusedEngine.create(model);
+            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS), "packing reached matrix 3");
+            Assert.assertEquals(fused.matricesPacked(), 3);
+            check(model, fused, exact, reference, half, ops, "3 packed");
+            resume.countDown();
+            fused.awaitReady();
+            Assert.assertEquals(fused.matricesPacked(), fused.kinds().length);
+            check(model, fused, exact, reference, half, ops, "all packed");
+        } finally {
+            resume.countDown();
+        }
+    }
+
+    @Test
+    public void closingTheModelWhilePackingStopsPackingCleanly() throws Exception {
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        FusedEngine.beforeAdopt =
+                j -> {
+                    if (j == 2) {
+                        paused.countDown();
+                        await(resume);
+                    }
+                };
+        FusedEngine fused;
+        NDManager manager = NDManager.newBaseManager();
+        try {
+            LlamaModel model =
+                    HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
+            fused = FusedEngine.create(model);
+            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS));
+        } finally {
+            Thread closer = new Thread(manager::close);
+            closer.start();
+            Thread.sleep(100); // the close waits for packing to let go
+            Assert.assertTrue(closer.isAlive(), "close waits for the packing in flight");
+            resume.countDown();
+            closer.join(60_000);
+            Assert.assertFalse(closer.isAlive(), "close returned");
+        }
+        fused.awaitReady();
+        Assert.assertEquals(fused.matricesPacked(), 2, "no matrix adopted after the close");
+    }
+
+    @Test
+    public void passesWaitForATiedHeadPackedFromTheMappedTable() throws Exception {
+        CountDownLatch paused = new CountDownLatch(1);
+        CountDownLatch resume = new CountDownLatch(1);
+        FusedEngine.beforeAdopt =
+                j -> {
+                    if (j == 0) { // the head comes first: its copy is already freed
+                        paused.countDown();
+                        await(resume);
+                    }
+                };
+        String name = "tiny-f16-tied-llama3";
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+            FusedEngine fused = FusedEngine.create(model);
+            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS));
+            double[] during = {Double.NaN};
+            Thread pass =
+                    new Thread(
+                            () ->
+                                    during[0] =
+                                            FusedEngineParityTest.comparePasses(
+                                                    model,
+                                                    fused,
+                                                    exact,
+                                                    new OpsEngine(exact),
+                                                    model.numLayers()));
+            pass.start();
+            Thread.sleep(200);
+            Assert.assertTrue(pass.isAlive(), "a pass waits for the head");
+            resume.countDown();
+            pass.join(60_000);
+            Assert.assertFalse(pass.isAlive());
+            double o =
+                    FusedEngineParityTest.comparePasses(
+                            half, new OpsEngine(half), exact, new OpsEngine(exact), 5);
+            Assert.assertTrue(during[0] <= FACTOR * o + SLACK, during[0] + " vs " + o);
+            fused.awaitReady();
+        } finally {
+            resume.countDown();
+        }
+    }
+
+    @Test
+    public void aTiedHeadThatFailsToPackRunsOnACopy() throws Exception {
+        FusedEngine.beforeAdopt =
+                j -> {
+                    throw new IllegalStateException("test: packing fails");
+                };
+        String name = "tiny-f16-tied-llama3";
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+            FusedEngine fused = FusedEngine.create(model);
+            fused.awaitReady();
+            Assert.assertEquals(fused.matricesPacked(), 0);
+            check(
+                    model,
+                    fused,
+                    exact,
+                    new OpsEngine(exact),
+                    half,
+                    new OpsEngine(half),
+                    "none packed");
+        }
+    }
+
+    @Test
+    public void mappedLookupsGiveTheLoadedTablesLogits() throws Exception {
+        // untied, BF16 on disk: lookups convert in LibTorch, the loader in Java; both round to
+        // nearest even, so the logits must be identical
+        String name = "tiny-bf16-sharded";
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel mapped = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            FusedEngine a = FusedEngine.create(mapped);
+            System.setProperty(FusedEngine.MAP_EMBEDDING_PROPERTY, "false");
+            LlamaModel loaded = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            FusedEngine b = FusedEngine.create(loaded);
+            a.awaitReady();
+            b.awaitReady();
+            Assert.assertFalse(mapped.getConfig().tieWordEmbeddings(), name + " is untied");
+            for (int e = 1; e <= mapped.numLayers(); e++) {
+                Assert.assertEquals(
+                        FusedEngineParityTest.comparePasses(mapped, a, loaded, b, e),
+                        0.0,
+                        "exit " + e);
+            }
+        }
+    }
+
+    @Test
+    public void aCheckpointChangedSinceLoadingIsNotMapped() throws Exception {
+        Path dir = Files.createTempDirectory("layerskip-changed");
+        try {
+            try (Stream<Path> files = Files.list(Fixtures.dir("tiny-f16-tied-llama3"))) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.copy(f, dir.resolve(f.getFileName()));
+                }
+            }
+            try (NDManager manager = NDManager.newBaseManager()) {
+                LlamaModel model = HfLlama.load(dir, manager, DataType.FLOAT16);
+                Path file = model.embeddingFile().orElseThrow().file();
+                Files.setLastModifiedTime(file, FileTime.fromMillis(0));
+                FusedEngine fused = FusedEngine.create(model);
+                long[] kinds = fused.kinds();
+                Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head kept for lookups");
+                Assert.assertEquals(kinds[0], 3, "the other matrices are still packed");
+                fused.awaitReady();
+            }
+        } finally {
+            try (Stream<Path> files = Files.list(dir)) {
+                for (Path f : (Iterable<Path>) files::iterator) {
+                    Files.delete(f);
+                }
+            }
+            Files.delete(dir);
+        }
+    }
+
+    private static void check(
+            LlamaModel model,
+            FusedEngine fused,
+            LlamaModel exact,
+            OpsEngine reference,
+            LlamaModel half,
+            OpsEngine ops,
+            String when) {
+        for (int e = 1; e <= model.numLayers(); e++) {
+            double f = FusedEngineParityTest.comparePasses(model, fused, exact, reference, e);
+            double o = FusedEngineParityTest.comparePasses(half, ops, exact, reference, e);
+            String what =
+                    String.format(
+                            "%s, exit %d: fused %.4f, per-op F16 %.4f from float32", when, e, f, o);
+            Assert.assertTrue(f <= FACTOR * o + SLACK, what);
+        }
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            if (!latch.await(60, TimeUnit.SECONDS)) {
+                throw new IllegalStateException("the test never resumed packing");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
