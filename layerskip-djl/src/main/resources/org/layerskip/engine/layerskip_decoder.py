@@ -303,29 +303,33 @@ class LayerSkipDecoder(Module):
       out.append(w[i])
     out.append(torch.zeros([1], dtype=6, device=w[1].device))
     for m in range(M):
-      idx = 2
-      if m < 4 * L:
-        idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+      idx = self.matrix_index(L, m)
       if layout[m] == 1:
         out[idx] = torch.contiguous(torch.t(w[idx]))
       elif layout[m] == 2:  # @packed
         out[idx] = ops.mkldnn._reorder_linear_weight(w[idx], None)  # @packed
     return out
+  def matrix_index(self: __torch__.LayerSkipDecoder,
+    L: int,
+    m: int) -> int:
+    # Where matrix m (qkv, o, gate_up, down of each layer, then the head) sits in w.
+    if m < 4 * L:
+      return 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    return 2
   def pack(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     layout: List[int],
     m: int,
     a: int,
     b: int) -> List[Tensor]:
-    # Packs blocks a..b-1 of matrix m for kernel 3 and returns them (layout[M + 4m ...] = the first block's
-    # index in prepare()'s result, the number of blocks, rows per block, and 1 to free the model's
-    # own copy). Reads w only, so the engine packs several matrices at once on its threads (FBGEMM
-    # packs element by element, ~15 ns each); blocks bound the float32 copy packing reads.
+    # Packs blocks a..b-1 of matrix m for kernel 3 and returns them (layout[M + 4m ...] = the
+    # first block's index in prepare()'s result, the number of blocks, rows per block, and whether
+    # the model's copy is freed: see adopt()). Reads w only, so the engine packs several matrices
+    # (or parts of one) at once on its threads (FBGEMM packs element by element, ~15 ns each);
+    # blocks bound the float32 copy packing reads.
     L = (len(w) - 6) // 6
     M = 4 * L + 1
-    idx = 2
-    if m < 4 * L:
-      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    idx = self.matrix_index(L, m)
     at = M + 4 * m
     r = layout[at + 2]
     N = w[idx].size(0)
@@ -372,12 +376,10 @@ class LayerSkipDecoder(Module):
     last: bool) -> int:
     # Appends packed blocks of matrix m to prepare()'s result (matrices in packOrder's order, the
     # parts of one in block order) and, with its last part, frees the model's copy when layout
-    # says so (1; 2: map_embedding() already freed it) (the engine then trims the C heap, so memory stays at
-    # the weights); returns the result's new length.
+    # says so (1; 2: map_embedding() already freed it; the engine then trims the C heap, so memory
+    # stays at the weights); returns the result's new length.
     L = (len(w) - 6) // 6
-    idx = 2
-    if m < 4 * L:
-      idx = 6 + 6 * (m // 4) + [1, 2, 4, 5][m % 4]
+    idx = self.matrix_index(L, m)
     for b in blocks:
       out.append(b)
     release = layout[4 * L + 1 + 4 * m + 3]

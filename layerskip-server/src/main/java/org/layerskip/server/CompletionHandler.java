@@ -50,6 +50,9 @@ final class CompletionHandler {
             new GsonBuilder().serializeNulls().disableHtmlEscaping().create();
     private static final Object END = new Object();
 
+    /** The most bytes of a rejected body read and discarded before the 413 (see drain()). */
+    private static final long DRAIN_BYTES = 16L << 20;
+
     private final ServedModel model;
     private final ContinuousBatcher batcher;
     private final ServerConfig config;
@@ -282,9 +285,6 @@ final class CompletionHandler {
         }
         return buf.toByteArray();
     }
-
-    /** The most bytes of a rejected body read and discarded before the 413 (see drain()). */
-    private static final long DRAIN_BYTES = 16L << 20;
 
     /**
      * Reads and discards what is left of a body that is too large, up to {@link #DRAIN_BYTES}: a
