@@ -176,15 +176,18 @@ public final class FusedEngine implements DecodeEngine {
         long budget = Long.getLong(TRANSPOSE_BYTES_PROPERTY, defaultTransposeBudget(model));
         EmbeddingFile map = half ? mappable(model) : null;
         long[] k = kinds(model, budget, prepack, half, map != null);
-        if (map != null && !frees(layout(model, k, true))) {
-            map = null; // nothing is packed and freed: the model keeps its embedding too
+        boolean tied = model.getConfig().tieWordEmbeddings();
+        if (map != null && (!frees(layout(model, k, true)) || tied && k[k.length - 1] != 3)) {
+            // nothing is packed and freed, or a tied head that is not packed still needs the
+            // embedding as it is: the model keeps its embedding
+            map = null;
             k = kinds(model, budget, prepack, half, false);
         }
         this.kinds = k;
         this.mappedEmbedding = map != null;
         this.embeddingFile = map;
         this.layout = layout(model, kinds, mappedEmbedding);
-        boolean tiedPacked = mappedEmbedding && config.tieWordEmbeddings() && frees(layout);
+        boolean tiedPacked = mappedEmbedding && tied && kinds[kinds.length - 1] == 3;
         this.headReady = new CountDownLatch(tiedPacked ? 1 : 0);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
@@ -713,6 +716,11 @@ public final class FusedEngine implements DecodeEngine {
 
     long[] kinds() {
         return kinds.clone();
+    }
+
+    /** Whether token lookups read the checkpoint's memory-mapped embedding. */
+    boolean embeddingMapped() {
+        return mappedEmbedding;
     }
 
     long[] layout() {

@@ -176,6 +176,34 @@ public class BackgroundPackingTest {
     }
 
     @Test
+    public void aTiedHeadThatIsNotPackedKeepsTheEmbedding() throws Exception {
+        // widths 96 (D), 128 (attention output) and 256 (F): with at most 200% padding only the
+        // down projections are packed, so the tied head stays on linear and needs the embedding
+        FusedEngine.packMaxPadding = 2.0;
+        String name = "tiny-f16-tied-llama3";
+        try (NDManager manager = NDManager.newBaseManager()) {
+            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
+            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+            FusedEngine fused = FusedEngine.create(model);
+            long[] kinds = fused.kinds();
+            Assert.assertEquals(kinds[3], 3, "down projection packed");
+            Assert.assertEquals(kinds[0], 0, "qkv not packed");
+            Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head not packed");
+            Assert.assertFalse(fused.embeddingMapped(), "so the embedding stays");
+            fused.awaitReady();
+            check(
+                    model,
+                    fused,
+                    exact,
+                    new OpsEngine(exact),
+                    half,
+                    new OpsEngine(half),
+                    "down only");
+        }
+    }
+
+    @Test
     public void mappedLookupsGiveTheLoadedTablesLogits() throws Exception {
         // untied, BF16 on disk: lookups convert in LibTorch, the loader in Java; both round to
         // nearest even, so the logits must be identical
@@ -183,6 +211,7 @@ public class BackgroundPackingTest {
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel mapped = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
             FusedEngine a = FusedEngine.create(mapped);
+            Assert.assertTrue(a.embeddingMapped());
             System.setProperty(FusedEngine.MAP_EMBEDDING_PROPERTY, "false");
             LlamaModel loaded = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
             FusedEngine b = FusedEngine.create(loaded);
