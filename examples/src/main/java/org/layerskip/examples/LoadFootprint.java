@@ -210,11 +210,8 @@ public final class LoadFootprint {
             // the peak and the end state include packing that runs on after the first token
             DecodeEngine engine = Engines.of(model, null);
             engine.awaitReady();
-            long ready = Math.max(System.nanoTime(), firstToken[0]);
             boolean packed = engine instanceof FusedEngine f && f.matricesPacked() > 0;
-            if (!packed) {
-                ready = firstToken[0];
-            }
+            long ready = packed ? System.nanoTime() : firstToken[0];
             long firstTokenEpochMs =
                     System.currentTimeMillis() - (System.nanoTime() - firstToken[0]) / 1_000_000;
             long jvmStart = ManagementFactory.getRuntimeMXBean().getStartTime();

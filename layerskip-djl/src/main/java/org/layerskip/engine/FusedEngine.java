@@ -162,7 +162,10 @@ public final class FusedEngine implements DecodeEngine {
 
     private final CompletableFuture<Void> packed = new CompletableFuture<>();
 
-    /** Open once a tied head that is packed from the mapped checkpoint can be used. */
+    /** Whether a tied head is packed from the mapped checkpoint, first, while passes wait. */
+    private final boolean headFromFile;
+
+    /** Open once that head can be used (at once when there is none). */
     private final CountDownLatch headReady;
 
     private volatile boolean closed;
@@ -187,8 +190,8 @@ public final class FusedEngine implements DecodeEngine {
         this.mappedEmbedding = map != null;
         this.embeddingFile = map;
         this.layout = layout(model, kinds, mappedEmbedding);
-        boolean tiedPacked = mappedEmbedding && tied && kinds[kinds.length - 1] == 3;
-        this.headReady = new CountDownLatch(tiedPacked ? 1 : 0);
+        this.headFromFile = headFromFile(model, kinds, mappedEmbedding);
+        this.headReady = new CountDownLatch(headFromFile ? 1 : 0);
         long extra = 0;
         List<Parameter> matrices = matrices(model);
         for (int i = 0; i < kinds.length; i++) {
@@ -299,32 +302,50 @@ public final class FusedEngine implements DecodeEngine {
     }
 
     /**
-     * Maps the checkpoint's embedding and makes the program look tokens up there (see {@value
-     * #MAP_EMBEDDING_PROPERTY}); the model's copy is freed after packing (untied) or with the
-     * packed head (tied).
+     * Maps the checkpoint's embedding, makes the program look tokens up there and frees the model's
+     * copy (see {@value #MAP_EMBEDDING_PROPERTY}).
      */
     private void mapEmbedding(IValue prepared, IValue plain, EmbeddingFile map) {
-        int eb = map.elementBytes();
-        // LibTorch maps the file itself (torch.from_file): DJL's JNI cannot make BF16 tensors
-        long code = dtypeCode(map);
-        try (IValue path = IValue.from(map.file().toAbsolutePath().toString());
-                IValue numel = IValue.from((map.offset() + map.length()) / eb);
-                IValue offset = IValue.from(map.offset() / eb);
-                IValue type = IValue.from(code);
-                IValue tied = IValue.from(config.tieWordEmbeddings());
-                IValue r = run("map_embedding", prepared, plain, path, numel, offset, type, tied)) {
+        try (TableArgs t = new TableArgs(map);
+                IValue r =
+                        run("map_embedding", prepared, plain, t.path, t.numel, t.offset, t.type)) {
             LOG.debug("token lookups read {} through a memory map", map.file());
         }
         NativeHeap.trim();
     }
 
-    /** LibTorch's scalar type code of the stored embedding. */
-    private static long dtypeCode(EmbeddingFile f) {
-        return switch (f.dtype()) {
-            case "BF16" -> 15;
-            case "F16" -> 5;
-            default -> 6;
-        };
+    /**
+     * The program's arguments that name the checkpoint's embedding for {@code torch.from_file}
+     * (LibTorch maps the file itself: DJL's JNI cannot make BF16 tensors): the path, the elements
+     * to map from the file's start, the table's first element and LibTorch's code of its type.
+     */
+    private static final class TableArgs implements AutoCloseable {
+        final IValue path;
+        final IValue numel;
+        final IValue offset;
+        final IValue type;
+
+        TableArgs(EmbeddingFile f) {
+            int eb = f.elementBytes();
+            path = IValue.from(f.file().toAbsolutePath().toString());
+            numel = IValue.from((f.offset() + f.length()) / eb);
+            offset = IValue.from(f.offset() / eb);
+            type =
+                    IValue.from(
+                            switch (f.dtype()) {
+                                case "BF16" -> 15L;
+                                case "F16" -> 5L;
+                                default -> 6L;
+                            });
+        }
+
+        @Override
+        public void close() {
+            path.close();
+            numel.close();
+            offset.close();
+            type.close();
+        }
     }
 
     /**
@@ -396,7 +417,7 @@ public final class FusedEngine implements DecodeEngine {
         List<long[]> tasks = new ArrayList<>(); // matrix, first block, end block
         for (int i : todo) {
             long n = layout[m + 4 * i + 1];
-            int parts = i == m - 1 && headReady.getCount() > 0 ? (int) Math.min(threads, n) : 1;
+            int parts = i == m - 1 && headFromFile ? (int) Math.min(threads, n) : 1;
             for (int p = 0; p < parts; p++) {
                 tasks.add(new long[] {i, n * p / parts, n * (p + 1) / parts});
             }
@@ -540,7 +561,7 @@ public final class FusedEngine implements DecodeEngine {
     private Future<IValue> submitPack(
             ExecutorService pool, long[] task, IValue plain, IValue plan) {
         int i = (int) task[0];
-        boolean fromFile = i == kinds.length - 1 && headReady.getCount() > 0;
+        boolean fromFile = i == kinds.length - 1 && headFromFile;
         return pool.submit(
                 () -> {
                     JniUtils.setGradMode(false);
@@ -550,22 +571,17 @@ public final class FusedEngine implements DecodeEngine {
                         if (!fromFile) {
                             return run("pack", plain, plan, index, from, to);
                         }
-                        EmbeddingFile f = embeddingFile;
-                        int eb = f.elementBytes();
-                        try (IValue path = IValue.from(f.file().toAbsolutePath().toString());
-                                IValue numel = IValue.from((f.offset() + f.length()) / eb);
-                                IValue offset = IValue.from(f.offset() / eb);
-                                IValue type = IValue.from(dtypeCode(f));
+                        try (TableArgs t = new TableArgs(embeddingFile);
                                 IValue rows = IValue.from((long) config.vocabSize());
                                 IValue width = IValue.from((long) config.hiddenSize())) {
                             return run(
                                     "pack_mapped",
                                     plan,
                                     index,
-                                    path,
-                                    numel,
-                                    offset,
-                                    type,
+                                    t.path,
+                                    t.numel,
+                                    t.offset,
+                                    t.type,
                                     rows,
                                     width,
                                     from,
@@ -682,8 +698,7 @@ public final class FusedEngine implements DecodeEngine {
     static List<Integer> packOrder(LlamaModel model, long[] kinds, boolean mappedEmbedding) {
         int m = kinds.length;
         List<Integer> order = new ArrayList<>();
-        boolean headFirst =
-                mappedEmbedding && model.getConfig().tieWordEmbeddings() && kinds[m - 1] == 3;
+        boolean headFirst = headFromFile(model, kinds, mappedEmbedding);
         if (headFirst) {
             order.add(m - 1);
         }
@@ -693,6 +708,13 @@ public final class FusedEngine implements DecodeEngine {
             }
         }
         return order;
+    }
+
+    /** Whether a tied head is packed, and from the mapped checkpoint (whose lookups replace it). */
+    private static boolean headFromFile(LlamaModel model, long[] kinds, boolean mappedEmbedding) {
+        return mappedEmbedding
+                && model.getConfig().tieWordEmbeddings()
+                && kinds[kinds.length - 1] == 3;
     }
 
     /** 32 MiB, or 8% of the weights if that is more, at most 256 MiB. */

@@ -396,22 +396,16 @@ class LayerSkipDecoder(Module):
     path: str,
     numel: int,
     offset: int,
-    dtype: int,
-    tied: bool) -> int:
+    dtype: int) -> int:
     # Looks tokens up in the checkpoint's own embedding, memory-mapped (copy-on-write, never
     # written: only the pages lookups touch are read) in the stored float type, from element
-    # offset on, and frees the model's copy. A tied head is then packed from the mapped table
-    # (pack() reads w) before any pass runs: until its blocks are in, out[2] must not be used.
+    # offset on, and frees the model's copy. A tied head is then packed from the file
+    # (pack_mapped()) before any pass runs: until its blocks are in, out[2] must not be used.
     orig = w[0]
     V = orig.size(0)
     D = orig.size(1)
     t = torch.from_file(path, False, numel, dtype=dtype)
-    table = torch.view(torch.narrow(t, 0, offset, V * D), [V, D])
-    out[0] = table
-    w[0] = table
-    if tied:
-      w[2] = table
-      out[2] = table
+    out[0] = torch.view(torch.narrow(t, 0, offset, V * D), [V, D])
     torch.set_(orig)
     return 0
   def head_copy(self: __torch__.LayerSkipDecoder,

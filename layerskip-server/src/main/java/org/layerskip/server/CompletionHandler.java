@@ -271,13 +271,15 @@ final class CompletionHandler {
         byte[] chunk = new byte[8192];
         try (InputStream in = ctx.req().getInputStream()) {
             if (declared > limit) {
-                drain(in, chunk, declared);
+                if (declared <= DRAIN_BYTES) {
+                    drain(in, chunk);
+                }
                 throw tooLarge(limit);
             }
             int n;
             while ((n = in.read(chunk)) != -1) {
                 if (buf.size() + n > limit) {
-                    drain(in, chunk, DRAIN_BYTES);
+                    drain(in, chunk);
                     throw tooLarge(limit);
                 }
                 buf.write(chunk, 0, n);
@@ -292,10 +294,7 @@ final class CompletionHandler {
      * the client then never sees the 413 (ServerApiTest caught it under load). Beyond the bound the
      * connection is closed without reading on.
      */
-    private static void drain(InputStream in, byte[] chunk, long declared) throws IOException {
-        if (declared > DRAIN_BYTES) {
-            return;
-        }
+    private static void drain(InputStream in, byte[] chunk) throws IOException {
         long left = DRAIN_BYTES;
         int n;
         while (left > 0 && (n = in.read(chunk)) != -1) {
