@@ -26,11 +26,6 @@ import java.util.stream.Stream;
  */
 public class BackgroundPackingTest {
 
-    /** As in HalfPrecisionKernelTest: within twice the per-op F16 error, plus 0.02. */
-    private static final double FACTOR = 2.0;
-
-    private static final double SLACK = 0.02;
-
     @BeforeMethod
     public void packNarrowMatrices() {
         FusedEngine.packMaxPadding = 1000; // these fixtures are 64-128 wide, FBGEMM pads to 512
@@ -45,59 +40,38 @@ public class BackgroundPackingTest {
 
     @Test
     public void passesAreRightBeforeDuringAndAfterPacking() throws Exception {
-        CountDownLatch paused = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        FusedEngine.beforeAdopt =
-                j -> {
-                    if (j == 3) { // three matrices packed, the rest on the model's copies
-                        paused.countDown();
-                        await(resume);
-                    }
-                };
+        Pause pause = new Pause(3); // three matrices packed, the rest on the model's copies
         try (NDManager manager = NDManager.newBaseManager()) {
-            String name = "tiny-bf16-sharded";
-            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
-            OpsEngine reference = new OpsEngine(exact);
-            OpsEngine ops = new OpsEngine(half);
-            FusedEngine fused = FusedEngine.create(model);
-            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS), "packing reached matrix 3");
+            HalfPrecisionReference ref = new HalfPrecisionReference("tiny-bf16-sharded", manager);
+            FusedEngine fused = FusedEngine.create(ref.model);
+            pause.awaitPaused();
             Assert.assertEquals(fused.matricesPacked(), 3);
-            check(model, fused, exact, reference, half, ops, "3 packed");
-            resume.countDown();
+            ref.assertAsAccurateAsHalf(fused, "3 packed");
+            pause.resume();
             fused.awaitReady();
             Assert.assertEquals(fused.matricesPacked(), fused.kinds().length);
-            check(model, fused, exact, reference, half, ops, "all packed");
+            ref.assertAsAccurateAsHalf(fused, "all packed");
         } finally {
-            resume.countDown();
+            pause.resume();
         }
     }
 
     @Test
     public void closingTheModelWhilePackingStopsPackingCleanly() throws Exception {
-        CountDownLatch paused = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        FusedEngine.beforeAdopt =
-                j -> {
-                    if (j == 2) {
-                        paused.countDown();
-                        await(resume);
-                    }
-                };
+        Pause pause = new Pause(2);
         FusedEngine fused;
         NDManager manager = NDManager.newBaseManager();
         try {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
             fused = FusedEngine.create(model);
-            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS));
+            pause.awaitPaused();
         } finally {
             Thread closer = new Thread(manager::close);
             closer.start();
             Thread.sleep(100); // the close waits for packing to let go
             Assert.assertTrue(closer.isAlive(), "close waits for the packing in flight");
-            resume.countDown();
+            pause.resume();
             closer.join(60_000);
             Assert.assertFalse(closer.isAlive(), "close returned");
         }
@@ -107,46 +81,28 @@ public class BackgroundPackingTest {
 
     @Test
     public void passesWaitForATiedHeadPackedFromTheMappedTable() throws Exception {
-        CountDownLatch paused = new CountDownLatch(1);
-        CountDownLatch resume = new CountDownLatch(1);
-        FusedEngine.beforeAdopt =
-                j -> {
-                    if (j == 0) { // the head comes first: its copy is already freed
-                        paused.countDown();
-                        await(resume);
-                    }
-                };
-        String name = "tiny-f16-tied-llama3";
+        Pause pause = new Pause(0); // the head comes first: its copy is already freed
         try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
-            FusedEngine fused = FusedEngine.create(model);
-            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS));
+            HalfPrecisionReference ref =
+                    new HalfPrecisionReference("tiny-f16-tied-llama3", manager);
+            int last = ref.model.numLayers();
+            FusedEngine fused = FusedEngine.create(ref.model);
+            pause.awaitPaused();
             double[] during = {Double.NaN};
-            Thread pass =
-                    new Thread(
-                            () ->
-                                    during[0] =
-                                            FusedEngineParityTest.comparePasses(
-                                                    model,
-                                                    fused,
-                                                    exact,
-                                                    new OpsEngine(exact),
-                                                    model.numLayers()));
+            Thread pass = new Thread(() -> during[0] = ref.fusedError(fused, last));
             pass.start();
             Thread.sleep(200);
             Assert.assertTrue(pass.isAlive(), "a pass waits for the head");
-            resume.countDown();
+            pause.resume();
             pass.join(60_000);
             Assert.assertFalse(pass.isAlive());
-            double o =
-                    FusedEngineParityTest.comparePasses(
-                            half, new OpsEngine(half), exact, new OpsEngine(exact), 5);
-            Assert.assertTrue(during[0] <= FACTOR * o + SLACK, during[0] + " vs " + o);
+            double o = ref.halfError(last);
+            Assert.assertTrue(
+                    during[0] <= HalfPrecisionReference.FACTOR * o + HalfPrecisionReference.SLACK,
+                    during[0] + " vs " + o);
             fused.awaitReady();
         } finally {
-            resume.countDown();
+            pause.resume();
         }
     }
 
@@ -156,22 +112,13 @@ public class BackgroundPackingTest {
                 j -> {
                     throw new IllegalStateException("test: packing fails");
                 };
-        String name = "tiny-f16-tied-llama3";
         try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
-            FusedEngine fused = FusedEngine.create(model);
+            HalfPrecisionReference ref =
+                    new HalfPrecisionReference("tiny-f16-tied-llama3", manager);
+            FusedEngine fused = FusedEngine.create(ref.model);
             fused.awaitReady();
             Assert.assertEquals(fused.matricesPacked(), 0);
-            check(
-                    model,
-                    fused,
-                    exact,
-                    new OpsEngine(exact),
-                    half,
-                    new OpsEngine(half),
-                    "none packed");
+            ref.assertAsAccurateAsHalf(fused, "none packed");
         }
     }
 
@@ -180,26 +127,17 @@ public class BackgroundPackingTest {
         // widths 96 (D), 128 (attention output) and 256 (F): with at most 200% padding only the
         // down projections are packed, so the tied head stays on linear and needs the embedding
         FusedEngine.packMaxPadding = 2.0;
-        String name = "tiny-f16-tied-llama3";
         try (NDManager manager = NDManager.newBaseManager()) {
-            LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-            LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
-            FusedEngine fused = FusedEngine.create(model);
+            HalfPrecisionReference ref =
+                    new HalfPrecisionReference("tiny-f16-tied-llama3", manager);
+            FusedEngine fused = FusedEngine.create(ref.model);
             long[] kinds = fused.kinds();
             Assert.assertEquals(kinds[3], 3, "down projection packed");
             Assert.assertEquals(kinds[0], 0, "qkv not packed");
             Assert.assertEquals(kinds[kinds.length - 1], 0, "tied head not packed");
             Assert.assertFalse(fused.embeddingMapped(), "so the embedding stays");
             fused.awaitReady();
-            check(
-                    model,
-                    fused,
-                    exact,
-                    new OpsEngine(exact),
-                    half,
-                    new OpsEngine(half),
-                    "down only");
+            ref.assertAsAccurateAsHalf(fused, "down only");
         }
     }
 
@@ -256,31 +194,34 @@ public class BackgroundPackingTest {
         }
     }
 
-    private static void check(
-            LlamaModel model,
-            FusedEngine fused,
-            LlamaModel exact,
-            OpsEngine reference,
-            LlamaModel half,
-            OpsEngine ops,
-            String when) {
-        for (int e = 1; e <= model.numLayers(); e++) {
-            double f = FusedEngineParityTest.comparePasses(model, fused, exact, reference, e);
-            double o = FusedEngineParityTest.comparePasses(half, ops, exact, reference, e);
-            String what =
-                    String.format(
-                            "%s, exit %d: fused %.4f, per-op F16 %.4f from float32", when, e, f, o);
-            Assert.assertTrue(f <= FACTOR * o + SLACK, what);
-        }
-    }
+    /** Holds background packing before the adoption of part {@code at} until resumed. */
+    private static final class Pause {
+        private final CountDownLatch paused = new CountDownLatch(1);
+        private final CountDownLatch resume = new CountDownLatch(1);
 
-    private static void await(CountDownLatch latch) {
-        try {
-            if (!latch.await(60, TimeUnit.SECONDS)) {
-                throw new IllegalStateException("the test never resumed packing");
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        Pause(int at) {
+            FusedEngine.beforeAdopt =
+                    j -> {
+                        if (j == at) {
+                            paused.countDown();
+                            try {
+                                if (!resume.await(60, TimeUnit.SECONDS)) {
+                                    throw new IllegalStateException(
+                                            "the test never resumed packing");
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        }
+                    };
+        }
+
+        void awaitPaused() throws InterruptedException {
+            Assert.assertTrue(paused.await(60, TimeUnit.SECONDS), "packing reached the pause");
+        }
+
+        void resume() {
+            resume.countDown();
         }
     }
 }

@@ -28,15 +28,6 @@ import java.util.List;
  */
 public class HalfPrecisionKernelTest {
 
-    /**
-     * Against the model in float32 (per-op), FBGEMM's error must stay within twice the per-op F16
-     * path's own error (fp16 rounding accumulates over the layers; FBGEMM rounds each matrix's
-     * output once, from float32), plus 0.02 for logits that F16 happens to round exactly.
-     */
-    private static final double FACTOR = 2.0;
-
-    private static final double SLACK = 0.02;
-
     @Test
     public void packedBlocksAreAsAccurateAsThePerOpHalfPath() throws Exception {
         long saved = FusedEngine.packBlockBytes;
@@ -45,9 +36,8 @@ public class HalfPrecisionKernelTest {
         try {
             for (String name : new String[] {"tiny-f16-tied-llama3", "tiny-bf16-sharded"}) {
                 try (NDManager manager = NDManager.newBaseManager()) {
-                    LlamaModel model = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-                    LlamaModel half = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT16);
-                    LlamaModel exact = HfLlama.load(Fixtures.dir(name), manager, DataType.FLOAT32);
+                    HalfPrecisionReference ref = new HalfPrecisionReference(name, manager);
+                    LlamaModel model = ref.model;
                     FusedEngine fused = FusedEngine.create(model);
                     fused.awaitReady();
                     long[] kinds = fused.kinds();
@@ -65,21 +55,7 @@ public class HalfPrecisionKernelTest {
                     Assert.assertTrue(model.matricesRetired(), name);
                     Assert.assertEquals(fused.extraWeightBytes(), 0, name + ": no second copy");
 
-                    OpsEngine reference = new OpsEngine(exact);
-                    OpsEngine ops = new OpsEngine(half);
-                    for (int e = 1; e <= model.numLayers(); e++) {
-                        double f =
-                                FusedEngineParityTest.comparePasses(
-                                        model, fused, exact, reference, e);
-                        double o =
-                                FusedEngineParityTest.comparePasses(half, ops, exact, reference, e);
-                        String what =
-                                String.format(
-                                        "%s exit %d: FBGEMM %.4f, per-op F16 %.4f from float32",
-                                        name, e, f, o);
-                        System.out.println("HalfPrecisionKernelTest " + what);
-                        Assert.assertTrue(f <= FACTOR * o + SLACK, what);
-                    }
+                    ref.assertAsAccurateAsHalf(fused, name + " (FBGEMM)");
                 }
             }
         } finally {
