@@ -1,5 +1,6 @@
 package org.layerskip.bench;
 
+import ai.djl.engine.EngineException;
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
 import ai.djl.ndarray.types.Shape;
@@ -59,8 +60,9 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Setup checks every kernel's product against float32's (within 1% of its largest entry) and
- * fails the trial otherwise. Run it with {@code scripts/layerskip jmh
- * HalfPrecisionKernelBenchmark}.
+ * fails the trial otherwise; a kernel this LibTorch build or CPU cannot run (oneDNN's 16-bit
+ * kernels need AVX-512 F16/BF16 or AMX) fails it with {@link UnsupportedOperationException}. Run it
+ * with {@code scripts/layerskip jmh HalfPrecisionKernelBenchmark}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -149,6 +151,13 @@ public class HalfPrecisionKernelBenchmark {
                 IValue prepared;
                 try (IValue wv = IValue.from((PtNDArray) w)) {
                     prepared = IValueUtils.runMethod(program, "prepare", wv, kind);
+                } catch (EngineException e) {
+                    // oneDNN's F16/BF16 kernels need a CPU with those instructions
+                    throw new UnsupportedOperationException(
+                            kernel
+                                    + " does not run on this LibTorch build or CPU: "
+                                    + e.getMessage().lines().findFirst().orElse(""),
+                            e);
                 }
                 if (weights == null) {
                     weights = prepared;

@@ -24,7 +24,13 @@ public class HalfPrecisionKernelBenchmarkTest {
                 }) {
             HalfPrecisionKernelBenchmark b = bench(kernel, "96x1024");
             try {
-                b.setUp();
+                try {
+                    b.setUp();
+                } catch (UnsupportedOperationException e) {
+                    // only oneDNN's 16-bit kernels may be missing (CPUs without AVX-512 F16/BF16)
+                    Assert.assertTrue(kernel.endsWith("-onednn"), kernel + ": " + e.getMessage());
+                    continue;
+                }
                 HalfPrecisionKernelBenchmark.Bytes bytes = new HalfPrecisionKernelBenchmark.Bytes();
                 b.pass(bytes);
                 b.pass(bytes);
