@@ -73,13 +73,14 @@ public final class FusedEngine implements DecodeEngine {
 
     /**
      * System property: the kernel of half-precision (F16) matrices on CPU. {@code fbgemm}
-     * (default): packed once by FBGEMM ({@code fbgemm_pack_gemm_matrix_fp16}) and multiplied with
-     * float32 activations by its AVX2/AVX-512 kernel ({@code
-     * fbgemm_linear_fp16_weight_fp32_activation}), which streams half of fp32's bytes per token
-     * where LibTorch's own F16 {@code linear} converts at ~6 GB/s and is no faster than fp32. The
-     * packed matrices replace the model's copies (memory stays at the weights), so the per-op path
-     * can no longer run that model ({@link LlamaModel#retireMatrices}). {@code linear}: LibTorch's
-     * F16 linear on the model's own tensors, shared with the per-op path.
+     * (default): packed once by FBGEMM ({@code quantized::linear_prepack_fp16}, in row blocks) and
+     * multiplied with float32 activations by its AVX2/AVX-512 kernel ({@code
+     * quantized::linear_dynamic_fp16}, split over PyTorch's intra-op threads), which streams half
+     * of fp32's bytes per token where LibTorch's own F16 {@code linear} converts at ~6 GB/s and is
+     * no faster than fp32. The packed matrices replace the model's copies (memory stays at the
+     * weights), so the per-op path can no longer run that model ({@link
+     * LlamaModel#retireMatrices}). {@code linear}: LibTorch's F16 linear on the model's own
+     * tensors, shared with the per-op path.
      */
     public static final String HALF_KERNEL_PROPERTY = "layerskip.fused.halfKernel";
 
@@ -146,6 +147,10 @@ public final class FusedEngine implements DecodeEngine {
     private final PtNDManager programManager;
     private final PtSymbolBlock module;
     private final IValue weights;
+
+    /** FBGEMM's packed blocks (kernel 3), appended by adopt(); empty when nothing is packed. */
+    private final IValue packedBlocks;
+
     private final List<NDArray> owned;
     private final long[] kinds;
     private final long[] layout;
@@ -248,9 +253,11 @@ public final class FusedEngine implements DecodeEngine {
                             + "=linear to keep them");
         }
         IValue prepared = null;
+        IValue blocks = null;
         IValue plain = IValue.listFrom(w.toArray(new PtNDArray[0]));
         IValue plan = IValue.listFrom(layout);
         try {
+            blocks = run("packed_list");
             prepared = run("prepare", plain, plan);
             if (map != null) {
                 mapEmbedding(prepared, plain, map);
@@ -259,6 +266,9 @@ public final class FusedEngine implements DecodeEngine {
             if (prepared != null) {
                 prepared.close();
             }
+            if (blocks != null) {
+                blocks.close();
+            }
             plain.close();
             plan.close();
             programManager.close();
@@ -266,6 +276,7 @@ public final class FusedEngine implements DecodeEngine {
                     "the fused engine could not lay out the weights: " + oneLine(e), e);
         }
         this.weights = prepared;
+        this.packedBlocks = blocks;
         // freed with the model's arrays, once packing has let go of them
         manager.attachInternal("layerskip-fused-" + weights.getUid(), this::release);
         List<Integer> todo = packOrder(model, kinds, mappedEmbedding);
@@ -295,6 +306,7 @@ public final class FusedEngine implements DecodeEngine {
         lock.writeLock().lock();
         try {
             weights.close();
+            packedBlocks.close();
             programManager.close();
         } finally {
             lock.writeLock().unlock();
@@ -448,7 +460,16 @@ public final class FusedEngine implements DecodeEngine {
                         }
                         try (IValue index = IValue.from((long) i);
                                 IValue end = IValue.from(last);
-                                IValue size = run("adopt", plain, weights, b, plan, index, end)) {
+                                IValue size =
+                                        run(
+                                                "adopt",
+                                                plain,
+                                                weights,
+                                                packedBlocks,
+                                                b,
+                                                plan,
+                                                index,
+                                                end)) {
                             long expected = layout[m + 4 * i] + task[2];
                             if (size.toLong() != expected) {
                                 throw new IllegalStateException(
@@ -668,7 +689,7 @@ public final class FusedEngine implements DecodeEngine {
         int m = kinds.length;
         long[] out = new long[5 * m];
         System.arraycopy(kinds, 0, out, 0, m);
-        long next = 6 + 6L * model.numLayers() + 1; // the weights, then the zero bias
+        long next = 0; // blocks are appended to the program's packed list (pq)
         long weights = 0;
         for (Parameter p : matrices) {
             weights += p.getArray().size() * 2;
@@ -872,6 +893,11 @@ public final class FusedEngine implements DecodeEngine {
 
     IValue weights() {
         return weights;
+    }
+
+    /** FBGEMM's packed blocks, the passes' {@code pq} argument. */
+    IValue packedBlocks() {
+        return packedBlocks;
     }
 
     /**

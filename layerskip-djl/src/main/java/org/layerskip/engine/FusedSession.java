@@ -6,7 +6,6 @@ import ai.djl.ndarray.types.DataType;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.engine.PtNDArray;
 import ai.djl.pytorch.jni.IValue;
-import ai.djl.pytorch.jni.JniUtils;
 
 import org.layerskip.cache.AttentionGroup;
 import org.layerskip.cache.DecoderState;
@@ -66,7 +65,7 @@ final class FusedSession implements EngineSession {
         buffers.add((PtNDArray) q);
         AttentionGroup[] groups = state.groups();
         long[] kinds = engine.layout();
-        long[] ints = new long[12 + layers + 4 * groups.length + kinds.length + 1];
+        long[] ints = new long[12 + layers + 4 * groups.length + kinds.length];
         ints[0] = layers;
         ints[1] = c.numHeads();
         ints[2] = c.numKvHeads();
@@ -90,8 +89,6 @@ final class FusedSession implements EngineSession {
             ints[at + 3] = g.ring() ? 1 : 0;
         }
         System.arraycopy(kinds, 0, ints, 12 + layers + 4 * groups.length, kinds.length);
-        // last: PyTorch's intra-op threads; with two or more, FBGEMM's blocks run on two
-        ints[ints.length - 1] = JniUtils.getNumThreads();
         double[] floats = {
             c.rmsNormEps(), sampling ? sampler.temperature() : 1.0, sampling ? sampler.topP() : 1.0
         };
@@ -339,7 +336,9 @@ final class FusedSession implements EngineSession {
     private double[] call(String method, long[] pass) {
         double[] r;
         try (IValue p = IValue.listFrom(pass);
-                IValue out = engine.runPass(method, engine.weights(), kv, cfg, fc, p)) {
+                IValue out =
+                        engine.runPass(
+                                method, engine.weights(), engine.packedBlocks(), kv, cfg, fc, p)) {
             r = out.toDoubleArray();
         }
         if (r.length == 0 || r[0] != 0) {

@@ -14,15 +14,16 @@
 #       (H+K, 1) float64 (1/sqrt(Dh) for query heads), then per layer l at 6 + 6l: input norm, qkv,
 #       o, post-attention norm, gate_up, down (Hugging Face (out, in) layouts, q/k/v and gate/up
 #       stacked row-wise)
+#   pq  FBGEMM's packed half-precision blocks of kernel-3 matrices (packed_list(), filled by
+#       adopt() while passes may already run; quantized::linear_prepack_fp16)
 #   kv  per layer l: keys at 2l, values at 2l+1, each (B, K, C, Dh); [2L] exit states (B, X, D);
 #       [2L+1] draft distributions (B, dmax, V) float64 when sampling (else unused)
 #   cfg session ints: L, H, K, Dh, D, F, V, B, X, G, top-k, sampling, then the attention group of
 #       every layer (L ints), then per group: kind (0 full, 1 sliding, 2 chunked), size, capacity,
 #       ring (1 = slot is position mod capacity), then the matrix layout of prepare(): the kernel of
 #       every matrix (4 per layer: qkv, o, gate_up, down; then the head): 0 linear, 1 matmul with a
-#       transposed copy, 2 oneDNN prepacked, 3 FBGEMM half precision (w then holds the prepared
-#       matrices), followed by 4 ints per matrix that place kernel 3's blocks; last, PyTorch's
-#       intra-op thread count
+#       transposed copy, 2 oneDNN prepacked, 3 FBGEMM half precision (blocks in pq), followed by
+#       4 ints per matrix that place kernel 3's blocks in pq
 # Lines marked "@packed" use oneDNN ops that only some LibTorch builds have; the engine removes
 # them unless prepacking is on.
 #   fc  session floats: rms-norm epsilon, temperature, top-p
@@ -46,6 +47,7 @@ class LayerSkipDecoder(Module):
   def head(self: __torch__.LayerSkipDecoder,
     h: Tensor,
     w: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     cfg: List[int],
     eps: float) -> Tensor:
     hn = self.rms(h, w[1], eps)
@@ -54,45 +56,28 @@ class LayerSkipDecoder(Module):
     at = kh + 4 * cfg[0] + 1 + 16 * cfg[0]
     if kq == 1:
       return torch.matmul(hn, w[2])
-    elif kq == 3 and len(w) >= cfg[at] + cfg[at + 1]:
-      return self.mv16(hn, w, cfg, at, cfg[0])
+    elif kq == 3 and len(pq) >= cfg[at] + cfg[at + 1]:
+      return self.mv16(hn, pq, cfg, at)
     elif kq == 2:  # @packed
       return ops.mkldnn._linear_pointwise(hn, w[2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
     return torch.linear(hn, w[2])
   def mv16(self: __torch__.LayerSkipDecoder,
     x: Tensor,
-    w: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     cfg: List[int],
-    at: int,
-    L: int) -> Tensor:
+    at: int) -> Tensor:
     # x @ W^T for a matrix packed by FBGEMM in half precision (kernel 3; see prepare()): its
-    # cfg[at + 1] row blocks sit at w[cfg[at]...], activations go in and come out in float32.
+    # cfg[at + 1] row blocks sit at pq[cfg[at]...]; activations go in and come out in float32.
+    # quantized::linear_dynamic_fp16 splits each product over PyTorch's intra-op threads.
     x32 = torch.to(x, 6)
-    bias = w[6 + 6 * L]
     s0 = cfg[at]
     n = cfg[at + 1]
     if n == 1:
-      return torch.type_as(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[s0], bias), x)
-    if cfg[len(cfg) - 1] > 1:
-      # FBGEMM's kernel runs on the calling thread only: with two or more PyTorch threads, the
-      # first half of the blocks runs on an inter-op thread while this one does the rest
-      half = s0 + n // 2
-      def __forked_function():
-        return (self).mv16part(x32, w, bias, s0, half, )
-      fut = fork(__forked_function)
-      rest = self.mv16part(x32, w, bias, half, s0 + n)
-      return torch.type_as(torch.cat([torch.wait(fut), rest], -1), x)
-    return torch.type_as(self.mv16part(x32, w, bias, s0, s0 + n), x)
-  def mv16part(self: __torch__.LayerSkipDecoder,
-    x32: Tensor,
-    w: List[Tensor],
-    bias: Tensor,
-    a: int,
-    b: int) -> Tensor:
+      return torch.type_as(ops.quantized.linear_dynamic_fp16(x32, pq[s0]), x)
     outs = annotate(List[Tensor], [])
-    for i in range(a, b):
-      outs.append(torch.fbgemm_linear_fp16_weight_fp32_activation(x32, w[i], bias))
-    return torch.cat(outs, -1)
+    for i in range(s0, s0 + n):
+      outs.append(ops.quantized.linear_dynamic_fp16(x32, pq[i]))
+    return torch.type_as(torch.cat(outs, -1), x)
   def mask(self: __torch__.LayerSkipDecoder,
     pos: Tensor,
     last: Tensor,
@@ -123,6 +108,7 @@ class LayerSkipDecoder(Module):
     return m.view([b, 1, T, S]).repeat([1, 1, G, 1])
   def run_layers(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     kv: List[Tensor],
     cfg: List[int],
     eps: float,
@@ -202,13 +188,13 @@ class LayerSkipDecoder(Module):
       inv = torch.rsqrt(torch.add(torch.mean(torch.mul(x, x), [-1], True), eps))
       xn = torch.mul(torch.mul(x, inv), w[base])
       kq = cfg[kb + 4 * l]
-      # a kernel-3 matrix runs packed once its blocks are in w (adopt() appends them, and frees
+      # a kernel-3 matrix runs packed once its blocks are in pq (adopt() appends them, and frees
       # the model's copy, while no pass runs), and on the model's copy until then
       pk = kb + 4 * L + 1 + 16 * l
       if kq == 1:
         proj0 = torch.matmul(xn, w[base + 1])
-      elif kq == 3 and len(w) >= cfg[pk + 0] + cfg[pk + 1]:
-        proj0 = self.mv16(xn, w, cfg, pk + 0, L)
+      elif kq == 3 and len(pq) >= cfg[pk + 0] + cfg[pk + 1]:
+        proj0 = self.mv16(xn, pq, cfg, pk + 0)
       elif kq == 2:  # @packed
         proj0 = ops.mkldnn._linear_pointwise(xn, w[base + 1], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -250,8 +236,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 1]
       if kq == 1:
         ao = torch.matmul(o, w[base + 2])
-      elif kq == 3 and len(w) >= cfg[pk + 4] + cfg[pk + 5]:
-        ao = self.mv16(o, w, cfg, pk + 4, L)
+      elif kq == 3 and len(pq) >= cfg[pk + 4] + cfg[pk + 5]:
+        ao = self.mv16(o, pq, cfg, pk + 4)
       elif kq == 2:  # @packed
         ao = ops.mkldnn._linear_pointwise(o, w[base + 2], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -262,8 +248,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 2]
       if kq == 1:
         gu = torch.matmul(hn, w[base + 4])
-      elif kq == 3 and len(w) >= cfg[pk + 8] + cfg[pk + 9]:
-        gu = self.mv16(hn, w, cfg, pk + 8, L)
+      elif kq == 3 and len(pq) >= cfg[pk + 8] + cfg[pk + 9]:
+        gu = self.mv16(hn, pq, cfg, pk + 8)
       elif kq == 2:  # @packed
         gu = ops.mkldnn._linear_pointwise(hn, w[base + 4], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -275,8 +261,8 @@ class LayerSkipDecoder(Module):
       kq = cfg[kb + 4 * l + 3]
       if kq == 1:
         mo = torch.matmul(act, w[base + 5])
-      elif kq == 3 and len(w) >= cfg[pk + 12] + cfg[pk + 13]:
-        mo = self.mv16(act, w, cfg, pk + 12, L)
+      elif kq == 3 and len(pq) >= cfg[pk + 12] + cfg[pk + 13]:
+        mo = self.mv16(act, pq, cfg, pk + 12)
       elif kq == 2:  # @packed
         mo = ops.mkldnn._linear_pointwise(act, w[base + 5], None, "none", annotate(List[Optional[number]], []), "")  # @packed
       else:
@@ -294,8 +280,8 @@ class LayerSkipDecoder(Module):
     # 0 as it is (linear), 1 transposed and contiguous (matmul: 2-2.5x faster for small in-cache
     # matrices), 2 prepacked for oneDNN (multi-token passes at nearly the cost of one), 3 packed
     # by FBGEMM in half precision (fp16 weights read at half of fp32's bytes per token), which
-    # pack() and adopt() do afterwards. The result is w, then a zero bias (FBGEMM's kernel takes
-    # one), then adopt()'s blocks.
+    # pack() and adopt() do afterwards (into pq). The result is w, then a one-element
+    # placeholder that takes the place of each matrix whose copy adopt() frees.
     L = (len(w) - 6) // 6
     M = 4 * L + 1
     out = annotate(List[Tensor], [])
@@ -321,9 +307,9 @@ class LayerSkipDecoder(Module):
     layout: List[int],
     m: int,
     a: int,
-    b: int) -> List[Tensor]:
+    b: int) -> List[__torch__.torch.classes.quantized.LinearPackedParamsBase]:
     # Packs blocks a..b-1 of matrix m for kernel 3 and returns them (layout[M + 4m ...] = the
-    # first block's index in prepare()'s result, the number of blocks, rows per block, and whether
+    # first block's index in pq, the number of blocks, rows per block, and whether
     # the model's copy is freed: see adopt()). Reads w only, so the engine packs several matrices
     # (or parts of one) at once on its threads (FBGEMM packs element by element, ~15 ns each);
     # blocks bound the float32 copy packing reads.
@@ -333,7 +319,7 @@ class LayerSkipDecoder(Module):
     at = M + 4 * m
     r = layout[at + 2]
     N = w[idx].size(0)
-    blocks = annotate(List[Tensor], [])
+    blocks = annotate(List[__torch__.torch.classes.quantized.LinearPackedParamsBase], [])
     # one float32 scratch block for the whole matrix: a fresh one per block would leave the C heap
     # fragmented between the packed blocks (+0.4 GB for Llama 3.2 1B's head)
     scratch = torch.empty([min(r, N), w[idx].size(1)], dtype=6, device=w[idx].device)
@@ -341,7 +327,7 @@ class LayerSkipDecoder(Module):
       rows = min(r, N - i * r)
       s = torch.narrow(scratch, 0, 0, rows)
       s.copy_(torch.narrow(w[idx], 0, i * r, rows))
-      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(s))
+      blocks.append(ops.quantized.linear_prepack_fp16(s, None))
     return blocks
   def pack_mapped(self: __torch__.LayerSkipDecoder,
     layout: List[int],
@@ -353,35 +339,36 @@ class LayerSkipDecoder(Module):
     N: int,
     D: int,
     a: int,
-    b: int) -> List[Tensor]:
+    b: int) -> List[__torch__.torch.classes.quantized.LinearPackedParamsBase]:
     # pack() for a tied head read from the checkpoint (map_embedding()): each block maps the
     # file anew and unmaps it when done, so the table's pages never all count in memory at once.
     at = (len(layout) // 5) + 4 * m
     r = layout[at + 2]
-    blocks = annotate(List[Tensor], [])
+    blocks = annotate(List[__torch__.torch.classes.quantized.LinearPackedParamsBase], [])
     scratch = torch.empty([min(r, N), D], dtype=6)
     for i in range(a, b):
       rows = min(r, N - i * r)
       t = torch.from_file(path, False, numel, dtype=dtype)
       s = torch.narrow(scratch, 0, 0, rows)
       s.copy_(torch.view(torch.narrow(t, 0, offset + i * r * D, rows * D), [rows, D]))
-      blocks.append(torch.fbgemm_pack_gemm_matrix_fp16(s))
+      blocks.append(ops.quantized.linear_prepack_fp16(s, None))
     return blocks
   def adopt(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
     out: List[Tensor],
-    blocks: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
+    blocks: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     layout: List[int],
     m: int,
     last: bool) -> int:
-    # Appends packed blocks of matrix m to prepare()'s result (matrices in packOrder's order, the
-    # parts of one in block order) and, with its last part, frees the model's copy when layout
-    # says so (1; 2: map_embedding() already freed it; the engine then trims the C heap, so memory
-    # stays at the weights); returns the result's new length.
+    # Appends packed blocks of matrix m to pq (matrices in packOrder's order, the parts of one in
+    # block order) and, with its last part, frees the model's copy in prepare()'s result when
+    # layout says so (1; 2: map_embedding() already freed it; the engine then trims the C heap, so
+    # memory stays at the weights); returns pq's new length.
     L = (len(w) - 6) // 6
     idx = self.matrix_index(L, m)
     for b in blocks:
-      out.append(b)
+      pq.append(b)
     release = layout[4 * L + 1 + 4 * m + 3]
     if not last:
       release = 0
@@ -389,7 +376,10 @@ class LayerSkipDecoder(Module):
       out[idx] = out[6 + 6 * L]
     if release == 1:
       torch.set_(w[idx])
-    return len(out)
+    return len(pq)
+  def packed_list(self: __torch__.LayerSkipDecoder) -> List[__torch__.torch.classes.quantized.LinearPackedParamsBase]:
+    # The list adopt() appends FBGEMM's packed blocks to (kernel 3), passed to every pass as pq.
+    return annotate(List[__torch__.torch.classes.quantized.LinearPackedParamsBase], [])
   def map_embedding(self: __torch__.LayerSkipDecoder,
     out: List[Tensor],
     w: List[Tensor],
@@ -462,6 +452,7 @@ class LayerSkipDecoder(Module):
     return torch.div(torch.tensor(ints, dtype=7, device=dev), 9007199254740992.0)
   def step(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     kv: List[Tensor],
     cfg: List[int],
     fc: List[float],
@@ -490,13 +481,13 @@ class LayerSkipDecoder(Module):
       h = torch.type_as(torch.embedding(w[0], ids), w[1])
     else:
       h = self.exit_states(kv, cfg, rows, starts, T)
-    h = self.run_layers(w, kv, cfg, fc[0], rows, starts, T, frm, to, h, store, allrows)
+    h = self.run_layers(w, pq, kv, cfg, fc[0], rows, starts, T, frm, to, h, store, allrows)
     res = annotate(List[float], [0.0])
     if out == 1:
       pick = torch.tensor(p[o:o + b], dtype=4, device=dev)
       o = o + b
       hp = torch.index(h, annotate(List[Optional[Tensor]], [torch.arange(b, device=dev), pick]))
-      logits = self.head(hp, w, cfg, fc[0])
+      logits = self.head(hp, w, pq, cfg, fc[0])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
@@ -504,16 +495,17 @@ class LayerSkipDecoder(Module):
         a = self.draw(self.probs(logits, cfg, fc), self.uniforms(p[o:o + b], dev))
       res = res + annotate(List[float], a.to(7).tolist())
     if out == 2:
-      logits = self.head(h, w, cfg, fc[0])
+      logits = self.head(h, w, pq, cfg, fc[0])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
       res = res + annotate(List[float], a.to(7).view([-1]).tolist())
     if out == 3:
-      res = res + annotate(List[float], self.head(h, w, cfg, fc[0]).to(7).view([-1]).tolist())
+      res = res + annotate(List[float], self.head(h, w, pq, cfg, fc[0]).to(7).view([-1]).tolist())
     return res
   def speculate(self: __torch__.LayerSkipDecoder,
     w: List[Tensor],
+    pq: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
     kv: List[Tensor],
     cfg: List[int],
     fc: List[float],
@@ -566,8 +558,8 @@ class LayerSkipDecoder(Module):
       for i in range(b):
         pos.append(starts[i] + steps)
       h = torch.type_as(torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1])), w[1])
-      h = self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
-      logits = self.head(h, w, cfg, eps).view([b, V])
+      h = self.run_layers(w, pq, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
+      logits = self.head(h, w, pq, cfg, eps).view([b, V])
       m, a = torch.max(logits, -1)
       if not bool(torch.all(torch.isfinite(m))):
         return annotate(List[float], [1.0])
@@ -598,9 +590,9 @@ class LayerSkipDecoder(Module):
       for i in range(b):
         pos.append(starts[i] + steps)
       h = torch.type_as(torch.embedding(w[0], torch.tensor(cur, dtype=4, device=dev).view([b, 1])), w[1])
-      self.run_layers(w, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
+      self.run_layers(w, pq, kv, cfg, eps, rows, pos, 1, 0, E, h, True, allrows)
       h = self.exit_states(kv, cfg, rows, starts, n1)
-      h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, E, L, h, False, allrows)
+      h = self.run_layers(w, pq, kv, cfg, eps, rows, starts, n1, E, L, h, False, allrows)
     else:
       seq = annotate(List[int], [])
       for i in range(b):
@@ -611,8 +603,8 @@ class LayerSkipDecoder(Module):
           else:
             seq.append(cur[i])
       h = torch.type_as(torch.embedding(w[0], torch.tensor(seq, dtype=4, device=dev).view([b, n1])), w[1])
-      h = self.run_layers(w, kv, cfg, eps, rows, starts, n1, 0, L, h, False, allrows)
-    logits = self.head(h, w, cfg, eps)
+      h = self.run_layers(w, pq, kv, cfg, eps, rows, starts, n1, 0, L, h, False, allrows)
+    logits = self.head(h, w, pq, cfg, eps)
     m, a = torch.max(logits, -1)
     if not bool(torch.all(torch.isfinite(m))):
       return annotate(List[float], [1.0])

@@ -103,11 +103,9 @@ public class HalfPrecisionKernelTest {
     }
 
     @Test
-    public void withTwoThreadsHalfTheBlocksRunForkedWithIdenticalLogits() throws Exception {
-        long saved = FusedEngine.packBlockBytes;
+    public void twoThreadsGiveIdenticalLogits() throws Exception {
         int threads = JniUtils.getNumThreads();
-        FusedEngine.packBlockBytes = 4096;
-        FusedEngine.packMaxPadding = 1000;
+        FusedEngine.packMaxPadding = 1000; // default blocks: each matrix whole, split by the op
         try (NDManager manager = NDManager.newBaseManager()) {
             LlamaModel model =
                     HfLlama.load(Fixtures.dir("tiny-bf16-sharded"), manager, DataType.FLOAT16);
@@ -115,12 +113,11 @@ public class HalfPrecisionKernelTest {
             fused.awaitReady();
             JniUtils.setNumThreads(1);
             float[][][] one = lastLogits(model, fused);
-            JniUtils.setNumThreads(2); // sessions opened now split each matrix's blocks in two
+            JniUtils.setNumThreads(2); // each product now split over two threads
             float[][][] two = lastLogits(model, fused);
             Assert.assertEquals(FusedEngineParityTest.diff(one, two), 0.0);
         } finally {
             JniUtils.setNumThreads(threads);
-            FusedEngine.packBlockBytes = saved;
             FusedEngine.packMaxPadding = 0.05;
         }
     }
