@@ -49,12 +49,15 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code fp32}: {@code torch.linear} on float32 weights (MKL);
  *   <li>{@code fp16-linear}, {@code bf16-linear}: {@code torch.linear} on 16-bit weights with the
  *       activation converted to their type;
- *   <li>{@code fp16-fbgemm}: FBGEMM's packed half-precision kernel ({@code
- *       fbgemm_linear_fp16_weight_fp32_activation}), one call per matrix; it runs on the calling
- *       thread only;
+ *   <li>{@code fp16-fbgemm}: FBGEMM's packed half-precision kernel through LibTorch's deprecated
+ *       {@code fbgemm_linear_fp16_weight_fp32_activation}, one call per matrix; it runs on the
+ *       calling thread only;
+ *   <li>{@code fp16-fbgemm-threaded}: the same kernel through {@code
+ *       quantized::linear_dynamic_fp16} (packed by {@code quantized::linear_prepack_fp16}), which
+ *       splits each product over the intra-op threads: the fused engine's kernel;
  *   <li>{@code fp16-fbgemm-split}: the same with each matrix in two halves, one forked onto an
- *       inter-op thread: the fused engine's form at two or more threads (it always uses two cores,
- *       whatever the intra-op thread count);
+ *       inter-op thread: the fused engine's form at two or more threads before it moved to {@code
+ *       fp16-fbgemm-threaded} (it always uses two cores, whatever the intra-op thread count);
  *   <li>{@code fp16-onednn}, {@code bf16-onednn}: oneDNN with the weights reordered once ({@code
  *       mkldnn._reorder_linear_weight}, {@code mkldnn._linear_pointwise}).
  * </ul>
@@ -82,7 +85,8 @@ public class HalfPrecisionKernelBenchmark {
                     "fp16-fbgemm-split",
                     "fp16-onednn",
                     "bf16-linear",
-                    "bf16-onednn");
+                    "bf16-onednn",
+                    "fp16-fbgemm-threaded");
 
     /** The kernel (see the class comment). */
     @Param({
@@ -92,7 +96,8 @@ public class HalfPrecisionKernelBenchmark {
         "fp16-fbgemm-split",
         "fp16-onednn",
         "bf16-linear",
-        "bf16-onednn"
+        "bf16-onednn",
+        "fp16-fbgemm-threaded"
     })
     public String kernel;
 
@@ -150,7 +155,10 @@ public class HalfPrecisionKernelBenchmark {
                 NDArray w = scratch.randomNormal(new Shape(rows, cols)).muli(0.02f);
                 IValue prepared;
                 try (IValue wv = IValue.from((PtNDArray) w)) {
-                    prepared = IValueUtils.runMethod(program, "prepare", wv, kind);
+                    prepared =
+                            k == 7
+                                    ? IValueUtils.runMethod(program, "prepare_quantized", wv)
+                                    : IValueUtils.runMethod(program, "prepare", wv, kind);
                 } catch (EngineException e) {
                     // oneDNN's F16/BF16 kernels need a CPU with those instructions
                     throw new UnsupportedOperationException(
@@ -163,7 +171,12 @@ public class HalfPrecisionKernelBenchmark {
                     weights = prepared;
                 } else {
                     // extend() appends in place: the list object is the one weights holds
-                    IValueUtils.runMethod(program, "extend", weights, prepared).close();
+                    IValueUtils.runMethod(
+                                    program,
+                                    k == 7 ? "extend_quantized" : "extend",
+                                    weights,
+                                    prepared)
+                            .close();
                     prepared.close();
                 }
                 if (c == copies - 1) {
@@ -196,7 +209,12 @@ public class HalfPrecisionKernelBenchmark {
         // PyTorch's thread count and graph-executor setting are per thread: set on the caller's
         JniUtils.setNumThreads(threads);
         JniUtils.setGraphExecutorOptimize(false);
-        return IValueUtils.runMethod(program, "mv", x, weights, kind);
+        return IValueUtils.runMethod(
+                program,
+                kernel.equals("fp16-fbgemm-threaded") ? "mv_quantized" : "mv",
+                x,
+                weights,
+                kind);
     }
 
     /**

@@ -6,7 +6,8 @@
 #   2 FBGEMM packed float16, one call   3 FBGEMM packed float16, two halves, one forked (the
 #                                         fused engine's two-thread form)
 #   4 oneDNN prepacked float16          5 bfloat16 linear (x in bfloat16)
-#   6 oneDNN prepacked bfloat16
+#   6 oneDNN prepacked bfloat16         7 FBGEMM packed float16 through quantized::linear_dynamic_fp16
+#                                         (split over the intra-op threads: the fused engine's kernel)
 # Activations go in and come out in float32 for every kernel.
 class HalfKernels(Module):
   __parameters__ = []
@@ -38,6 +39,26 @@ class HalfKernels(Module):
     else:
       out.append(ops.mkldnn._reorder_linear_weight(torch.to(w, 15), None))
     return out
+  def prepare_quantized(self: __torch__.HalfKernels,
+    w: Tensor) -> List[__torch__.torch.classes.quantized.LinearPackedParamsBase]:
+    # kernel 7's packed matrix (a TorchScript class, so it travels in a list of its own)
+    out = annotate(List[__torch__.torch.classes.quantized.LinearPackedParamsBase], [])
+    out.append(ops.quantized.linear_prepack_fp16(w, None))
+    return out
+  def extend_quantized(self: __torch__.HalfKernels,
+    acc: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
+    more: List[__torch__.torch.classes.quantized.LinearPackedParamsBase]) -> int:
+    for t in more:
+      acc.append(t)
+    return len(acc)
+  def mv_quantized(self: __torch__.HalfKernels,
+    x: Tensor,
+    ws: List[__torch__.torch.classes.quantized.LinearPackedParamsBase],
+    k: int) -> Tensor:
+    y = x
+    for i in range(len(ws)):
+      y = ops.quantized.linear_dynamic_fp16(x, ws[i])
+    return y
   def mv(self: __torch__.HalfKernels,
     x: Tensor,
     ws: List[Tensor],

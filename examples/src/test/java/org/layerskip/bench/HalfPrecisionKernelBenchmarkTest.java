@@ -20,7 +20,8 @@ public class HalfPrecisionKernelBenchmarkTest {
                     "fp16-fbgemm-split",
                     "fp16-onednn",
                     "bf16-linear",
-                    "bf16-onednn"
+                    "bf16-onednn",
+                    "fp16-fbgemm-threaded"
                 }) {
             HalfPrecisionKernelBenchmark b = bench(kernel, "96x1024");
             try {
