@@ -77,18 +77,7 @@ import java.util.concurrent.TimeUnit;
         jvmArgsAppend = {"-Dai.djl.offline=true", "-Xmx1g"})
 public class HalfPrecisionKernelBenchmark {
 
-    private static final List<String> KERNELS =
-            List.of(
-                    "fp32",
-                    "fp16-linear",
-                    "fp16-fbgemm",
-                    "fp16-fbgemm-split",
-                    "fp16-onednn",
-                    "bf16-linear",
-                    "bf16-onednn",
-                    "fp16-fbgemm-threaded");
-
-    /** The kernel (see the class comment). */
+    /** The kernel (see the class comment); its position in this list is the program's k. */
     @Param({
         "fp32",
         "fp16-linear",
@@ -100,6 +89,12 @@ public class HalfPrecisionKernelBenchmark {
         "fp16-fbgemm-threaded"
     })
     public String kernel;
+
+    /** The kernels, in the program's order: {@link #kernel}'s values. */
+    static final List<String> KERNELS = kernelNames();
+
+    /** The kernel that runs through {@code quantized::linear_dynamic_fp16} (its own methods). */
+    private static final int QUANTIZED = KERNELS.indexOf("fp16-fbgemm-threaded");
 
     /** PyTorch's intra-op thread count. */
     @Param({"1", "2"})
@@ -117,7 +112,20 @@ public class HalfPrecisionKernelBenchmark {
     private IValue x;
     private IValue weights;
     private IValue kind;
+    private boolean quantized;
     private long bytesPerPass;
+
+    private static List<String> kernelNames() {
+        try {
+            Param p =
+                    HalfPrecisionKernelBenchmark.class
+                            .getField("kernel")
+                            .getAnnotation(Param.class);
+            return List.of(p.value());
+        } catch (NoSuchFieldException e) {
+            throw new IllegalStateException(e); // the field is declared above
+        }
+    }
 
     /**
      * Builds the working set for the kernel and checks its product.
@@ -149,6 +157,7 @@ public class HalfPrecisionKernelBenchmark {
         NDArray row = manager.randomNormal(new Shape(1, cols));
         x = IValue.from((PtNDArray) row);
         kind = IValue.from((long) k);
+        quantized = k == QUANTIZED;
         NDArray reference = null;
         for (int c = 0; c < copies; c++) {
             try (NDManager scratch = manager.newSubManager()) {
@@ -156,7 +165,7 @@ public class HalfPrecisionKernelBenchmark {
                 IValue prepared;
                 try (IValue wv = IValue.from((PtNDArray) w)) {
                     prepared =
-                            k == 7
+                            quantized
                                     ? IValueUtils.runMethod(program, "prepare_quantized", wv)
                                     : IValueUtils.runMethod(program, "prepare", wv, kind);
                 } catch (EngineException e) {
@@ -173,7 +182,7 @@ public class HalfPrecisionKernelBenchmark {
                     // extend() appends in place: the list object is the one weights holds
                     IValueUtils.runMethod(
                                     program,
-                                    k == 7 ? "extend_quantized" : "extend",
+                                    quantized ? "extend_quantized" : "extend",
                                     weights,
                                     prepared)
                             .close();
@@ -209,12 +218,7 @@ public class HalfPrecisionKernelBenchmark {
         // PyTorch's thread count and graph-executor setting are per thread: set on the caller's
         JniUtils.setNumThreads(threads);
         JniUtils.setGraphExecutorOptimize(false);
-        return IValueUtils.runMethod(
-                program,
-                kernel.equals("fp16-fbgemm-threaded") ? "mv_quantized" : "mv",
-                x,
-                weights,
-                kind);
+        return IValueUtils.runMethod(program, quantized ? "mv_quantized" : "mv", x, weights, kind);
     }
 
     /**

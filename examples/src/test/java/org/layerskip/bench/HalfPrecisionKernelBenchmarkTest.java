@@ -12,17 +12,8 @@ public class HalfPrecisionKernelBenchmarkTest {
 
     @Test
     public void everyKernelMatchesFloat32() throws Exception {
-        for (String kernel :
-                new String[] {
-                    "fp32",
-                    "fp16-linear",
-                    "fp16-fbgemm",
-                    "fp16-fbgemm-split",
-                    "fp16-onednn",
-                    "bf16-linear",
-                    "bf16-onednn",
-                    "fp16-fbgemm-threaded"
-                }) {
+        Assert.assertEquals(HalfPrecisionKernelBenchmark.KERNELS.size(), 8);
+        for (String kernel : HalfPrecisionKernelBenchmark.KERNELS) {
             HalfPrecisionKernelBenchmark b = bench(kernel, "96x1024");
             try {
                 try {
